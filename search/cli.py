@@ -1,0 +1,233 @@
+"""The ``search`` command line: a thin layer over the library.
+
+Each command parses its arguments, calls the library and formats the answer.
+Every :class:`search.SearchError` becomes one line on stderr and exit status 1;
+usage errors exit with 2 (click's convention).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from . import analysis, indexer
+from .errors import IndexNotFoundError, SearchError
+from .index import DEFAULT_INDEX, open_index
+
+INDEX_OPTION = click.option(
+    "--index", "index_dir", type=click.Path(file_okay=False, path_type=Path),
+    envvar="SEARCH_INDEX", default=DEFAULT_INDEX, show_default=True,
+    help="Index folder (or the SEARCH_INDEX environment variable).",
+)
+
+
+def _fail(error: SearchError) -> None:
+    raise click.ClickException(str(error))
+
+
+def _dump(data) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def _mark(text: str) -> str:
+    return click.style(text, fg="yellow", bold=True)
+
+
+def _print_build(report: indexer.BuildReport) -> None:
+    for skipped in report.skipped:
+        click.echo(f"skipped {skipped}", err=True)
+    click.echo(
+        f"Indexed {report.indexed} articles from {report.files} files into {report.index_dir} "
+        f"in {report.seconds:.1f} s; skipped {len(report.skipped)}."
+    )
+
+
+def _build(paths, index_dir: Path, wait: float = 0.0) -> indexer.BuildReport:
+    show_progress = sys.stderr.isatty()
+
+    def progress(count: int) -> None:
+        if show_progress:
+            click.echo(f"\rindexing: {count} articles", err=True, nl=False)
+
+    try:
+        report = indexer.build_index(paths, index_dir, progress=progress, wait=wait)
+    finally:
+        if show_progress:
+            click.echo("", err=True)
+    return report
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="indonesian-news-search")
+def main() -> None:
+    """Full-text search for Indonesian news."""
+
+
+@main.command("index")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@INDEX_OPTION
+@click.option("--rebuild", is_flag=True, help="Rebuild from scratch (every build is a full rebuild for now).")
+@click.option("--wait", type=float, default=0.0, show_default=True,
+              help="Seconds to wait for another process that is updating the index.")
+def index_command(paths, index_dir, rebuild, wait):
+    """Build the index from PATHS (files or folders; default: seeds/).
+
+    The new index is built beside the old one and replaces it only when it is
+    complete, so a failed or interrupted build leaves the old one serving.
+    Exit status: 0 all read, 1 error (nothing changed), 3 built but some files
+    or records were skipped.
+    """
+    try:
+        report = _build(paths or [indexer.DEFAULT_SEEDS], index_dir, wait)
+    except SearchError as error:
+        _fail(error)
+    _print_build(report)
+    if report.skipped:
+        sys.exit(3)
+
+
+def _open_or_build(index_dir: Path):
+    """Open the index; if there is none yet, build it from seeds/ first."""
+    try:
+        return open_index(index_dir)
+    except IndexNotFoundError:
+        if not indexer.DEFAULT_SEEDS.is_dir():
+            raise
+        click.echo(f"No index at {index_dir} yet; building it from {indexer.DEFAULT_SEEDS}/ first.",
+                   err=True)
+        report = _build([indexer.DEFAULT_SEEDS], index_dir)
+        click.echo(f"Indexed {report.indexed} articles in {report.seconds:.1f} s.", err=True)
+        return open_index(index_dir)
+
+
+@main.command("query")
+@click.argument("text")
+@INDEX_OPTION
+@click.option("--limit", "-n", type=click.IntRange(1, 1000), default=10, show_default=True)
+@click.option("--page", "-p", type=click.IntRange(1), default=1, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def query_command(text, index_dir, limit, page, as_json):
+    """Search for TEXT and print ranked hits with highlighted snippets.
+
+    Words are matched by their root (``milik`` finds ``memiliki``) in the title
+    and the body; the more of them an article holds, the higher it ranks.
+    ``"double quotes"`` search a phrase; AND, OR, NOT and ``title:word`` work.
+    """
+    try:
+        with _open_or_build(index_dir) as index:
+            started = time.perf_counter()
+            results = index.search(text, limit=limit, page=page)
+            elapsed = time.perf_counter() - started
+    except SearchError as error:
+        _fail(error)
+    if as_json:
+        _dump(results.to_dict())
+        return
+    for note in results.notes:
+        click.echo(f"note: {note}", err=True)
+    first = (page - 1) * limit + 1
+    if not results.hits:
+        click.echo(f"No results for {text!r}.")
+        return
+    click.echo(f"{results.total} results ({elapsed * 1000:.0f} ms); "
+               f"showing {first}-{first + len(results.hits) - 1}\n")
+    for rank, hit in enumerate(results.hits, start=first):
+        meta = " | ".join(filter(None, [hit.date.strftime("%Y-%m-%d") if hit.date else "",
+                                        hit.source, hit.category]))
+        click.echo(f"{rank}. {click.style(hit.title or hit.id, bold=True)}  [{hit.score:.2f}]")
+        click.echo(f"   {hit.id}" + (f"  ({meta})" if meta else ""))
+        for snippet in hit.snippets:
+            click.echo(f"   \u2026{snippet.render(_mark)}\u2026")
+        click.echo()
+
+
+@main.command("run")
+@click.argument("queries", type=click.File("r", encoding="utf-8"))
+@INDEX_OPTION
+@click.option("--limit", "-n", type=click.IntRange(1, 10000), default=100, show_default=True)
+@click.option("--tag", default="search", show_default=True, help="Run tag in the last column.")
+def run_command(queries, index_dir, limit, tag):
+    """Batch search: read QUERIES (TSV: qid, query) and print a TREC run file.
+
+    A header line starting with ``qid`` is skipped; extra columns are ignored.
+    Output lines: ``qid Q0 docid rank score tag``.
+    """
+    try:
+        with open_index(index_dir) as index:
+            for lineno, line in enumerate(queries, start=1):
+                columns = line.rstrip("\n").split("\t")
+                if len(columns) < 2:
+                    if line.strip():
+                        click.echo(f"line {lineno}: expected qid<TAB>query; skipped", err=True)
+                    continue
+                qid, text = columns[0].strip(), columns[1]
+                if lineno == 1 and qid.lower() == "qid":
+                    continue
+                results = index.search(text, limit=limit, highlight=False)
+                for rank, hit in enumerate(results.hits, start=1):
+                    click.echo(f"{qid} Q0 {hit.id} {rank} {hit.score:.4f} {tag}")
+    except SearchError as error:
+        _fail(error)
+
+
+@main.command("show")
+@click.argument("article_id")
+@INDEX_OPTION
+@click.option("--json", "as_json", is_flag=True)
+def show_command(article_id, index_dir, as_json):
+    """Print one article by its id."""
+    try:
+        with open_index(index_dir) as index:
+            article = index.get(article_id)
+    except SearchError as error:
+        _fail(error)
+    if as_json:
+        _dump(article.to_dict())
+        return
+    click.echo(click.style(article.title or article.id, bold=True))
+    for name in ("id", "date", "category", "location", "source", "author", "editor", "url"):
+        value = getattr(article, name)
+        if value:
+            click.echo(f"{name}: {value.isoformat() if name == 'date' else value}")
+    click.echo()
+    click.echo(article.body)
+
+
+@main.command("stats")
+@INDEX_OPTION
+@click.option("--json", "as_json", is_flag=True)
+def stats_command(index_dir, as_json):
+    """Describe the index: articles, fields, size, build time."""
+    try:
+        with open_index(index_dir) as index:
+            stats = index.stats()
+    except SearchError as error:
+        _fail(error)
+    if as_json:
+        _dump(stats.to_dict())
+        return
+    click.echo(f"index:      {stats.path}")
+    click.echo(f"articles:   {stats.articles}")
+    click.echo(f"fields:     {', '.join(stats.fields)}")
+    click.echo(f"size:       {stats.size_bytes / 1e6:.1f} MB")
+    click.echo(f"built at:   {stats.built_at} in {stats.build_seconds:.1f} s")
+    click.echo(f"schema:     version {stats.schema_version}")
+
+
+@main.command("analyze")
+@click.argument("text")
+@click.option("--json", "as_json", is_flag=True)
+def analyze_command(text, as_json):
+    """Show each token of TEXT and its stem: why a word does or does not match."""
+    tokens = analysis.analyze(text)
+    if as_json:
+        _dump([token.__dict__ for token in tokens])
+        return
+    width = max((len(t.text) for t in tokens), default=0)
+    for token in tokens:
+        note = "  (stop word: not indexed)" if token.stop_word else ""
+        click.echo(f"{token.text:<{width}}  ->  {token.stem}{note}")
