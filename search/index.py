@@ -14,7 +14,6 @@ from datetime import datetime
 from pathlib import Path
 
 from whoosh import index as whoosh_index
-from whoosh.scoring import BM25F
 
 from . import storage
 from .articles import Article
@@ -26,11 +25,10 @@ from .errors import (
 )
 from .highlight import Snippet, snippets
 from .query import parse_query
-from .schema import SCHEMA_VERSION
+from .ranking import RERANK_DEPTH, WEIGHTING, Candidate, query_words, rerank
+from .schema import SCHEMA_VERSION, TEXT_FIELDS
 
 DEFAULT_INDEX = Path("indexes/default")
-# BM25 parameters: the usual k1 and b, for title and body alike.
-WEIGHTING = BM25F(B=0.75, K1=1.2)
 
 _OPEN_ERRORS = (
     OSError, EOFError, ValueError, KeyError, IndexError, AttributeError, ImportError,
@@ -141,23 +139,32 @@ class Index:
         if parsed.is_empty:
             notes = parsed.notes + ["no searchable words in the query (only stop words or symbols)"]
             return SearchResults(text, 0, page, limit, [], notes)
-        results = self._searcher.search_page(parsed.query, page, pagelen=limit)
+        depth = max(RERANK_DEPTH, page * limit)
+        results = self._searcher.search(parsed.query, limit=depth, terms=True)
+        candidates = [
+            Candidate(hit.docnum, hit.score, {
+                t.decode("utf-8") for field, t in (hit.matched_terms() or []) if field in TEXT_FIELDS
+            })
+            for hit in results
+        ]
+        ranked = rerank(candidates, query_words(parsed.query, TEXT_FIELDS))
+        page_of = ranked[(page - 1) * limit: page * limit]
         terms = parsed.terms() if highlight else set()
         analyzer = self._ix.schema["body"].analyzer
         hits = []
-        for result in results:
-            stored = result.fields()
+        for candidate in page_of:
+            stored = self._searcher.stored_fields(candidate.docnum)
             hits.append(Hit(
                 id=stored["id"],
                 title=stored.get("title", ""),
-                score=result.score,
+                score=candidate.score,
                 date=_parse_stored_date(stored.get("date_text")),
                 source=stored.get("source", ""),
                 category=stored.get("category", ""),
                 url=stored.get("url", ""),
                 snippets=snippets(stored.get("body", ""), terms, analyzer) if highlight else [],
             ))
-        return SearchResults(text, results.total, page, limit, hits, parsed.notes)
+        return SearchResults(text, len(results), page, limit, hits, parsed.notes)
 
     def get(self, article_id: str) -> Article:
         """The stored article with this id."""

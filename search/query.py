@@ -1,10 +1,10 @@
 """Turning what a user types into a Whoosh query.
 
 Words are searched in the title and the body, the title weighted higher
-(``FIELD_BOOSTS``). Words are joined by OR with a bonus for each extra word
-matched, so a query whose words do not all occur still finds the best partial
-matches, and articles with more of the words rank first. Whoosh's syntax
-works: ``"exact phrase"``, ``AND``/``OR``/``NOT``, ``title:word``.
+(``FIELD_BOOSTS``). Words are joined by OR, so a query whose words do not all
+occur still finds the best partial matches; ``search.ranking`` puts articles
+with more of the words first. Whoosh's syntax works: ``"exact phrase"``,
+``AND``/``OR``/``NOT``, ``title:word``.
 
 A query that Whoosh cannot parse falls back to searching its plain words;
 ``ParsedQuery.notes`` says what happened.
@@ -19,11 +19,9 @@ from whoosh import qparser
 from whoosh.query import NullQuery, Query
 
 from .analysis import WORD_PATTERN
+from .ranking import FIELD_BOOSTS
 from .schema import TEXT_FIELDS
 
-FIELD_BOOSTS = {"title": 2.0, "body": 1.0}
-# How much each additional matched word adds (Whoosh's OrGroup factor).
-MATCH_MORE_BONUS = 0.9
 MAX_QUERY_CHARS = 2000
 
 
@@ -49,7 +47,7 @@ class ParsedQuery:
 def _parser(schema, syntax: bool = True) -> qparser.QueryParser:
     parser = qparser.MultifieldParser(
         list(TEXT_FIELDS), schema, fieldboosts=FIELD_BOOSTS,
-        group=qparser.OrGroup.factory(MATCH_MORE_BONUS),
+        group=qparser.OrGroup,
     )
     # Wildcards and fuzzy terms expand over the whole vocabulary; a stray "*"
     # should not turn a query into a crawl of every word.
@@ -68,6 +66,9 @@ def parse_query(text: str, schema) -> ParsedQuery:
         text = text[:MAX_QUERY_CHARS]
         notes.append(f"query cut to its first {MAX_QUERY_CHARS} characters")
     text = "".join(ch if ch.isprintable() else " " for ch in text)
+    for name in dict.fromkeys(re.findall(r"(?<![\w:])(\w+):(?=\S)", text)):
+        if name not in schema:
+            notes.append(f"there is no field {name!r}; searched {name}: as words")
     try:
         query = _parser(schema).parse(text)
         # Terms in fields the index does not have match nothing; treat them as words.

@@ -1,0 +1,56 @@
+"""Shared fixtures: small real corpora, and indexes built from them once per session."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+import search
+
+FIXTURES = Path(__file__).parent / "fixtures"
+PROJECT = Path(__file__).parent.parent
+SEED_ARTICLE = FIXTURES / "000_b21858542a778c68.txt"
+SAMPLE_JSONL = FIXTURES / "indosum-sample.jsonl"
+
+# A page in the seed's plain-text format, written for the tests.
+PAGE_TEXT = """Banjir Rendam Ratusan Rumah di Bekasi
+
+Kamis, 4 Februari 2021, 08:15 WITA | Peristiwa | Kota Bekasi
+Banjir Rendam Ratusan Rumah di Bekasi
+IKLAN PEMKOT
+BEKASI, contoh.co.id - Hujan deras sejak Rabu malam membuat ratusan rumah terendam banjir.
+
+Warga mengungsi ke masjid terdekat sambil menunggu air surut.
+
+Baca Juga : Jalan Tol Ditutup Sementara
+
+Reporter: Budi
+Redaktur: Sari
+"""
+
+
+@pytest.fixture(scope="session")
+def corpus_dir(tmp_path_factory) -> Path:
+    """A folder with the seed article and 22 IndoSum articles."""
+    folder = tmp_path_factory.mktemp("corpus")
+    shutil.copy(SEED_ARTICLE, folder)
+    shutil.copy(SAMPLE_JSONL, folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def small_index(corpus_dir, tmp_path_factory) -> Path:
+    """An index of the fixture corpus (23 articles). Treat as read-only."""
+    index_dir = tmp_path_factory.mktemp("index") / "small"
+    search.build_index([corpus_dir], index_dir)
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def seeds_index(tmp_path_factory) -> Path:
+    """An index of the project's own seeds/ (3,464 articles). Treat as read-only."""
+    index_dir = tmp_path_factory.mktemp("index") / "seeds"
+    search.build_index([PROJECT / "seeds"], index_dir)
+    return index_dir

@@ -1,0 +1,111 @@
+"""Indonesian analysis: tokens, stop words, spelling and stems, pinned in tables."""
+
+import pickle
+
+import pytest
+from Sastrawi.StopWordRemover.StopWordRemoverFactory import StopWordRemoverFactory
+
+from search.analysis import STOP_WORDS, IndonesianAnalyzer, analyze, stem
+
+# Word as written in real news text (the seed article and IndoSum) -> its root.
+GOLDEN_STEMS = [
+    ("memiliki", "milik"), ("perkembangan", "kembang"), ("pendataan", "data"),
+    ("disampaikan", "sampai"), ("menghadirkan", "hadir"), ("dijadwalkan", "jadwal"),
+    ("pihaknya", "pihak"), ("perwujudannya", "wujud"), ("menjadikan", "jadi"),
+    ("mensinergikan", "sinergi"), ("berbeda-beda", "beda"), ("anak-anak", "anak"),
+    ("bukunya", "buku"), ("kemungkinan", "mungkin"), ("penggeledahan", "geledah"),
+    ("ditetapkan", "tetap"), ("pelaksana", "laksana"), ("perumahan", "rumah"),
+    ("mengembalikan", "kembali"), ("penelitian", "teliti"), ("dikembangkan", "kembang"),
+    ("pencarian", "cari"), ("menangkap", "tangkap"), ("ditangkap", "tangkap"),
+    ("kebijakan", "bijak"), ("pembangunan", "bangun"), ("keselamatan", "selamat"),
+    ("kenyamanan", "nyaman"), ("membina", "bina"), ("kelemahan", "lemah"),
+    ("berharap", "harap"), ("dihadiri", "hadir"), ("perekonomian", "ekonomi"),
+    ("kepolisian", "polisi"), ("kejaksaan", "jaksa"), ("mengatakan", "kata"),
+    ("pemilihan", "pilih"), ("pertandingan", "tanding"), ("kemenangan", "menang"),
+    ("dikalahkan", "kalah"), ("permainan", "main"), ("dinas-dinas", "dinas"),
+    # Sastrawi's own errors, fixed by search/data/stem_exceptions.tsv
+    ("berbasis", "basis"), ("beragam", "ragam"), ("pergerakan", "gerak"),
+    ("bekasi", "bekasi"), ("apakah", "apa"),
+    # names and acronyms stay themselves
+    ("diskominfo", "diskominfo"), ("bpbd", "bpbd"), ("sawahlunto", "sawahlunto"),
+    ("bappeda", "bappeda"), ("kominfo", "kominfo"), ("jakarta", "jakarta"),
+    # numbers are not stemmed
+    ("2021", "2021"), ("1.500", "1.500"),
+]
+
+
+@pytest.mark.parametrize("word, root", GOLDEN_STEMS)
+def test_stem_golden_table(word, root):
+    assert stem(word) == root
+
+
+def stems(text):
+    return [t.stem for t in analyze(text) if not t.stop_word]
+
+
+TOKEN_CASES = [
+    ("Anak-anak bermain", ["anak", "main"]),
+    ("berbeda-beda", ["beda"]),
+    ("Diskominfo BPBD Sawahlunto", ["diskominfo", "bpbd", "sawahlunto"]),
+    ("tahun 2021 ini", ["tahun", "2021"]),
+    ("Rp 1.500 juta", ["rp", "1.500", "juta"]),
+    # a hyphenated word that is not a reduplication is searchable by its parts
+    ("se-Sumbar", ["se", "sumbar"]),
+    ("Covid-19", ["covid", "19"]),
+    # informal spellings
+    ("anak2 yg gak sekolah", ["anak", "sekolah"]),
+]
+
+
+@pytest.mark.parametrize("text, expected", TOKEN_CASES)
+def test_tokens_and_stems(text, expected):
+    assert stems(text) == expected
+
+
+def test_analyze_reports_surface_form_and_offsets():
+    tokens = analyze("Dinas Kominfo memiliki data")
+    assert [(t.text, t.stem) for t in tokens] == [
+        ("Dinas", "dinas"), ("Kominfo", "kominfo"), ("memiliki", "milik"), ("data", "data")]
+    assert tokens[2].start == 14 and tokens[2].end == 22
+
+
+def test_stop_words_are_marked_not_hidden():
+    tokens = analyze("yang memiliki")
+    assert tokens[0].stop_word and not tokens[1].stop_word
+
+
+CONTENT_WORDS_IN_SASTRAWI_STOP_LIST = [
+    "akhir", "bapak", "ibu", "hari", "bulan", "kasus", "masalah", "orang", "tempat",
+    "dua", "tiga", "lima", "pihak", "jawaban", "terakhir",
+]
+
+
+@pytest.mark.parametrize("word", CONTENT_WORDS_IN_SASTRAWI_STOP_LIST)
+def test_content_words_are_searchable(word):
+    assert word in StopWordRemoverFactory().get_stop_words()
+    assert word not in STOP_WORDS
+    assert stems(word)
+
+
+@pytest.mark.parametrize("word", ["yang", "dan", "di", "ke", "dari", "ini", "itu", "dengan", "untuk"])
+def test_function_words_are_stopped(word):
+    assert word in STOP_WORDS
+    assert stems(word) == []
+
+
+# Function words the stop list adds to Sastrawi's (pronouns, particles, articles).
+ADDED_FUNCTION_WORDS = {"beliau", "deh", "dimana", "engkau", "kah", "sang", "si", "sih", "situ",
+                        "tah", "yah"}
+
+
+def test_stop_list_is_reviewed_subset_of_sastrawi():
+    sastrawi = set(StopWordRemoverFactory().get_stop_words())
+    assert STOP_WORDS - sastrawi == ADDED_FUNCTION_WORDS
+    assert len(STOP_WORDS) < len(sastrawi) / 4
+
+
+def test_analyzer_pickles_small_and_by_reference():
+    data = pickle.dumps(IndonesianAnalyzer())
+    assert len(data) < 5000
+    restored = pickle.loads(data)
+    assert [t.text for t in restored("memiliki anak-anak")] == ["milik", "anak"]

@@ -1,0 +1,137 @@
+"""The command line, through click's CliRunner: what a user types and sees."""
+
+import json
+import shutil
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import SEED_ARTICLE
+from search.cli import main
+
+SEED_ID = "000_b21858542a778c68.txt"
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+def test_index_then_query(runner, corpus_dir, tmp_path):
+    ix = str(tmp_path / "ix")
+    result = runner.invoke(main, ["index", str(corpus_dir), "--index", ix])
+    assert result.exit_code == 0, result.output
+    assert "Indexed 23 articles" in result.output
+    result = runner.invoke(main, ["query", "milik dinas kominfo", "--index", ix])
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert "Sawahlunto Menjadi Kota Terakhir Miliki Dinas Kominfo" in lines[2]
+    assert "memiliki" in result.output
+
+
+def test_terminal_output_marks_matches_in_colour(runner, small_index):
+    result = runner.invoke(main, ["query", "milik", "--index", str(small_index)], color=True)
+    assert "\x1b[" in result.output and "memiliki" in result.output
+
+
+def test_query_json(runner, small_index):
+    result = runner.invoke(main, ["query", "milik dinas kominfo", "--json", "-n", "3",
+                                  "--index", str(small_index)])
+    data = json.loads(result.output)
+    assert data["query"] == "milik dinas kominfo"
+    assert data["total"] >= len(data["hits"]) and len(data["hits"]) <= 3
+    hit = data["hits"][0]
+    assert set(hit) >= {"id", "title", "date", "source", "category", "url", "score", "highlights"}
+    assert hit["id"] == SEED_ID and hit["date"] == "2021-03-17T17:36:00+07:00"
+    assert any("<mark>memiliki</mark>" in h for h in hit["highlights"])
+
+
+def test_index_option_from_environment(runner, small_index):
+    result = runner.invoke(main, ["stats", "--json"], env={"SEARCH_INDEX": str(small_index)})
+    assert result.exit_code == 0
+    assert json.loads(result.output)["articles"] == 23
+
+
+def test_query_builds_the_index_from_seeds_when_there_is_none(runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "seeds").mkdir()
+    shutil.copy(SEED_ARTICLE, tmp_path / "seeds")
+    result = runner.invoke(main, ["query", "kominfo"])
+    assert result.exit_code == 0, result.output
+    assert "building it from seeds" in result.output
+    assert (tmp_path / "indexes" / "default" / "CURRENT").exists()
+
+
+def test_index_exit_status_when_files_are_skipped(runner, tmp_path):
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    shutil.copy(SEED_ARTICLE, seeds)
+    (seeds / "empty.txt").write_text("")
+    result = runner.invoke(main, ["index", str(seeds), "--index", str(tmp_path / "ix")])
+    assert result.exit_code == 3
+    assert "skipped empty.txt: empty page" in result.output
+
+
+def test_index_with_nothing_readable_is_an_error(runner, tmp_path):
+    result = runner.invoke(main, ["index", str(tmp_path / "nope"), "--index", str(tmp_path / "ix")])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: no article could be read")
+    assert "Traceback" not in result.output
+
+
+def test_run_prints_a_trec_run_file(runner, small_index, tmp_path):
+    queries = tmp_path / "q.tsv"
+    queries.write_text("qid\tquery\tdocid\nq1\tmilik dinas kominfo\tx\nq2\tyang\n\nbadline\n")
+    result = runner.invoke(main, ["run", str(queries), "-n", "5", "--index", str(small_index)])
+    assert result.exit_code == 0
+    lines = [line for line in result.output.splitlines() if line.startswith("q")]
+    assert lines[0].split()[:4] == ["q1", "Q0", SEED_ID, "1"]
+    assert all(len(line.split()) == 6 for line in lines)
+    assert "line 5" in result.output  # the malformed line is reported
+
+
+def test_show_and_missing_article(runner, small_index):
+    result = runner.invoke(main, ["show", SEED_ID, "--index", str(small_index)])
+    assert result.exit_code == 0 and "author: Imel" in result.output
+    result = runner.invoke(main, ["show", SEED_ID, "--json", "--index", str(small_index)])
+    assert json.loads(result.output)["editor"] == "BiNews"
+    result = runner.invoke(main, ["show", "nope", "--index", str(small_index)])
+    assert result.exit_code == 1 and result.output == "Error: no article with id 'nope'\n"
+
+
+def test_stats(runner, small_index):
+    result = runner.invoke(main, ["stats", "--index", str(small_index)])
+    assert result.exit_code == 0 and "articles:   23" in result.output
+
+
+def test_analyze(runner):
+    result = runner.invoke(main, ["analyze", "Anak-anak yang memiliki Diskominfo"])
+    assert result.exit_code == 0
+    rows = [line.split() for line in result.output.splitlines()]
+    assert rows[0] == ["Anak-anak", "->", "anak"]
+    assert rows[1] == ["yang", "->", "yang", "(stop", "word:", "not", "indexed)"]
+    assert rows[2] == ["memiliki", "->", "milik"]
+    assert rows[3] == ["Diskominfo", "->", "diskominfo"]
+
+
+@pytest.mark.parametrize("args", [["stats"], ["show", "x"], ["run", "QUERIES"]])
+def test_missing_index_is_one_line(runner, tmp_path, args):
+    (tmp_path / "QUERIES").write_text("q1\tdinas\n")
+    args = [str(tmp_path / "QUERIES") if a == "QUERIES" else a for a in args]
+    result = runner.invoke(main, args + ["--index", str(tmp_path / "none")])
+    assert result.exit_code == 1
+    assert len(result.output.strip().splitlines()) == 1
+    assert "Traceback" not in result.output
+
+
+def test_bad_options_are_usage_errors(runner, small_index):
+    result = runner.invoke(main, ["query", "x", "--limit", "0", "--index", str(small_index)])
+    assert result.exit_code == 2
+
+
+def test_python_dash_m(small_index):
+    import subprocess
+    import sys
+    out = subprocess.run([sys.executable, "-m", "search", "stats", "--index", str(small_index)],
+                         capture_output=True, text=True)
+    assert out.returncode == 0 and "articles:   23" in out.stdout

@@ -1,0 +1,37 @@
+"""Indonesian dates as news pages write them."""
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from search.dates import parse_date
+
+
+def at(*args, hours=7):
+    return datetime(*args, tzinfo=timezone(timedelta(hours=hours)))
+
+
+DATES = [
+    ("Rabu, 17 Maret 2021, 17:36 WIB", at(2021, 3, 17, 17, 36)),
+    ("Rabu, 17 Maret 2021 17:36 WIB", at(2021, 3, 17, 17, 36)),
+    ("Kamis 05 Nov 2015, 10:08 WIB", at(2015, 11, 5, 10, 8)),
+    ("Senin, 1 Agustus 2016 08.30 WITA", at(2016, 8, 1, 8, 30, hours=8)),
+    ("Jumat, 2 Desember 2022, 09:00 WIT", at(2022, 12, 2, 9, 0, hours=9)),
+    ("17/03/2021 17:36", at(2021, 3, 17, 17, 36)),
+    ("2017-03-28T11:15", at(2017, 3, 28, 11, 15)),
+    ("2021-03-17T17:36:00+08:00", at(2021, 3, 17, 17, 36, hours=8)),
+    ("2015-11-05 T10:08:58Z", at(2015, 11, 5, 10, 8, 58, hours=0)),
+    ("17 Maret 2021", at(2021, 3, 17)),
+]
+
+
+@pytest.mark.parametrize("text, expected", DATES)
+def test_parse_date(text, expected):
+    parsed = parse_date(text)
+    assert parsed == expected
+    assert parsed.utcoffset() == expected.utcoffset()
+
+
+@pytest.mark.parametrize("text", ["", "Politik", "31 Februari 2021", "99/99/2021", "kemarin"])
+def test_not_a_date(text):
+    assert parse_date(text) is None

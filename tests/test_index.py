@@ -1,0 +1,124 @@
+"""Searching an index: ranking, partial matches, inflected forms, pages, errors."""
+
+import json
+
+import pytest
+
+import search
+from search import storage
+
+SEED_ID = "000_b21858542a778c68.txt"
+
+
+def test_seed_article_ranks_first_over_the_seeds(seeds_index):
+    with search.open_index(seeds_index) as index:
+        assert index.stats().articles == 3464
+        results = index.search("milik dinas kominfo")
+    top = results.hits[0]
+    assert top.id == SEED_ID
+    assert "memiliki" in [word for s in top.snippets for word in s.marked]
+    assert any("<mark>memiliki</mark>" in h for h in top.highlights)
+
+
+@pytest.mark.parametrize("query, form", [
+    ("milik dinas", "memiliki"),
+    ("kembang teknologi sawahlunto", "perkembangan"),
+    ("data kominfo", "pendataan"),
+])
+def test_inflected_forms_are_found_and_marked(small_index, query, form):
+    with search.open_index(small_index) as index:
+        hit = index.search(query).hits[0]
+    assert hit.id == SEED_ID
+    assert form in [word for s in hit.snippets for word in s.marked]
+
+
+def test_reduplication_is_found_by_its_root(small_index):
+    with search.open_index(small_index) as index:
+        results = index.search("anak")
+    assert results.total >= 1
+    assert any(word.lower() == "anak-anak" for hit in results.hits for s in hit.snippets
+               for word in s.marked)
+
+
+def test_partial_matches_rank_below_fuller_matches(small_index):
+    with search.open_index(small_index) as index:
+        full = index.search("sawahlunto kominfo xyzzyqwerty")
+        one = index.search("xyzzyqwerty")
+    assert one.total == 0
+    assert full.hits[0].id == SEED_ID  # the missing word does not stop the search
+
+
+def test_more_matched_words_rank_higher(small_index):
+    with search.open_index(small_index) as index:
+        hits = index.search("dinas kominfo sawahlunto", limit=50).hits
+    scores = {hit.id: hit.score for hit in hits}
+    assert hits[0].id == SEED_ID
+    assert all(score < scores[SEED_ID] for hid, score in scores.items() if hid != SEED_ID)
+
+
+def test_title_weighs_more_than_body(tmp_path):
+    seeds = tmp_path / "s"
+    seeds.mkdir()
+    filler = "Warga berkumpul di balai desa untuk membahas rencana kegiatan bersama. " * 5
+    records = [
+        {"id": "in-body", "title": "Rapat warga desa", "body": filler + "Harga cabai naik."},
+        {"id": "in-title", "title": "Harga cabai naik", "body": filler + "Warga mengeluh."},
+    ]
+    (seeds / "a.jsonl").write_text("\n".join(json.dumps(r) for r in records))
+    search.build_index([seeds], tmp_path / "ix")
+    with search.open_index(tmp_path / "ix") as index:
+        assert index.search("cabai").hits[0].id == "in-title"
+
+
+def test_pages_and_total(small_index):
+    with search.open_index(small_index) as index:
+        everything = index.search("pemerintah kota dinas", limit=100)
+        page1 = index.search("pemerintah kota dinas", limit=3, page=1)
+        page2 = index.search("pemerintah kota dinas", limit=3, page=2)
+    assert page1.total == page2.total == everything.total > 3
+    assert [h.id for h in page1.hits + page2.hits] == [h.id for h in everything.hits[:6]]
+
+
+def test_query_of_only_stop_words_explains_itself(small_index):
+    with search.open_index(small_index) as index:
+        results = index.search("yang dan di")
+    assert results.total == 0 and "stop words" in results.notes[0]
+
+
+def test_phrase_query(small_index):
+    with search.open_index(small_index) as index:
+        assert index.search('"dinas kominfo"').hits[0].id == SEED_ID
+        assert index.search('"kominfo dinas sawahlunto"').total == 0
+
+
+def test_get_returns_the_stored_article(small_index):
+    with search.open_index(small_index) as index:
+        article = index.get(SEED_ID)
+        assert article.author == "Imel" and article.date.utcoffset().total_seconds() == 7 * 3600
+        with pytest.raises(search.ArticleNotFoundError):
+            index.get("missing")
+
+
+def test_missing_index(tmp_path):
+    with pytest.raises(search.IndexNotFoundError, match="search index"):
+        search.open_index(tmp_path / "none")
+
+
+def test_index_of_another_schema_version_asks_for_a_rebuild(corpus_dir, tmp_path):
+    ix = tmp_path / "ix"
+    search.build_index([corpus_dir], ix)
+    meta_file = storage.current_generation(ix) / storage.META
+    meta = json.loads(meta_file.read_text())
+    meta["schema_version"] = 0
+    meta_file.write_text(json.dumps(meta))
+    with pytest.raises(search.IndexOutdatedError, match="rebuild"):
+        search.open_index(ix)
+
+
+def test_damaged_index_is_reported_with_the_fix(corpus_dir, tmp_path):
+    ix = tmp_path / "ix"
+    search.build_index([corpus_dir], ix)
+    for toc in storage.current_generation(ix).glob("_MAIN_*.toc"):
+        toc.write_bytes(toc.read_bytes()[:40])
+    with pytest.raises(search.IndexCorruptError, match="--rebuild"):
+        search.open_index(ix)

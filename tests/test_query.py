@@ -1,0 +1,50 @@
+"""Query parsing: syntax that works, and no input string that crashes it."""
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import search
+from search.query import parse_query
+from search.schema import build_schema
+
+SCHEMA = build_schema()
+
+
+def test_words_search_title_and_body_with_their_stems():
+    parsed = parse_query("memiliki dinas", SCHEMA)
+    assert parsed.terms() == {"milik", "dinas"}
+    assert {field for field, _ in parsed.query.iter_all_terms()} == {"title", "body"}
+
+
+def test_broken_syntax_falls_back_to_words():
+    parsed = parse_query('dinas (kominfo AND "sawahlunto', SCHEMA)
+    assert {"dinas", "kominfo"} <= parsed.terms()
+
+
+def test_unknown_field_is_searched_as_words():
+    parsed = parse_query("penerbit:kompas banjir", SCHEMA)
+    assert "banjir" in parsed.terms()
+    assert parsed.notes
+
+
+def test_control_characters_and_long_queries():
+    parsed = parse_query("dinas\x00\x07kominfo " + "kata " * 3000, SCHEMA)
+    assert "dinas" in parsed.terms()
+    assert any("cut" in note for note in parsed.notes)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=200))
+def test_no_string_crashes_the_parser(text):
+    parse_query(text, SCHEMA)
+
+
+QUERY_ALPHABET = st.sampled_from(list('abc dinas kominfo () " - * : ? ~ ^ [ ] { } AND OR NOT TO title: body:'))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(QUERY_ALPHABET, max_size=30).map("".join) | st.text(max_size=80))
+def test_no_string_crashes_a_search(small_index, text):
+    with search.open_index(small_index) as index:
+        results = index.search(text, limit=5)
+    assert results.total >= len(results.hits)

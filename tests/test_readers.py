@@ -1,0 +1,138 @@
+"""Reading seed files: the plain-text page format, JSONL dumps, HTML pages, bad files."""
+
+import gzip
+import json
+from datetime import datetime, timedelta, timezone
+
+from conftest import FIXTURES, SAMPLE_JSONL, SEED_ARTICLE
+from conftest import PAGE_TEXT as PAGE
+from search.articles import ReadReport
+from search.readers import read_articles
+from search.readers.textpage import parse_text_page
+
+
+def read(*paths):
+    report = ReadReport()
+    return list(read_articles(paths, report)), report
+
+
+def test_seed_article_is_parsed_into_its_parts():
+    article = parse_text_page(SEED_ARTICLE.read_text(encoding="utf-8"), "seed")
+    assert article.title == "Sawahlunto Menjadi Kota Terakhir Miliki Dinas Kominfo"
+    assert article.date == datetime(2021, 3, 17, 17, 36, tzinfo=timezone(timedelta(hours=7)))
+    assert article.date.utcoffset() == timedelta(hours=7)
+    assert article.category == "Politik"
+    assert article.location == "Kota Sawahlunto"
+    assert article.author == "Imel"
+    assert article.editor == "BiNews"
+    assert article.source == "binews.id"
+    for furniture in ("Baca juga", "IKLAN GUBERNUR", "Bagikan", "Penulis", "Marhaban ya Ramadhan"):
+        assert furniture not in article.body
+    assert article.body.startswith("Kota Sawahlunto tahun 2021 ini")
+    assert "memiliki Dinas Komunikasi" in article.body
+    assert article.body.rstrip().endswith("pungkas Jasman. (mmc/bi)")
+    assert article.body.count("\n\n") == 7  # eight paragraphs kept apart
+
+
+
+
+def test_text_page_format_not_one_file():
+    article = parse_text_page(PAGE, "banjir.txt")
+    assert article.title == "Banjir Rendam Ratusan Rumah di Bekasi"
+    assert article.date.utcoffset() == timedelta(hours=8)
+    assert (article.category, article.location) == ("Peristiwa", "Kota Bekasi")
+    assert (article.author, article.editor, article.source) == ("Budi", "Sari", "contoh.co.id")
+    assert article.body == ("Hujan deras sejak Rabu malam membuat ratusan rumah terendam banjir.\n\n"
+                            "Warga mengungsi ke masjid terdekat sambil menunggu air surut.")
+
+
+def test_text_page_without_dateline_keeps_its_body():
+    article = parse_text_page("Judul Saja\n\nIsi berita yang cukup panjang untuk dibaca orang.\n", "x")
+    assert article.title == "Judul Saja"
+    assert article.date is None
+    assert article.body == "Isi berita yang cukup panjang untuk dibaca orang."
+
+
+def test_folder_is_walked_and_ids_are_paths_under_it(tmp_path):
+    (tmp_path / "2021" / "maret").mkdir(parents=True)
+    (tmp_path / "2021" / "maret" / "banjir.txt").write_text(PAGE, encoding="utf-8")
+    (tmp_path / "README.md").write_text("not an article")
+    articles, report = read(tmp_path)
+    assert [a.id for a in articles] == ["2021/maret/banjir.txt"]
+    assert report.skipped == []
+
+
+def test_jsonl_records_and_their_fields():
+    articles, report = read(SAMPLE_JSONL)
+    assert len(articles) == 22 and report.skipped == []
+    first = articles[0]
+    record = json.loads(SAMPLE_JSONL.read_text(encoding="utf-8").splitlines()[0])
+    assert first.id == record["id"]
+    assert first.title == record["title"]
+    assert first.date.isoformat().startswith(record["date"])
+    assert "Baca juga" not in first.body  # cross-links dropped from dumps too
+
+
+def test_bad_jsonl_lines_are_skipped_with_line_numbers(tmp_path):
+    dump = tmp_path / "dump.jsonl.gz"
+    lines = [
+        json.dumps({"id": "a", "body": "Isi pertama."}),
+        '{"id": "b", "body": "tidak selesai',
+        json.dumps(["not", "an", "object"]),
+        json.dumps({"id": "d", "title": "Tanpa isi"}),
+        json.dumps({"id": "e", "body": 42}),
+        json.dumps({"body": "Tanpa id."}),
+    ]
+    with gzip.open(dump, "wt", encoding="utf-8") as handle:
+        handle.write("\n".join(lines) + "\n")
+    articles, report = read(dump)
+    assert [a.id for a in articles] == ["a", "dump.jsonl.gz#6"]
+    assert [s.path for s in report.skipped] == [
+        "dump.jsonl.gz:2", "dump.jsonl.gz:3", "dump.jsonl.gz:4", "dump.jsonl.gz:5"]
+    assert all(s.reason for s in report.skipped)
+
+
+def test_truncated_gzip_keeps_the_records_before_the_break(tmp_path):
+    good = "".join(json.dumps({"id": str(i), "body": f"Isi {i}. " * 50}) + "\n" for i in range(200))
+    data = gzip.compress(good.encode())
+    dump = tmp_path / "cut.jsonl.gz"
+    dump.write_bytes(data[: len(data) // 2])
+    articles, report = read(dump)
+    assert 0 < len(articles) < 200
+    assert len(report.skipped) == 1 and "unreadable" in report.skipped[0].reason
+
+
+def test_unreadable_files_are_reported_and_the_rest_read(tmp_path):
+    (tmp_path / "good.txt").write_text(PAGE, encoding="utf-8")
+    (tmp_path / "empty.txt").write_text("")
+    (tmp_path / "binary.txt").write_bytes(b"\x00\x01\x02" * 100)
+    (tmp_path / "latin1.txt").write_bytes("Judul\n\nIsi berita caf\xe9 yang panjang.".encode("latin-1"))
+    (tmp_path / "notes.docx").write_bytes(b"PK")
+    articles, report = read(tmp_path)
+    assert sorted(a.id for a in articles) == ["good.txt", "latin1.txt"]
+    reasons = {s.path: s.reason for s in report.skipped}
+    assert reasons["empty.txt"] == "empty page"
+    assert "binary" in reasons["binary.txt"]
+    assert reasons["notes.docx"] == "unknown file type"
+
+
+def test_missing_path_is_reported(tmp_path):
+    articles, report = read(tmp_path / "nope")
+    assert articles == [] and "no such file" in report.skipped[0].reason
+
+
+def test_html_page_headline_and_article_text():
+    articles, report = read(FIXTURES / "kompas-1.html")
+    assert report.skipped == []
+    article = articles[0]
+    assert article.title.startswith("Polres Lhokseumawe Serahkan Anggota Di Minimi ke Kejaksaan")
+    assert article.body.startswith("LHOKSEUMAWE, KOMPAS.com")
+    assert "Kompasiana.com" not in article.body  # the navigation is not the article
+    assert article.url.startswith("http://regional.kompas.com/read/2015/11/04/")
+
+
+def test_html_page_without_article_text_is_skipped(tmp_path):
+    page = tmp_path / "front.html"
+    page.write_text("<html><body><nav><a href='/'>Home</a></nav><p>Berita terkini</p></body></html>")
+    articles, report = read(page)
+    assert articles == [] and "not an article" in report.skipped[0].reason
