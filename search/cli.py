@@ -17,6 +17,7 @@ import click
 from . import analysis, indexer
 from .errors import IndexNotFoundError, SearchError
 from .index import DEFAULT_INDEX, open_index
+from .readers import estimate_count
 
 INDEX_OPTION = click.option(
     "--index", "index_dir", type=click.Path(file_okay=False, path_type=Path),
@@ -47,18 +48,13 @@ def _print_build(report: indexer.BuildReport) -> None:
 
 
 def _build(paths, index_dir: Path, wait: float = 0.0) -> indexer.BuildReport:
-    show_progress = sys.stderr.isatty()
-
-    def progress(count: int) -> None:
-        if show_progress:
-            click.echo(f"\rindexing: {count} articles", err=True, nl=False)
-
-    try:
-        report = indexer.build_index(paths, index_dir, progress=progress, wait=wait)
-    finally:
-        if show_progress:
-            click.echo("", err=True)
-    return report
+    """Build with a progress bar on a terminal, nothing extra otherwise."""
+    if not sys.stderr.isatty():
+        return indexer.build_index(paths, index_dir, wait=wait)
+    with click.progressbar(length=max(estimate_count(paths), 1), label="indexing",
+                           file=sys.stderr, show_pos=True) as bar:
+        return indexer.build_index(paths, index_dir, wait=wait,
+                                   progress=lambda done: bar.update(done - bar.pos))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -19,7 +19,8 @@ from ..dates import parse_date
 _TEXT_FIELDS = ("title", "category", "source", "url", "summary", "author", "editor", "location")
 
 
-def _open(path: Path):
+def open_lines(path: Path):
+    """The file as text lines, decompressing `.gz`; undecodable bytes replaced."""
     if path.name.endswith(".gz"):
         return gzip.open(path, "rt", encoding="utf-8", errors="replace")
     return open(path, encoding="utf-8", errors="replace")
@@ -54,7 +55,7 @@ def read_jsonl(path: Path, label: str) -> Iterator[Article | Skipped]:
 
     ``label`` names the file in ids and reports (its path under the seeds).
     """
-    with _open(path) as lines:
+    with open_lines(path) as lines:
         lineno = 0
         try:
             for lineno, line in enumerate(lines, start=1):
