@@ -55,6 +55,20 @@ def _load_table(name: str) -> dict[str, str]:
 STOP_WORDS: frozenset[str] = _load_stop_words()
 SPELLING: dict[str, str] = _load_table("spelling.tsv")
 STEM_EXCEPTIONS: dict[str, str] = _load_table("stem_exceptions.tsv")
+NAMES: frozenset[str] = frozenset(_data_lines("names.txt"))
+ROOT_COUNTS: dict[str, int] = {word: int(count) for word, count in _load_table("root_counts.tsv").items()}
+
+# Ways a root can be dressed, for checking Sastrawi's reading against others:
+# prefix -> the first letters a nasal prefix may have replaced ("" = none).
+_PREFIXES = {
+    "": [""], "ber": [""], "be": [""], "ter": [""], "te": [""], "di": [""], "ke": [""],
+    "se": [""], "me": [""], "mem": ["", "p"], "men": ["", "t"], "meng": ["", "k"],
+    "meny": ["s"], "pe": [""], "per": [""], "pem": ["", "p"], "pen": ["", "t"],
+    "peng": ["", "k"], "peny": ["s"], "diper": [""], "memper": [""], "keber": [""],
+}
+_SUFFIXES = ["", "an", "kan", "i", "nya", "lah", "kah", "annya", "kannya", "inya"]
+# Another reading must be this many times as common as Sastrawi's to replace it.
+_READING_MARGIN = 2
 
 
 @lru_cache(maxsize=1)
@@ -66,22 +80,62 @@ def _sastrawi():
     return StemmerFactory().create_stemmer().delegatedStemmer
 
 
+def _readings(word: str) -> set[str]:
+    """Dictionary roots that ``word`` could be, by one prefix and one suffix."""
+    dictionary = _sastrawi().dictionary
+    found = set()
+    for prefix, restored in _PREFIXES.items():
+        if not word.startswith(prefix):
+            continue
+        base = word[len(prefix):]
+        for suffix in _SUFFIXES:
+            if suffix and not base.endswith(suffix):
+                continue
+            core = base[: len(base) - len(suffix)]
+            for letter in restored:
+                root = letter + core
+                if len(root) >= 3 and root != word and dictionary.contains(root):
+                    found.add(root)
+    return found
+
+
+def _common_reading(word: str, root: str) -> str:
+    """Sastrawi's ``root``, unless a longer reading of the same letters is far more common.
+
+    Sastrawi strips ``-kan`` before ``-an`` and tries some prefixes in a fixed
+    order, so ``gerakan`` becomes ``gera`` and ``berupa`` becomes ``upa``. When
+    another reading that contains Sastrawi's (``gerak``, ``rupa``) occurs far
+    more often as a word of its own in real news (``ROOT_COUNTS``), it wins.
+    """
+    others = [r for r in _readings(word) if r != root and (r.startswith(root) or r.endswith(root))]
+    if not others:
+        return root
+    best = max(others, key=lambda r: ROOT_COUNTS.get(r, 0))
+    if ROOT_COUNTS.get(best, 0) > _READING_MARGIN * ROOT_COUNTS.get(root, 0) + 5:
+        return best
+    return root
+
+
 @lru_cache(maxsize=500_000)
 def stem(word: str) -> str:
     """The root of one lowercase word.
 
-    Exceptions first, then Sastrawi. Words with digits and very short words
-    are left alone. Sastrawi never decides whether a word is found: if it
-    fails on some input, the word is its own stem.
+    In order: the exception table; names that stay themselves; Sastrawi,
+    checked against the more common reading of the word. Words with digits
+    and very short words are left alone. If Sastrawi fails on some input, the
+    word is its own stem.
     """
     if word in STEM_EXCEPTIONS:
         return STEM_EXCEPTIONS[word]
-    if len(word) <= 3 or any(ch.isdigit() for ch in word):
+    if word in NAMES or len(word) <= 3 or any(ch.isdigit() for ch in word):
         return word
     try:
-        return _sastrawi().stem_word(word) or word
+        root = _sastrawi().stem_word(word) or word
     except Exception:  # Sastrawi's regexes on unusual input: keep the word
         return word
+    if "-" in word or root == word:
+        return root
+    return _common_reading(word, root)
 
 
 _INFORMAL_REDUPLICATION = re.compile(r"^([^\W\d_]{3,})2$")

@@ -21,7 +21,7 @@ from . import storage
 from .articles import Article, ReadReport, Skipped
 from .errors import NothingToIndexError, SearchError
 from .readers import read_articles
-from .schema import SCHEMA_VERSION, build_schema
+from .schema import SCHEMA_VERSION, build_schema, lead_of
 
 DEFAULT_SEEDS = Path("seeds")
 
@@ -43,6 +43,8 @@ def article_fields(article: Article) -> dict:
         "id": article.id,
         "title": article.title,
         "body": article.body,
+        "lead": lead_of(article.body),
+        "exact": article.body,
         "date_text": article.date.isoformat() if article.date else "",
         "editor": article.editor,
         "url": article.url,

@@ -45,8 +45,9 @@ class ParsedQuery:
 
 
 def _parser(schema, syntax: bool = True) -> qparser.QueryParser:
+    fields = [name for name, boost in FIELD_BOOSTS.items() if boost > 0 and name in schema]
     parser = qparser.MultifieldParser(
-        list(TEXT_FIELDS), schema, fieldboosts=FIELD_BOOSTS,
+        fields, schema, fieldboosts=FIELD_BOOSTS,
         group=qparser.OrGroup,
     )
     # Wildcards and fuzzy terms expand over the whole vocabulary; a stray "*"

@@ -20,9 +20,13 @@ from dataclasses import dataclass
 from whoosh import query as whoosh_query
 from whoosh.scoring import BM25F
 
-FIELD_BOOSTS = {"title": 2.0, "body": 1.0}
+FIELD_BOOSTS = {"title": 2.0, "body": 1.0, "lead": 0.0, "exact": 0.0}
 WEIGHTING = BM25F(B=0.75, K1=1.2)
 COORDINATION = 1.0
+# Query words that sit near each other in the body (within PROXIMITY_SLOP
+# positions, stop words not counted) score again, PROXIMITY_BOOST times.
+PROXIMITY_BOOST = 0.0
+PROXIMITY_SLOP = 3
 # Candidates re-scored per query: pages beyond this depth are ranked by BM25F alone.
 RERANK_DEPTH = 200
 
@@ -44,6 +48,37 @@ def query_words(query, fields) -> set[str]:
 
     walk(query)
     return words
+
+
+def _plain_words(query, field: str) -> list[str] | None:
+    """The words of a plain query (an OR of single words) in ``field``, in order."""
+    if isinstance(query, whoosh_query.Term):
+        children = [query]
+    elif isinstance(query, whoosh_query.Or):
+        children = query.children()
+    else:
+        return None
+    words = []
+    for child in children:
+        if not isinstance(child, whoosh_query.Term):
+            return None
+        if child.fieldname == field:
+            words.append(child.text)
+    return words
+
+
+def with_proximity(query, field: str = "body"):
+    """Add a scoring clause for each pair of neighbouring query words found close together."""
+    if PROXIMITY_BOOST <= 0:
+        return query
+    words = _plain_words(query, field)
+    if not words or len(words) < 2:
+        return query
+    pairs = [
+        whoosh_query.Phrase(field, [a, b], slop=PROXIMITY_SLOP, boost=PROXIMITY_BOOST)
+        for a, b in zip(words, words[1:]) if a != b
+    ]
+    return whoosh_query.Or([query] + pairs)
 
 
 @dataclass

@@ -4,7 +4,7 @@ Bump ``SCHEMA_VERSION`` whenever a field or the analysis chain changes in a way
 that makes an existing index answer differently: opening an index with another
 version asks the user to rebuild it.
 
-Field weights for ranking live in ``search.query`` (``FIELD_BOOSTS``).
+Field weights for ranking live in ``search.ranking`` (``FIELD_BOOSTS``).
 """
 
 from __future__ import annotations
@@ -12,18 +12,26 @@ from __future__ import annotations
 from whoosh.analysis import IDTokenizer, LowercaseFilter
 from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
 
-from .analysis import IndonesianAnalyzer
+from .analysis import ExactAnalyzer, IndonesianAnalyzer
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
-# Text fields searched by a plain query.
+# Text fields a plain query is about (highlighting, matched-word counts).
 TEXT_FIELDS = ("title", "body")
+# The opening words of the body: news is written top-down, and the lead
+# paragraph holds the words a headline uses.
+LEAD_WORDS = 60
 # Keyword fields: one value each, matched without regard to case.
 KEYWORD_FIELDS = ("category", "source", "location", "author")
 
 
 def _keyword():
     return ID(stored=True, analyzer=IDTokenizer() | LowercaseFilter())
+
+
+def lead_of(body: str, words: int = LEAD_WORDS) -> str:
+    """The opening ``words`` words of a body."""
+    return " ".join(body.split()[:words])
 
 
 def build_schema() -> Schema:
@@ -33,6 +41,10 @@ def build_schema() -> Schema:
         id=ID(stored=True, unique=True),
         title=TEXT(analyzer=analyzer, stored=True, phrase=True),
         body=TEXT(analyzer=analyzer, stored=True, phrase=True),
+        # The first LEAD_WORDS words of the body, as a field of their own.
+        lead=TEXT(analyzer=analyzer, phrase=False),
+        # The body's words as written, unstemmed: "pemerintah" is not "perintah".
+        exact=TEXT(analyzer=ExactAnalyzer(), phrase=False),
         # UTC without zone for filtering and sorting; ``date_text`` keeps the
         # publication time with its own offset (WIB, WITA, WIT) for display.
         date=DATETIME(sortable=True),
