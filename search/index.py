@@ -25,7 +25,7 @@ from .errors import (
 )
 from .highlight import Snippet, snippets
 from .query import parse_query
-from .ranking import RERANK_DEPTH, WEIGHTING, Candidate, query_words, rerank, with_proximity
+from .ranking import RERANK_DEPTH, WEIGHTING, Candidate, query_words, rerank
 from .schema import SCHEMA_VERSION, TEXT_FIELDS
 
 DEFAULT_INDEX = Path("indexes/default")
@@ -140,7 +140,7 @@ class Index:
             notes = parsed.notes + ["no searchable words in the query (only stop words or symbols)"]
             return SearchResults(text, 0, page, limit, [], notes)
         depth = max(RERANK_DEPTH, page * limit)
-        results = self._searcher.search(with_proximity(parsed.query), limit=depth, terms=True)
+        results = self._searcher.search(parsed.query, limit=depth, terms=True)
         candidates = [
             Candidate(hit.docnum, hit.score, {
                 t.decode("utf-8") for field, t in (hit.matched_terms() or []) if field in TEXT_FIELDS

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 
 from whoosh import qparser
-from whoosh.query import NullQuery, Query
+from whoosh.query import NullQuery, Phrase, Query
 
 from .analysis import WORD_PATTERN
 from .ranking import FIELD_BOOSTS
@@ -60,6 +60,20 @@ def _parser(schema, syntax: bool = True) -> qparser.QueryParser:
     return parser
 
 
+def _phrases_where_positions_are(query: Query, schema) -> Query:
+    """Drop phrase clauses on fields indexed without positions (lead, exact).
+
+    A phrase must match as a phrase; the title and body clauses still do.
+    """
+
+    def rewrite(node):
+        if isinstance(node, Phrase) and not schema[node.fieldname].format.supports("positions"):
+            return NullQuery
+        return node
+
+    return query.accept(rewrite).normalize()
+
+
 def parse_query(text: str, schema) -> ParsedQuery:
     """Parse ``text`` for the index's ``schema``. Never raises on any input string."""
     notes = []
@@ -71,7 +85,7 @@ def parse_query(text: str, schema) -> ParsedQuery:
         if name not in schema:
             notes.append(f"there is no field {name!r}; searched {name}: as words")
     try:
-        query = _parser(schema).parse(text)
+        query = _phrases_where_positions_are(_parser(schema).parse(text), schema)
         # Terms in fields the index does not have match nothing; treat them as words.
         if any(fieldname not in schema for fieldname, _ in query.iter_all_terms()):
             raise ValueError("unknown field")

@@ -4,6 +4,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import search
+import search.ranking
 from search.query import parse_query
 from search.schema import build_schema
 
@@ -13,7 +14,8 @@ SCHEMA = build_schema()
 def test_words_search_title_and_body_with_their_stems():
     parsed = parse_query("memiliki dinas", SCHEMA)
     assert parsed.terms() == {"milik", "dinas"}
-    assert {field for field, _ in parsed.query.iter_all_terms()} == {"title", "body"}
+    assert {field for field, _ in parsed.query.iter_all_terms()} == {"title", "body", "lead", "exact"}
+    assert ("exact", "memiliki") in set(parsed.query.iter_all_terms())
 
 
 def test_broken_syntax_falls_back_to_words():
@@ -48,3 +50,15 @@ def test_no_string_crashes_a_search(small_index, text):
     with search.open_index(small_index) as index:
         results = index.search(text, limit=5)
     assert results.total >= len(results.hits)
+
+
+def test_phrases_only_match_where_positions_are_kept():
+    parsed = parse_query('"dinas kominfo" sawahlunto', SCHEMA)
+    phrase_fields = {q.fieldname for q in parsed.query.children() if type(q).__name__ == "Phrase"}
+    assert phrase_fields == {"title", "body"}
+    assert ("lead", "sawahlunto") in set(parsed.query.iter_all_terms())
+
+
+def test_phrase_search_with_every_field_weighted(small_index):
+    with search.open_index(small_index) as index:
+        assert index.search('"dinas kominfo"').hits[0].id == "000_b21858542a778c68.txt"
