@@ -1,0 +1,155 @@
+"""Ablation of the ranking choices, each switched off in turn, on known-item queries.
+
+    python benchmarks/ablation.py [--queries ../shared/eval/dev/headline.tsv]
+
+Querying Whoosh takes minutes per configuration, so this script re-implements
+the engine's ranking formula in NumPy over the engine's own analysis chain:
+per field BM25 (k1=1.2, b=0.75) summed with the field weights of
+``search.ranking.FIELD_BOOSTS``, times the matched-words bonus
+``(matched / query words) ** COORDINATION``. Its "all on" row tracks the engine's
+own figure from ``benchmarks/quality.py`` (within about 0.005 MRR@10); the rows
+below it show what each choice is worth. Stemming rows re-analyse the corpus
+with a different stemmer (cached in --out).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import math
+import pickle
+import sys
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))
+
+import search.analysis as analysis  # noqa: E402
+from peers import _sastrawi_stem  # noqa: E402
+from quality import DEFAULT_CORPORA, DEFAULT_QUERIES, halves, measure, read_queries  # noqa: E402
+from search.boilerplate import clean_body  # noqa: E402
+from search.ranking import COORDINATION, FIELD_BOOSTS  # noqa: E402
+from search.schema import lead_of  # noqa: E402
+
+K1, B = 1.2, 0.75
+ENGINE_STEM = analysis.stem
+
+
+def analysed_corpus(corpora, out: Path, stemmer: str, clean: bool):
+    """ids, and per article (stems, exact words), through the engine's analysis chain."""
+    cache = out / f"ablation-{stemmer}-{'clean' if clean else 'raw'}.pkl"
+    if cache.exists():
+        return pickle.loads(cache.read_bytes())
+    stemmed, exact = analysis.IndonesianAnalyzer(), analysis.ExactAnalyzer()
+    ids, docs = [], []
+    for path in corpora:
+        with gzip.open(path, "rt", encoding="utf-8") as lines:
+            for line in lines:
+                record = json.loads(line)
+                body = clean_body(record["body"]) if clean else record["body"]
+                ids.append(record["id"])
+                docs.append(([t.text for t in stemmed(body)], [t.text for t in exact(body)],
+                             [t.text for t in stemmed(lead_of(body))]))
+    cache.write_bytes(pickle.dumps((ids, docs)))
+    return ids, docs
+
+
+class FieldIndex:
+    def __init__(self, token_lists):
+        self.n = len(token_lists)
+        self.lengths = np.array([len(t) for t in token_lists], dtype=float)
+        self.avg = self.lengths.mean() or 1.0
+        postings: dict[str, tuple[list, list]] = {}
+        for doc, tokens in enumerate(token_lists):
+            counts: dict[str, int] = {}
+            for token in tokens:
+                counts[token] = counts.get(token, 0) + 1
+            for token, count in counts.items():
+                docs, tfs = postings.setdefault(token, ([], []))
+                docs.append(doc)
+                tfs.append(count)
+        self.postings = {t: (np.array(d), np.array(f, dtype=float)) for t, (d, f) in postings.items()}
+
+    def score(self, terms):
+        scores, matched = np.zeros(self.n), {}
+        for term in dict.fromkeys(terms):
+            if term not in self.postings:
+                continue
+            docs, tf = self.postings[term]
+            idf = math.log(1 + (self.n - len(docs) + 0.5) / (len(docs) + 0.5))
+            qtf = terms.count(term)
+            scores[docs] += qtf * idf * tf * (K1 + 1) / (tf + K1 * (1 - B + B * self.lengths[docs] / self.avg))
+            matched[term] = docs
+        return scores, matched
+
+
+def evaluate(fields, ids, queries, weights, coordination):
+    stemmed_q = analysis.IndonesianAnalyzer()
+    exact_q = analysis.ExactAnalyzer()
+    run = {}
+    for qid, text, _ in queries:
+        stems = [t.text for t in stemmed_q(text)]
+        words = [t.text for t in exact_q(text)]
+        body, matched = fields["body"].score(stems)
+        total = weights["body"] * body
+        if weights["lead"]:
+            total += weights["lead"] * fields["lead"].score(stems)[0]
+        if weights["exact"]:
+            total += weights["exact"] * fields["exact"].score(words)[0]
+        if coordination:
+            count = np.zeros(len(ids))
+            for docs in matched.values():
+                count[docs] += 1
+            total *= (count / max(len(set(stems)), 1)) ** coordination
+        top = np.argsort(-total)[:100]
+        run[qid] = [ids[i] for i in top if total[i] > 0]
+    return run
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--corpus", type=Path, nargs="+", default=DEFAULT_CORPORA)
+    parser.add_argument("--queries", type=Path, default=DEFAULT_QUERIES)
+    parser.add_argument("--out", type=Path, default=HERE / "out")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    queries = read_queries(args.queries)
+    weights = {name: FIELD_BOOSTS[name] for name in ("body", "lead", "exact")}
+
+    configs = [
+        ("all on (the engine's ranking)", "engine", True, weights, COORDINATION),
+        ("no matched-words bonus", "engine", True, weights, 0.0),
+        ("no lead field", "engine", True, {**weights, "lead": 0.0}, COORDINATION),
+        ("no exact-form field", "engine", True, {**weights, "exact": 0.0}, COORDINATION),
+        ("Sastrawi alone (no exceptions, names, readings)", "sastrawi", True, weights, COORDINATION),
+        ("boilerplate lines kept", "engine", False, weights, COORDINATION),
+        ("all off (BM25 on body stems)", "engine", True, {**weights, "lead": 0.0, "exact": 0.0}, 0.0),
+    ]
+    fields_for: dict[tuple, dict] = {}
+    print("| configuration | MRR@10 all | MRR@10 half A | MRR@10 half B | Success@10 | Recall@100 |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for label, stemmer, clean, w, coordination in configs:
+        # Sastrawi alone: without the exception, names and readings layer.
+        analysis.stem = _sastrawi_stem if stemmer == "sastrawi" else ENGINE_STEM
+        key = (stemmer, clean)
+        if key not in fields_for:
+            ids, docs = analysed_corpus(args.corpus, args.out, stemmer, clean)
+            fields_for[key] = (ids, {
+                "body": FieldIndex([d[0] for d in docs]),
+                "exact": FieldIndex([d[1] for d in docs]),
+                "lead": FieldIndex([d[2] for d in docs]),
+            })
+        ids, fields = fields_for[key]
+        run = evaluate(fields, ids, queries, w, coordination)
+        parts = {label: measure(run, subset) for label, subset in halves(queries).items()}
+        every, a, b = parts.values()
+        print(f"| {label} | {every['MRR@10']:.3f} | {a['MRR@10']:.3f} | {b['MRR@10']:.3f} | "
+              f"{every['Success@10']:.3f} | {every['Recall@100']:.3f} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
