@@ -199,11 +199,13 @@ class Index:
         parsed = parse_query(text, self._ix.schema)
         notes = list(parsed.notes)
         window = _date_window(parsed, date_from, date_to)
+        # A query with a misspelled word gets a suggestion; if it matches
+        # nothing as typed, the corrected query is searched instead.
         suggestion = suggest(parsed.text, self._searcher)
-        if suggestion is not None:
+        if suggestion is not None and (parsed.is_empty or not self._matches(parsed, window)):
             corrected = parse_query(suggestion, self._ix.schema)
             if not corrected.is_empty:
-                notes.append(f"showing results for {suggestion!r}")
+                notes.append(f"nothing matched {text!r}; showing results for {suggestion!r}")
                 parsed = corrected
         if parsed.is_empty:
             notes.append("no searchable words in the query (only stop words or symbols)")
@@ -231,6 +233,9 @@ class Index:
                 for c in candidates[(page - 1) * limit: page * limit]]
         counts = _facet_counts(results) if facets else None
         return SearchResults(text, len(results), page, limit, hits, notes, suggestion, counts)
+
+    def _matches(self, parsed, window) -> bool:
+        return not self._searcher.search(parsed.query, limit=1, filter=window).is_empty()
 
     def similar(self, article_id: str, limit: int = 10) -> list[Hit]:
         """The articles most like the given one (not including it), best first."""

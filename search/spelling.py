@@ -2,10 +2,11 @@
 
 A query word (outside ``field:value`` clauses) that occurs in no article,
 neither as written nor by its root, is replaced by the closest word that
-does (at most two edits away, same first letter, the most frequent first), as
-written in the articles (the unstemmed ``exact`` field), so ``sawahlnto``
-becomes ``sawahlunto``. The search then runs with the corrected words and the
-response offers the corrected query.
+does, as written in the articles (the unstemmed ``exact`` field): one edit
+away for words under six letters, two for longer ones, the same first
+letter, the most frequent first. So ``sawahlnto`` becomes ``sawahlunto``.
+``Index.search`` offers the corrected query, and searches it instead when the
+query as typed matches nothing.
 """
 
 from __future__ import annotations
@@ -53,7 +54,8 @@ def suggest(text: str, searcher) -> str | None:
             continue
         if _known(word, searcher, analyzer, stemmer):
             continue
-        found = corrector.suggest(word.lower(), limit=1, maxdist=MAX_EDITS, prefix=1)
+        edits = MAX_EDITS if len(word) >= 6 else 1
+        found = corrector.suggest(word.lower(), limit=1, maxdist=edits, prefix=1)
         if found and found[0] != word.lower():
             pieces += [text[last:match.start()], found[0]]
             last = match.end()

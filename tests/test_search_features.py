@@ -176,3 +176,10 @@ def test_a_root_that_only_occurs_inflected_is_not_a_typo(index):
     results = index.search("kembang teknologi")
     assert results.suggestion is None
     assert "perkembangan" in [w for hit in results.hits for s in hit.snippets for w in s.marked]
+
+
+def test_a_query_that_matches_as_typed_is_searched_as_typed(index):
+    results = index.search("kominfo sawahlnto")
+    assert results.suggestion == "kominfo sawahlunto"
+    assert not any("showing results" in note for note in results.notes)
+    assert results.hits[0].id == SEED_ID
