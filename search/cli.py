@@ -16,7 +16,7 @@ import click
 
 from . import analysis, indexer
 from .errors import IndexNotFoundError, SearchError
-from .index import DEFAULT_INDEX, open_index
+from .index import DEFAULT_INDEX, SORTS, open_index
 from .readers import estimate_count
 
 INDEX_OPTION = click.option(
@@ -100,23 +100,40 @@ def _open_or_build(index_dir: Path):
         return open_index(index_dir)
 
 
-@main.command("query")
+QUERY_HELP = """Search for TEXT and print ranked hits with highlighted snippets.
+
+\b
+Words are matched by their root (milik finds memiliki) in the title and
+the body; the more of them an article holds, the higher it ranks.
+  "dinas kominfo"            an exact phrase
+  banjir -jakarta            exclude a word (+word requires one)
+  banjir DAN bekasi          AND / OR / NOT and (...); DAN / ATAU / BUKAN too
+  judul:banjir isi:bekasi    title: body: (judul: isi:)
+  kategori:politik           category: source: author: location:
+                             (kategori: sumber: penulis: lokasi:), any case
+  tanggal:2021-03            date: 2021, 2021-03, 2021-03-17, "Maret 2021",
+                             2021-03-01..2021-04-15, ..2021-03
+A misspelled word is corrected from the index's own words ("did you mean").
+"""
+
+
+@main.command("query", help=QUERY_HELP)
 @click.argument("text")
 @INDEX_OPTION
 @click.option("--limit", "-n", type=click.IntRange(1, 1000), default=10, show_default=True)
 @click.option("--page", "-p", type=click.IntRange(1), default=1, show_default=True)
+@click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True,
+              help="date: oldest first; -date: newest first.")
+@click.option("--from", "date_from", metavar="DATE", help="Published on or after DATE (as tanggal:).")
+@click.option("--to", "date_to", metavar="DATE", help="Published on or before DATE (as tanggal:).")
+@click.option("--facets", is_flag=True, help="Count matching articles by category, source and month.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def query_command(text, index_dir, limit, page, as_json):
-    """Search for TEXT and print ranked hits with highlighted snippets.
-
-    Words are matched by their root (``milik`` finds ``memiliki``) in the title
-    and the body; the more of them an article holds, the higher it ranks.
-    ``"double quotes"`` search a phrase; AND, OR, NOT and ``title:word`` work.
-    """
+def query_command(text, index_dir, limit, page, sort, date_from, date_to, facets, as_json):
     try:
         with _open_or_build(index_dir) as index:
             started = time.perf_counter()
-            results = index.search(text, limit=limit, page=page)
+            results = index.search(text, limit=limit, page=page, sort=sort, date_from=date_from,
+                                   date_to=date_to, facets=facets)
             elapsed = time.perf_counter() - started
     except SearchError as error:
         _fail(error)
@@ -125,13 +142,28 @@ def query_command(text, index_dir, limit, page, as_json):
         return
     for note in results.notes:
         click.echo(f"note: {note}", err=True)
+    if results.suggestion:
+        click.echo(f"Did you mean: {click.style(results.suggestion, bold=True)}?")
+    if results.facets is not None:
+        _print_facets(results.facets)
     first = (page - 1) * limit + 1
     if not results.hits:
         click.echo(f"No results for {text!r}.")
         return
     click.echo(f"{results.total} results ({elapsed * 1000:.0f} ms); "
                f"showing {first}-{first + len(results.hits) - 1}\n")
-    for rank, hit in enumerate(results.hits, start=first):
+    _print_hits(results.hits, first)
+
+
+def _print_facets(facets: dict) -> None:
+    for name, counts in facets.items():
+        shown = ", ".join(f"{value} ({count})" for value, count in list(counts.items())[:10])
+        click.echo(f"{name}: {shown or '-'}")
+    click.echo()
+
+
+def _print_hits(hits, first: int = 1) -> None:
+    for rank, hit in enumerate(hits, start=first):
         meta = " | ".join(filter(None, [hit.date.strftime("%Y-%m-%d") if hit.date else "",
                                         hit.source, hit.category]))
         click.echo(f"{rank}. {click.style(hit.title or hit.id, bold=True)}  [{hit.score:.2f}]")
@@ -139,6 +171,26 @@ def query_command(text, index_dir, limit, page, as_json):
         for snippet in hit.snippets:
             click.echo(f"   \u2026{snippet.render(_mark)}\u2026")
         click.echo()
+
+
+@main.command("similar")
+@click.argument("article_id")
+@INDEX_OPTION
+@click.option("--limit", "-n", type=click.IntRange(1, 1000), default=10, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+def similar_command(article_id, index_dir, limit, as_json):
+    """List the articles most like article ARTICLE_ID (not including it)."""
+    try:
+        with open_index(index_dir) as index:
+            hits = index.similar(article_id, limit=limit)
+    except SearchError as error:
+        _fail(error)
+    if as_json:
+        _dump({"id": article_id, "hits": [hit.to_dict() for hit in hits]})
+        return
+    if not hits:
+        click.echo("No similar articles.")
+    _print_hits(hits)
 
 
 @main.command("run")

@@ -102,3 +102,60 @@ def parse_date(text: str | None) -> datetime | None:
         zone = ZONES.get((g["zone"] or "").lower())
         return _build(g["year"], g["month"], g["day"], g["hour"], g["minute"], g["second"], zone)
     return None
+
+
+_DAY_PRECISION = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$")
+_MONTH_PRECISION = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
+_YEAR_PRECISION = re.compile(r"^\s*(\d{4})\s*$")
+_NAMED_DAY = re.compile(rf"^\s*(\d{{1,2}})\s+({_MONTH_NAMES})\.?\s+(\d{{4}})\s*$", re.IGNORECASE)
+_NAMED_MONTH = re.compile(rf"^\s*({_MONTH_NAMES})\.?\s+(\d{{4}})\s*$", re.IGNORECASE)
+
+
+def _next_month(year: int, month: int) -> datetime:
+    return datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=WIB)
+
+
+def _period(text: str) -> tuple[datetime, datetime] | None:
+    """The [start, end) of one day, month or year written as text, in WIB."""
+    try:
+        if m := _DAY_PRECISION.match(text):
+            start = datetime(int(m[1]), int(m[2]), int(m[3]), tzinfo=WIB)
+            return start, start + timedelta(days=1)
+        if m := _NAMED_DAY.match(text):
+            start = datetime(int(m[3]), MONTHS[m[2].lower()], int(m[1]), tzinfo=WIB)
+            return start, start + timedelta(days=1)
+        if m := _MONTH_PRECISION.match(text):
+            year, month = int(m[1]), int(m[2])
+            return datetime(year, month, 1, tzinfo=WIB), _next_month(year, month)
+        if m := _NAMED_MONTH.match(text):
+            year, month = int(m[2]), MONTHS[m[1].lower()]
+            return datetime(year, month, 1, tzinfo=WIB), _next_month(year, month)
+        if m := _YEAR_PRECISION.match(text):
+            year = int(m[1])
+            return datetime(year, 1, 1, tzinfo=WIB), datetime(year + 1, 1, 1, tzinfo=WIB)
+    except ValueError:
+        return None
+    return None
+
+
+def parse_date_range(text: str) -> tuple[datetime | None, datetime | None]:
+    """The [start, end) a date filter means; ``None`` for an open end.
+
+    ``2021``, ``2021-03``, ``2021-03-17``, ``Maret 2021``, ``17 Maret 2021``,
+    ranges ``2021-03-01..2021-04-15`` (both ends included) and open ranges
+    ``..2021-03`` or ``2021-03..``. Raises ``ValueError`` for anything else.
+    """
+    text = text.strip().strip('"').strip()
+    if ".." in text:
+        low, high = (part.strip() for part in text.split("..", 1))
+        start = _period(low) if low else (None, None)
+        end = _period(high) if high else (None, None)
+        if start is None or end is None or (not low and not high):
+            raise ValueError(f"not a date range: {text!r}")
+        if start[0] and end[1] and start[0] >= end[1]:
+            raise ValueError(f"the range {text!r} ends before it starts")
+        return start[0], end[1]
+    period = _period(text)
+    if period is None:
+        raise ValueError(f"not a date: {text!r} (use 2021, 2021-03, 2021-03-17 or 'Maret 2021')")
+    return period

@@ -10,10 +10,12 @@ from __future__ import annotations
 import pickle
 import struct
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 from whoosh import index as whoosh_index
+from whoosh import sorting
+from whoosh.query import DateRange
 
 from . import storage
 from .articles import Article
@@ -21,10 +23,13 @@ from .errors import (
     ArticleNotFoundError,
     IndexCorruptError,
     IndexOutdatedError,
+    QueryError,
     SearchError,
 )
 from .highlight import Snippet, snippets
+from .dates import parse_date_range
 from .query import parse_query
+from .spelling import suggest
 from .ranking import RERANK_DEPTH, WEIGHTING, Candidate, query_words, rerank
 from .schema import SCHEMA_VERSION, TEXT_FIELDS
 
@@ -73,12 +78,20 @@ class SearchResults:
     limit: int
     hits: list[Hit]
     notes: list[str] = field(default_factory=list)
+    # The query with misspelled words corrected, when any were.
+    suggestion: str | None = None
+    # Matching articles by "category", "source" and "month", when asked for.
+    facets: dict[str, dict[str, int]] | None = None
 
     def to_dict(self) -> dict:
-        return {
+        data = {
             "query": self.query, "total": self.total, "page": self.page, "limit": self.limit,
+            "suggestion": self.suggestion,
             "hits": [hit.to_dict() for hit in self.hits], "notes": self.notes,
         }
+        if self.facets is not None:
+            data["facets"] = self.facets
+        return data
 
 
 @dataclass
@@ -95,6 +108,44 @@ class IndexStats:
         data = dict(self.__dict__)
         data["path"] = str(self.path)
         return data
+
+
+SORTS = ("relevance", "date", "-date")
+FACETS = ("category", "source", "month")
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    return moment.astimezone(timezone.utc).replace(tzinfo=None) if moment else None
+
+
+def _date_window(parsed, date_from: str | None, date_to: str | None):
+    """The Whoosh filter for the query's ``tanggal:`` and the ``date_from``/``date_to`` options."""
+    start, end = parsed.date_from, parsed.date_to
+    try:
+        if date_from:
+            start = max(filter(None, [start, parse_date_range(date_from)[0]]))
+        if date_to:
+            end = min(filter(None, [end, parse_date_range(date_to)[1]]))
+    except ValueError as error:
+        raise QueryError(str(error)) from None
+    if start is None and end is None:
+        return None
+    return DateRange("date", _utc(start), _utc(end), endexcl=True)
+
+
+def _no_facets() -> dict:
+    return {name: {} for name in FACETS}
+
+
+def _facet_counts(results) -> dict:
+    """Matching articles per category, source and month, the largest first."""
+    counts = {}
+    for name in FACETS:
+        groups = results.groups(name)
+        items = [(key.decode("utf-8") if isinstance(key, bytes) else key, n)
+                 for key, n in groups.items() if key not in (None, "", b"")]
+        counts[name] = dict(sorted(items, key=lambda item: (-item[1], item[0])))
+    return counts
 
 
 def _parse_stored_date(text: str | None) -> datetime | None:
@@ -130,41 +181,83 @@ class Index:
     def article_count(self) -> int:
         return self._searcher.doc_count()
 
-    def search(self, text: str, limit: int = 10, page: int = 1,
-               highlight: bool = True) -> SearchResults:
-        """The ``page``-th page of ``limit`` hits for ``text``, best first."""
+    def search(self, text: str, limit: int = 10, page: int = 1, highlight: bool = True,
+               sort: str = "relevance", date_from: str | None = None,
+               date_to: str | None = None, facets: bool = False) -> SearchResults:
+        """The ``page``-th page of ``limit`` hits for ``text``.
+
+        ``sort`` is ``relevance`` (best first), ``date`` (oldest first) or
+        ``-date`` (newest first). ``date_from`` and ``date_to`` take the same
+        values as the ``tanggal:`` filter (``2021``, ``2021-03``, ``Maret 2021``
+        ...), both ends included. ``facets`` adds counts of all matching
+        articles by category, source and month.
+        """
         if limit < 1 or page < 1:
             raise SearchError("limit and page must be at least 1")
+        if sort not in SORTS:
+            raise SearchError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
         parsed = parse_query(text, self._ix.schema)
+        notes = list(parsed.notes)
+        window = _date_window(parsed, date_from, date_to)
+        # A query with a misspelled word gets a suggestion; if it matches
+        # nothing as typed, the corrected query is searched instead.
+        suggestion = suggest(parsed.text, self._searcher)
+        if suggestion is not None and (parsed.is_empty or not self._matches(parsed, window)):
+            corrected = parse_query(suggestion, self._ix.schema)
+            if not corrected.is_empty:
+                notes.append(f"nothing matched {text!r}; showing results for {suggestion!r}")
+                parsed = corrected
         if parsed.is_empty:
-            notes = parsed.notes + ["no searchable words in the query (only stop words or symbols)"]
-            return SearchResults(text, 0, page, limit, [], notes)
+            notes.append("no searchable words in the query (only stop words or symbols)")
+            return SearchResults(text, 0, page, limit, [], notes, suggestion,
+                                 _no_facets() if facets else None)
+
         depth = max(RERANK_DEPTH, page * limit)
-        results = self._searcher.search(parsed.query, limit=depth, terms=True)
+        options = {"limit": depth, "terms": True, "filter": window}
+        if facets:
+            options["groupedby"] = {name: sorting.FieldFacet(name) for name in FACETS}
+            options["maptype"] = sorting.Count
+        if sort != "relevance":
+            options.update(sortedby="date", reverse=sort == "-date")
+        results = self._searcher.search(parsed.query, **options)
         candidates = [
-            Candidate(hit.docnum, hit.score, {
+            Candidate(hit.docnum, hit.score or 0.0, {
                 t.decode("utf-8") for field, t in (hit.matched_terms() or []) if field in TEXT_FIELDS
             })
             for hit in results
         ]
-        ranked = rerank(candidates, query_words(parsed.query, TEXT_FIELDS))
-        page_of = ranked[(page - 1) * limit: page * limit]
+        if sort == "relevance":
+            candidates = rerank(candidates, query_words(parsed.query, TEXT_FIELDS))
         terms = parsed.terms() if highlight else set()
+        hits = [self._hit(c.docnum, c.score, terms if highlight else None)
+                for c in candidates[(page - 1) * limit: page * limit]]
+        counts = _facet_counts(results) if facets else None
+        return SearchResults(text, len(results), page, limit, hits, notes, suggestion, counts)
+
+    def _matches(self, parsed, window) -> bool:
+        return not self._searcher.search(parsed.query, limit=1, filter=window).is_empty()
+
+    def similar(self, article_id: str, limit: int = 10) -> list[Hit]:
+        """The articles most like the given one (not including it), best first."""
+        docnum = self._searcher.document_number(id=article_id)
+        if docnum is None:
+            raise ArticleNotFoundError(f"no article with id {article_id!r}")
+        results = self._searcher.more_like(docnum, "body", top=limit, numterms=25)
+        return [self._hit(hit.docnum, hit.score, None) for hit in results]
+
+    def _hit(self, docnum: int, score: float, terms: set[str] | None) -> Hit:
+        stored = self._searcher.stored_fields(docnum)
         analyzer = self._ix.schema["body"].analyzer
-        hits = []
-        for candidate in page_of:
-            stored = self._searcher.stored_fields(candidate.docnum)
-            hits.append(Hit(
-                id=stored["id"],
-                title=stored.get("title", ""),
-                score=candidate.score,
-                date=_parse_stored_date(stored.get("date_text")),
-                source=stored.get("source", ""),
-                category=stored.get("category", ""),
-                url=stored.get("url", ""),
-                snippets=snippets(stored.get("body", ""), terms, analyzer) if highlight else [],
-            ))
-        return SearchResults(text, len(results), page, limit, hits, parsed.notes)
+        return Hit(
+            id=stored["id"],
+            title=stored.get("title", ""),
+            score=score,
+            date=_parse_stored_date(stored.get("date_text")),
+            source=stored.get("source", ""),
+            category=stored.get("category", ""),
+            url=stored.get("url", ""),
+            snippets=snippets(stored.get("body", ""), terms, analyzer) if terms is not None else [],
+        )
 
     def get(self, article_id: str) -> Article:
         """The stored article with this id."""

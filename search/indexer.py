@@ -52,6 +52,7 @@ def article_fields(article: Article) -> dict:
         "path": article.path,
     }
     if article.date:
+        doc["month"] = article.date.strftime("%Y-%m")
         doc["date"] = article.date.astimezone(timezone.utc).replace(tzinfo=None)
     for name in ("category", "source", "location", "author"):
         value = getattr(article, name)

@@ -14,7 +14,7 @@ from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
 
 from .analysis import ExactAnalyzer, IndonesianAnalyzer
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # Text fields a plain query is about (highlighting, matched-word counts).
 TEXT_FIELDS = ("title", "body")
@@ -26,7 +26,8 @@ KEYWORD_FIELDS = ("category", "source", "location", "author")
 
 
 def _keyword():
-    return ID(stored=True, analyzer=IDTokenizer() | LowercaseFilter())
+    # Sortable: the column keeps the value as written, for facet counts.
+    return ID(stored=True, sortable=True, analyzer=IDTokenizer() | LowercaseFilter())
 
 
 def lead_of(body: str, words: int = LEAD_WORDS) -> str:
@@ -49,6 +50,8 @@ def build_schema() -> Schema:
         # publication time with its own offset (WIB, WITA, WIT) for display.
         date=DATETIME(sortable=True),
         date_text=STORED(),
+        # "2021-03", the month of publication in its own zone, for facets.
+        month=ID(sortable=True),
         category=_keyword(),
         source=_keyword(),
         location=_keyword(),

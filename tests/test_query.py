@@ -41,7 +41,10 @@ def test_no_string_crashes_the_parser(text):
     parse_query(text, SCHEMA)
 
 
-QUERY_ALPHABET = st.sampled_from(list('abc dinas kominfo () " - * : ? ~ ^ [ ] { } AND OR NOT TO title: body:'))
+QUERY_ALPHABET = st.sampled_from(
+    ["abc", " ", "dinas", "kominfo", "(", ")", '"', "-", "+", "*", ":", "?", "~", "^", "[", "]", "{", "}",
+     "..", "AND", "OR", "NOT", "DAN", "ATAU", "BUKAN", "TO", "title:", "judul:", "kategori:",
+     "tanggal:", "date:", "2021", "2021-03", "Maret", "lokasi:", "sawahlnto"])
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
