@@ -183,3 +183,18 @@ def test_a_query_that_matches_as_typed_is_searched_as_typed(index):
     assert results.suggestion == "kominfo sawahlunto"
     assert not any("showing results" in note for note in results.notes)
     assert results.hits[0].id == SEED_ID
+
+
+def test_cli_features_on_the_seeds(seeds_index):
+    runner = CliRunner()
+    result = runner.invoke(main, ["query", "banjir", "--sort", "-date", "--facets", "--json",
+                                  "--limit", "5", "--page", "2", "--index", str(seeds_index)])
+    data = json.loads(result.output)
+    dates = [hit["date"] for hit in data["hits"]]
+    assert len(dates) == 5 and dates == sorted(dates, reverse=True)
+    assert sum(data["facets"]["source"].values()) == data["total"] > 10
+    result = runner.invoke(main, ["query", "banjir", "--from", "2017-01", "--to", "2017-01",
+                                  "--json", "--index", str(seeds_index)])
+    assert all(hit["date"].startswith("2017-01") for hit in json.loads(result.output)["hits"])
+    result = runner.invoke(main, ["similar", SEED_ID, "--json", "--index", str(seeds_index)])
+    assert len(json.loads(result.output)["hits"]) == 10
