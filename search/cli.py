@@ -166,7 +166,8 @@ def _print_hits(hits, first: int = 1) -> None:
     for rank, hit in enumerate(hits, start=first):
         meta = " | ".join(filter(None, [hit.date.strftime("%Y-%m-%d") if hit.date else "",
                                         hit.source, hit.category]))
-        click.echo(f"{rank}. {click.style(hit.title or hit.id, bold=True)}  [{hit.score:.2f}]")
+        score = "" if hit.score is None else f"  [{hit.score:.2f}]"
+        click.echo(f"{rank}. {click.style(hit.title or hit.id, bold=True)}{score}")
         click.echo(f"   {hit.id}" + (f"  ({meta})" if meta else ""))
         for snippet in hit.snippets:
             click.echo(f"   \u2026{snippet.render(_mark)}\u2026")

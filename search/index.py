@@ -47,7 +47,8 @@ class Hit:
 
     id: str
     title: str
-    score: float
+    # Relevance score; None when results are sorted by date.
+    score: float | None
     date: datetime | None = None
     source: str = ""
     category: str = ""
@@ -64,7 +65,7 @@ class Hit:
             "id": self.id, "title": self.title,
             "date": self.date.isoformat() if self.date else None,
             "source": self.source, "category": self.category, "url": self.url,
-            "score": round(self.score, 4), "highlights": self.highlights,
+            "score": None if self.score is None else round(self.score, 4), "highlights": self.highlights,
         }
 
 
@@ -221,7 +222,7 @@ class Index:
             options.update(sortedby="date", reverse=sort == "-date")
         results = self._searcher.search(parsed.query, **options)
         candidates = [
-            Candidate(hit.docnum, hit.score or 0.0, {
+            Candidate(hit.docnum, hit.score, {
                 t.decode("utf-8") for field, t in (hit.matched_terms() or []) if field in TEXT_FIELDS
             })
             for hit in results
@@ -229,7 +230,7 @@ class Index:
         if sort == "relevance":
             candidates = rerank(candidates, query_words(parsed.query, TEXT_FIELDS))
         terms = parsed.terms() if highlight else set()
-        hits = [self._hit(c.docnum, c.score, terms if highlight else None)
+        hits = [self._hit(c.docnum, c.score if sort == "relevance" else None, terms if highlight else None)
                 for c in candidates[(page - 1) * limit: page * limit]]
         counts = _facet_counts(results) if facets else None
         return SearchResults(text, len(results), page, limit, hits, notes, suggestion, counts)

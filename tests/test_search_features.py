@@ -198,3 +198,8 @@ def test_cli_features_on_the_seeds(seeds_index):
     assert all(hit["date"].startswith("2017-01") for hit in json.loads(result.output)["hits"])
     result = runner.invoke(main, ["similar", SEED_ID, "--json", "--index", str(seeds_index)])
     assert len(json.loads(result.output)["hits"]) == 10
+
+
+def test_date_sorted_hits_have_no_relevance_score(index):
+    assert all(hit.score is None for hit in index.search("pemerintah", sort="date").hits)
+    assert all(hit.score > 0 for hit in index.search("pemerintah").hits)
