@@ -8,6 +8,7 @@ usage errors exit with 2 (click's convention).
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -57,7 +58,26 @@ def _build(paths, index_dir: Path, wait: float = 0.0) -> indexer.BuildReport:
                                    progress=lambda done: bar.update(done - bar.pos))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """Commands whose unexpected failures are one line too (SEARCH_DEBUG=1 shows the traceback)."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            raise click.ClickException("interrupted; nothing already indexed was changed") from None
+        except Exception as error:
+            if os.environ.get("SEARCH_DEBUG"):
+                raise
+            raise click.ClickException(
+                f"unexpected error ({type(error).__name__}: {error}); "
+                "please report it (SEARCH_DEBUG=1 shows the details)"
+            ) from None
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="indonesian-news-search")
 def main() -> None:
     """Full-text search for Indonesian news."""

@@ -7,8 +7,10 @@ returns is a small dataclass; Whoosh objects never leave this module.
 
 from __future__ import annotations
 
+import functools
 import pickle
 import struct
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -39,6 +41,26 @@ _OPEN_ERRORS = (
     OSError, EOFError, ValueError, KeyError, IndexError, AttributeError, ImportError,
     TypeError, pickle.UnpicklingError, struct.error, whoosh_index.IndexError,
 )
+
+
+# What a damaged segment file raises while it is read.
+_READ_ERRORS = (OSError, EOFError, struct.error, zlib.error, pickle.UnpicklingError)
+
+
+def _reports_damage(method):
+    """Turn a failure to read the index's files into :class:`IndexCorruptError`."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except _READ_ERRORS as error:
+            raise IndexCorruptError(
+                f"the index at {self.path} is damaged ({type(error).__name__}: {error}); "
+                "rebuild it with `search index --rebuild`"
+            ) from None
+
+    return wrapper
 
 
 @dataclass
@@ -182,6 +204,7 @@ class Index:
     def article_count(self) -> int:
         return self._searcher.doc_count()
 
+    @_reports_damage
     def search(self, text: str, limit: int = 10, page: int = 1, highlight: bool = True,
                sort: str = "relevance", date_from: str | None = None,
                date_to: str | None = None, facets: bool = False) -> SearchResults:
@@ -238,6 +261,7 @@ class Index:
     def _matches(self, parsed, window) -> bool:
         return not self._searcher.search(parsed.query, limit=1, filter=window).is_empty()
 
+    @_reports_damage
     def similar(self, article_id: str, limit: int = 10) -> list[Hit]:
         """The articles most like the given one (not including it), best first."""
         docnum = self._searcher.document_number(id=article_id)
@@ -260,6 +284,7 @@ class Index:
             snippets=snippets(stored.get("body", ""), terms, analyzer) if terms is not None else [],
         )
 
+    @_reports_damage
     def get(self, article_id: str) -> Article:
         """The stored article with this id."""
         stored = self._searcher.document(id=article_id)
@@ -274,6 +299,7 @@ class Index:
             summary=stored.get("summary", ""), path=stored.get("path", ""),
         )
 
+    @_reports_damage
     def stats(self) -> IndexStats:
         return IndexStats(
             path=self.path,

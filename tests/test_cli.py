@@ -135,3 +135,14 @@ def test_python_dash_m(small_index):
     out = subprocess.run([sys.executable, "-m", "search", "stats", "--index", str(small_index)],
                          capture_output=True, text=True)
     assert out.returncode == 0 and "articles:   23" in out.stdout
+
+
+def test_an_unexpected_failure_is_one_line(runner, small_index, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("search.index.Index.search", broken)
+    result = runner.invoke(main, ["query", "kominfo", "--index", str(small_index)])
+    assert result.exit_code == 1
+    assert result.output == ("Error: unexpected error (RuntimeError: boom); "
+                             "please report it (SEARCH_DEBUG=1 shows the details)\n")
