@@ -1,0 +1,99 @@
+"""A killed or concurrent rebuild never loses the index that was serving."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+import search
+from conftest import PROJECT
+from search import storage
+
+SEED_ID = "000_b21858542a778c68.txt"
+
+
+def index_command(index_dir, *paths):
+    return [sys.executable, "-m", "search", "index", *map(str, paths), "--index", str(index_dir)]
+
+
+# Kill points spread over a long build (reading and adding articles) and over
+# a short one, whose whole run including the commit and the swap takes about
+# a second.
+KILL_POINTS = [("seeds", t) for t in (0.3, 1.0, 2.5, 5.0)] + \
+    [("tests/fixtures", t) for t in (0.4, 0.6, 0.7, 0.8, 0.9, 1.0, 1.2)]
+
+
+@pytest.mark.parametrize("corpus, kill_after", KILL_POINTS)
+def test_killing_a_rebuild_leaves_the_previous_index_serving(tmp_path, corpus, kill_after):
+    index_dir = tmp_path / "ix"
+    search.build_index([PROJECT / "tests" / "fixtures"], index_dir)
+    with search.open_index(index_dir) as index:
+        before = [hit.id for hit in index.search("dinas kominfo").hits]
+    process = subprocess.Popen(index_command(index_dir, PROJECT / corpus),
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(kill_after)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    with search.open_index(index_dir) as index:
+        # The old index, or (if the kill came after the swap) the complete new
+        # one; a rebuild of tests/fixtures holds the same 24 articles.
+        assert index.stats().articles == 24
+        assert [hit.id for hit in index.search("dinas kominfo").hits] == before
+    # The next build clears what the killed one left, and the lock is free.
+    report = search.build_index([PROJECT / "tests" / "fixtures"], index_dir)
+    assert report.indexed == 24
+    assert not list(index_dir.glob("building-*"))
+
+
+def test_readers_keep_answering_during_a_rebuild(tmp_path):
+    index_dir = tmp_path / "ix"
+    search.build_index([PROJECT / "tests" / "fixtures"], index_dir)
+    process = subprocess.Popen(index_command(index_dir, PROJECT / "seeds"),
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    answered = 0
+    try:
+        while process.poll() is None:
+            with search.open_index(index_dir) as index:
+                assert index.search("dinas kominfo").hits[0].id == SEED_ID
+                answered += 1
+            time.sleep(0.05)
+    finally:
+        process.wait()
+    assert process.returncode == 0 and answered > 10
+    with search.open_index(index_dir) as index:
+        assert index.stats().articles == 3464  # the new index, once complete
+
+
+def test_a_second_writer_waits_or_is_told(tmp_path):
+    index_dir = tmp_path / "ix"
+    fixtures = PROJECT / "tests" / "fixtures"
+    with storage.write_lock(index_dir):
+        busy = subprocess.run(index_command(index_dir, fixtures), capture_output=True, text=True)
+        assert busy.returncode == 1
+        assert "being updated by another process" in busy.stderr
+        assert busy.stderr.count("\n") == 1
+        waiting = subprocess.Popen(index_command(index_dir, fixtures) + ["--wait", "30"],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(1.0)
+        assert waiting.poll() is None  # still waiting for the lock
+    out, err = waiting.communicate(timeout=60)
+    assert waiting.returncode == 0, err
+    assert "Indexed 24 articles" in out
+
+
+def test_a_lock_left_by_a_killed_writer_is_not_stale(tmp_path):
+    index_dir = tmp_path / "ix"
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time; sys.path.insert(0, %r)\n"
+        "from pathlib import Path\nfrom search import storage\n"
+        "with storage.write_lock(Path(%r)):\n    print('locked', flush=True); time.sleep(60)\n"
+    ) % (str(PROJECT), str(index_dir))], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "locked"
+    with pytest.raises(search.IndexLockedError):
+        search.build_index([PROJECT / "tests" / "fixtures"], index_dir)
+    os.kill(holder.pid, signal.SIGKILL)
+    holder.wait()
+    assert search.build_index([PROJECT / "tests" / "fixtures"], index_dir).indexed == 24
