@@ -66,7 +66,10 @@ def _offset_zone(offset: str | None) -> timezone | None:
         return timezone.utc
     sign = -1 if offset[0] == "-" else 1
     digits = offset[1:].replace(":", "")
-    return timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+    try:
+        return timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+    except ValueError:  # "+99:00" is no zone: read the time as WIB
+        return None
 
 
 def _build(year, month, day, hour, minute, second, tz) -> datetime | None:

@@ -35,3 +35,25 @@ def test_parse_date(text, expected):
 @pytest.mark.parametrize("text", ["", "Politik", "31 Februari 2021", "99/99/2021", "kemarin"])
 def test_not_a_date(text):
     assert parse_date(text) is None
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from search.dates import parse_date_range  # noqa: E402
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="0123456789-/:. TZ+WIBMaretDesmbr", max_size=40) | st.text(max_size=40))
+def test_date_parsers_never_crash(text):
+    parsed = parse_date(text)
+    assert parsed is None or parsed.tzinfo is not None
+    try:
+        start, end = parse_date_range(text)
+    except ValueError:
+        return
+    assert start is None or end is None or start < end
+
+
+def test_impossible_zone_offset_is_read_as_wib():
+    assert parse_date("2021-01-01T10:00+99:00") == at(2021, 1, 1, 10, 0)

@@ -136,3 +136,44 @@ def test_html_page_without_article_text_is_skipped(tmp_path):
     page.write_text("<html><body><nav><a href='/'>Home</a></nav><p>Berita terkini</p></body></html>")
     articles, report = read(page)
     assert articles == [] and "not an article" in report.skipped[0].reason
+
+
+# No input makes a reader fail other than by IngestError (reported and skipped).
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from search.errors import IngestError  # noqa: E402
+from search.readers.html import parse_html_page  # noqa: E402
+
+PAGE_PIECES = st.sampled_from([
+    "Judul\n", "\n", "Rabu, 17 Maret 2021, 17:36 WIB | Politik | Kota", " | ", "IKLAN X\n",
+    "JAKARTA, contoh.com - ", "Baca juga: x\n", "Penulis: A\n", "Editor:", "Bagikan:",
+    "Isi berita yang panjang.", "-", "\x00", "\u200b", "Ω",
+])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(PAGE_PIECES, max_size=40).map("".join) | st.text(max_size=300))
+def test_text_page_reader_never_crashes(text):
+    try:
+        article = parse_text_page(text, "x")
+    except IngestError:
+        return
+    assert article.body
+
+
+HTML_PIECES = st.sampled_from([
+    "<html>", "<body>", "<div>", "</div>", "<p>", "</p>", "<br>", "<article>", "<script>x</script>",
+    '<meta property="og:title" content="T">', '<time datetime="2021-03-17">', "<!--", "-->",
+    "Kalimat berita yang cukup panjang untuk dibaca. " * 3, "&amp;", "&#xffffff;", "<<", ">",
+])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(HTML_PIECES, max_size=60).map("".join) | st.binary(max_size=400).map(
+    lambda b: b.decode("latin-1")))
+def test_html_reader_never_crashes(text):
+    try:
+        parse_html_page(text.encode("utf-8", "surrogatepass"), "x")
+    except IngestError:
+        pass
