@@ -17,7 +17,9 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh import sorting
+from whoosh.query import AndNot as WhooshAndNot
 from whoosh.query import DateRange
+from whoosh.query import Not as WhooshNot
 
 from . import storage
 from .articles import Article
@@ -156,6 +158,15 @@ def _date_window(parsed, date_from: str | None, date_to: str | None):
     return DateRange("date", _utc(start), _utc(end), endexcl=True)
 
 
+def _safe_to_optimize(query) -> bool:
+    """Whoosh's block-skipping optimisation fails on some exclusions (an
+    IndexError deep in its AndNot matcher, seen on real headlines), so a query
+    with NOT or -word is evaluated without it."""
+    if isinstance(query, (WhooshNot, WhooshAndNot)):
+        return False
+    return all(_safe_to_optimize(child) for child in query.children())
+
+
 def _no_facets() -> dict:
     return {name: {} for name in FACETS}
 
@@ -237,7 +248,8 @@ class Index:
                                  _no_facets() if facets else None)
 
         depth = max(RERANK_DEPTH, page * limit)
-        options = {"limit": depth, "terms": True, "filter": window}
+        options = {"limit": depth, "terms": True, "filter": window,
+                   "optimize": _safe_to_optimize(parsed.query)}
         if facets:
             options["groupedby"] = {name: sorting.FieldFacet(name) for name in FACETS}
             options["maptype"] = sorting.Count
@@ -259,7 +271,8 @@ class Index:
         return SearchResults(text, len(results), page, limit, hits, notes, suggestion, counts)
 
     def _matches(self, parsed, window) -> bool:
-        return not self._searcher.search(parsed.query, limit=1, filter=window).is_empty()
+        return not self._searcher.search(parsed.query, limit=1, filter=window,
+                                         optimize=_safe_to_optimize(parsed.query)).is_empty()
 
     @_reports_damage
     def similar(self, article_id: str, limit: int = 10) -> list[Hit]:

@@ -88,7 +88,10 @@ def _parser(schema, syntax: bool = True) -> qparser.QueryParser:
     parser.remove_plugin_class(qparser.FuzzyTermPlugin)
     if syntax:
         parser.replace_plugin(_OPERATORS)
-        parser.add_plugin(qparser.PlusMinusPlugin())
+        # Only a sign that starts a word counts: "Operator-Pemilik" and
+        # "anak-anak" are words, not exclusions.
+        parser.add_plugin(qparser.PlusMinusPlugin(plusexpr=r"(?<![^\s(])\+(?=\S)",
+                                                  minusexpr=r"(?<![^\s(])-(?=\S)"))
         parser.add_plugin(qparser.FieldAliasPlugin(FIELD_ALIASES))
     else:
         for plugin in list(parser.plugins):

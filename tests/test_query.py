@@ -65,3 +65,10 @@ def test_phrases_only_match_where_positions_are_kept():
 def test_phrase_search_with_every_field_weighted(small_index):
     with search.open_index(small_index) as index:
         assert index.search('"dinas kominfo"').hits[0].id == "000_b21858542a778c68.txt"
+
+
+def test_hyphenated_words_are_words_not_exclusions():
+    for text in ("anak-anak", "Operator-Pemilik Diburu", "se-Sumbar"):
+        parsed = parse_query(text, SCHEMA)
+        assert "ANDNOT" not in str(parsed.query) and "NOT" not in str(parsed.query), text
+    assert "ANDNOT" in str(parse_query("banjir -jakarta", SCHEMA).query)

@@ -203,3 +203,14 @@ def test_cli_features_on_the_seeds(seeds_index):
 def test_date_sorted_hits_have_no_relevance_score(index):
     assert all(hit.score is None for hit in index.search("pemerintah", sort="date").hits)
     assert all(hit.score > 0 for hit in index.search("pemerintah").hits)
+
+
+def test_a_real_headline_with_a_hyphen_and_an_exclusion(seeds_index):
+    # Found by the quality benchmark: a hyphenated word parsed as an exclusion,
+    # and Whoosh's optimised AndNot matcher failing on the result.
+    with search.open_index(seeds_index) as seeds:
+        headline = "Polres Kampar dan TNI Sikat Tambang Ilegal Galian C, Operator-Pemilik Diburu"
+        assert seeds.search(headline).total > 100
+        excluded = seeds.search(headline.replace("Operator-Pemilik", "Operator -Pemilik"), limit=200)
+        assert excluded.total > 0
+        assert not any("milik" in [w.lower() for s in h.snippets for w in s.marked] for h in excluded.hits)

@@ -1,0 +1,37 @@
+"""Full-text search for Indonesian news.
+
+Build an index from seed files, then search it::
+
+    import search
+
+    search.build_index(["seeds"], "indexes/default")
+    with search.open_index("indexes/default") as index:
+        for hit in index.search("milik dinas kominfo").hits:
+            print(hit.title, hit.snippets[0].text)
+"""
+
+from .analysis import AnalyzedToken, analyze, stem
+from .articles import Article, Skipped
+from .errors import (
+    ArticleNotFoundError,
+    IndexCorruptError,
+    IndexLockedError,
+    IndexNotFoundError,
+    IndexOutdatedError,
+    IngestError,
+    NothingToIndexError,
+    QueryError,
+    SearchError,
+)
+from .highlight import Snippet
+from .index import Hit, Index, IndexStats, SearchResults, open_index
+from .indexer import BuildReport, build_index
+from .readers import read_articles
+
+__all__ = [
+    "AnalyzedToken", "Article", "ArticleNotFoundError", "BuildReport", "Hit", "Index",
+    "IndexCorruptError", "IndexLockedError", "IndexNotFoundError", "IndexOutdatedError",
+    "IndexStats", "IngestError", "NothingToIndexError", "QueryError", "SearchError",
+    "SearchResults", "Skipped", "Snippet", "analyze", "build_index", "open_index",
+    "read_articles", "stem",
+]

@@ -1,0 +1,234 @@
+"""Indonesian text analysis: tokens, spelling, stop words and stems.
+
+The same chain runs when articles are indexed and when queries are parsed, so
+``memiliki`` in an article and ``milik`` in a query meet at the stem ``milik``::
+
+    tokenizer | lowercase | informal spelling | stop words | Sastrawi stem
+
+* Tokens are runs of letters and digits; hyphenated words stay whole
+  (``anak-anak``, ``berbeda-beda``) so Sastrawi can see reduplication, and
+  numbers with separators (``1.500``, ``2,5``) stay whole.
+* A hyphenated word that is not a reduplication (``se-Sumbar``, ``Covid-19``)
+  is indexed as its parts, at the same position.
+* ``stem()`` is a module-level, cached function: Whoosh pickles the analyzer
+  into the index, so everything in the chain must be importable by name.
+
+The word lists live in ``search/data``; see the comments at their top.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StopFilter
+
+# Letters and digits, with inner hyphens or apostrophes (anak-anak, Jum'at),
+# or a number with inner separators (1.500, 2,5).
+WORD_PATTERN = r"\d+(?:[.,]\d+)+|\w+(?:[-'\u2019]\w+)*"
+
+
+def _data_lines(name: str) -> list[str]:
+    text = (resources.files("search") / "data" / name).read_text(encoding="utf-8")
+    lines = []
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            lines.append(line)
+    return lines
+
+
+def _load_stop_words() -> frozenset[str]:
+    return frozenset(word for line in _data_lines("stopwords.txt") for word in line.split())
+
+
+def _load_table(name: str) -> dict[str, str]:
+    table = {}
+    for line in _data_lines(name):
+        word, replacement = line.split("\t")
+        table[word.strip()] = replacement.strip()
+    return table
+
+
+STOP_WORDS: frozenset[str] = _load_stop_words()
+SPELLING: dict[str, str] = _load_table("spelling.tsv")
+STEM_EXCEPTIONS: dict[str, str] = _load_table("stem_exceptions.tsv")
+NAMES: frozenset[str] = frozenset(_data_lines("names.txt"))
+ROOT_COUNTS: dict[str, int] = {word: int(count) for word, count in _load_table("root_counts.tsv").items()}
+
+# Ways a root can be dressed, for checking Sastrawi's reading against others:
+# prefix -> the first letters a nasal prefix may have replaced ("" = none).
+_PREFIXES = {
+    "": [""], "ber": [""], "be": [""], "ter": [""], "te": [""], "di": [""], "ke": [""],
+    "se": [""], "me": [""], "mem": ["", "p"], "men": ["", "t"], "meng": ["", "k"],
+    "meny": ["s"], "pe": [""], "per": [""], "pem": ["", "p"], "pen": ["", "t"],
+    "peng": ["", "k"], "peny": ["s"], "diper": [""], "memper": [""], "keber": [""],
+}
+_SUFFIXES = ["", "an", "kan", "i", "nya", "lah", "kah", "annya", "kannya", "inya"]
+# Another reading must be this many times as common as Sastrawi's to replace it.
+_READING_MARGIN = 2
+
+
+@lru_cache(maxsize=1)
+def _sastrawi():
+    """Sastrawi's stemmer, built once (its dictionary is a hash set in PySastrawi 1.2.1)."""
+    from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
+
+    # The factory's CachedStemmer wraps the real one; stem() below caches instead.
+    return StemmerFactory().create_stemmer().delegatedStemmer
+
+
+def _readings(word: str) -> set[str]:
+    """Dictionary roots that ``word`` could be, by one prefix and one suffix."""
+    dictionary = _sastrawi().dictionary
+    found = set()
+    for prefix, restored in _PREFIXES.items():
+        if not word.startswith(prefix):
+            continue
+        base = word[len(prefix):]
+        for suffix in _SUFFIXES:
+            if suffix and not base.endswith(suffix):
+                continue
+            core = base[: len(base) - len(suffix)]
+            for letter in restored:
+                root = letter + core
+                if len(root) >= 3 and root != word and dictionary.contains(root):
+                    found.add(root)
+    return found
+
+
+def _common_reading(word: str, root: str) -> str:
+    """Sastrawi's ``root``, unless a longer reading of the same letters is far more common.
+
+    Sastrawi strips ``-kan`` before ``-an`` and tries some prefixes in a fixed
+    order, so ``gerakan`` becomes ``gera`` and ``berupa`` becomes ``upa``. When
+    another reading that contains Sastrawi's (``gerak``, ``rupa``) occurs far
+    more often as a word of its own in real news (``ROOT_COUNTS``), it wins.
+    """
+    others = [r for r in _readings(word) if r != root and (r.startswith(root) or r.endswith(root))]
+    if not others:
+        return root
+    best = max(others, key=lambda r: ROOT_COUNTS.get(r, 0))
+    if ROOT_COUNTS.get(best, 0) > _READING_MARGIN * ROOT_COUNTS.get(root, 0) + 5:
+        return best
+    return root
+
+
+@lru_cache(maxsize=500_000)
+def stem(word: str) -> str:
+    """The root of one lowercase word.
+
+    In order: the exception table; names that stay themselves; Sastrawi,
+    checked against the more common reading of the word. Words with digits
+    and very short words are left alone. If Sastrawi fails on some input, the
+    word is its own stem.
+    """
+    if word in STEM_EXCEPTIONS:
+        return STEM_EXCEPTIONS[word]
+    if word in NAMES or len(word) <= 3 or any(ch.isdigit() for ch in word):
+        return word
+    try:
+        root = _sastrawi().stem_word(word) or word
+    except Exception:  # Sastrawi's regexes on unusual input: keep the word
+        return word
+    if "-" in word or root == word:
+        return root
+    return _common_reading(word, root)
+
+
+_INFORMAL_REDUPLICATION = re.compile(r"^([^\W\d_]{3,})2$")
+
+
+class SpellingFilter(Filter):
+    """Standardise informal spellings (``yg`` -> ``yang``, ``anak2`` -> ``anak-anak``)."""
+
+    def __call__(self, tokens):
+        for token in tokens:
+            text = token.text
+            if text in SPELLING:
+                token.text = SPELLING[text]
+            else:
+                match = _INFORMAL_REDUPLICATION.match(text)
+                if match:
+                    token.text = f"{match.group(1)}-{match.group(1)}"
+            yield token
+
+
+class IndonesianStemFilter(Filter):
+    """Replace each token by its stem; split hyphenated words that are not reduplications."""
+
+    is_morph = True
+
+    def __call__(self, tokens):
+        for token in tokens:
+            text = token.text
+            root = stem(text)
+            if "-" not in root:
+                token.text = root
+                yield token
+                continue
+            # Not a reduplication: index each part, at the same position.
+            # Point each part at its own characters when the token is written
+            # as it reads (informal spellings were rewritten and are not).
+            start = None
+            if token.chars and token.endchar - token.startchar == len(text):
+                start = token.startchar
+            offset = 0
+            for part in text.split("-"):
+                if part:
+                    token.text = stem(part)
+                    if start is not None:
+                        token.startchar = start + offset
+                        token.endchar = start + offset + len(part)
+                    yield token
+                offset += len(part) + 1
+
+
+def IndonesianAnalyzer():
+    """The analysis chain used for every text field, at index and query time."""
+    return (
+        RegexTokenizer(WORD_PATTERN)
+        | LowercaseFilter()
+        | SpellingFilter()
+        | StopFilter(stoplist=STOP_WORDS, minsize=1)
+        | IndonesianStemFilter()
+    )
+
+
+def ExactAnalyzer():
+    """The same tokens without stemming: for matching the word form as written."""
+    return RegexTokenizer(WORD_PATTERN) | LowercaseFilter() | SpellingFilter() | StopFilter(
+        stoplist=STOP_WORDS, minsize=1
+    )
+
+
+@dataclass(frozen=True)
+class AnalyzedToken:
+    """One token of a text: as written, its stem, and whether it is a stop word."""
+
+    text: str
+    stem: str
+    position: int
+    start: int
+    end: int
+    stop_word: bool
+
+
+def analyze(text: str) -> list[AnalyzedToken]:
+    """Show how a text is analysed: each token and its stem, stop words included."""
+    chain = IndonesianAnalyzer()
+    tokens = []
+    for token in chain(text, positions=True, chars=True, removestops=False):
+        tokens.append(
+            AnalyzedToken(
+                text=text[token.startchar:token.endchar],
+                stem=token.text,
+                position=token.pos,
+                start=token.startchar,
+                end=token.endchar,
+                stop_word=bool(token.stopped),
+            )
+        )
+    return tokens

@@ -1,0 +1,333 @@
+"""An open index: search it, fetch an article, describe it.
+
+``open_index(path)`` checks that the index exists, was built by this version
+of the schema and is readable, and returns an :class:`Index`. Everything it
+returns is a small dataclass; Whoosh objects never leave this module.
+"""
+
+from __future__ import annotations
+
+import functools
+import pickle
+import struct
+import zlib
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh import sorting
+from whoosh.query import DateRange
+
+from . import storage
+from .articles import Article
+from .errors import (
+    ArticleNotFoundError,
+    IndexCorruptError,
+    IndexOutdatedError,
+    QueryError,
+    SearchError,
+)
+from .highlight import Snippet, snippets
+from .dates import parse_date_range
+from .query import parse_query
+from .spelling import suggest
+from .ranking import RERANK_DEPTH, WEIGHTING, Candidate, query_words, rerank
+from .schema import SCHEMA_VERSION, TEXT_FIELDS
+
+DEFAULT_INDEX = Path("indexes/default")
+
+_OPEN_ERRORS = (
+    OSError, EOFError, ValueError, KeyError, IndexError, AttributeError, ImportError,
+    TypeError, pickle.UnpicklingError, struct.error, whoosh_index.IndexError,
+)
+
+
+# What a damaged segment file raises while it is read.
+_READ_ERRORS = (OSError, EOFError, struct.error, zlib.error, pickle.UnpicklingError)
+
+
+def _reports_damage(method):
+    """Turn a failure to read the index's files into :class:`IndexCorruptError`."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except _READ_ERRORS as error:
+            raise IndexCorruptError(
+                f"the index at {self.path} is damaged ({type(error).__name__}: {error}); "
+                "rebuild it with `search index --rebuild`"
+            ) from None
+
+    return wrapper
+
+
+@dataclass
+class Hit:
+    """One article in a result list."""
+
+    id: str
+    title: str
+    # Relevance score; None when results are sorted by date.
+    score: float | None
+    date: datetime | None = None
+    source: str = ""
+    category: str = ""
+    url: str = ""
+    snippets: list[Snippet] = field(default_factory=list)
+
+    @property
+    def highlights(self) -> list[str]:
+        """Snippets as HTML: matches in ``<mark>``, the rest escaped."""
+        return [s.html() for s in self.snippets]
+
+    def to_dict(self) -> dict:
+        return {
+            "id": self.id, "title": self.title,
+            "date": self.date.isoformat() if self.date else None,
+            "source": self.source, "category": self.category, "url": self.url,
+            "score": None if self.score is None else round(self.score, 4), "highlights": self.highlights,
+        }
+
+
+@dataclass
+class SearchResults:
+    """A page of hits, and how many articles matched in all."""
+
+    query: str
+    total: int
+    page: int
+    limit: int
+    hits: list[Hit]
+    notes: list[str] = field(default_factory=list)
+    # The query with misspelled words corrected, when any were.
+    suggestion: str | None = None
+    # Matching articles by "category", "source" and "month", when asked for.
+    facets: dict[str, dict[str, int]] | None = None
+
+    def to_dict(self) -> dict:
+        data = {
+            "query": self.query, "total": self.total, "page": self.page, "limit": self.limit,
+            "suggestion": self.suggestion,
+            "hits": [hit.to_dict() for hit in self.hits], "notes": self.notes,
+        }
+        if self.facets is not None:
+            data["facets"] = self.facets
+        return data
+
+
+@dataclass
+class IndexStats:
+    path: Path
+    articles: int
+    fields: list[str]
+    size_bytes: int
+    built_at: str
+    build_seconds: float
+    schema_version: int
+
+    def to_dict(self) -> dict:
+        data = dict(self.__dict__)
+        data["path"] = str(self.path)
+        return data
+
+
+SORTS = ("relevance", "date", "-date")
+FACETS = ("category", "source", "month")
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    return moment.astimezone(timezone.utc).replace(tzinfo=None) if moment else None
+
+
+def _date_window(parsed, date_from: str | None, date_to: str | None):
+    """The Whoosh filter for the query's ``tanggal:`` and the ``date_from``/``date_to`` options."""
+    start, end = parsed.date_from, parsed.date_to
+    try:
+        if date_from:
+            start = max(filter(None, [start, parse_date_range(date_from)[0]]))
+        if date_to:
+            end = min(filter(None, [end, parse_date_range(date_to)[1]]))
+    except ValueError as error:
+        raise QueryError(str(error)) from None
+    if start is None and end is None:
+        return None
+    return DateRange("date", _utc(start), _utc(end), endexcl=True)
+
+
+def _no_facets() -> dict:
+    return {name: {} for name in FACETS}
+
+
+def _facet_counts(results) -> dict:
+    """Matching articles per category, source and month, the largest first."""
+    counts = {}
+    for name in FACETS:
+        groups = results.groups(name)
+        items = [(key.decode("utf-8") if isinstance(key, bytes) else key, n)
+                 for key, n in groups.items() if key not in (None, "", b"")]
+        counts[name] = dict(sorted(items, key=lambda item: (-item[1], item[0])))
+    return counts
+
+
+def _parse_stored_date(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+class Index:
+    """A read-only view of one generation of the index. Use as a context manager."""
+
+    def __init__(self, index_dir: Path, generation: Path, meta: dict, ix):
+        self.path = index_dir
+        self.generation = generation
+        self.meta = meta
+        self._ix = ix
+        self._searcher = ix.searcher(weighting=WEIGHTING)
+
+    def __enter__(self) -> Index:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._searcher.close()
+        self._ix.close()
+
+    @property
+    def article_count(self) -> int:
+        return self._searcher.doc_count()
+
+    @_reports_damage
+    def search(self, text: str, limit: int = 10, page: int = 1, highlight: bool = True,
+               sort: str = "relevance", date_from: str | None = None,
+               date_to: str | None = None, facets: bool = False) -> SearchResults:
+        """The ``page``-th page of ``limit`` hits for ``text``.
+
+        ``sort`` is ``relevance`` (best first), ``date`` (oldest first) or
+        ``-date`` (newest first). ``date_from`` and ``date_to`` take the same
+        values as the ``tanggal:`` filter (``2021``, ``2021-03``, ``Maret 2021``
+        ...), both ends included. ``facets`` adds counts of all matching
+        articles by category, source and month.
+        """
+        if limit < 1 or page < 1:
+            raise SearchError("limit and page must be at least 1")
+        if sort not in SORTS:
+            raise SearchError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
+        parsed = parse_query(text, self._ix.schema)
+        notes = list(parsed.notes)
+        window = _date_window(parsed, date_from, date_to)
+        # A query with a misspelled word gets a suggestion; if it matches
+        # nothing as typed, the corrected query is searched instead.
+        suggestion = suggest(parsed.text, self._searcher)
+        if suggestion is not None and (parsed.is_empty or not self._matches(parsed, window)):
+            corrected = parse_query(suggestion, self._ix.schema)
+            if not corrected.is_empty:
+                notes.append(f"nothing matched {text!r}; showing results for {suggestion!r}")
+                parsed = corrected
+        if parsed.is_empty:
+            notes.append("no searchable words in the query (only stop words or symbols)")
+            return SearchResults(text, 0, page, limit, [], notes, suggestion,
+                                 _no_facets() if facets else None)
+
+        depth = max(RERANK_DEPTH, page * limit)
+        options = {"limit": depth, "terms": True, "filter": window}
+        if facets:
+            options["groupedby"] = {name: sorting.FieldFacet(name) for name in FACETS}
+            options["maptype"] = sorting.Count
+        if sort != "relevance":
+            options.update(sortedby="date", reverse=sort == "-date")
+        results = self._searcher.search(parsed.query, **options)
+        candidates = [
+            Candidate(hit.docnum, hit.score, {
+                t.decode("utf-8") for field, t in (hit.matched_terms() or []) if field in TEXT_FIELDS
+            })
+            for hit in results
+        ]
+        if sort == "relevance":
+            candidates = rerank(candidates, query_words(parsed.query, TEXT_FIELDS))
+        terms = parsed.terms() if highlight else set()
+        hits = [self._hit(c.docnum, c.score if sort == "relevance" else None, terms if highlight else None)
+                for c in candidates[(page - 1) * limit: page * limit]]
+        counts = _facet_counts(results) if facets else None
+        return SearchResults(text, len(results), page, limit, hits, notes, suggestion, counts)
+
+    def _matches(self, parsed, window) -> bool:
+        return not self._searcher.search(parsed.query, limit=1, filter=window).is_empty()
+
+    @_reports_damage
+    def similar(self, article_id: str, limit: int = 10) -> list[Hit]:
+        """The articles most like the given one (not including it), best first."""
+        docnum = self._searcher.document_number(id=article_id)
+        if docnum is None:
+            raise ArticleNotFoundError(f"no article with id {article_id!r}")
+        results = self._searcher.more_like(docnum, "body", top=limit, numterms=25)
+        return [self._hit(hit.docnum, hit.score, None) for hit in results]
+
+    def _hit(self, docnum: int, score: float, terms: set[str] | None) -> Hit:
+        stored = self._searcher.stored_fields(docnum)
+        analyzer = self._ix.schema["body"].analyzer
+        return Hit(
+            id=stored["id"],
+            title=stored.get("title", ""),
+            score=score,
+            date=_parse_stored_date(stored.get("date_text")),
+            source=stored.get("source", ""),
+            category=stored.get("category", ""),
+            url=stored.get("url", ""),
+            snippets=snippets(stored.get("body", ""), terms, analyzer) if terms is not None else [],
+        )
+
+    @_reports_damage
+    def get(self, article_id: str) -> Article:
+        """The stored article with this id."""
+        stored = self._searcher.document(id=article_id)
+        if stored is None:
+            raise ArticleNotFoundError(f"no article with id {article_id!r}")
+        return Article(
+            id=stored["id"], body=stored.get("body", ""), title=stored.get("title", ""),
+            date=_parse_stored_date(stored.get("date_text")),
+            category=stored.get("category", ""), source=stored.get("source", ""),
+            location=stored.get("location", ""), author=stored.get("author", ""),
+            editor=stored.get("editor", ""), url=stored.get("url", ""),
+            summary=stored.get("summary", ""), path=stored.get("path", ""),
+        )
+
+    @_reports_damage
+    def stats(self) -> IndexStats:
+        return IndexStats(
+            path=self.path,
+            articles=self.article_count,
+            fields=list(self._ix.schema.names()),
+            size_bytes=storage.folder_size(self.generation),
+            built_at=self.meta.get("built_at", ""),
+            build_seconds=self.meta.get("build_seconds", 0.0),
+            schema_version=self.meta.get("schema_version", 0),
+        )
+
+
+def open_index(index_dir: str | Path = DEFAULT_INDEX) -> Index:
+    """Open the live index at ``index_dir`` for reading."""
+    index_dir = Path(index_dir)
+    generation = storage.current_generation(index_dir)
+    meta = storage.read_meta(generation)
+    version = meta.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise IndexOutdatedError(
+            f"the index at {index_dir} was built with schema version {version}, "
+            f"this version needs {SCHEMA_VERSION}; rebuild it with `search index`"
+        )
+    try:
+        ix = whoosh_index.open_dir(str(generation))
+        return Index(index_dir, generation, meta, ix)
+    except _OPEN_ERRORS as error:
+        raise IndexCorruptError(
+            f"the index at {index_dir} is damaged ({type(error).__name__}: {error}); "
+            "rebuild it with `search index --rebuild`"
+        ) from None

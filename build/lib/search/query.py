@@ -1,0 +1,196 @@
+"""Turning what a user types into a Whoosh query, and the filters beside it.
+
+The query language (documented in the README and ``search query --help``):
+
+* words, matched by their root in the title, the body, the body's lead and
+  the body's words as written (``search.ranking`` weighs them);
+* ``"exact phrases"``; ``-word`` to exclude, ``+word`` to require;
+* ``AND`` / ``OR`` / ``NOT`` and parentheses, also in Indonesian:
+  ``DAN`` / ``ATAU`` / ``BUKAN``;
+* fields, in Indonesian or English: ``judul:``/``title:``, ``isi:``/``body:``,
+  ``kategori:``/``category:``, ``sumber:``/``source:``, ``penulis:``/``author:``,
+  ``lokasi:``/``location:``; keyword values match without regard to case;
+* dates: ``tanggal:``/``date:`` with ``2021``, ``2021-03``, ``2021-03-17``,
+  ``"Maret 2021"``, ``"17 Maret 2021"``, ranges ``2021-03-01..2021-04-15`` and
+  open ranges ``..2021-03``; a date is a filter, it does not change scores.
+
+``parse_query`` never raises: what it cannot read as syntax it searches as
+plain words, and ``ParsedQuery.notes`` says what was ignored or changed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from whoosh import qparser
+from whoosh.query import And, AndNot, Not, NullQuery, Or, Phrase, Query, Term
+
+from .analysis import WORD_PATTERN
+from .dates import parse_date_range
+from .ranking import FIELD_BOOSTS
+from .schema import KEYWORD_FIELDS, TEXT_FIELDS
+
+MAX_QUERY_CHARS = 2000
+
+# Field names a user may type, beside the schema's own.
+FIELD_ALIASES = {
+    "title": ["judul"],
+    "body": ["isi"],
+    "category": ["kategori"],
+    "source": ["sumber"],
+    "author": ["penulis"],
+    "location": ["lokasi"],
+}
+DATE_FIELD_NAMES = ("tanggal", "date")
+_DATE_FILTER = re.compile(r'(?<![\w:])(?:tanggal|date):("[^"]*"|\S+)', re.IGNORECASE)
+_OPERATORS = qparser.OperatorsPlugin(
+    And=r"(?<=\s)(?:AND|DAN)(?=\s)",
+    Or=r"(?<=\s)(?:OR|ATAU)(?=\s)",
+    Not=r"(^|(?<=(\s|[()])))(?:NOT|BUKAN)(?=\s)",
+    AndNot=None,
+    AndMaybe=None,
+    Require=None,
+)
+
+
+@dataclass
+class ParsedQuery:
+    text: str
+    query: Query
+    notes: list[str] = field(default_factory=list)
+    # Publication time filter, [start, end); None for an open end.
+    date_from: datetime | None = None
+    date_to: datetime | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        return self.query is NullQuery or isinstance(self.query, type(NullQuery))
+
+    def terms(self, fields=TEXT_FIELDS) -> set[str]:
+        """The analysed words of the query in the given fields (used for highlighting)."""
+        words = set()
+        for fieldname, text in self.query.iter_all_terms(phrases=True):
+            if fieldname in fields:
+                words.add(text.decode("utf-8") if isinstance(text, bytes) else text)
+        return words
+
+
+def _parser(schema, syntax: bool = True) -> qparser.QueryParser:
+    fields = [name for name, boost in FIELD_BOOSTS.items() if boost > 0 and name in schema]
+    parser = qparser.MultifieldParser(
+        fields, schema, fieldboosts=FIELD_BOOSTS, group=qparser.OrGroup,
+    )
+    # Wildcards and fuzzy terms expand over the whole vocabulary; a stray "*"
+    # should not turn a query into a crawl of every word.
+    parser.remove_plugin_class(qparser.WildcardPlugin)
+    parser.remove_plugin_class(qparser.FuzzyTermPlugin)
+    if syntax:
+        parser.replace_plugin(_OPERATORS)
+        parser.add_plugin(qparser.PlusMinusPlugin())
+        parser.add_plugin(qparser.FieldAliasPlugin(FIELD_ALIASES))
+    else:
+        for plugin in list(parser.plugins):
+            if not isinstance(plugin, (qparser.WhitespacePlugin, qparser.MultifieldPlugin)):
+                parser.remove_plugin(plugin)
+    return parser
+
+
+def _phrases_where_positions_are(query: Query, schema) -> Query:
+    """Quoted text in a field indexed without positions.
+
+    In a keyword field (``lokasi:"Kota Sawahlunto"``) it is the whole value. In
+    the lead and exact fields the phrase clause is dropped: a phrase must match
+    as a phrase, and the title and body clauses still do.
+    """
+
+    def rewrite(node):
+        if isinstance(node, Phrase) and not schema[node.fieldname].format.supports("positions"):
+            if node.fieldname in KEYWORD_FIELDS:
+                return Term(node.fieldname, " ".join(node.words))
+            return NullQuery
+        return node
+
+    return query.accept(rewrite)
+
+
+def _exclusions_apply_to_all(query: Query) -> Query:
+    """``a b NOT c`` means a or b, and not c (not "a or b or anything but c")."""
+
+    def rewrite(node):
+        if isinstance(node, Or):
+            excluded = [child.query for child in node.subqueries if isinstance(child, Not)]
+            if excluded:
+                kept = [child for child in node.subqueries if not isinstance(child, Not)]
+                if not kept:
+                    return NullQuery
+                return AndNot(Or(kept).normalize(), Or(excluded).normalize())
+        return node
+
+    return query.accept(rewrite)
+
+
+def _fields_are_required(query: Query) -> Query:
+    """A clause the user aimed at a field (``kategori:politik``, ``judul:banjir``) must match.
+
+    A plain word searches title and body together; a clause that does not is
+    one the user pointed at a field, and it filters rather than just scores.
+    """
+    if not isinstance(query, Or):
+        return query
+    fielded, loose = [], []
+    for child in query.subqueries:
+        fields = {name for name, _ in child.iter_all_terms()}
+        (fielded if fields and not set(TEXT_FIELDS) <= fields else loose).append(child)
+    if not fielded:
+        return query
+    if loose:
+        return And(fielded + [Or(loose).normalize()])
+    return And(fielded)
+
+
+def _known_fields(schema) -> set[str]:
+    names = set(schema.names()) | set(DATE_FIELD_NAMES)
+    for aliases in FIELD_ALIASES.values():
+        names.update(aliases)
+    return names
+
+
+def parse_query(text: str, schema) -> ParsedQuery:
+    """Parse ``text`` for the index's ``schema``. Never raises on any input string."""
+    notes = []
+    if len(text) > MAX_QUERY_CHARS:
+        text = text[:MAX_QUERY_CHARS]
+        notes.append(f"query cut to its first {MAX_QUERY_CHARS} characters")
+    text = "".join(ch if ch.isprintable() else " " for ch in text)
+
+    date_from = date_to = None
+    for match in _DATE_FILTER.finditer(text):
+        try:
+            start, end = parse_date_range(match.group(1))
+        except ValueError as error:
+            notes.append(f"ignored {match.group(0)}: {error}")
+            continue
+        date_from = max(filter(None, [date_from, start]), default=None)
+        date_to = min(filter(None, [date_to, end]), default=None)
+    words_text = _DATE_FILTER.sub(" ", text)
+
+    known = _known_fields(schema)
+    for name in dict.fromkeys(re.findall(r"(?<![\w:])(\w+):(?=\S)", words_text)):
+        if name not in known:
+            notes.append(f"there is no field {name!r}; searched {name}: as words")
+    try:
+        # Rewrite the tree as parsed, one group per word, before Whoosh flattens it.
+        query = _parser(schema).parse(words_text, normalize=False)
+        query = _phrases_where_positions_are(query, schema)
+        query = _exclusions_apply_to_all(query)
+        query = _fields_are_required(query).normalize()
+        # Terms in fields the index does not have match nothing; treat them as words.
+        if any(fieldname not in schema for fieldname, _ in query.iter_all_terms()):
+            raise ValueError("unknown field")
+    except Exception:
+        words = " ".join(re.findall(WORD_PATTERN, words_text))
+        query = _parser(schema, syntax=False).parse(words)
+        notes.append("query syntax not understood; searched for its words")
+    return ParsedQuery(text=text, query=query, notes=notes, date_from=date_from, date_to=date_to)

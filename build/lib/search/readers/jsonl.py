@@ -1,0 +1,70 @@
+"""JSON Lines dumps (``.jsonl``, ``.jsonl.gz``) with one article per line.
+
+Fields: ``id, title, date, category, source, url, body, summary``; only
+``body`` is required. A record that is not valid JSON, not an object, or has
+no text body is skipped with its line number; the records around it are read.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+from ..articles import Article, Skipped
+from ..boilerplate import clean_body
+from ..dates import parse_date
+
+_TEXT_FIELDS = ("title", "category", "source", "url", "summary", "author", "editor", "location")
+
+
+def open_lines(path: Path):
+    """The file as text lines, decompressing `.gz`; undecodable bytes replaced."""
+    if path.name.endswith(".gz"):
+        return gzip.open(path, "rt", encoding="utf-8", errors="replace")
+    return open(path, encoding="utf-8", errors="replace")
+
+
+def _record_to_article(record: object, default_id: str) -> Article:
+    if not isinstance(record, dict):
+        raise ValueError("record is not a JSON object")
+    body = record.get("body")
+    if not isinstance(body, str) or not body.strip():
+        raise ValueError("record has no text body")
+    record_id = record.get("id")
+    if record_id is None or record_id == "":
+        record_id = default_id
+    elif not isinstance(record_id, (str, int)):
+        raise ValueError("record id is not text")
+    fields = {}
+    for name in _TEXT_FIELDS:
+        value = record.get(name)
+        fields[name] = value.strip() if isinstance(value, str) else ""
+    date = record.get("date")
+    return Article(
+        id=str(record_id),
+        body=clean_body(body),
+        date=parse_date(date) if isinstance(date, str) else None,
+        **fields,
+    )
+
+
+def read_jsonl(path: Path, label: str) -> Iterator[Article | Skipped]:
+    """Yield an :class:`Article` per good line and a :class:`Skipped` per bad one.
+
+    ``label`` names the file in ids and reports (its path under the seeds).
+    """
+    with open_lines(path) as lines:
+        lineno = 0
+        try:
+            for lineno, line in enumerate(lines, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    yield _record_to_article(json.loads(line), f"{label}#{lineno}")
+                except ValueError as error:  # json.JSONDecodeError is a ValueError
+                    reason = error.msg if isinstance(error, json.JSONDecodeError) else str(error)
+                    yield Skipped(f"{label}:{lineno}", f"bad record: {reason}")
+        except (EOFError, OSError, gzip.BadGzipFile) as error:
+            yield Skipped(f"{label}:{lineno + 1}", f"unreadable after line {lineno}: {error}")

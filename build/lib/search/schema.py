@@ -1,0 +1,63 @@
+"""The fields of the index, and the version of their layout.
+
+Bump ``SCHEMA_VERSION`` whenever a field or the analysis chain changes in a way
+that makes an existing index answer differently: opening an index with another
+version asks the user to rebuild it.
+
+Field weights for ranking live in ``search.ranking`` (``FIELD_BOOSTS``).
+"""
+
+from __future__ import annotations
+
+from whoosh.analysis import IDTokenizer, LowercaseFilter
+from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
+
+from .analysis import ExactAnalyzer, IndonesianAnalyzer
+
+SCHEMA_VERSION = 3
+
+# Text fields a plain query is about (highlighting, matched-word counts).
+TEXT_FIELDS = ("title", "body")
+# The opening words of the body: news is written top-down, and the lead
+# paragraph holds the words a headline uses.
+LEAD_WORDS = 60
+# Keyword fields: one value each, matched without regard to case.
+KEYWORD_FIELDS = ("category", "source", "location", "author")
+
+
+def _keyword():
+    # Sortable: the column keeps the value as written, for facet counts.
+    return ID(stored=True, sortable=True, analyzer=IDTokenizer() | LowercaseFilter())
+
+
+def lead_of(body: str, words: int = LEAD_WORDS) -> str:
+    """The opening ``words`` words of a body."""
+    return " ".join(body.split()[:words])
+
+
+def build_schema() -> Schema:
+    """A new schema object (Whoosh pickles it into the index)."""
+    analyzer = IndonesianAnalyzer()
+    return Schema(
+        id=ID(stored=True, unique=True),
+        title=TEXT(analyzer=analyzer, stored=True, phrase=True),
+        body=TEXT(analyzer=analyzer, stored=True, phrase=True),
+        # The first LEAD_WORDS words of the body, as a field of their own.
+        lead=TEXT(analyzer=analyzer, phrase=False),
+        # The body's words as written, unstemmed: "pemerintah" is not "perintah".
+        exact=TEXT(analyzer=ExactAnalyzer(), phrase=False),
+        # UTC without zone for filtering and sorting; ``date_text`` keeps the
+        # publication time with its own offset (WIB, WITA, WIT) for display.
+        date=DATETIME(sortable=True),
+        date_text=STORED(),
+        # "2021-03", the month of publication in its own zone, for facets.
+        month=ID(sortable=True),
+        category=_keyword(),
+        source=_keyword(),
+        location=_keyword(),
+        author=_keyword(),
+        editor=STORED(),
+        url=STORED(),
+        summary=STORED(),
+        path=STORED(),
+    )

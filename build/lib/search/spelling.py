@@ -1,0 +1,64 @@
+"""Typo tolerance: "did you mean", built from the index's own vocabulary.
+
+A query word (outside ``field:value`` clauses) that occurs in no article,
+neither as written nor by its root, is replaced by the closest word that
+does, as written in the articles (the unstemmed ``exact`` field): one edit
+away for words under six letters, two for longer ones, the same first
+letter, the most frequent first. So ``sawahlnto`` becomes ``sawahlunto``.
+``Index.search`` offers the corrected query, and searches it instead when the
+query as typed matches nothing.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .analysis import SPELLING, STOP_WORDS, WORD_PATTERN, ExactAnalyzer, IndonesianAnalyzer
+
+VOCABULARY_FIELD = "exact"
+MAX_EDITS = 2
+MIN_WORD_LENGTH = 4
+OPERATORS = {"AND", "OR", "NOT", "DAN", "ATAU", "BUKAN"}
+# Parts of a query left as typed: fielded clauses (kategori:politik, tanggal:...),
+# whose values are names and dates rather than words of the articles.
+_NOT_WORDS = re.compile(r'\w+:(?:"[^"]*"|\S+)')
+
+
+def _correctable(word: str) -> bool:
+    lower = word.lower()
+    return (len(lower) >= MIN_WORD_LENGTH and word not in OPERATORS
+            and lower not in STOP_WORDS and lower not in SPELLING)
+
+
+def _known(word: str, searcher, analyzer, stemmer) -> bool:
+    """Whether the word occurs as written, or its root does (``kembang``, from ``perkembangan``)."""
+    forms = [t.text for t in analyzer(word)]
+    if not forms or all(searcher.doc_frequency(VOCABULARY_FIELD, f) > 0 for f in forms):
+        return True
+    roots = [t.text for t in stemmer(word)]
+    return bool(roots) and all(searcher.doc_frequency("body", r) + searcher.doc_frequency("title", r) > 0
+                               for r in roots)
+
+
+def suggest(text: str, searcher) -> str | None:
+    """``text`` with each unknown word corrected, or ``None`` if nothing needed correcting."""
+    if VOCABULARY_FIELD not in searcher.schema:
+        return None
+    skipped = [m.span() for m in _NOT_WORDS.finditer(text)]
+    corrector = searcher.corrector(VOCABULARY_FIELD)
+    analyzer, stemmer = ExactAnalyzer(), IndonesianAnalyzer()
+    pieces, last = [], 0
+    for match in re.finditer(WORD_PATTERN, text):
+        word = match.group(0)
+        if not _correctable(word) or any(a <= match.start() < b for a, b in skipped):
+            continue
+        if _known(word, searcher, analyzer, stemmer):
+            continue
+        edits = MAX_EDITS if len(word) >= 6 else 1
+        found = corrector.suggest(word.lower(), limit=1, maxdist=edits, prefix=1)
+        if found and found[0] != word.lower():
+            pieces += [text[last:match.start()], found[0]]
+            last = match.end()
+    if not pieces:
+        return None
+    return "".join(pieces) + text[last:]

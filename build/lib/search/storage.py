@@ -1,0 +1,140 @@
+"""Where an index lives on disk, and how a rebuild replaces it safely.
+
+An index folder holds generations; a small ``CURRENT`` file names the live one::
+
+    indexes/default/
+        CURRENT                 "gen-20261128T224301-3f2a"
+        gen-20261128T224301-3f2a/   Whoosh segment files and meta.json
+        building-<random>/      a build in progress (never read)
+        write.lock              held by the one process writing
+
+A build writes a new ``building-*`` folder, renames it to ``gen-*`` when
+complete, and replaces ``CURRENT`` with an atomic rename. Until that rename
+the previous generation keeps serving, so a failed, interrupted or killed
+build changes nothing. The previous generation is kept for readers that still
+have it open; older ones are deleted.
+
+The write lock is an ``flock`` on ``write.lock``: the kernel releases it when
+its process dies, so a lock left by a killed build is never stale.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import json
+import os
+import shutil
+import time
+import uuid
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .errors import IndexLockedError, IndexNotFoundError
+
+CURRENT = "CURRENT"
+META = "meta.json"
+LOCK = "write.lock"
+GENERATION_PREFIX = "gen-"
+BUILDING_PREFIX = "building-"
+
+
+def current_generation(index_dir: Path) -> Path:
+    """The live generation folder, or :class:`IndexNotFoundError`."""
+    try:
+        name = (index_dir / CURRENT).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        raise IndexNotFoundError(
+            f"no index at {index_dir}; build one with `search index`"
+        ) from None
+    except OSError as error:
+        raise IndexNotFoundError(f"cannot read the index at {index_dir}: {error.strerror}") from None
+    generation = index_dir / name
+    if not name.startswith(GENERATION_PREFIX) or not generation.is_dir():
+        raise IndexNotFoundError(
+            f"the index at {index_dir} points to a missing generation {name!r}; "
+            "rebuild it with `search index --rebuild`"
+        )
+    return generation
+
+
+def read_meta(generation: Path) -> dict:
+    try:
+        return json.loads((generation / META).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+@contextmanager
+def write_lock(index_dir: Path, wait: float = 0.0):
+    """Hold the index's write lock; wait up to ``wait`` seconds for another writer."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / LOCK, "a+") as handle:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as error:
+                if error.errno not in (errno.EAGAIN, errno.EACCES):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise IndexLockedError(
+                        f"the index at {index_dir} is being updated by another process; "
+                        "try again later or pass --wait SECONDS"
+                    ) from None
+                time.sleep(0.1)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def new_build_folder(index_dir: Path) -> Path:
+    """A fresh folder to build a generation in. Call with the write lock held."""
+    for stale in index_dir.glob(BUILDING_PREFIX + "*"):
+        shutil.rmtree(stale, ignore_errors=True)  # left by a killed build
+    folder = index_dir / f"{BUILDING_PREFIX}{uuid.uuid4().hex[:8]}"
+    folder.mkdir(parents=True)
+    return folder
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def publish(index_dir: Path, build_folder: Path, meta: dict) -> Path:
+    """Make a completed build the live generation. Call with the write lock held."""
+    (build_folder / META).write_text(json.dumps(meta, indent=2), encoding="utf-8")
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+    generation = index_dir / f"{GENERATION_PREFIX}{stamp}-{uuid.uuid4().hex[:4]}"
+    os.rename(build_folder, generation)
+    pointer = index_dir / (CURRENT + ".tmp")
+    with open(pointer, "w", encoding="utf-8") as handle:
+        handle.write(generation.name + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    try:
+        previous = current_generation(index_dir).name
+    except IndexNotFoundError:
+        previous = None
+    os.replace(pointer, index_dir / CURRENT)
+    _fsync_dir(index_dir)
+    for old in index_dir.glob(GENERATION_PREFIX + "*"):
+        if old.name not in (generation.name, previous):
+            shutil.rmtree(old, ignore_errors=True)
+    return generation
+
+
+def discard(build_folder: Path) -> None:
+    """Remove an unfinished build."""
+    shutil.rmtree(build_folder, ignore_errors=True)
+
+
+def folder_size(path: Path) -> int:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
