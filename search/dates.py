@@ -162,3 +162,11 @@ def parse_date_range(text: str) -> tuple[datetime | None, datetime | None]:
     if period is None:
         raise ValueError(f"not a date: {text!r} (use 2021, 2021-03, 2021-03-17 or 'Maret 2021')")
     return period
+
+
+def intersect(window: tuple[datetime | None, datetime | None],
+              other: tuple[datetime | None, datetime | None]) -> tuple[datetime | None, datetime | None]:
+    """The [start, end) both windows share; ``None`` is an open end."""
+    start = max(filter(None, [window[0], other[0]]), default=None)
+    end = min(filter(None, [window[1], other[1]]), default=None)
+    return start, end

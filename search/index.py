@@ -31,10 +31,10 @@ from .errors import (
     SearchError,
 )
 from .highlight import Snippet, snippets
-from .dates import parse_date_range
+from .dates import intersect, parse_date_range
 from .query import parse_query
 from .spelling import suggest
-from .ranking import RERANK_DEPTH, WEIGHTING, Candidate, query_words, rerank
+from .ranking import RERANK_DEPTH, WEIGHTING, Candidate, rerank
 from .schema import SCHEMA_VERSION, TEXT_FIELDS
 
 DEFAULT_INDEX = Path("indexes/default")
@@ -148,9 +148,9 @@ def _date_window(parsed, date_from: str | None, date_to: str | None):
     start, end = parsed.date_from, parsed.date_to
     try:
         if date_from:
-            start = max(filter(None, [start, parse_date_range(date_from)[0]]))
+            start, end = intersect((start, end), (parse_date_range(date_from)[0], None))
         if date_to:
-            end = min(filter(None, [end, parse_date_range(date_to)[1]]))
+            start, end = intersect((start, end), (None, parse_date_range(date_to)[1]))
     except ValueError as error:
         raise QueryError(str(error)) from None
     if start is None and end is None:
@@ -263,7 +263,7 @@ class Index:
             for hit in results
         ]
         if sort == "relevance":
-            candidates = rerank(candidates, query_words(parsed.query, TEXT_FIELDS))
+            candidates = rerank(candidates, parsed.terms())
         terms = parsed.terms() if highlight else set()
         hits = [self._hit(c.docnum, c.score if sort == "relevance" else None, terms if highlight else None)
                 for c in candidates[(page - 1) * limit: page * limit]]

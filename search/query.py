@@ -28,8 +28,8 @@ from whoosh import qparser
 from whoosh.query import And, AndNot, Not, NullQuery, Or, Phrase, Query, Term
 
 from .analysis import WORD_PATTERN
-from .dates import parse_date_range
-from .ranking import FIELD_BOOSTS
+from .dates import intersect, parse_date_range
+from .ranking import FIELD_BOOSTS, query_words
 from .schema import KEYWORD_FIELDS, TEXT_FIELDS
 
 MAX_QUERY_CHARS = 2000
@@ -44,7 +44,7 @@ FIELD_ALIASES = {
     "location": ["lokasi"],
 }
 DATE_FIELD_NAMES = ("tanggal", "date")
-_DATE_FILTER = re.compile(r'(?<![\w:])(?:tanggal|date):("[^"]*"|\S+)', re.IGNORECASE)
+_DATE_FILTER = re.compile(rf'(?<![\w:])(?:{"|".join(DATE_FIELD_NAMES)}):("[^"]*"|\S+)', re.IGNORECASE)
 _OPERATORS = qparser.OperatorsPlugin(
     And=r"(?<=\s)(?:AND|DAN)(?=\s)",
     Or=r"(?<=\s)(?:OR|ATAU)(?=\s)",
@@ -69,12 +69,8 @@ class ParsedQuery:
         return self.query is NullQuery or isinstance(self.query, type(NullQuery))
 
     def terms(self, fields=TEXT_FIELDS) -> set[str]:
-        """The analysed words of the query in the given fields (used for highlighting)."""
-        words = set()
-        for fieldname, text in self.query.iter_all_terms(phrases=True):
-            if fieldname in fields:
-                words.add(text.decode("utf-8") if isinstance(text, bytes) else text)
-        return words
+        """The analysed words the query asks for in ``fields`` (not the excluded ones)."""
+        return query_words(self.query, fields)
 
 
 def _parser(schema, syntax: bool = True) -> qparser.QueryParser:
@@ -171,12 +167,9 @@ def parse_query(text: str, schema) -> ParsedQuery:
     date_from = date_to = None
     for match in _DATE_FILTER.finditer(text):
         try:
-            start, end = parse_date_range(match.group(1))
+            date_from, date_to = intersect((date_from, date_to), parse_date_range(match.group(1)))
         except ValueError as error:
             notes.append(f"ignored {match.group(0)}: {error}")
-            continue
-        date_from = max(filter(None, [date_from, start]), default=None)
-        date_to = min(filter(None, [date_to, end]), default=None)
     words_text = _DATE_FILTER.sub(" ", text)
 
     known = _known_fields(schema)

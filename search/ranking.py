@@ -38,6 +38,9 @@ def query_words(query, fields) -> set[str]:
     def walk(node) -> None:
         if isinstance(node, whoosh_query.Not):
             return
+        if isinstance(node, whoosh_query.AndNot):  # a ANDNOT b: only a is asked for
+            walk(node.a)
+            return
         if isinstance(node, whoosh_query.Term) and node.fieldname in fields:
             text = node.text
             words.add(text.decode("utf-8") if isinstance(text, bytes) else text)

@@ -14,8 +14,7 @@ from pathlib import Path
 from ..articles import Article, ReadReport, Skipped
 from ..errors import IngestError
 from .html import parse_html_page
-from .jsonl import open_lines
-from .jsonl import read_jsonl
+from .jsonl import open_lines, read_jsonl
 from .textpage import parse_text_page
 
 TEXT_SUFFIXES = (".txt",)
