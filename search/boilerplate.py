@@ -9,8 +9,14 @@ from __future__ import annotations
 import re
 
 _BOILERPLATE = [
-    r"baca\s+(juga|pula)\s*:",          # cross-links to other stories
+    r"baca\s+(juga|pula)\b",            # cross-links to other stories
     r"(simak|lihat|tonton)\s+juga\s*:",
+    r"jangan\s+lewatkan\b",
+    r"ikuti\s+perkembangan\s+berita",
+    r"(penulis|reporter|pewarta|editor|redaktur|fotografer|sumber)\s*:",  # credit lines
+    r"(penulis|reporter|pewarta|editor|redaktur)\s*$",
+    r"copyright\b",
+    r"\u00a9",
     r"iklan\b",                          # ad labels: "IKLAN GUBERNUR"
     r"advertisement\b",
     r"scroll\s+to\s+continue",

@@ -6,8 +6,11 @@ timezone-aware :class:`datetime`:
 * ``Rabu, 17 Maret 2021, 17:36 WIB`` (day name, month name, Indonesian zone)
 * ``Kamis 05 Nov 2015, 10:08 WIB`` (abbreviated month)
 * ``17/03/2021 17:36`` (day first, as Indonesia writes it)
+* ``Kamis, 5 November 2015 - 15:56 wib``, ``Selasa, 16 Februari 2016 | 13:01 WIB``
 * ISO 8601 with or without a zone, and malformed ISO such as
-  ``2015-11-05 T10:08:58Z``.
+  ``2015-11-05 T10:08:58Z``. Sites that write this form put their local time
+  before the ``Z`` (the page's own scraper tests say so), so its zone is
+  not trusted and the time is read as WIB.
 
 A time without a zone is taken as WIB (UTC+7), the zone of most Indonesian
 newsrooms.
@@ -40,7 +43,8 @@ MONTHS = {
 }
 
 _MONTH_NAMES = "|".join(sorted(MONTHS, key=len, reverse=True))
-_TIME = r"(?:[,\s]+(?:pukul\s+)?(?P<hour>\d{1,2})[:.](?P<minute>\d{2})(?::(?P<second>\d{2}))?)?"
+_TIME = (r"(?:[,|\s\u2013-]+(?:(?:pukul|jam|at)\s+)?"
+         r"(?P<hour>\d{1,2})[:.](?P<minute>\d{2})(?::(?P<second>\d{2}))?)?")
 _ZONE = r"(?:\s*(?P<zone>wita|wib|wit|utc|gmt))?"
 
 _NAMED = re.compile(
@@ -53,7 +57,7 @@ _NUMERIC = re.compile(
 )
 _ISO = re.compile(
     r"(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})"
-    r"(?:\s*T?\s*(?P<hour>\d{2}):(?P<minute>\d{2})(?::(?P<second>\d{2})(?:\.\d+)?)?"
+    r"(?:(?P<gap>\s*)T?\s*(?P<hour>\d{2}):(?P<minute>\d{2})(?::(?P<second>\d{2})(?:\.\d+)?)?"
     r"\s*(?P<offset>Z|[+-]\d{2}:?\d{2})?)?",
     re.IGNORECASE,
 )
@@ -91,8 +95,10 @@ def parse_date(text: str | None) -> datetime | None:
     match = _ISO.search(text)
     if match:
         g = match.groupdict()
-        return _build(g["year"], g["month"], g["day"], g["hour"], g["minute"], g["second"],
-                      _offset_zone(g["offset"]))
+        zone = _offset_zone(g["offset"])
+        if g["gap"] and text[match.start("gap"):match.end("gap") + 1].endswith("T"):
+            zone = None  # "2015-11-05 T10:08:58Z": a malformed stamp's "Z" is not trusted
+        return _build(g["year"], g["month"], g["day"], g["hour"], g["minute"], g["second"], zone)
     match = _NAMED.search(text)
     if match:
         g = match.groupdict()

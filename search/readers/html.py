@@ -1,55 +1,276 @@
-"""Saved HTML news pages: headline, date and visible article text.
+"""Saved HTML news pages: headline, publication time, metadata and article text.
 
-A basic reader: it uses what the page declares (OpenGraph and ``<meta>``
-tags, ``<time>``) for the headline and date. The body is the block of the
-page that holds the most text of its own (in paragraphs, or lines split by
-``<br>``), leaving out scripts, navigation, headers, footers and asides.
+What a page declares comes first: JSON-LD (``NewsArticle`` and its kin),
+microdata (``itemprop``), OpenGraph and ``<meta>`` tags, ``<time>``. The body
+comes from a declared ``articleBody`` when there is one, otherwise from a
+general content heuristic: the element whose paragraphs hold the most text
+that is not links, after page furniture (navigation, sidebars, related
+lists, share buttons, comments, embeds) is removed. Lines made mostly of
+links, credit lines and ``Baca juga`` inserts are dropped from the result.
+There are no per-outlet rules.
+
+A page that is not an article (a front page, a section listing, a photo
+gallery with a caption) raises :class:`NotAnArticleError` with the reason.
 """
 
 from __future__ import annotations
 
+import json
+import re
 import warnings
+from collections.abc import Iterator
+from datetime import datetime
+from urllib.parse import urlparse
 
-from bs4 import BeautifulSoup, Comment, NavigableString, Tag
+from bs4 import BeautifulSoup, Comment, NavigableString, Tag, UnicodeDammit
 
 from ..articles import Article
 from ..boilerplate import clean_paragraphs
 from ..dates import parse_date
 from ..errors import IngestError
 
+MIN_BODY_WORDS = 50
+"""A body shorter than this is a gallery caption, a teaser or a listing, not an article."""
+
+MAX_LINK_DENSITY = 0.5
+"""A line whose text is more than this share of link text is navigation."""
+
+ARTICLE_TYPES = {"newsarticle", "article", "reportagenewsarticle", "analysisnewsarticle",
+                 "opinionnewsarticle", "blogposting", "report", "backgroundnewsarticle"}
+
 _NOT_CONTENT = ["script", "style", "noscript", "nav", "header", "footer", "aside", "form",
-                "iframe", "svg", "button"]
-_DATE_META = ["article:published_time", "og:article:published_time", "pubdate", "publishdate",
-              "date", "dc.date", "content_PublishedDate"]
-MIN_BODY_CHARS = 200
+                "iframe", "svg", "button", "select", "input", "textarea", "template", "object",
+                "embed", "video", "audio", "picture", "img"]
+# Class and id words of page furniture (after Mozilla Readability's "unlikely candidates").
+_FURNITURE = re.compile(
+    r"comment|related|terkait|baca-?juga|share|social|sosmed|sidebar|breadcrumb|"
+    r"menu|navbar|footer|masthead|banner|advert|\bads?\b|-ads?-|iklan|sponsor|promo|"
+    r"popular|populer|terpopuler|trending|newsletter|subscribe|pagination|pager|popup|"
+    r"twitter-tweet|instagram-media|tiktok-embed|widget|tags?\b|topik",
+    re.IGNORECASE,
+)
+_INLINE = {"a", "b", "strong", "i", "em", "span", "u", "sup", "sub", "font", "mark", "q", "small",
+           "abbr", "cite", "code", "s", "strike", "time", "label", "big", "tt"}
+_BLOCKS = ["div", "article", "section", "td", "main", "body", "span"]
+_SEPARATORS = re.compile(r"\s+[-|\u2013\u2014:]{1,2}\s+|\s*::\s*|:\s+")
+
+
+# --------------------------------------------------------------------------- decoding
+
+def decode_html(data: bytes) -> str:
+    """The page's text: UTF-8 when the bytes are valid UTF-8, else the declared charset.
+
+    Pages often declare ``iso-8859-1`` while holding UTF-8; valid UTF-8 is
+    almost never an accident, so it wins. Otherwise the declared charset,
+    then a guess (windows-1252), with undecodable bytes replaced.
+    """
+    dammit = UnicodeDammit(data, known_definite_encodings=["utf-8"], is_html=True)
+    if dammit.unicode_markup is None:
+        return data.decode("utf-8", errors="replace")
+    return dammit.unicode_markup
+
+
+# --------------------------------------------------------------------------- declared metadata
+
+def _json_ld_articles(soup: BeautifulSoup) -> Iterator[dict]:
+    """Every JSON-LD object on the page whose ``@type`` is an article type."""
+    for script in soup.find_all("script", type=re.compile("ld\\+json", re.I)):
+        try:
+            data = json.loads(script.string or "", strict=False)
+        except (ValueError, RecursionError):
+            continue
+        stack = [data]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, list):
+                stack.extend(item)
+            elif isinstance(item, dict):
+                kinds = item.get("@type")
+                kinds = kinds if isinstance(kinds, list) else [kinds]
+                if any(isinstance(k, str) and k.lower() in ARTICLE_TYPES for k in kinds):
+                    yield item
+                if "@graph" in item:
+                    stack.append(item["@graph"])
+
+
+def _text_of(value) -> str:
+    """A JSON-LD value as text: names of people and organisations, first of lists."""
+    if isinstance(value, list):
+        return ", ".join(filter(None, (_text_of(v) for v in value)))
+    if isinstance(value, dict):
+        return _text_of(value.get("name") or value.get("@id") or "")
+    return " ".join(str(value).split()) if value is not None else ""
 
 
 def _meta(soup: BeautifulSoup, *names: str) -> str:
+    """The first non-empty ``<meta>`` content among ``names`` (property, name or itemprop)."""
     for name in names:
-        tag = soup.find("meta", attrs={"property": name}) or soup.find("meta", attrs={"name": name})
-        if tag and tag.get("content", "").strip():
-            return tag["content"].strip()
+        for attribute in ("property", "name", "itemprop"):
+            tag = soup.find("meta", attrs={attribute: name})
+            if tag and str(tag.get("content", "")).strip():
+                return " ".join(str(tag["content"]).split())
     return ""
 
 
-_INLINE = {"a", "b", "strong", "i", "em", "span", "u", "br", "sup", "sub", "font", "mark", "q"}
-_BLOCKS = ["div", "article", "section", "td", "main", "body"]
+def _itemprop(soup: BeautifulSoup, name: str) -> str:
+    """The text of the first non-``<meta>`` element with ``itemprop=name``."""
+    for tag in soup.find_all(attrs={"itemprop": name}):
+        if tag.name != "meta":
+            value = tag.get("datetime") or tag.get("content") or tag.get_text(" ", strip=True)
+            if value:
+                return " ".join(str(value).split())
+    return ""
+
+
+class _Declared:
+    """What the page says about itself, before any heuristic."""
+
+    def __init__(self, soup: BeautifulSoup):
+        ld = next(_json_ld_articles(soup), {})
+        self.headline = _text_of(ld.get("headline")) or _itemprop(soup, "headline")
+        self.title = _meta(soup, "og:title", "twitter:title")
+        self.page_title = soup.title.get_text(" ", strip=True) if soup.title else ""
+        self.body = _text_of(ld.get("articleBody"))
+        self.dates = [
+            _text_of(ld.get("datePublished")), _meta(soup, "article:published_time"),
+            _meta(soup, "datePublished"), _itemprop(soup, "datePublished"),
+            _meta(soup, "og:article:published_time", "pubdate", "publishdate", "publish-date",
+                  "dc.date", "date", "content_PublishedDate", "dateCreated"),
+        ]
+        author = _text_of(ld.get("author")) or _itemprop(soup, "author") or _meta(soup, "author")
+        self.author = "" if author.startswith("http") else author
+        self.section = (_text_of(ld.get("articleSection")) or _meta(soup, "article:section")
+                        or _itemprop(soup, "articleSection"))
+        canonical = soup.find("link", rel="canonical")
+        self.url = (_meta(soup, "og:url") or (canonical.get("href", "") if canonical else "")
+                    or _text_of(ld.get("url")))
+        self.site = _meta(soup, "og:site_name") or _text_of(ld.get("publisher"))
+
+
+# --------------------------------------------------------------------------- headline
+
+def _site_words(declared: _Declared) -> set[str]:
+    """Lowercase words that name the site: from og:site_name and the URL's host."""
+    words = set(re.findall(r"[a-z0-9]+", declared.site.lower()))
+    host = urlparse(declared.url).hostname or ""
+    words.update(part for part in host.split(".") if part not in {"www", "com", "co", "id", "net", "org"})
+    return {w for w in words if len(w) > 2}
+
+
+def _strip_site_name(title: str, site_words: set[str]) -> str:
+    """``Headline - Kompas.com Regional`` -> ``Headline``; ``KapanLagi.com: Headline`` -> ``Headline``."""
+    parts = _SEPARATORS.split(title)
+    if len(parts) < 2 or not site_words:
+        return title.strip()
+    names_site = [bool(set(re.findall(r"[a-z0-9]+", p.lower())) & site_words) and len(p.split()) <= 4
+                  for p in parts]
+    start, end = 0, len(parts)
+    while end - start > 1 and names_site[end - 1]:
+        end -= 1
+    while end - start > 1 and names_site[start]:
+        start += 1
+    if (start, end) == (0, len(parts)):
+        return title.strip()
+    # Keep the original separators inside the headline itself.
+    kept_first, kept_last = parts[start], parts[end - 1]
+    begin = title.find(kept_first)
+    finish = title.rfind(kept_last) + len(kept_last)
+    return title[begin:finish].strip() if 0 <= begin < finish else title.strip()
+
+
+def _headline(soup: BeautifulSoup, declared: _Declared) -> str:
+    if declared.headline:
+        return declared.headline
+    titles = [t for t in (declared.title, declared.page_title) if t]
+    # An <h1> that the page's title contains is the headline without the site's name.
+    for heading in soup.find_all(["h1", "h2"]):
+        text = " ".join(heading.get_text(" ", strip=True).split())
+        if len(text) >= 15 and any(text in " ".join(t.split()) for t in titles):
+            return text
+    if titles:
+        return _strip_site_name(titles[0], _site_words(declared))
+    heading = soup.find("h1")
+    return heading.get_text(" ", strip=True) if heading else ""
+
+
+# --------------------------------------------------------------------------- time
+
+_DATE_HINT = re.compile(r"date|time|tanggal|tgl|publish|waktu", re.IGNORECASE)
+_URL_DATE = re.compile(r"/(20\d\d|19\d\d)/(\d{1,2})/(\d{1,2})/")
+
+
+def _published(soup: BeautifulSoup, declared: _Declared) -> datetime | None:
+    """Declared dates first, then ``<time>``, a dateline element, and the URL's date."""
+    for text in declared.dates:
+        date = parse_date(text)
+        if date:
+            return date
+    candidates = [t.get("datetime") or t.get_text(" ", strip=True) for t in soup.find_all("time")]
+    candidates += [tag.get_text(" ", strip=True) for tag in soup.find_all(True)
+                   if tag.name in ("div", "span", "p", "small", "li")
+                   and _DATE_HINT.search(" ".join(tag.get("class", [])) + " " + str(tag.get("id", "")))
+                   and len(tag.get_text()) < 120]
+    dates = [d for d in map(parse_date, candidates) if d]
+    match = _URL_DATE.search(declared.url)
+    url_date = parse_date("-".join(f"{int(part):02d}" for part in match.groups())) if match else None
+    if url_date:
+        # Pages list other stories' dates too: trust one that falls on the URL's day.
+        return next((d for d in dates if d.date() == url_date.date()), url_date)
+    return dates[0] if dates else None
+
+
+# --------------------------------------------------------------------------- body
+
+def _is_furniture(tag: Tag) -> bool:
+    if tag.name in ("body", "html", "article", "main"):
+        return False
+    names = " ".join(tag.get("class") or []) + " " + str(tag.get("id") or "")
+    if not names.strip() or not _FURNITURE.search(names):
+        return False
+    # A wrapper whose name merely sounds like furniture but holds the story is kept.
+    return _text_outside_links(tag) < 1000
+
+
+def _remove_furniture(soup: BeautifulSoup) -> None:
+    for tag in soup(_NOT_CONTENT):
+        tag.decompose()
+    for comment in soup.find_all(string=lambda s: isinstance(s, Comment)):
+        comment.extract()
+    for tag in soup.find_all(True):
+        if tag.decomposed or tag.attrs is None:
+            continue
+        if _is_furniture(tag):
+            tag.decompose()
+
+
+def _is_paragraph(tag: Tag) -> bool:
+    """A ``<p>``, or a block holding only text and inline tags (a paragraph by another name)."""
+    if tag.name == "p":
+        return True
+    if tag.name not in ("div", "span", "font", "section"):
+        return False
+    return all(isinstance(c, NavigableString) or c.name in _INLINE or c.name == "br" for c in tag.children)
+
+
+def _text_outside_links(tag: Tag) -> int:
+    total = len(tag.get_text(" ", strip=True))
+    links = sum(len(a.get_text(" ", strip=True)) for a in tag.find_all("a"))
+    return max(total - links, 0)
 
 
 def _own_text_length(block: Tag) -> int:
-    """Characters of text directly in ``block``: its text nodes, inline tags and ``<p>``s."""
+    """Text (outside links) directly in ``block``: its text nodes, inline tags and paragraphs."""
     total = 0
     for child in block.children:
         if isinstance(child, NavigableString):
-            if not isinstance(child, Comment):
-                total += len(child.strip())
-        elif isinstance(child, Tag) and (child.name in _INLINE or child.name == "p"):
-            total += len(child.get_text(" ", strip=True))
+            total += len(child.strip())
+        elif isinstance(child, Tag) and (child.name in _INLINE and child.name != "a" or _is_paragraph(child)):
+            total += _text_outside_links(child)
     return total
 
 
 def _content_block(soup: BeautifulSoup) -> Tag | None:
-    """The element whose own paragraphs and lines hold the most text."""
+    """The element whose own paragraphs and lines hold the most text outside links."""
     best, best_length = None, 0
     for block in soup.find_all(_BLOCKS):
         length = _own_text_length(block)
@@ -58,46 +279,106 @@ def _content_block(soup: BeautifulSoup) -> Tag | None:
     return best
 
 
-def _block_lines(block: Tag) -> list[str]:
-    """The block's text, a line per paragraph or ``<br>``-separated line."""
-    for br in block.find_all("br"):
-        br.replace_with("\n")
-    for paragraph in block.find_all("p"):
-        paragraph.insert_before("\n")
-        paragraph.insert_after("\n")
-    text = block.get_text("")
-    return [" ".join(line.split()) for line in text.split("\n")]
+def _block_lines(block: Tag) -> list[tuple[str, float]]:
+    """The block's text as lines (paragraphs, ``<br>`` breaks, nested blocks), each with its link density."""
+    lines: list[tuple[str, float]] = []
+    parts: list[str] = []
+    link_chars = [0]
+
+    def flush():
+        text = " ".join("".join(parts).split())
+        if text:
+            lines.append((text, min(link_chars[0] / len(text), 1.0)))
+        parts.clear()
+        link_chars[0] = 0
+
+    def walk(node: Tag, in_link: bool) -> None:
+        for child in node.children:
+            if isinstance(child, NavigableString):
+                if type(child) is NavigableString:  # not comments, CDATA or doctypes
+                    parts.append(str(child))
+                    if in_link:
+                        link_chars[0] += len(child.strip())
+            elif child.name == "br":
+                flush()
+            elif child.name in _INLINE:
+                walk(child, in_link or child.name == "a")
+            else:
+                flush()
+                walk(child, in_link)
+                flush()
+
+    walk(block, False)
+    flush()
+    return lines
+
+
+_CREDIT = re.compile(r"^(?:\(?(?:foto|photo|doc|dok|ilustrasi|sumber foto)\s*[.:]|:\s)", re.IGNORECASE)
+_TRAILING_CREDIT = re.compile(r"(?:^|\s)\(?(?:foto|photo|doc|dok|ilustrasi|sumber foto)\s*[.:]\s*.{0,60}$",
+                              re.IGNORECASE)
+CAPTION_CHARS = 200
+"""Lines shorter than this may be photo captions; a credit at their end is cut."""
+
+
+def _without_credit(line: str) -> str:
+    """``Taylor Swift ... Joey Alexander. Foto: Grammy`` -> ``Taylor Swift ... Joey Alexander.``"""
+    if len(line) < CAPTION_CHARS and not _CREDIT.match(line):
+        return _TRAILING_CREDIT.sub("", line).strip()
+    return line
+
+
+def _body_from_block(block: Tag, title: str) -> str:
+    lines = [_without_credit(text) for text, density in _block_lines(block)
+             if density <= MAX_LINK_DENSITY and not _CREDIT.match(text)
+             and text != title and not _is_dateline(text)]
+    return "\n\n".join(clean_paragraphs(lines))
+
+
+def _is_dateline(line: str) -> bool:
+    """A short line that is only a date, as pages print above the story."""
+    return len(line) < 60 and parse_date(line) is not None and len(re.findall(r"[^\W\d]{3,}", line)) <= 4
+
+
+def _body_from_text(text: str) -> str:
+    """A declared ``articleBody``: it may hold markup; paragraphs are its lines."""
+    if "<" in text:
+        text = BeautifulSoup(text, "html.parser").get_text("\n")
+    return "\n\n".join(clean_paragraphs(text.splitlines()))
+
+
+# --------------------------------------------------------------------------- the page
+
+class NotAnArticleError(IngestError):
+    """The page is a front page, a listing or a gallery, not an article."""
 
 
 def parse_html_page(data: bytes, article_id: str) -> Article:
-    """Parse one saved page into an :class:`Article`."""
+    """Parse one saved page into an :class:`Article`, or raise :class:`NotAnArticleError`."""
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # bs4 guesses about markup are not errors here
-        soup = BeautifulSoup(data, "html.parser")
-    title = _meta(soup, "og:title", "twitter:title")
-    if not title:
-        heading = soup.find("h1") or soup.find("title")
-        title = heading.get_text(" ", strip=True) if heading else ""
+        warnings.simplefilter("ignore")  # bs4's guesses about markup are not errors here
+        soup = BeautifulSoup(decode_html(data), "html.parser")
+    declared = _Declared(soup)
+    title = _headline(soup, declared)
+    date = _published(soup, declared)
 
-    date = parse_date(_meta(soup, *_DATE_META))
-    if date is None:
-        time_tag = soup.find("time")
-        if time_tag:
-            date = parse_date(time_tag.get("datetime") or time_tag.get_text(" ", strip=True))
-
-    for tag in soup(_NOT_CONTENT):
-        tag.decompose()
+    _remove_furniture(soup)
     block = _content_block(soup)
-    body = "\n\n".join(clean_paragraphs(_block_lines(block))) if block is not None else ""
-    if len(body) < MIN_BODY_CHARS:
-        raise IngestError(f"not an article: only {len(body)} characters of text")
+    body = _body_from_block(block, title) if block is not None else ""
+    declared_body = _body_from_text(declared.body) if declared.body else ""
+    if len(declared_body) > len(body) * 0.8:
+        body = declared_body
+    words = len(body.split())
+    if words < MIN_BODY_WORDS:
+        raise NotAnArticleError(
+            f"not an article (a front page, listing or photo gallery?): only {words} words of text"
+        )
     return Article(
         id=article_id,
         title=title,
         body=body,
         date=date,
-        source=_meta(soup, "og:site_name"),
-        url=_meta(soup, "og:url"),
-        category=_meta(soup, "article:section"),
-        author=_meta(soup, "author", "article:author"),
+        source=declared.site,
+        url=declared.url,
+        category=declared.section,
+        author=declared.author,
     )
