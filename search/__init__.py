@@ -25,13 +25,13 @@ from .errors import (
 )
 from .highlight import Snippet
 from .index import Hit, Index, IndexStats, SearchResults, open_index
-from .indexer import BuildReport, build_index
+from .indexer import BuildReport, Merged, add_articles, build_index, remove_articles
 from .readers import read_articles
 
 __all__ = [
-    "AnalyzedToken", "Article", "ArticleNotFoundError", "BuildReport", "Hit", "Index",
+    "AnalyzedToken", "Article", "ArticleNotFoundError", "BuildReport", "Hit", "Index", "Merged",
     "IndexCorruptError", "IndexLockedError", "IndexNotFoundError", "IndexOutdatedError",
     "IndexStats", "IngestError", "NothingToIndexError", "QueryError", "SearchError",
-    "SearchResults", "Skipped", "Snippet", "analyze", "build_index", "open_index",
-    "read_articles", "stem",
+    "SearchResults", "Skipped", "Snippet", "add_articles", "analyze", "build_index", "open_index",
+    "read_articles", "remove_articles", "stem",
 ]

@@ -42,19 +42,35 @@ def _mark(text: str) -> str:
 def _print_build(report: indexer.BuildReport) -> None:
     for skipped in report.skipped:
         click.echo(f"skipped {skipped}", err=True)
-    click.echo(
-        f"Indexed {report.indexed} articles from {report.files} files into {report.index_dir} "
-        f"in {report.seconds:.1f} s; skipped {len(report.skipped)}."
-    )
+    for merged in report.merged:
+        click.echo(f"merged {merged}", err=True)
+    tail = f"skipped {len(report.skipped)}, merged {len(report.merged)} duplicates"
+    if report.mode == "rebuild":
+        click.echo(f"Indexed {report.added} articles from {report.files} files into {report.index_dir} "
+                   f"in {report.seconds:.1f} s; {tail}.")
+    elif not report.changed and report.mode == "update":
+        click.echo(f"{report.index_dir} is up to date: {report.unchanged_files} files unchanged, "
+                   f"{report.articles} articles.")
+    elif not report.changed:
+        click.echo(f"Nothing changed; {report.articles} articles in {report.index_dir}.")
+    elif report.mode == "update":
+        click.echo(f"Updated {report.index_dir} in {report.seconds:.1f} s: "
+                   f"{report.new_files} new, {report.changed_files} changed, {report.deleted_files} deleted and "
+                   f"{report.unchanged_files} unchanged files; {report.added} articles added, "
+                   f"{report.replaced} re-indexed, {report.removed} removed; {tail}; "
+                   f"{report.articles} articles in all.")
+    else:
+        click.echo(f"{report.added} added, {report.replaced} replaced, {report.removed} removed "
+                   f"in {report.seconds:.1f} s; {tail}; {report.articles} articles in {report.index_dir}.")
 
 
-def _build(paths, index_dir: Path, wait: float = 0.0) -> indexer.BuildReport:
+def _build(paths, index_dir: Path, wait: float = 0.0, rebuild: bool = False) -> indexer.BuildReport:
     """Build with a progress bar on a terminal, nothing extra otherwise."""
     if not sys.stderr.isatty():
-        return indexer.build_index(paths, index_dir, wait=wait)
+        return indexer.build_index(paths, index_dir, wait=wait, rebuild=rebuild)
     with click.progressbar(length=max(estimate_count(paths), 1), label="indexing",
                            file=sys.stderr, show_pos=True) as bar:
-        return indexer.build_index(paths, index_dir, wait=wait,
+        return indexer.build_index(paths, index_dir, wait=wait, rebuild=rebuild,
                                    progress=lambda done: bar.update(done - bar.pos))
 
 
@@ -86,27 +102,73 @@ def main() -> None:
     """Full-text search for Indonesian news."""
 
 
-@main.command("index")
+WAIT_OPTION = click.option(
+    "--wait", type=float, default=0.0, show_default=True,
+    help="Seconds to wait for another process that is updating the index.",
+)
+EXIT_CODES = """
+\b
+Exit status: 0 done; 1 error, nothing changed; 2 usage error;
+3 done, but some files or records were skipped."""
+
+
+@main.command("index", epilog=EXIT_CODES)
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @INDEX_OPTION
-@click.option("--rebuild", is_flag=True, help="Rebuild from scratch (every build is a full rebuild for now).")
-@click.option("--wait", type=float, default=0.0, show_default=True,
-              help="Seconds to wait for another process that is updating the index.")
+@click.option("--rebuild", is_flag=True, help="Read every file again instead of only what changed.")
+@WAIT_OPTION
 def index_command(paths, index_dir, rebuild, wait):
-    """Build the index from PATHS (files or folders; default: seeds/).
+    """Build or update the index from PATHS (files or folders; default: seeds/).
 
-    The new index is built beside the old one and replaces it only when it is
-    complete, so a failed or interrupted build leaves the old one serving.
-    Exit status: 0 all read, 1 error (nothing changed), 3 built but some files
-    or records were skipped.
+    On an index built from the same PATHS only what changed is read: new
+    files are added, changed files re-indexed, deleted files' articles
+    removed. Every change is written beside the live index and replaces it
+    only when complete, so a failed or interrupted run leaves it serving.
+    The same article twice (same URL or same text) is indexed once.
     """
     try:
-        report = _build(paths or [indexer.DEFAULT_SEEDS], index_dir, wait)
+        report = _build(paths or [indexer.DEFAULT_SEEDS], index_dir, wait, rebuild)
     except SearchError as error:
         _fail(error)
     _print_build(report)
     if report.skipped:
         sys.exit(3)
+
+
+@main.command("add", epilog=EXIT_CODES)
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@INDEX_OPTION
+@WAIT_OPTION
+def add_command(paths, index_dir, wait):
+    """Add the articles in PATHS to the index, replacing any with the same id."""
+    try:
+        report = indexer.add_articles(paths, index_dir, wait=wait)
+    except SearchError as error:
+        _fail(error)
+    _print_build(report)
+    if report.skipped:
+        sys.exit(3)
+
+
+@main.command("remove")
+@click.argument("ids", nargs=-1, required=True)
+@INDEX_OPTION
+@WAIT_OPTION
+def remove_command(ids, index_dir, wait):
+    """Remove the articles with these IDS from the index.
+
+    A later `search index --rebuild` reads them again if their files are
+    still there. Exit status 1 if no id was found.
+    """
+    try:
+        report = indexer.remove_articles(ids, index_dir, wait=wait)
+    except SearchError as error:
+        _fail(error)
+    for article_id in report.not_found:
+        click.echo(f"not found: {article_id}", err=True)
+    _print_build(report)
+    if report.not_found and not report.removed:
+        sys.exit(1)
 
 
 def _open_or_build(index_dir: Path):
@@ -119,7 +181,7 @@ def _open_or_build(index_dir: Path):
         click.echo(f"No index at {index_dir} yet; building it from {indexer.DEFAULT_SEEDS}/ first.",
                    err=True)
         report = _build([indexer.DEFAULT_SEEDS], index_dir)
-        click.echo(f"Indexed {report.indexed} articles in {report.seconds:.1f} s.", err=True)
+        click.echo(f"Indexed {report.added} articles in {report.seconds:.1f} s.", err=True)
         return open_index(index_dir)
 
 

@@ -14,7 +14,7 @@ from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
 
 from .analysis import ExactAnalyzer, IndonesianAnalyzer
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # Text fields a plain query is about (highlighting, matched-word counts).
 TEXT_FIELDS = ("title", "body")
@@ -58,6 +58,9 @@ def build_schema() -> Schema:
         author=_keyword(),
         editor=STORED(),
         url=STORED(),
+        # What makes two articles the same (see ``search.duplicates``).
+        url_key=ID(),
+        text_key=ID(),
         summary=STORED(),
         path=STORED(),
     )

@@ -4,7 +4,7 @@ An index folder holds generations; a small ``CURRENT`` file names the live one::
 
     indexes/default/
         CURRENT                 "gen-20261128T224301-3f2a"
-        gen-20261128T224301-3f2a/   Whoosh segment files and meta.json
+        gen-20261128T224301-3f2a/   Whoosh segment files, meta.json and files.json
         building-<random>/      a build in progress (never read)
         write.lock              held by the one process writing
 
@@ -35,6 +35,7 @@ from .errors import IndexLockedError, IndexNotFoundError
 
 CURRENT = "CURRENT"
 META = "meta.json"
+MANIFEST = "files.json"
 LOCK = "write.lock"
 GENERATION_PREFIX = "gen-"
 BUILDING_PREFIX = "building-"
@@ -98,6 +99,23 @@ def new_build_folder(index_dir: Path) -> Path:
     folder = index_dir / f"{BUILDING_PREFIX}{uuid.uuid4().hex[:8]}"
     folder.mkdir(parents=True)
     return folder
+
+
+def link_generation(generation: Path, build_folder: Path) -> None:
+    """Start a build from a live generation: hard links to its files (copies where links fail).
+
+    Whoosh never rewrites a segment file once written; an update adds new
+    files and a new table of contents, so the live generation is untouched.
+    """
+    for source in generation.iterdir():
+        if source.name in (META, MANIFEST) or source.name.endswith((".lock", "WRITELOCK")) \
+                or not source.is_file():
+            continue
+        target = build_folder / source.name
+        try:
+            os.link(source, target)
+        except OSError:
+            shutil.copy2(source, target)
 
 
 def _fsync_dir(path: Path) -> None:

@@ -6,7 +6,7 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
-from conftest import SEED_ARTICLE
+from conftest import FIXTURES, SEED_ARTICLE
 from search.cli import main
 
 SEED_ID = "000_b21858542a778c68.txt"
@@ -146,3 +146,37 @@ def test_an_unexpected_failure_is_one_line(runner, small_index, monkeypatch):
     assert result.exit_code == 1
     assert result.output == ("Error: unexpected error (RuntimeError: boom); "
                              "please report it (SEARCH_DEBUG=1 shows the details)\n")
+
+
+def test_index_updates_add_and_remove_from_the_command_line(runner, tmp_path):
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    shutil.copy(SEED_ARTICLE, seeds)
+    shutil.copy(FIXTURES / "kompas-1.html", seeds)
+    shutil.copy(FIXTURES / "kompas-1.html", seeds / "kompas-copy.html")
+    ix = ["--index", str(tmp_path / "ix")]
+    result = runner.invoke(main, ["index", str(seeds), *ix])
+    assert result.exit_code == 0, result.output
+    assert "Indexed 2 articles from 3 files" in result.output
+    assert "merged kompas-copy.html: 'kompas-copy.html' has the same URL as 'kompas-1.html'" in result.output
+
+    result = runner.invoke(main, ["index", str(seeds), *ix])
+    assert "is up to date: 3 files unchanged, 2 articles." in result.output
+
+    (seeds / "kompas-1.html").unlink()
+    shutil.copy(FIXTURES / "okezone-1.html", seeds)
+    result = runner.invoke(main, ["index", str(seeds), *ix])
+    assert result.exit_code == 0, result.output
+    assert "1 new, 0 changed, 1 deleted and 2 unchanged files; 1 articles added" in result.output
+
+    result = runner.invoke(main, ["add", str(FIXTURES / "antara-4.html"), *ix])
+    assert result.exit_code == 0, result.output
+    assert "1 added, 0 replaced, 0 removed" in result.output
+    assert runner.invoke(main, ["show", "antara-4.html", *ix]).exit_code == 0
+
+    result = runner.invoke(main, ["remove", "antara-4.html", "nope", *ix])
+    assert result.exit_code == 0
+    assert "not found: nope" in result.output and "1 removed" in result.output
+    result = runner.invoke(main, ["remove", "nope", *ix])
+    assert result.exit_code == 1
+    assert runner.invoke(main, ["show", "antara-4.html", *ix]).exit_code == 1

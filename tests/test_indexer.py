@@ -62,7 +62,7 @@ def test_a_build_that_fails_midway_keeps_the_old_index(corpus_dir, tmp_path, mon
 
     monkeypatch.setattr("whoosh.writing.SegmentWriter.commit", explode)
     with pytest.raises(RuntimeError):
-        search.build_index([corpus_dir], ix)
+        search.build_index([corpus_dir], ix, rebuild=True)
     assert (ix / "CURRENT").read_text() == before
     assert not list(ix.glob("building-*"))
     with search.open_index(ix) as index:
@@ -72,7 +72,7 @@ def test_a_build_that_fails_midway_keeps_the_old_index(corpus_dir, tmp_path, mon
 def test_rebuild_replaces_the_index_and_keeps_one_previous_generation(corpus_dir, tmp_path):
     ix = tmp_path / "ix"
     for _ in range(3):
-        search.build_index([corpus_dir], ix)
+        search.build_index([corpus_dir], ix, rebuild=True)
     assert len(list(ix.glob("gen-*"))) == 2
 
 
@@ -90,3 +90,122 @@ def test_a_leftover_partial_build_is_cleaned_up(corpus_dir, tmp_path):
     assert not (ix / "building-deadbeef").exists()
 
 
+
+
+# --------------------------------------------------------------------------- duplicates and updates
+
+def record(article_id, body, **fields):
+    return json.dumps({"id": article_id, "body": body, **fields}) + "\n"
+
+
+BODY_A = "Pemerintah kota membangun jembatan baru di pusat kota untuk warga. " * 3
+BODY_B = "Banjir merendam ratusan rumah di Bekasi sejak Rabu malam. " * 3
+BODY_C = "Harga cabai di pasar tradisional naik dua kali lipat menjelang Lebaran. " * 3
+
+
+@pytest.fixture
+def seeds(tmp_path):
+    folder = tmp_path / "seeds"
+    folder.mkdir()
+    (folder / "a.jsonl").write_text(record("a1", BODY_A, url="https://www.contoh.id/a1/")
+                                    + record("a2", BODY_B))
+    (folder / "c.jsonl").write_text(record("c1", BODY_C))
+    return folder
+
+
+def ids_in(index_dir):
+    with search.open_index(index_dir) as index:
+        return sorted(hit.id for hit in index.search("kota OR banjir OR cabai OR jalan OR bawang", limit=100).hits)
+
+
+def test_the_same_article_twice_is_indexed_once(seeds, tmp_path):
+    (seeds / "b.jsonl").write_text(record("b1", BODY_A.upper().replace(".", " !"))  # same words
+                                   + record("b2", "Lain sekali. " * 5, url="http://contoh.id/a1?utm_source=x"))
+    report = search.build_index([seeds], tmp_path / "ix")
+    assert report.added == 3
+    assert [(m.id, m.kept, m.reason) for m in report.merged] == [
+        ("b1", "a1", "same text"), ("b2", "a1", "same URL")]
+    assert ids_in(tmp_path / "ix") == ["a1", "a2", "c1"]
+
+
+def test_an_unchanged_folder_is_not_read_again(seeds, tmp_path):
+    ix = tmp_path / "ix"
+    search.build_index([seeds], ix)
+    before = (ix / "CURRENT").read_text()
+    report = search.build_index([seeds], ix)
+    assert (report.mode, report.changed, report.unchanged_files, report.files) == ("update", False, 2, 0)
+    assert (ix / "CURRENT").read_text() == before
+
+
+def test_an_update_adds_new_files_reindexes_changed_ones_and_removes_deleted_ones(seeds, tmp_path):
+    ix = tmp_path / "ix"
+    search.build_index([seeds], ix)
+    (seeds / "a.jsonl").write_text(record("a1", BODY_A + " Jembatan diresmikan."))  # a2 is gone
+    (seeds / "c.jsonl").unlink()
+    (seeds / "d.jsonl").write_text(record("d1", "Jalan tol ditutup sementara karena perbaikan. " * 3))
+    report = search.build_index([seeds], ix)
+    assert (report.mode, report.new_files, report.changed_files, report.deleted_files) == ("update", 1, 1, 1)
+    assert (report.added, report.replaced, report.removed, report.articles) == (1, 1, 2, 2)
+    assert ids_in(ix) == ["a1", "d1"]
+    with search.open_index(ix) as index:
+        assert "diresmikan" in index.get("a1").body
+        assert index.stats().articles == 2
+
+
+def test_an_update_never_touches_the_generation_that_is_serving(seeds, tmp_path):
+    ix = tmp_path / "ix"
+    search.build_index([seeds], ix)
+    serving = storage.current_generation(ix)
+    files = {p.name: p.read_bytes() for p in serving.iterdir()}
+    (seeds / "c.jsonl").write_text(record("c1", BODY_C + " Pedagang mengeluh."))
+    search.build_index([seeds], ix)
+    assert storage.current_generation(ix) != serving
+    assert {p.name: p.read_bytes() for p in serving.iterdir()} == files
+
+
+def test_other_paths_or_rebuild_read_everything(seeds, tmp_path):
+    ix = tmp_path / "ix"
+    search.build_index([seeds], ix)
+    assert search.build_index([seeds], ix, rebuild=True).mode == "rebuild"
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "x.jsonl").write_text(record("x1", BODY_B))
+    report = search.build_index([other], ix)
+    assert report.mode == "rebuild" and ids_in(ix) == ["x1"]
+
+
+def test_add_replaces_by_id_and_remove_deletes(seeds, tmp_path):
+    ix = tmp_path / "ix"
+    search.build_index([seeds], ix)
+    extra = tmp_path / "extra.jsonl"
+    extra.write_text(record("c1", "Harga bawang turun di pasar. " * 4) + record("e1", "Jalan rusak diperbaiki. " * 4))
+    report = search.add_articles([extra], ix)
+    assert (report.added, report.replaced, report.articles) == (1, 1, 4)
+    with search.open_index(ix) as index:
+        assert "bawang" in index.get("c1").body
+    report = search.remove_articles(["e1", "a2", "nope"], ix)
+    assert (report.removed, report.not_found, report.articles) == (2, ["nope"], 2)
+    assert ids_in(ix) == ["a1", "c1"]
+    # The removed article's file has not changed, so an update leaves it out.
+    assert not search.build_index([seeds], ix).changed
+
+
+def test_a_page_added_from_the_seeds_folder_gets_the_id_a_build_gives_it(tmp_path):
+    seeds = tmp_path / "seeds"
+    (seeds / "kompas").mkdir(parents=True)
+    shutil.copy(SAMPLE_JSONL, seeds)
+    ix = tmp_path / "ix"
+    search.build_index([seeds], ix)
+    page = seeds / "kompas" / "kompas-1.html"
+    shutil.copy(SAMPLE_JSONL.parent / "kompas-1.html", page)
+    assert search.add_articles([page], ix).added == 1
+    with search.open_index(ix) as index:
+        assert index.get("kompas/kompas-1.html").title.startswith("Polres Lhokseumawe")
+    assert not search.build_index([seeds], ix).changed  # the add was remembered
+
+
+def test_add_and_remove_need_an_index(tmp_path):
+    with pytest.raises(search.IndexNotFoundError):
+        search.add_articles([SAMPLE_JSONL], tmp_path / "none")
+    with pytest.raises(search.IndexNotFoundError):
+        search.remove_articles(["x"], tmp_path / "none")

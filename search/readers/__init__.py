@@ -51,7 +51,11 @@ def _label(path: Path, root: Path) -> str:
     return path.name
 
 
-def _read_file(path: Path, label: str) -> Iterator[Article | Skipped]:
+def read_file(path: Path, label: str) -> Iterator[Article | Skipped]:
+    """Every article in one seed file, and a :class:`Skipped` for each part that cannot be read.
+
+    ``label`` names the file in ids and reports (its path under the seeds folder).
+    """
     kind = reader_for(path)
     try:
         if kind == "jsonl":
@@ -94,10 +98,10 @@ def estimate_count(paths: Iterable[str | os.PathLike]) -> int:
     return count
 
 
-def read_articles(paths: Iterable[str | os.PathLike], report: ReadReport) -> Iterator[Article]:
-    """Yield the articles in ``paths`` (files or folders, walked recursively).
+def find_files(paths: Iterable[str | os.PathLike], report: ReadReport) -> Iterator[tuple[Path, str]]:
+    """``(path, label)`` for every seed file under ``paths`` (files or folders, walked recursively).
 
-    Unreadable files and records are appended to ``report.skipped``.
+    Missing paths and files of no known type are appended to ``report.skipped``.
     """
     for given in paths:
         root = Path(given)
@@ -111,12 +115,22 @@ def read_articles(paths: Iterable[str | os.PathLike], report: ReadReport) -> Ite
                 if path.name not in IGNORED_NAMES:
                     report.skipped.append(Skipped(label, "unknown file type"))
                 continue
-            report.files += 1
-            for item in _read_file(path, label):
-                if isinstance(item, Skipped):
-                    report.skipped.append(item)
-                else:
-                    yield item
+            yield path, label
 
 
-__all__ = ["read_articles", "estimate_count", "reader_for", "parse_text_page", "parse_html_page", "read_jsonl"]
+def read_articles(paths: Iterable[str | os.PathLike], report: ReadReport) -> Iterator[Article]:
+    """Yield the articles in ``paths`` (files or folders, walked recursively).
+
+    Unreadable files and records are appended to ``report.skipped``.
+    """
+    for path, label in find_files(paths, report):
+        report.files += 1
+        for item in read_file(path, label):
+            if isinstance(item, Skipped):
+                report.skipped.append(item)
+            else:
+                yield item
+
+
+__all__ = ["read_articles", "find_files", "read_file", "estimate_count", "reader_for",
+           "parse_text_page", "parse_html_page", "read_jsonl"]
