@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+MAX_ARTICLE_BYTES = 5_000_000
+"""A page file or JSONL record larger than this is not one news article (the
+longest in the corpora here is under 100 kB); it is skipped, not indexed."""
+
 
 @dataclass
 class Article:

@@ -8,14 +8,15 @@ can read. Files and records that cannot be read are recorded in the
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from ..articles import Article, ReadReport, Skipped
+from ..articles import MAX_ARTICLE_BYTES, Article, ReadReport, Skipped
 from ..errors import IngestError
 from .html import parse_html_page
 from .jsonl import open_lines, read_jsonl
-from .textpage import parse_text_page
+from .textpage import decode_text, parse_text_page
 
 TEXT_SUFFIXES = (".txt",)
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".ndjson")
@@ -58,21 +59,32 @@ def read_file(path: Path, label: str) -> Iterator[Article | Skipped]:
     """
     kind = reader_for(path)
     try:
+        status = path.stat()
+        if not stat.S_ISREG(status.st_mode):
+            raise IngestError("not a regular file (a pipe, socket or device)")
         if kind == "jsonl":
             yield from read_jsonl(path, label)
             return
+        size = status.st_size
+        if size > MAX_ARTICLE_BYTES:
+            raise IngestError(f"too large for one article page ({size / 1e6:.1f} MB; "
+                              f"the limit is {MAX_ARTICLE_BYTES / 1e6:.0f} MB)")
         data = path.read_bytes()
+        if b"\x00" in data[:4096]:
+            raise IngestError("binary file, not text")
         if kind == "html":
             article = parse_html_page(data, label)
         else:
-            if b"\x00" in data[:4096]:
-                raise IngestError("binary file, not text")
-            article = parse_text_page(data.decode("utf-8", errors="replace"), label)
+            article = parse_text_page(decode_text(data), label)
         article.path = label
         yield article
     except IngestError as error:
         yield Skipped(label, str(error))
-    except (OSError, UnicodeError, ValueError, RecursionError) as error:
+    except OSError as error:
+        yield Skipped(label, f"cannot read: {error.strerror or error}")
+    except RecursionError:
+        yield Skipped(label, "cannot read: nested too deeply")
+    except (UnicodeError, ValueError) as error:
         yield Skipped(label, f"cannot read: {error}")
 
 
@@ -87,7 +99,7 @@ def estimate_count(paths: Iterable[str | os.PathLike]) -> int:
         files = _walk(root) if root.is_dir() else [root] if root.exists() else []
         for path in files:
             kind = reader_for(path)
-            if kind == "jsonl":
+            if kind == "jsonl" and path.is_file():
                 try:
                     with open_lines(path) as lines:
                         count += sum(1 for line in lines if line.strip())

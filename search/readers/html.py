@@ -16,6 +16,7 @@ gallery with a caption) raises :class:`NotAnArticleError` with the reason.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import warnings
 from collections.abc import Iterator
@@ -31,6 +32,10 @@ from ..errors import IngestError
 
 MIN_BODY_WORDS = 50
 """A body shorter than this is a gallery caption, a teaser or a listing, not an article."""
+
+MAX_DEPTH = 250
+"""Pages nested deeper than this (broken markup: thousands of unclosed tags) are
+read as plain text, without the content heuristic, which would take quadratic time."""
 
 MAX_LINK_DENSITY = 0.5
 """A line whose text is more than this share of link text is navigation."""
@@ -64,6 +69,7 @@ def decode_html(data: bytes) -> str:
     almost never an accident, so it wins. Otherwise the declared charset,
     then a guess (windows-1252), with undecodable bytes replaced.
     """
+    logging.getLogger("bs4.dammit").setLevel(logging.ERROR)  # "some characters replaced" is expected
     dammit = UnicodeDammit(data, known_definite_encodings=["utf-8"], is_html=True)
     if dammit.unicode_markup is None:
         return data.decode("utf-8", errors="replace")
@@ -102,14 +108,21 @@ def _text_of(value) -> str:
     return " ".join(str(value).split()) if value is not None else ""
 
 
-def _meta(soup: BeautifulSoup, *names: str) -> str:
-    """The first non-empty ``<meta>`` content among ``names`` (property, name or itemprop)."""
-    for name in names:
+def _meta_tags(soup: BeautifulSoup) -> dict[str, str]:
+    """Every ``<meta>`` tag's content by its property, name or itemprop (the first of each)."""
+    found: dict[str, str] = {}
+    for tag in soup.find_all("meta"):
+        content = " ".join(str(tag.get("content", "")).split())
         for attribute in ("property", "name", "itemprop"):
-            tag = soup.find("meta", attrs={attribute: name})
-            if tag and str(tag.get("content", "")).strip():
-                return " ".join(str(tag["content"]).split())
-    return ""
+            key = tag.get(attribute)
+            if isinstance(key, str) and content:
+                found.setdefault(key, content)
+    return found
+
+
+def _meta(metas: dict[str, str], *names: str) -> str:
+    """The first non-empty ``<meta>`` content among ``names``."""
+    return next((metas[name] for name in names if metas.get(name)), "")
 
 
 def _itemprop(soup: BeautifulSoup, name: str) -> str:
@@ -127,24 +140,25 @@ class _Declared:
 
     def __init__(self, soup: BeautifulSoup):
         ld = next(_json_ld_articles(soup), {})
+        metas = _meta_tags(soup)
         self.headline = _text_of(ld.get("headline")) or _itemprop(soup, "headline")
-        self.title = _meta(soup, "og:title", "twitter:title")
+        self.title = _meta(metas, "og:title", "twitter:title")
         self.page_title = soup.title.get_text(" ", strip=True) if soup.title else ""
         self.body = _text_of(ld.get("articleBody"))
         self.dates = [
-            _text_of(ld.get("datePublished")), _meta(soup, "article:published_time"),
-            _meta(soup, "datePublished"), _itemprop(soup, "datePublished"),
-            _meta(soup, "og:article:published_time", "pubdate", "publishdate", "publish-date",
+            _text_of(ld.get("datePublished")), _meta(metas, "article:published_time"),
+            _meta(metas, "datePublished"), _itemprop(soup, "datePublished"),
+            _meta(metas, "og:article:published_time", "pubdate", "publishdate", "publish-date",
                   "dc.date", "date", "content_PublishedDate", "dateCreated"),
         ]
-        author = _text_of(ld.get("author")) or _itemprop(soup, "author") or _meta(soup, "author")
+        author = _text_of(ld.get("author")) or _itemprop(soup, "author") or _meta(metas, "author")
         self.author = "" if author.startswith("http") else author
-        self.section = (_text_of(ld.get("articleSection")) or _meta(soup, "article:section")
+        self.section = (_text_of(ld.get("articleSection")) or _meta(metas, "article:section")
                         or _itemprop(soup, "articleSection"))
         canonical = soup.find("link", rel="canonical")
-        self.url = (_meta(soup, "og:url") or (canonical.get("href", "") if canonical else "")
+        self.url = (_meta(metas, "og:url") or (canonical.get("href", "") if canonical else "")
                     or _text_of(ld.get("url")))
-        self.site = _meta(soup, "og:site_name") or _text_of(ld.get("publisher"))
+        self.site = _meta(metas, "og:site_name") or _text_of(ld.get("publisher"))
 
 
 # --------------------------------------------------------------------------- headline
@@ -236,11 +250,27 @@ def _remove_furniture(soup: BeautifulSoup) -> None:
         tag.decompose()
     for comment in soup.find_all(string=lambda s: isinstance(s, Comment)):
         comment.extract()
-    for tag in soup.find_all(True):
-        if tag.decomposed or tag.attrs is None:
-            continue
-        if _is_furniture(tag):
-            tag.decompose()
+    furniture = [tag for tag in soup.find_all(True) if _is_furniture(tag)]
+    marked = {id(tag) for tag in furniture}
+    # Decide before changing the tree: only the outermost piece of furniture is removed.
+    outermost = [tag for tag in furniture if not any(id(parent) in marked for parent in tag.parents)]
+    for tag in outermost:
+        tag.decompose()
+
+
+def _depth(soup: BeautifulSoup) -> int:
+    deepest, stack = 0, [(soup, 0)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in node.contents if isinstance(child, Tag))
+    return deepest
+
+
+def _plain_text_body(soup: BeautifulSoup) -> str:
+    for tag in soup(_NOT_CONTENT):
+        tag.decompose()
+    return "\n\n".join(clean_paragraphs([" ".join(line.split()) for line in soup.get_text("\n").splitlines()]))
 
 
 def _is_paragraph(tag: Tag) -> bool:
@@ -361,9 +391,12 @@ def parse_html_page(data: bytes, article_id: str) -> Article:
     title = _headline(soup, declared)
     date = _published(soup, declared)
 
-    _remove_furniture(soup)
-    block = _content_block(soup)
-    body = _body_from_block(block, title) if block is not None else ""
+    if _depth(soup) > MAX_DEPTH:
+        body = _plain_text_body(soup)
+    else:
+        _remove_furniture(soup)
+        block = _content_block(soup)
+        body = _body_from_block(block, title) if block is not None else ""
     declared_body = _body_from_text(declared.body) if declared.body else ""
     if len(declared_body) > len(body) * 0.8:
         body = declared_body

@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..articles import Article, Skipped
+from ..articles import MAX_ARTICLE_BYTES, Article, Skipped
 from ..boilerplate import clean_body
 from ..dates import parse_date
 
@@ -61,10 +61,16 @@ def read_jsonl(path: Path, label: str) -> Iterator[Article | Skipped]:
             for lineno, line in enumerate(lines, start=1):
                 if not line.strip():
                     continue
+                if len(line) > MAX_ARTICLE_BYTES:
+                    yield Skipped(f"{label}:{lineno}", f"record too large for one article "
+                                  f"({len(line) / 1e6:.1f} MB; the limit is {MAX_ARTICLE_BYTES / 1e6:.0f} MB)")
+                    continue
                 try:
                     yield _record_to_article(json.loads(line), f"{label}#{lineno}")
                 except ValueError as error:  # json.JSONDecodeError is a ValueError
                     reason = error.msg if isinstance(error, json.JSONDecodeError) else str(error)
                     yield Skipped(f"{label}:{lineno}", f"bad record: {reason}")
+                except RecursionError:
+                    yield Skipped(f"{label}:{lineno}", "bad record: nested too deeply")
         except (EOFError, OSError, gzip.BadGzipFile) as error:
             yield Skipped(f"{label}:{lineno + 1}", f"unreadable after line {lineno}: {error}")

@@ -43,6 +43,25 @@ _EDITOR_LABELS = {"editor", "redaktur"}
 _SENTENCE_END = re.compile(r"[.!?\"'\u201d)]\s*$")
 
 
+def decode_text(data: bytes) -> str:
+    """Bytes as text, line by line: UTF-8 where a line is valid UTF-8, else windows-1252.
+
+    Pages pasted together from several sources mix encodings; reading each
+    line on its own keeps ``été`` readable in a latin-1 line of a UTF-8 file.
+    """
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    lines = []
+    for line in data.split(b"\n"):
+        try:
+            lines.append(line.decode("utf-8"))
+        except UnicodeDecodeError:
+            lines.append(line.decode("windows-1252", errors="replace"))
+    return "\n".join(lines)
+
+
 def _opening(line: str) -> re.Match | None:
     """The ``CITY, source -`` opening of a body paragraph, if the line has one."""
     match = _OPENING.match(line)
