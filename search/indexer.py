@@ -275,13 +275,14 @@ class _Session:
                                                       "roots": self.manifest["roots"]})
 
     def cancel(self) -> None:
-        try:
-            self.writer.cancel()
-            if self.base is not None:
-                self.base.close()
-            self.ix.close()
-        finally:
-            storage.discard(self.folder)
+        """Drop the unfinished generation. Closing may fail too (a full disk): the folder goes anyway."""
+        for close in (self.writer.cancel, self.base.close if self.base is not None else None, self.ix.close):
+            try:
+                if close is not None:
+                    close()
+            except Exception:  # noqa: BLE001 - the first error is the one reported
+                pass
+        storage.discard(self.folder)
 
 
 def _under(key: str, roots: list[Path]) -> bool:
@@ -332,7 +333,8 @@ def _run(index_dir: Path, base: Path | None, roots: list[str], report: BuildRepo
         if isinstance(error, (SearchError, KeyboardInterrupt)):
             raise
         if isinstance(error, OSError):
-            raise SearchError(f"could not write the index at {index_dir}: {error.strerror or error}") from error
+            raise SearchError(f"could not write the index at {index_dir} ({error.strerror or error}); "
+                              "it was left as it was") from error
         raise
     report.seconds = time.monotonic() - started
     return report

@@ -99,3 +99,61 @@ def test_a_lock_left_by_a_killed_writer_is_not_stale(tmp_path):
     os.kill(holder.pid, signal.SIGKILL)
     holder.wait()
     assert search.build_index([PROJECT / "tests" / "fixtures"], index_dir).indexed == 29
+
+
+# --------------------------------------------------------------------------- a full disk
+
+def _file_size_limit(limit_bytes):
+    """In the child: the kernel refuses writes past ``limit_bytes`` (EFBIG), as a full disk refuses them."""
+    import resource
+
+    def apply():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit_bytes, limit_bytes))
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    return apply
+
+
+@pytest.mark.parametrize("args", [["--rebuild"], []])
+def test_a_rebuild_or_update_that_runs_out_of_space_keeps_the_old_index(tmp_path, args):
+    index_dir = tmp_path / "ix"
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "seed.txt").write_bytes((PROJECT / "tests" / "fixtures" / SEED_ID).read_bytes())
+    search.build_index([seeds], index_dir)
+    serving = (index_dir / "CURRENT").read_text()
+    (seeds / "more.jsonl").write_bytes((PROJECT / "tests" / "fixtures" / "indosum-sample.jsonl").read_bytes())
+    run = subprocess.run(index_command(index_dir, seeds)[:-1] + args, capture_output=True, text=True,
+                         preexec_fn=_file_size_limit(100_000))
+    assert run.returncode == 1
+    assert run.stderr.startswith("Error: could not write the index") and run.stderr.count("\n") == 1
+    assert "it was left as it was" in run.stderr
+    assert (index_dir / "CURRENT").read_text() == serving
+    assert not list(index_dir.glob("building-*"))
+    with search.open_index(index_dir) as index:
+        assert index.stats().articles == 1
+        assert index.search("dinas kominfo").hits[0].id == "seed.txt"
+
+
+def test_no_space_left_on_device_is_one_line_and_cleans_up(corpus_dir, tmp_path, monkeypatch):
+    import errno
+
+    from whoosh.filedb.structfile import StructFile
+
+    index_dir = tmp_path / "ix"
+    search.build_index([corpus_dir], index_dir)
+    writes = {"left": 20}
+    real_write = StructFile.write
+
+    def write(self, data):
+        writes["left"] -= 1
+        if writes["left"] < 0:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_write(self, data)
+
+    monkeypatch.setattr(StructFile, "write", write)
+    with pytest.raises(search.SearchError, match="No space left on device"):
+        search.build_index([corpus_dir], index_dir, rebuild=True)
+    monkeypatch.setattr(StructFile, "write", real_write)
+    assert not list(index_dir.glob("building-*"))
+    with search.open_index(index_dir) as index:
+        assert index.stats().articles == 23
