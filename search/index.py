@@ -29,6 +29,7 @@ from .errors import (
     IndexOutdatedError,
     QueryError,
     SearchError,
+    SearchError,
 )
 from .highlight import Snippet, snippets
 from .dates import intersect, parse_date_range
@@ -200,6 +201,9 @@ class Index:
         self.meta = meta
         self._ix = ix
         self._searcher = ix.searcher(weighting=WEIGHTING)
+        # The schema as this generation was opened; ``ix.schema`` would read
+        # the table of contents from disk again on every use.
+        self._schema = self._searcher.schema
 
     def __enter__(self) -> Index:
         return self
@@ -210,6 +214,21 @@ class Index:
     def close(self) -> None:
         self._searcher.close()
         self._ix.close()
+
+    def refresh(self) -> bool:
+        """Move to the index's newest complete generation, if a build or update published one.
+
+        A long-running reader (a server) calls this between requests: it keeps
+        answering from the generation it has open until then. Returns True if
+        it moved.
+        """
+        if storage.current_generation(self.path) == self.generation:
+            return False
+        fresh = open_index(self.path)
+        self.close()
+        self.generation, self.meta, self._ix, self._searcher, self._schema = (
+            fresh.generation, fresh.meta, fresh._ix, fresh._searcher, fresh._schema)
+        return True
 
     @property
     def article_count(self) -> int:
@@ -231,14 +250,14 @@ class Index:
             raise SearchError("limit and page must be at least 1")
         if sort not in SORTS:
             raise SearchError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
-        parsed = parse_query(text, self._ix.schema)
+        parsed = parse_query(text, self._schema)
         notes = list(parsed.notes)
         window = _date_window(parsed, date_from, date_to)
         # A query with a misspelled word gets a suggestion; if it matches
         # nothing as typed, the corrected query is searched instead.
         suggestion = suggest(parsed.text, self._searcher)
         if suggestion is not None and (parsed.is_empty or not self._matches(parsed, window)):
-            corrected = parse_query(suggestion, self._ix.schema)
+            corrected = parse_query(suggestion, self._schema)
             if not corrected.is_empty:
                 notes.append(f"nothing matched {text!r}; showing results for {suggestion!r}")
                 parsed = corrected
@@ -285,7 +304,7 @@ class Index:
 
     def _hit(self, docnum: int, score: float, terms: set[str] | None) -> Hit:
         stored = self._searcher.stored_fields(docnum)
-        analyzer = self._ix.schema["body"].analyzer
+        analyzer = self._schema["body"].analyzer
         return Hit(
             id=stored["id"],
             title=stored.get("title", ""),
@@ -317,7 +336,7 @@ class Index:
         return IndexStats(
             path=self.path,
             articles=self.article_count,
-            fields=list(self._ix.schema.names()),
+            fields=list(self._schema.names()),
             size_bytes=storage.folder_size(self.generation),
             built_at=self.meta.get("built_at", ""),
             build_seconds=self.meta.get("build_seconds", 0.0),
@@ -328,7 +347,22 @@ class Index:
 def open_index(index_dir: str | Path = DEFAULT_INDEX) -> Index:
     """Open the live index at ``index_dir`` for reading."""
     index_dir = Path(index_dir)
-    generation = storage.current_generation(index_dir)
+    for _ in range(OPEN_ATTEMPTS):
+        generation = storage.current_generation(index_dir)
+        try:
+            return _open_generation(index_dir, generation)
+        except SearchError:
+            # Updates published two generations while we read the pointer, and
+            # the one it named was deleted under us: read the pointer again.
+            if storage.current_generation(index_dir) == generation:
+                raise
+    return _open_generation(index_dir, storage.current_generation(index_dir))
+
+
+OPEN_ATTEMPTS = 5
+
+
+def _open_generation(index_dir: Path, generation: Path) -> Index:
     meta = storage.read_meta(generation)
     version = meta.get("schema_version")
     if version != SCHEMA_VERSION:

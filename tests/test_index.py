@@ -122,3 +122,43 @@ def test_damaged_index_is_reported_with_the_fix(corpus_dir, tmp_path):
         toc.write_bytes(toc.read_bytes()[:40])
     with pytest.raises(search.IndexCorruptError, match="--rebuild"):
         search.open_index(ix)
+
+
+def test_an_open_index_refreshes_to_a_new_generation(corpus_dir, tmp_path):
+    ix = tmp_path / "ix"
+    search.build_index([corpus_dir], ix)
+    with search.open_index(ix) as index:
+        assert index.refresh() is False
+        extra = tmp_path / "extra.jsonl"
+        extra.write_text('{"id": "baru", "body": "Warga Kampung Lumbrik menanam padi."}\n')
+        search.add_articles([extra], ix)
+        assert index.search("lumbrik").total == 0  # still the generation it opened
+        assert index.refresh() is True
+        assert index.search("lumbrik").hits[0].id == "baru"
+
+
+def test_an_open_index_keeps_answering_after_its_generation_is_deleted(corpus_dir, tmp_path):
+    ix = tmp_path / "ix"
+    search.build_index([corpus_dir], ix)
+    with search.open_index(ix) as index:
+        opened = index.generation
+        for number in range(2):  # two updates: the opened generation is deleted
+            extra = tmp_path / f"extra{number}.jsonl"
+            extra.write_text(json.dumps({"id": f"x{number}", "body": f"Berita tambahan nomor {number}."}) + "\n")
+            search.add_articles([extra], ix)
+        assert not opened.exists()
+        assert index.search("milik dinas kominfo").hits[0].id == "000_b21858542a778c68.txt"
+        assert index.refresh() is True and index.article_count == 25
+
+
+def test_opening_retries_when_the_generation_it_was_pointed_at_vanishes(corpus_dir, tmp_path, monkeypatch):
+    ix = tmp_path / "ix"
+    search.build_index([corpus_dir], ix)
+    live = storage.current_generation(ix)
+    gone = ix / "gen-19990101T000000-dead"
+    gone.mkdir()  # named by the pointer, then deleted by a writer: no meta, no segments
+    answers = iter([gone])
+    real = storage.current_generation
+    monkeypatch.setattr(storage, "current_generation", lambda d: next(answers, None) or real(d))
+    with search.open_index(ix) as index:
+        assert index.generation == live
