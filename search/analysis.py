@@ -116,8 +116,33 @@ def _common_reading(word: str, root: str) -> str:
     return root
 
 
-@lru_cache(maxsize=500_000)
+_STEMS: dict[str, str] = {}
+MAX_CACHED_STEMS = 2_000_000
+"""Sastrawi takes about a millisecond per new word; each word's root is kept."""
+
+
 def stem(word: str) -> str:
+    """The root of one lowercase word (cached; see :func:`_stem`)."""
+    root = _STEMS.get(word)
+    if root is None:
+        root = _stem(word)
+        if len(_STEMS) < MAX_CACHED_STEMS:
+            _STEMS[word] = root
+    return root
+
+
+def known_stems() -> dict[str, str]:
+    """Every word stemmed in this process so far, with its root."""
+    return _STEMS
+
+
+def remember_stems(table: dict[str, str]) -> None:
+    """Take roots computed earlier (an index's own table); roots computed here win."""
+    for word, root in table.items():
+        _STEMS.setdefault(word, root)
+
+
+def _stem(word: str) -> str:
     """The root of one lowercase word.
 
     In order: the exception table; names that stay themselves; Sastrawi,

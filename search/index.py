@@ -22,6 +22,7 @@ from whoosh.query import DateRange
 from whoosh.query import Not as WhooshNot
 
 from . import storage
+from .analysis import remember_stems
 from .articles import Article
 from .errors import (
     ArticleNotFoundError,
@@ -35,10 +36,11 @@ from .highlight import Snippet, snippets
 from .dates import intersect, parse_date_range
 from .query import parse_query
 from .spelling import suggest
-from .ranking import RERANK_DEPTH, WEIGHTING, Candidate, rerank
+from .ranking import RERANK_DEPTH, WEIGHTING, Candidate, matched_words, rerank
 from .schema import SCHEMA_VERSION, TEXT_FIELDS
 
 DEFAULT_INDEX = Path("indexes/default")
+SUGGEST_MAX_WORDS = 4
 
 _OPEN_ERRORS = (
     OSError, EOFError, ValueError, KeyError, IndexError, AttributeError, ImportError,
@@ -204,6 +206,7 @@ class Index:
         # The schema as this generation was opened; ``ix.schema`` would read
         # the table of contents from disk again on every use.
         self._schema = self._searcher.schema
+        self._stems_loaded = False
 
     def __enter__(self) -> Index:
         return self
@@ -228,6 +231,7 @@ class Index:
         self.close()
         self.generation, self.meta, self._ix, self._searcher, self._schema = (
             fresh.generation, fresh.meta, fresh._ix, fresh._searcher, fresh._schema)
+        self._stems_loaded = False
         return True
 
     @property
@@ -253,9 +257,13 @@ class Index:
         parsed = parse_query(text, self._schema)
         notes = list(parsed.notes)
         window = _date_window(parsed, date_from, date_to)
-        # A query with a misspelled word gets a suggestion; if it matches
-        # nothing as typed, the corrected query is searched instead.
-        suggestion = suggest(parsed.text, self._searcher)
+        # A short query with a misspelled word gets a suggestion; if it matches
+        # nothing as typed, the corrected query is searched instead. Looking up
+        # corrections costs tens of milliseconds per unknown word, so a long
+        # query (often a headline full of names) only gets one when it finds
+        # less than a page of results.
+        short = len(parsed.text.split()) <= SUGGEST_MAX_WORDS
+        suggestion = suggest(parsed.text, self._searcher) if short else None
         if suggestion is not None and (parsed.is_empty or not self._matches(parsed, window)):
             corrected = parse_query(suggestion, self._schema)
             if not corrected.is_empty:
@@ -267,26 +275,28 @@ class Index:
                                  _no_facets() if facets else None)
 
         depth = max(RERANK_DEPTH, page * limit)
-        options = {"limit": depth, "terms": True, "filter": window,
-                   "optimize": _safe_to_optimize(parsed.query)}
+        # Whoosh's block-max skipping costs more than it saves on long OR
+        # queries over several fields, and cannot skip much for a top 200.
+        options = {"limit": depth, "filter": window, "optimize": False}
         if facets:
             options["groupedby"] = {name: sorting.FieldFacet(name) for name in FACETS}
             options["maptype"] = sorting.Count
         if sort != "relevance":
             options.update(sortedby="date", reverse=sort == "-date")
         results = self._searcher.search(parsed.query, **options)
-        candidates = [
-            Candidate(hit.docnum, hit.score, {
-                t.decode("utf-8") for field, t in (hit.matched_terms() or []) if field in TEXT_FIELDS
-            })
-            for hit in results
-        ]
+        candidates = [Candidate(hit.docnum, hit.score, set()) for hit in results]
         if sort == "relevance":
-            candidates = rerank(candidates, parsed.terms())
+            words = parsed.terms()
+            matched = matched_words(self._searcher.reader(), [c.docnum for c in candidates], words, TEXT_FIELDS)
+            for candidate in candidates:
+                candidate.matched = matched[candidate.docnum]
+            candidates = rerank(candidates, words)
         terms = parsed.terms() if highlight else set()
         hits = [self._hit(c.docnum, c.score if sort == "relevance" else None, terms if highlight else None)
                 for c in candidates[(page - 1) * limit: page * limit]]
         counts = _facet_counts(results) if facets else None
+        if not short and len(results) < limit:
+            suggestion = suggest(parsed.text, self._searcher)
         return SearchResults(text, len(results), page, limit, hits, notes, suggestion, counts)
 
     def _matches(self, parsed, window) -> bool:
@@ -304,6 +314,11 @@ class Index:
 
     def _hit(self, docnum: int, score: float, terms: set[str] | None) -> Hit:
         stored = self._searcher.stored_fields(docnum)
+        if terms is not None and not self._stems_loaded:
+            # Highlighting stems every word of a hit's body: take the roots the
+            # build already computed instead of asking Sastrawi again.
+            remember_stems(storage.read_stems(self.generation))
+            self._stems_loaded = True
         analyzer = self._schema["body"].analyzer
         return Hit(
             id=stored["id"],

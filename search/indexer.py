@@ -31,7 +31,7 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 
-from . import storage
+from . import analysis, storage
 from .articles import Article, ReadReport, Skipped
 from .duplicates import REASONS, keys_of
 from .errors import IndexNotFoundError, NothingToIndexError, SearchError
@@ -129,6 +129,7 @@ class _Session:
             storage.link_generation(base, self.folder)
             self.ix = whoosh_index.open_dir(str(self.folder))
             self.manifest = _read_manifest(base)
+            analysis.remember_stems(storage.read_stems(base))
             self.base = self.ix.searcher()
         else:
             self.ix = whoosh_index.create_in(str(self.folder), build_schema())
@@ -270,6 +271,7 @@ class _Session:
         if self.progress:
             self.progress(len(self.added))
         (self.folder / MANIFEST).write_text(json.dumps(self.manifest), encoding="utf-8")
+        storage.write_stems(self.folder, analysis.known_stems())
         storage.publish(self.index_dir, self.folder, {**meta, "schema_version": SCHEMA_VERSION,
                                                       "articles": report.articles,
                                                       "roots": self.manifest["roots"]})

@@ -53,6 +53,32 @@ def query_words(query, fields) -> set[str]:
     return words
 
 
+def matched_words(reader, docnums: list[int], words: set[str], fields) -> dict[int, set[str]]:
+    """For each document in ``docnums``, which of ``words`` it holds in any of ``fields``.
+
+    Asking Whoosh to record matched terms during the search (``terms=True``)
+    costs more than the search itself; checking the few candidates against
+    each word's postings afterwards costs a few milliseconds.
+    """
+    found: dict[int, set[str]] = {docnum: set() for docnum in docnums}
+    ordered = sorted(found)
+    for field in fields:
+        for word in words:
+            if (field, word) not in reader:
+                continue
+            postings = reader.postings(field, word)
+            for docnum in ordered:
+                if not postings.is_active():
+                    break
+                if postings.id() < docnum:
+                    postings.skip_to(docnum)
+                    if not postings.is_active():
+                        break
+                if postings.id() == docnum:
+                    found[docnum].add(word)
+    return found
+
+
 @dataclass
 class Candidate:
     docnum: int

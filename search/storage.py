@@ -4,7 +4,8 @@ An index folder holds generations; a small ``CURRENT`` file names the live one::
 
     indexes/default/
         CURRENT                 "gen-20261128T224301-3f2a"
-        gen-20261128T224301-3f2a/   Whoosh segment files, meta.json and files.json
+        gen-20261128T224301-3f2a/   Whoosh segment files, meta.json, files.json and
+                                    stems.marshal (each indexed word's root)
         building-<random>/      a build in progress (never read)
         write.lock              held by the one process writing
 
@@ -23,6 +24,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import json
+import marshal
 import os
 import shutil
 import time
@@ -36,6 +38,7 @@ from .errors import IndexLockedError, IndexNotFoundError
 CURRENT = "CURRENT"
 META = "meta.json"
 MANIFEST = "files.json"
+STEMS = "stems.marshal"
 LOCK = "write.lock"
 GENERATION_PREFIX = "gen-"
 BUILDING_PREFIX = "building-"
@@ -108,7 +111,7 @@ def link_generation(generation: Path, build_folder: Path) -> None:
     files and a new table of contents, so the live generation is untouched.
     """
     for source in generation.iterdir():
-        if source.name in (META, MANIFEST) or source.name.endswith((".lock", "WRITELOCK")) \
+        if source.name in (META, MANIFEST, STEMS) or source.name.endswith((".lock", "WRITELOCK")) \
                 or not source.is_file():
             continue
         target = build_folder / source.name
@@ -116,6 +119,22 @@ def link_generation(generation: Path, build_folder: Path) -> None:
             os.link(source, target)
         except OSError:
             shutil.copy2(source, target)
+
+
+def write_stems(folder: Path, table: dict[str, str]) -> None:
+    """Save the roots of the words a generation holds, so readers need not stem them again."""
+    with open(folder / STEMS, "wb") as handle:
+        marshal.dump(table, handle)
+
+
+def read_stems(generation: Path) -> dict[str, str]:
+    """A generation's saved roots, or ``{}`` when it has none or they cannot be read."""
+    try:
+        with open(generation / STEMS, "rb") as handle:
+            table = marshal.load(handle)
+    except (OSError, EOFError, ValueError, TypeError):
+        return {}
+    return table if isinstance(table, dict) else {}
 
 
 def _fsync_dir(path: Path) -> None:

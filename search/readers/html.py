@@ -24,6 +24,7 @@ from datetime import datetime
 from urllib.parse import urlparse
 
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag, UnicodeDammit
+from bs4.exceptions import ParserRejectedMarkup
 
 from ..articles import Article
 from ..boilerplate import clean_paragraphs
@@ -386,7 +387,11 @@ def parse_html_page(data: bytes, article_id: str) -> Article:
     """Parse one saved page into an :class:`Article`, or raise :class:`NotAnArticleError`."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # bs4's guesses about markup are not errors here
-        soup = BeautifulSoup(decode_html(data), "html.parser")
+        try:
+            soup = BeautifulSoup(decode_html(data), "html.parser")
+        except ParserRejectedMarkup as error:  # found by fuzzing: "<![ehhh[" sections
+            reason = str(error).strip().splitlines()[-1].strip()
+            raise IngestError(f"not readable as HTML: {reason}") from None
     declared = _Declared(soup)
     title = _headline(soup, declared)
     date = _published(soup, declared)
