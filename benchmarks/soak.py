@@ -95,10 +95,11 @@ class Writer:
         for _ in range(self.rng.randint(1, 5)):
             self.counter += 1
             record = self.rng.choice(self.records)
-            # A counter in the body keeps texts unique, so none is merged as a duplicate.
+            # A counter opening the body keeps texts unique, so none is merged as a
+            # duplicate. (At the end it could be cut with a "Baca juga" line.)
             ids.append(f"{prefix}{self.counter}")
             lines.append(json.dumps({"id": ids[-1], "title": record["title"],
-                                     "body": f"{record['body']} (catatan {self.counter})"}))
+                                     "body": f"Catatan {self.counter}. {record['body']}"}))
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
         return ids
 
