@@ -107,7 +107,7 @@ class Engine:
     def build(self, corpus: Path, folder: Path) -> None:
         import search
 
-        search.build_index([corpus], folder, rebuild=True)
+        search.build_index([corpus], folder, rebuild=True, merge_duplicates=False)
 
     def open(self, folder: Path):
         import search

@@ -127,7 +127,9 @@ def main() -> None:
     search_cmd = [sys.executable, "-m", "search"]
     if not (args.reuse_index and (index_dir / "CURRENT").exists()):
         started = time.monotonic()
-        subprocess.run(search_cmd + ["index", str(corpus), "--index", str(index_dir)], check=True)
+        # Every record, as the peers get them: no merging of duplicate texts.
+        subprocess.run(search_cmd + ["index", str(corpus), "--index", str(index_dir), "--rebuild",
+                                     "--keep-duplicates"], check=True)
         timings["search (build)"] = time.monotonic() - started
     started = time.monotonic()
     run_file = args.out / "run-search.trec"

@@ -64,14 +64,16 @@ def _print_build(report: indexer.BuildReport) -> None:
                    f"in {report.seconds:.1f} s; {tail}; {report.articles} articles in {report.index_dir}.")
 
 
-def _build(paths, index_dir: Path, wait: float = 0.0, rebuild: bool = False) -> indexer.BuildReport:
+def _build(paths, index_dir: Path, wait: float = 0.0, rebuild: bool = False,
+           merge_duplicates: bool = True) -> indexer.BuildReport:
     """Build with a progress bar on a terminal, nothing extra otherwise."""
+    options = {"wait": wait, "rebuild": rebuild, "merge_duplicates": merge_duplicates}
     if not sys.stderr.isatty():
-        return indexer.build_index(paths, index_dir, wait=wait, rebuild=rebuild)
+        return indexer.build_index(paths, index_dir, **options)
     with click.progressbar(length=max(estimate_count(paths), 1), label="indexing",
                            file=sys.stderr, show_pos=True) as bar:
-        return indexer.build_index(paths, index_dir, wait=wait, rebuild=rebuild,
-                                   progress=lambda done: bar.update(done - bar.pos))
+        return indexer.build_index(paths, index_dir, progress=lambda done: bar.update(done - bar.pos),
+                                   **options)
 
 
 class _Commands(click.Group):
@@ -116,8 +118,10 @@ Exit status: 0 done; 1 error, nothing changed; 2 usage error;
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @INDEX_OPTION
 @click.option("--rebuild", is_flag=True, help="Read every file again instead of only what changed.")
+@click.option("--keep-duplicates", is_flag=True,
+              help="Index every copy of an article that arrives twice (same URL or text) under different ids.")
 @WAIT_OPTION
-def index_command(paths, index_dir, rebuild, wait):
+def index_command(paths, index_dir, rebuild, keep_duplicates, wait):
     """Build or update the index from PATHS (files or folders; default: seeds/).
 
     On an index built from the same PATHS only what changed is read: new
@@ -127,7 +131,7 @@ def index_command(paths, index_dir, rebuild, wait):
     The same article twice (same URL or same text) is indexed once.
     """
     try:
-        report = _build(paths or [indexer.DEFAULT_SEEDS], index_dir, wait, rebuild)
+        report = _build(paths or [indexer.DEFAULT_SEEDS], index_dir, wait, rebuild, not keep_duplicates)
     except SearchError as error:
         _fail(error)
     _print_build(report)

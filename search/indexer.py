@@ -122,8 +122,9 @@ class _Session:
     """One writer's changes to a new generation, started empty or from the live one."""
 
     def __init__(self, index_dir: Path, base: Path | None, roots: list[str], report: BuildReport,
-                 progress: Callable[[int], None] | None):
+                 progress: Callable[[int], None] | None, merge_duplicates: bool = True):
         self.index_dir, self.report, self.progress = index_dir, report, progress
+        self.merge_duplicates = merge_duplicates
         self.folder = storage.new_build_folder(index_dir)
         if base is not None:
             storage.link_generation(base, self.folder)
@@ -193,7 +194,7 @@ class _Session:
                     self.report.skipped.append(Skipped(where, f"duplicate id {item.id!r}; the indexed one kept"))
                     continue
                 self.delete(item.id)
-            duplicate = self.duplicate_of(item)
+            duplicate = self.duplicate_of(item) if self.merge_duplicates else None
             if duplicate:
                 self.report.merged.append(Merged(where, item.id, *duplicate))
                 continue
@@ -315,9 +316,9 @@ def _live_generation(index_dir: Path) -> tuple[Path | None, dict]:
 
 
 def _run(index_dir: Path, base: Path | None, roots: list[str], report: BuildReport, wait: float,
-         progress, work: Callable[[_Session], None], meta: dict) -> BuildReport:
+         progress, work: Callable[[_Session], None], meta: dict, merge_duplicates: bool = True) -> BuildReport:
     started = time.monotonic()
-    session = _Session(index_dir, base, roots, report, progress)
+    session = _Session(index_dir, base, roots, report, progress, merge_duplicates)
     try:
         work(session)
         if base is None and not session.added:
@@ -348,12 +349,15 @@ def build_index(
     progress: Callable[[int], None] | None = None,
     wait: float = 0.0,
     rebuild: bool = False,
+    merge_duplicates: bool = True,
 ) -> BuildReport:
     """Bring the index at ``index_dir`` in line with the articles under ``paths``.
 
     Only new, changed and deleted files are processed when the index was
     built from the same ``paths`` by this version; otherwise, or with
-    ``rebuild``, everything is read. ``progress`` is called with the number of
+    ``rebuild``, everything is read. ``merge_duplicates=False`` indexes every
+    copy of an article that arrives twice under different ids (an evaluation
+    corpus must hold every record). ``progress`` is called with the number of
     articles written so far, every so often. ``wait`` is how long to wait for
     another writer to finish.
     """
@@ -368,7 +372,7 @@ def build_index(
         return _run(index_dir, generation if incremental else None, roots, report, wait, progress,
                     lambda s: s.sync(paths, remove_missing=True, replace=False, reread=False),
                     {"sources": [str(p) for p in paths]} if not incremental else
-                    {k: v for k, v in meta.items() if k == "sources"})
+                    {k: v for k, v in meta.items() if k == "sources"}, merge_duplicates)
 
 
 def _existing(index_dir: Path) -> tuple[Path, dict]:

@@ -209,3 +209,9 @@ def test_add_and_remove_need_an_index(tmp_path):
         search.add_articles([SAMPLE_JSONL], tmp_path / "none")
     with pytest.raises(search.IndexNotFoundError):
         search.remove_articles(["x"], tmp_path / "none")
+
+
+def test_duplicates_can_be_kept(seeds, tmp_path):
+    (seeds / "b.jsonl").write_text(record("b1", BODY_A))
+    report = search.build_index([seeds], tmp_path / "ix", merge_duplicates=False)
+    assert report.added == 4 and report.merged == []
