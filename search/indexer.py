@@ -34,7 +34,7 @@ from whoosh import index as whoosh_index
 from . import analysis, storage
 from .articles import Article, ReadReport, Skipped
 from .duplicates import REASONS, keys_of
-from .errors import IndexNotFoundError, NothingToIndexError, SearchError
+from .errors import IndexNotFoundError, IndexOutdatedError, NothingToIndexError, SearchError
 from .readers import find_files, read_file
 from .schema import SCHEMA_VERSION, build_schema, lead_of
 
@@ -315,7 +315,7 @@ def _live_generation(index_dir: Path) -> tuple[Path | None, dict]:
     return generation, storage.read_meta(generation)
 
 
-def _run(index_dir: Path, base: Path | None, roots: list[str], report: BuildReport, wait: float,
+def _run(index_dir: Path, base: Path | None, roots: list[str], report: BuildReport,
          progress, work: Callable[[_Session], None], meta: dict, merge_duplicates: bool = True) -> BuildReport:
     started = time.monotonic()
     session = _Session(index_dir, base, roots, report, progress, merge_duplicates)
@@ -369,10 +369,9 @@ def build_index(
         incremental = (not rebuild and generation is not None
                        and meta.get("schema_version") == SCHEMA_VERSION and meta.get("roots") == roots)
         report = BuildReport(index_dir=index_dir, mode="update" if incremental else "rebuild")
-        return _run(index_dir, generation if incremental else None, roots, report, wait, progress,
+        return _run(index_dir, generation if incremental else None, roots, report, progress,
                     lambda s: s.sync(paths, remove_missing=True, replace=False, reread=False),
-                    {"sources": [str(p) for p in paths]} if not incremental else
-                    {k: v for k, v in meta.items() if k == "sources"}, merge_duplicates)
+                    {"sources": [str(p) for p in paths]}, merge_duplicates)
 
 
 def _existing(index_dir: Path) -> tuple[Path, dict]:
@@ -380,7 +379,7 @@ def _existing(index_dir: Path) -> tuple[Path, dict]:
     if generation is None:
         raise IndexNotFoundError(f"no index at {index_dir}; build one with `search index`")
     if meta.get("schema_version") != SCHEMA_VERSION:
-        raise SearchError(f"the index at {index_dir} was built by another version; "
+        raise IndexOutdatedError(f"the index at {index_dir} was built by another version; "
                           "rebuild it with `search index --rebuild` first")
     return generation, meta
 
@@ -403,8 +402,8 @@ def add_articles(paths: Iterable[str | Path], index_dir: str | Path = Path("inde
             session.sync(given, remove_missing=False, replace=True, reread=True,
                          label_roots=[r for r in roots if r.is_dir()])
 
-        return _run(index_dir, generation, meta.get("roots", []), report, wait, None, work,
-                    {k: v for k, v in meta.items() if k == "sources"})
+        return _run(index_dir, generation, meta.get("roots", []), report, None, work,
+                    {"sources": meta.get("sources", [])})
 
 
 def remove_articles(ids: Iterable[str], index_dir: str | Path = Path("indexes/default"),
@@ -422,5 +421,5 @@ def remove_articles(ids: Iterable[str], index_dir: str | Path = Path("indexes/de
                 elif article_id not in report.not_found:
                     report.not_found.append(article_id)
 
-        return _run(index_dir, generation, meta.get("roots", []), report, wait, None, work,
-                    {k: v for k, v in meta.items() if k == "sources"})
+        return _run(index_dir, generation, meta.get("roots", []), report, None, work,
+                    {"sources": meta.get("sources", [])})
