@@ -3,13 +3,14 @@
     python benchmarks/ablation.py [--queries ../shared/eval/dev/headline.tsv]
 
 Querying Whoosh takes minutes per configuration, so this script re-implements
-the engine's ranking formula in NumPy over the engine's own analysis chain:
-per field BM25 (k1=1.2, b=0.75) summed with the field weights of
-``search.ranking.FIELD_BOOSTS``, times the matched-words bonus
-``(matched / query words) ** COORDINATION``. Its "all on" row tracks the engine's
-own figure from ``benchmarks/quality.py`` (within about 0.005 MRR@10); the rows
-below it show what each choice is worth. Stemming rows re-analyse the corpus
-with a different stemmer (cached in --out).
+the engine's first stage in NumPy over the engine's own analysis chain: per
+field BM25 (k1=1.2, b=0.75) summed with the field weights of
+``search.ranking.FIELD_BOOSTS``. The best ``RERANK_DEPTH`` articles then go
+through the engine's own ``search.ranking.rerank``, with its weights switched
+off one at a time. Its "all on" row tracks the engine's own figure from
+``benchmarks/quality.py`` (within about 0.005 MRR@10); the rows below it show
+what each choice is worth. Stemming rows re-analyse the corpus with a different
+stemmer (cached in --out).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ import search.analysis as analysis  # noqa: E402
 from peers import _sastrawi_stem  # noqa: E402
 from quality import DEFAULT_CORPORA, DEFAULT_QUERIES, halves, measure, read_queries  # noqa: E402
 from search.boilerplate import clean_body  # noqa: E402
-from search.ranking import COORDINATION, FIELD_BOOSTS  # noqa: E402
+import search.ranking as ranking  # noqa: E402
 from search.schema import lead_of  # noqa: E402
 
 K1, B = 1.2, 0.75
@@ -40,8 +41,8 @@ ENGINE_STEM = analysis.stem
 
 
 def analysed_corpus(corpora, out: Path, stemmer: str, clean: bool):
-    """ids, and per article (stems, exact words), through the engine's analysis chain."""
-    cache = out / f"ablation-{stemmer}-{'clean' if clean else 'raw'}.pkl"
+    """ids, and per article (stems, exact words, lead stems, {stem: positions}), through the engine's analysis chain."""
+    cache = out / f"ablation-v2-{stemmer}-{'clean' if clean else 'raw'}.pkl"
     if cache.exists():
         return pickle.loads(cache.read_bytes())
     stemmed, exact = analysis.IndonesianAnalyzer(), analysis.ExactAnalyzer()
@@ -52,8 +53,12 @@ def analysed_corpus(corpora, out: Path, stemmer: str, clean: bool):
                 record = json.loads(line)
                 body = clean_body(record["body"]) if clean else record["body"]
                 ids.append(record["id"])
-                docs.append(([t.text for t in stemmed(body)], [t.text for t in exact(body)],
-                             [t.text for t in stemmed(lead_of(body))]))
+                stems = [(t.text, t.pos) for t in stemmed(body, positions=True)]
+                positions: dict[str, list[int]] = {}
+                for text, position in stems:
+                    positions.setdefault(text, []).append(position)
+                docs.append(([text for text, _ in stems], [t.text for t in exact(body)],
+                             [t.text for t in stemmed(lead_of(body))], positions))
     cache.write_bytes(pickle.dumps((ids, docs)))
     return ids, docs
 
@@ -87,26 +92,26 @@ class FieldIndex:
         return scores, matched
 
 
-def evaluate(fields, ids, queries, weights, coordination):
+def evaluate(fields, ids, docs, queries, weights, signals):
     stemmed_q = analysis.IndonesianAnalyzer()
     exact_q = analysis.ExactAnalyzer()
+    for name, value in signals.items():
+        setattr(ranking, name, value)
     run = {}
     for qid, text, _ in queries:
         stems = [t.text for t in stemmed_q(text)]
         words = [t.text for t in exact_q(text)]
-        body, matched = fields["body"].score(stems)
+        body = fields["body"].score(stems)[0]
         total = weights["body"] * body
         if weights["lead"]:
             total += weights["lead"] * fields["lead"].score(stems)[0]
         if weights["exact"]:
             total += weights["exact"] * fields["exact"].score(words)[0]
-        if coordination:
-            count = np.zeros(len(ids))
-            for docs in matched.values():
-                count[docs] += 1
-            total *= (count / max(len(set(stems)), 1)) ** coordination
-        top = np.argsort(-total)[:100]
-        run[qid] = [ids[i] for i in top if total[i] > 0]
+        top = [int(i) for i in np.argsort(-total, kind="stable")[:ranking.RERANK_DEPTH] if total[i] > 0]
+        candidates = [ranking.Candidate(i, float(total[i]), matched={w for w in stems if w in docs[i][3]},
+                                        positions={w: docs[i][3][w] for w in stems if w in docs[i][3]})
+                      for i in top]
+        run[qid] = [ids[c.docnum] for c in ranking.rerank(candidates, stems)[:100]]
     return run
 
 
@@ -118,21 +123,28 @@ def main() -> None:
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     queries = read_queries(args.queries)
-    weights = {name: FIELD_BOOSTS[name] for name in ("body", "lead", "exact")}
+    weights = {name: ranking.FIELD_BOOSTS[name] for name in ("body", "lead", "exact")}
+    signals = {name: getattr(ranking, name) for name in ("COORDINATION", "ADJACENCY", "LEAD_COVERAGE", "DISTINCTNESS")}
+    off = dict.fromkeys(signals, 0.0)
 
     configs = [
-        ("all on (the engine's ranking)", "engine", True, weights, COORDINATION),
-        ("no matched-words bonus", "engine", True, weights, 0.0),
-        ("no lead field", "engine", True, {**weights, "lead": 0.0}, COORDINATION),
-        ("no exact-form field", "engine", True, {**weights, "exact": 0.0}, COORDINATION),
-        ("Sastrawi alone (no exceptions, names, readings)", "sastrawi", True, weights, COORDINATION),
-        ("boilerplate lines kept", "engine", False, weights, COORDINATION),
-        ("all off (BM25 on body stems)", "engine", True, {**weights, "lead": 0.0, "exact": 0.0}, 0.0),
+        ("all on (the engine's ranking)", "engine", True, weights, signals),
+        ("no matched-words bonus", "engine", True, weights, {**signals, "COORDINATION": 0.0}),
+        ("no adjacency", "engine", True, weights, {**signals, "ADJACENCY": 0.0}),
+        ("no lead coverage", "engine", True, weights, {**signals, "LEAD_COVERAGE": 0.0}),
+        ("no distinctness", "engine", True, weights, {**signals, "DISTINCTNESS": 0.0}),
+        ("no lead field", "engine", True, {**weights, "lead": 0.0}, signals),
+        ("no exact-form field", "engine", True, {**weights, "exact": 0.0}, signals),
+        ("Sastrawi alone (no exceptions, names, readings)", "sastrawi", True, weights, signals),
+        ("boilerplate lines kept", "engine", False, weights, signals),
+        ("last session's ranking (no adjacency, lead coverage, distinctness)", "engine", True, weights,
+         {**off, "COORDINATION": signals["COORDINATION"]}),
+        ("all off (BM25 on body stems)", "engine", True, {**weights, "lead": 0.0, "exact": 0.0}, off),
     ]
     fields_for: dict[tuple, dict] = {}
     print("| configuration | MRR@10 all | MRR@10 half A | MRR@10 half B | Success@10 | Recall@100 |")
     print("| --- | --- | --- | --- | --- | --- |")
-    for label, stemmer, clean, w, coordination in configs:
+    for label, stemmer, clean, w, switches in configs:
         # Sastrawi alone: without the exception, names and readings layer.
         analysis.stem = _sastrawi_stem if stemmer == "sastrawi" else ENGINE_STEM
         key = (stemmer, clean)
@@ -142,9 +154,9 @@ def main() -> None:
                 "body": FieldIndex([d[0] for d in docs]),
                 "exact": FieldIndex([d[1] for d in docs]),
                 "lead": FieldIndex([d[2] for d in docs]),
-            })
-        ids, fields = fields_for[key]
-        run = evaluate(fields, ids, queries, w, coordination)
+            }, docs)
+        ids, fields, docs = fields_for[key]
+        run = evaluate(fields, ids, docs, queries, w, switches)
         parts = {label: measure(run, subset) for label, subset in halves(queries).items()}
         every, a, b = parts.values()
         print(f"| {label} | {every['MRR@10']:.3f} | {a['MRR@10']:.3f} | {b['MRR@10']:.3f} | "

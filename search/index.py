@@ -36,7 +36,7 @@ from .highlight import Snippet, snippets
 from .dates import intersect, parse_date_range
 from .query import parse_query
 from .spelling import suggest
-from .ranking import RERANK_DEPTH, WEIGHTING, Candidate, matched_words, rerank
+from .ranking import RERANK_DEPTH, WEIGHTING, Candidate, collect_evidence, query_sequence, rerank
 from .schema import SCHEMA_VERSION, TEXT_FIELDS
 
 DEFAULT_INDEX = Path("indexes/default")
@@ -284,13 +284,11 @@ class Index:
         if sort != "relevance":
             options.update(sortedby="date", reverse=sort == "-date")
         results = self._searcher.search(parsed.query, **options)
-        candidates = [Candidate(hit.docnum, hit.score, set()) for hit in results]
+        candidates = [Candidate(hit.docnum, hit.score) for hit in results]
         if sort == "relevance":
-            words = parsed.terms()
-            matched = matched_words(self._searcher.reader(), [c.docnum for c in candidates], words, TEXT_FIELDS)
-            for candidate in candidates:
-                candidate.matched = matched[candidate.docnum]
-            candidates = rerank(candidates, words)
+            sequence = query_sequence(parsed.query, TEXT_FIELDS)
+            collect_evidence(self._searcher.reader(), candidates, set(sequence), TEXT_FIELDS)
+            candidates = rerank(candidates, sequence)
         terms = parsed.terms() if highlight else set()
         hits = [self._hit(c.docnum, c.score if sort == "relevance" else None, terms if highlight else None)
                 for c in candidates[(page - 1) * limit: page * limit]]
