@@ -37,10 +37,13 @@ from .duplicates import REASONS, keys_of
 from .errors import IndexNotFoundError, IndexOutdatedError, NothingToIndexError, SearchError
 from .readers import find_files, read_file
 from .schema import SCHEMA_VERSION, build_schema, lead_of
+from .writers import CheckedMpWriter, collect_worker_stems
 
 DEFAULT_SEEDS = Path("seeds")
 MANIFEST = storage.MANIFEST
 PROGRESS_EVERY = 250
+# Memory for Whoosh's posting pools, shared among the writing processes.
+WRITER_MB = 256
 
 
 @dataclass
@@ -136,7 +139,12 @@ class _Session:
             self.ix = whoosh_index.create_in(str(self.folder), build_schema())
             self.manifest = {"roots": roots, "files": {}}
             self.base = None
-        self.writer = self.ix.writer(limitmb=256)
+        # A full build writes from every core; an update, a few articles, from this one.
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        if base is None and cores > 1:
+            self.writer = CheckedMpWriter(self.ix, self.folder, procs=cores, limitmb=WRITER_MB // cores)
+        else:
+            self.writer = self.ix.writer(limitmb=WRITER_MB)
         self.deleted: set[str] = set()          # ids deleted from the base
         self.added: dict[str, str] = {}         # id -> file key, written in this session
         self.keys: dict[tuple[str, str], str] = {}  # (field, key) -> id, written in this session
@@ -269,6 +277,7 @@ class _Session:
             return
         self.writer.commit()
         self.ix.close()
+        collect_worker_stems(self.folder)
         if self.progress:
             self.progress(len(self.added))
         (self.folder / MANIFEST).write_text(json.dumps(self.manifest), encoding="utf-8")
