@@ -15,6 +15,9 @@ when complete (see ``search.storage``), so a failed, interrupted or killed
 update changes nothing. The same article arriving twice (same URL or same
 text, see ``search.duplicates``) is indexed once and reported as merged.
 
+A full build writes from one worker process per core (``search.writers``);
+an update, which touches a few articles, from this process.
+
 The index remembers the files it read, with their size, modification time
 and the ids each gave, in ``files.json`` beside the segment files.
 """
