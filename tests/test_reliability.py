@@ -5,6 +5,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -26,6 +27,18 @@ KILL_POINTS = [("seeds", t) for t in (0.3, 1.0, 2.5, 5.0)] + \
     [("tests/fixtures", t) for t in (0.4, 0.6, 0.7, 0.8, 0.9, 1.0, 1.2)]
 
 
+def _processes_writing(index_dir):
+    """Live processes whose command line names ``index_dir``."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and str(index_dir).encode() in (proc / "cmdline").read_bytes():
+                found.append(int(proc.name))
+        except OSError:
+            pass
+    return found
+
+
 @pytest.mark.parametrize("corpus, kill_after", KILL_POINTS)
 def test_killing_a_rebuild_leaves_the_previous_index_serving(tmp_path, corpus, kill_after):
     index_dir = tmp_path / "ix"
@@ -38,6 +51,11 @@ def test_killing_a_rebuild_leaves_the_previous_index_serving(tmp_path, corpus, k
     time.sleep(kill_after)
     process.send_signal(signal.SIGKILL)
     process.wait()
+    # Its worker processes (forked, so with the same command line) die with it.
+    deadline = time.monotonic() + 5
+    while _processes_writing(index_dir) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _processes_writing(index_dir) == []
     with search.open_index(index_dir) as index:
         # The old index, or (if the kill came after the swap) the complete new
         # one; a rebuild of tests/fixtures holds the same articles.
