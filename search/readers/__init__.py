@@ -14,12 +14,22 @@ from pathlib import Path
 
 from ..articles import MAX_ARTICLE_BYTES, Article, ReadReport, Skipped
 from ..errors import IngestError
-from .html import parse_html_page
 from .jsonl import open_lines, read_jsonl
 from .textpage import decode_text, parse_text_page
 
 TEXT_SUFFIXES = (".txt",)
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".ndjson")
+def parse_html_page(data: bytes, article_id: str) -> Article:
+    """One saved HTML page as an article (``search.readers.html``).
+
+    Imported on first use: beautifulsoup4 takes a tenth of a second to import,
+    and a query never reads HTML.
+    """
+    from .html import parse_html_page as parse
+
+    return parse(data, article_id)
+
+
 HTML_SUFFIXES = (".html", ".htm")
 IGNORED_NAMES = {"README.md", "README", "LICENSE", ".gitignore", ".gitkeep"}
 
