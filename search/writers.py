@@ -1,8 +1,10 @@
 """A full build on every core: Whoosh's multiprocess writer, made safe to fail.
 
 Whoosh's ``MpWriter`` hands batches of articles to worker processes, each of
-which analyses them and writes its own postings; at commit the parent merges
-the workers' runs into one segment. As shipped it has two faults for us:
+which analyses them and writes its own segment; at commit the parent adds the
+workers' segments to the index (``multisegment=True``: merging them into one
+would rewrite every posting in the parent, which took longer than the
+parallel part saved). As shipped it has two faults for us:
 
 * a worker that fails (a full disk) just exits, and the parent commits
   anyway, publishing an index with that worker's articles missing;
