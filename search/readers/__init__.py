@@ -19,6 +19,10 @@ from .textpage import decode_text, parse_text_page
 
 TEXT_SUFFIXES = (".txt",)
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".ndjson")
+HTML_SUFFIXES = (".html", ".htm")
+IGNORED_NAMES = {"README.md", "README", "LICENSE", ".gitignore", ".gitkeep"}
+
+
 def parse_html_page(data: bytes, article_id: str) -> Article:
     """One saved HTML page as an article (``search.readers.html``).
 
@@ -28,10 +32,6 @@ def parse_html_page(data: bytes, article_id: str) -> Article:
     from .html import parse_html_page as parse
 
     return parse(data, article_id)
-
-
-HTML_SUFFIXES = (".html", ".htm")
-IGNORED_NAMES = {"README.md", "README", "LICENSE", ".gitignore", ".gitkeep"}
 
 
 def reader_for(path: Path) -> str | None:
