@@ -22,7 +22,7 @@ from whoosh.query import DateRange
 from whoosh.query import Not as WhooshNot
 from whoosh.query import Or, Phrase, Term
 
-from . import storage
+from . import scoring, storage
 from .analysis import remember_stems
 from .articles import Article
 from .errors import (
@@ -30,7 +30,6 @@ from .errors import (
     IndexCorruptError,
     IndexOutdatedError,
     QueryError,
-    SearchError,
     SearchError,
 )
 from .highlight import Snippet, snippets
@@ -247,6 +246,7 @@ class Index:
         # the table of contents from disk again on every use.
         self._schema = self._searcher.schema
         self._stems_loaded = False
+        self._fast_scorer = None
 
     def __enter__(self) -> Index:
         return self
@@ -272,6 +272,7 @@ class Index:
         self.generation, self.meta, self._ix, self._searcher, self._schema = (
             fresh.generation, fresh.meta, fresh._ix, fresh._searcher, fresh._schema)
         self._stems_loaded = False
+        self._fast_scorer = None
         return True
 
     @property
@@ -323,19 +324,42 @@ class Index:
             options["maptype"] = sorting.Count
         if sort != "relevance":
             options.update(sortedby="date", reverse=sort == "-date")
-        results = _search_with_cheap_matchers(self._searcher, parsed.query, options)
-        candidates = [Candidate(hit.docnum, hit.score) for hit in results]
+        read = {}  # postings already read, by (field, word)
+        if sort == "relevance" and not facets and scoring.can_score(parsed.query):
+            scores = self._scorer().score(parsed.query, self._allowed(window))
+            candidates = [Candidate(docnum, score) for docnum, score in scores.best(depth)]
+            total, counts, read = scores.total, None, scores.postings
+        else:
+            results = _search_with_cheap_matchers(self._searcher, parsed.query, options)
+            candidates = [Candidate(hit.docnum, hit.score) for hit in results]
+            total, counts = len(results), _facet_counts(results) if facets else None
         sequence = query_sequence(parsed.query, TEXT_FIELDS)
         terms = set(sequence)  # what the query asks for: re-scored and highlighted
         if sort == "relevance":
-            collect_evidence(self._searcher.reader(), candidates, terms, TEXT_FIELDS)
+            def postings_of(fieldname, word):
+                if (fieldname, word) not in read:
+                    read[fieldname, word] = scoring.read_postings(self._searcher, fieldname, word,
+                                                                  with_positions=True)
+                return read[fieldname, word]
+
+            collect_evidence(candidates, terms, TEXT_FIELDS, postings_of)
             candidates = rerank(candidates, sequence)
         hits = [self._hit(c.docnum, c.score if sort == "relevance" else None, terms if highlight else None)
                 for c in candidates[(page - 1) * limit: page * limit]]
-        counts = _facet_counts(results) if facets else None
-        if not short and len(results) < limit:
+        if not short and total < limit:
             suggestion = suggest(parsed.text, self._searcher)
-        return SearchResults(text, len(results), page, limit, hits, notes, suggestion, counts)
+        return SearchResults(text, total, page, limit, hits, notes, suggestion, counts)
+
+    def _scorer(self) -> scoring.Scorer:
+        if self._fast_scorer is None:
+            self._fast_scorer = scoring.Scorer(self._searcher, WEIGHTING)
+        return self._fast_scorer
+
+    def _allowed(self, window):
+        """The articles the date window lets through, as a mask; None when there is no window."""
+        if window is None:
+            return None
+        return scoring.mask(self._searcher.docs_for_query(window), self._searcher.doc_count_all())
 
     def _matches(self, parsed, window) -> bool:
         return not self._searcher.search(parsed.query, limit=1, filter=window,

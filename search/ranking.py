@@ -31,6 +31,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from whoosh import query as whoosh_query
 from whoosh.scoring import BM25F
 
@@ -92,33 +94,29 @@ class Candidate:
     score: float = 0.0
 
 
-def collect_evidence(reader, candidates: list[Candidate], words: set[str], fields) -> None:
+def collect_evidence(candidates: list[Candidate], words: set[str], fields, postings_of) -> None:
     """Fill in each candidate's matched words and their positions.
 
-    Asking Whoosh to record matched terms during the search (``terms=True``)
-    costs more than the search itself; walking each word's postings over the
-    few candidates afterwards costs a few milliseconds.
+    ``postings_of(field, word)`` gives a word's postings in a field (a
+    :class:`search.scoring.TermPostings`, with positions for
+    ``POSITIONS_FIELD``), or None where no article holds it. The first stage
+    has already read most of them.
     """
-    by_docnum = {c.docnum: c for c in candidates}
-    ordered = sorted(by_docnum)
+    if not candidates:
+        return
+    docnums = np.array([c.docnum for c in candidates], dtype=np.int64)
     for fieldname in fields:
         for word in words:
-            if (fieldname, word) not in reader:
+            postings = postings_of(fieldname, word)
+            if postings is None:
                 continue
-            postings = reader.postings(fieldname, word)
-            with_positions = fieldname == POSITIONS_FIELD and reader.schema[fieldname].format.supports("positions")
-            for docnum in ordered:
-                if not postings.is_active():
-                    break
-                if postings.id() < docnum:
-                    postings.skip_to(docnum)
-                    if not postings.is_active():
-                        break
-                if postings.id() == docnum:
-                    candidate = by_docnum[docnum]
-                    candidate.matched.add(word)
-                    if with_positions:
-                        candidate.positions[word] = list(postings.value_as("positions"))
+            where = np.searchsorted(postings.docnums, docnums)
+            holds = postings.docnums[np.minimum(where, len(postings.docnums) - 1)] == docnums
+            for index in np.flatnonzero(holds):
+                candidate = candidates[index]
+                candidate.matched.add(word)
+                if fieldname == POSITIONS_FIELD and postings.values is not None:
+                    candidate.positions[word] = postings.positions(int(where[index]))
 
 
 def _adjacent_share(positions: dict[str, list[int]], pairs: list[tuple[str, str]]) -> float:

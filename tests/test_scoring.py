@@ -1,0 +1,96 @@
+"""The NumPy first stage gives Whoosh's own BM25F scores, order and counts."""
+
+import shutil
+
+import pytest
+
+import search
+from search import scoring
+from search.index import _date_window
+from search.query import parse_query
+from search.ranking import WEIGHTING
+
+SEED_ID = "000_b21858542a778c68.txt"
+
+QUERIES = [
+    "milik dinas",
+    "Sawahlunto Menjadi Kota Terakhir Miliki Dinas Kominfo di Sumatera Barat",
+    "Zumi Zola jadi tersangka KPK sita dolar di rumah dinas gubernur Jambi",
+    'Ibu Ini Sebut Janinnya "Bayi Iblis" pemerintah',
+    "anak-anak sekolah",
+    "title:banjir",
+    "zzzzunknownword",
+]
+
+
+def whoosh_top(index, query, limit, window=None):
+    results = index._searcher.search(query, limit=limit, filter=window, optimize=False)
+    return [(hit.docnum, hit.score) for hit in results], len(results)
+
+
+def assert_same(ours, theirs):
+    assert [docnum for docnum, _ in ours] == [docnum for docnum, _ in theirs]
+    assert [score for _, score in ours] == pytest.approx([score for _, score in theirs], rel=1e-5)
+
+
+@pytest.mark.parametrize("text", QUERIES)
+def test_scores_order_and_total_match_whoosh(seeds_index, text):
+    with search.open_index(seeds_index) as index:
+        assert len(index._searcher.leaf_searchers()) > 1  # the segment offsets are exercised
+        query = parse_query(text, index._schema).query
+        assert scoring.can_score(query)
+        scores = scoring.Scorer(index._searcher, WEIGHTING).score(query)
+        expected, total = whoosh_top(index, query, 50)
+        assert_same(scores.best(50), expected)
+        assert scores.total == total
+
+
+def test_a_date_window_filters_as_in_whoosh(seeds_index):
+    with search.open_index(seeds_index) as index:
+        parsed = parse_query("pemerintah daerah tanggal:2017-01..2017-06", index._schema)
+        window = _date_window(parsed, None, None)
+        searcher = index._searcher
+        allowed = scoring.mask(searcher.docs_for_query(window), searcher.doc_count_all())
+        scores = scoring.Scorer(searcher, WEIGHTING).score(parsed.query, allowed)
+        expected, total = whoosh_top(index, parsed.query, 30, window)
+        assert 0 < total < index.search("pemerintah daerah").total
+        assert_same(scores.best(30), expected)
+        assert scores.total == total
+
+
+def test_removed_articles_are_not_scored(corpus_dir, tmp_path):
+    index_dir = tmp_path / "ix"
+    search.build_index([corpus_dir], index_dir)
+    search.remove_articles([SEED_ID], index_dir)
+    with search.open_index(index_dir) as index:
+        assert index._searcher.reader().has_deletions()  # deleted in place, not merged away
+        query = parse_query("milik dinas kominfo sawahlunto", index._schema).query
+        scores = scoring.Scorer(index._searcher, WEIGHTING).score(query)
+        expected, total = whoosh_top(index, query, 10)
+        assert_same(scores.best(10), expected)
+        assert scores.total == total
+        assert SEED_ID not in [hit.id for hit in index.search("milik dinas kominfo sawahlunto").hits]
+
+
+def test_ties_go_to_the_lower_docnum():
+    import numpy as np
+
+    values = np.array([1.0, 2.0, 2.0, 0.0, 2.0, 1.0])
+    scores = scoring.Scores(values, values > 0)
+    assert scores.best(2) == [(1, 2.0), (2, 2.0)]
+    assert scores.best(10) == [(1, 2.0), (2, 2.0), (4, 2.0), (0, 1.0), (5, 1.0)]
+    assert scores.total == 5
+
+
+@pytest.mark.parametrize("text, fast", [
+    ("banjir bekasi", True),
+    ('"rumah dinas" gubernur', True),
+    ("title:banjir", True),
+    ("banjir AND bekasi", False),
+    ("banjir -bekasi", False),
+    ("banjir NOT bekasi", False),
+    ("banjir OR bekasi", True),
+])
+def test_which_queries_take_the_numpy_path(small_index, text, fast):
+    with search.open_index(small_index) as index:
+        assert scoring.can_score(parse_query(text, index._schema).query) is fast
