@@ -121,14 +121,33 @@ MAX_CACHED_STEMS = 2_000_000
 """Sastrawi takes about a millisecond per new word; each word's root is kept."""
 
 
+# Tables of roots that earlier builds computed (an open index's), asked before Sastrawi.
+_STEM_TABLES: list = []
+
+
 def stem(word: str) -> str:
     """The root of one lowercase word (cached; see :func:`_stem`)."""
     root = _STEMS.get(word)
     if root is None:
-        root = _stem(word)
+        for table in _STEM_TABLES:
+            root = table.get(word)
+            if root is not None:
+                break
+        else:
+            root = _stem(word)
         if len(_STEMS) < MAX_CACHED_STEMS:
             _STEMS[word] = root
     return root
+
+
+def consult_stems(table) -> None:
+    """Ask ``table`` (anything with ``get(word)``) for a word's root before stemming it."""
+    _STEM_TABLES.append(table)
+
+
+def stop_consulting_stems(table) -> None:
+    if table in _STEM_TABLES:
+        _STEM_TABLES.remove(table)
 
 
 def known_stems() -> dict[str, str]:
@@ -188,6 +207,10 @@ class IndonesianStemFilter(Filter):
 
     def __call__(self, tokens):
         for token in tokens:
+            if token.stopped:
+                # Kept only for display (highlighting): never searched, so not stemmed.
+                yield token
+                continue
             text = token.text
             root = stem(text)
             if "-" not in root:

@@ -23,7 +23,7 @@ from whoosh.query import Not as WhooshNot
 from whoosh.query import Or, Phrase, Term
 
 from . import scoring, storage
-from .analysis import remember_stems
+from .analysis import consult_stems, stop_consulting_stems
 from .articles import Article
 from .errors import (
     ArticleNotFoundError,
@@ -245,8 +245,11 @@ class Index:
         # The schema as this generation was opened; ``ix.schema`` would read
         # the table of contents from disk again on every use.
         self._schema = self._searcher.schema
-        self._stems_loaded = False
         self._fast_scorer = None
+        # Parsing queries and highlighting stem words: take the roots the build
+        # computed instead of asking Sastrawi again.
+        self._stems = storage.StemTable(generation)
+        consult_stems(self._stems)
 
     def __enter__(self) -> Index:
         return self
@@ -257,6 +260,8 @@ class Index:
     def close(self) -> None:
         self._searcher.close()
         self._ix.close()
+        stop_consulting_stems(self._stems)
+        self._stems.close()
 
     def refresh(self) -> bool:
         """Move to the index's newest complete generation, if a build or update published one.
@@ -269,9 +274,8 @@ class Index:
             return False
         fresh = open_index(self.path)
         self.close()
-        self.generation, self.meta, self._ix, self._searcher, self._schema = (
-            fresh.generation, fresh.meta, fresh._ix, fresh._searcher, fresh._schema)
-        self._stems_loaded = False
+        self.generation, self.meta, self._ix, self._searcher, self._schema, self._stems = (
+            fresh.generation, fresh.meta, fresh._ix, fresh._searcher, fresh._schema, fresh._stems)
         self._fast_scorer = None
         return True
 
@@ -376,11 +380,6 @@ class Index:
 
     def _hit(self, docnum: int, score: float, terms: set[str] | None) -> Hit:
         stored = self._searcher.stored_fields(docnum)
-        if terms is not None and not self._stems_loaded:
-            # Highlighting stems every word of a hit's body: take the roots the
-            # build already computed instead of asking Sastrawi again.
-            remember_stems(storage.read_stems(self.generation))
-            self._stems_loaded = True
         analyzer = self._schema["body"].analyzer
         return Hit(
             id=stored["id"],

@@ -184,3 +184,18 @@ def test_total_counts_every_article_holding_a_word(seeds_index, text):
             if (field, word) in reader:
                 holding.update(reader.postings(field, word).all_ids())
         assert index.search(text).total == len(holding)
+
+
+def test_an_open_index_takes_roots_from_its_own_table_not_sastrawi(small_index, monkeypatch):
+    # A one-off query loads neither Sastrawi nor the whole table: each word the
+    # query and its highlights need is looked up in the generation's stems.sqlite.
+    from search import analysis
+
+    with search.open_index(small_index) as index:
+        monkeypatch.setattr(analysis, "_STEMS", {})
+        asked = []
+        monkeypatch.setattr(analysis, "_stem", lambda word: asked.append(word) or word)
+        results = index.search("memiliki dinas")
+        assert results.hits and "<mark>" in results.hits[0].highlights[0]
+        assert asked == []
+    assert analysis._STEM_TABLES == []  # closing the index stops consulting its table
