@@ -250,6 +250,7 @@ class Index:
         # computed instead of asking Sastrawi again.
         self._stems = storage.StemTable(generation)
         consult_stems(self._stems)
+        self._hold = storage.hold(generation)
 
     def __enter__(self) -> Index:
         return self
@@ -262,6 +263,8 @@ class Index:
         self._ix.close()
         stop_consulting_stems(self._stems)
         self._stems.close()
+        if self._hold is not None:
+            self._hold.close()
 
     def refresh(self) -> bool:
         """Move to the index's newest complete generation, if a build or update published one.
@@ -274,8 +277,9 @@ class Index:
             return False
         fresh = open_index(self.path)
         self.close()
-        self.generation, self.meta, self._ix, self._searcher, self._schema, self._stems = (
-            fresh.generation, fresh.meta, fresh._ix, fresh._searcher, fresh._schema, fresh._stems)
+        (self.generation, self.meta, self._ix, self._searcher, self._schema, self._stems,
+         self._hold) = (fresh.generation, fresh.meta, fresh._ix, fresh._searcher, fresh._schema,
+                        fresh._stems, fresh._hold)
         self._fast_scorer = None
         return True
 

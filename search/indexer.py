@@ -143,11 +143,16 @@ class _Session:
             self.manifest = {"roots": roots, "files": {}}
             self.base = None
         # A full build writes from every core; an update, a few articles, from this one.
+        # Segments stay separate files (compound=False): Whoosh reads a compound
+        # file's parts into memory when it opens them (a one-off query on 26,336
+        # articles spent 0.1 s and 300 MB on it), and assembling one copies the
+        # whole index once more at the end of a build.
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
         if base is None and cores > 1:
-            self.writer = CheckedMpWriter(self.ix, self.folder, procs=cores, limitmb=WRITER_MB // cores)
+            self.writer = CheckedMpWriter(self.ix, self.folder, procs=cores, limitmb=WRITER_MB // cores,
+                                          compound=False)
         else:
-            self.writer = self.ix.writer(limitmb=WRITER_MB)
+            self.writer = self.ix.writer(limitmb=WRITER_MB, compound=False)
         self.deleted: set[str] = set()          # ids deleted from the base
         self.added: dict[str, str] = {}         # id -> file key, written in this session
         self.keys: dict[tuple[str, str], str] = {}  # (field, key) -> id, written in this session

@@ -12,11 +12,13 @@ An index folder holds generations; a small ``CURRENT`` file names the live one::
 A build writes a new ``building-*`` folder, renames it to ``gen-*`` when
 complete, and replaces ``CURRENT`` with an atomic rename. Until that rename
 the previous generation keeps serving, so a failed, interrupted or killed
-build changes nothing. The previous generation is kept for readers that still
-have it open; older ones are deleted.
+build changes nothing. The previous generation is kept for readers that are
+about to open it; older ones are deleted once no reader holds them.
 
 The write lock is an ``flock`` on ``write.lock``: the kernel releases it when
-its process dies, so a lock left by a killed build is never stale.
+its process dies, so a lock left by a killed build is never stale. A reader
+holds a shared ``flock`` on its generation's ``readers.lock`` the same way, and
+a writer deletes a generation only when it can lock that file exclusively.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ META = "meta.json"
 MANIFEST = "files.json"
 STEMS = "stems.sqlite"
 LOCK = "write.lock"
+READERS = "readers.lock"
 GENERATION_PREFIX = "gen-"
 BUILDING_PREFIX = "building-"
 
@@ -195,6 +198,7 @@ def _fsync_dir(path: Path) -> None:
 def publish(index_dir: Path, build_folder: Path, meta: dict) -> Path:
     """Make a completed build the live generation. Call with the write lock held."""
     (build_folder / META).write_text(json.dumps(meta, indent=2), encoding="utf-8")
+    (build_folder / READERS).touch()
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
     generation = index_dir / f"{GENERATION_PREFIX}{stamp}-{uuid.uuid4().hex[:4]}"
     os.rename(build_folder, generation)
@@ -210,9 +214,42 @@ def publish(index_dir: Path, build_folder: Path, meta: dict) -> Path:
     os.replace(pointer, index_dir / CURRENT)
     _fsync_dir(index_dir)
     for old in index_dir.glob(GENERATION_PREFIX + "*"):
-        if old.name not in (generation.name, previous):
+        if old.name not in (generation.name, previous) and not _in_use(old):
             shutil.rmtree(old, ignore_errors=True)
     return generation
+
+
+def hold(generation: Path):
+    """Keep ``generation`` on disk while the returned handle is open (None if it cannot be held).
+
+    Whoosh opens some of a segment's files only when they are first needed,
+    so an open index needs its files to stay where they are.
+    """
+    try:
+        handle = open(generation / READERS, "rb")
+    except OSError:
+        return None
+    try:
+        fcntl.flock(handle, fcntl.LOCK_SH)
+    except OSError:
+        handle.close()
+        return None
+    return handle
+
+
+def _in_use(generation: Path) -> bool:
+    try:
+        handle = open(generation / READERS, "rb")
+    except OSError:
+        return False
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        except OSError:
+            return False
+    return False
 
 
 def discard(build_folder: Path) -> None:

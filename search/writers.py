@@ -63,8 +63,9 @@ class _Worker(SubWriterTask):
 class CheckedMpWriter(MpWriter):
     """``MpWriter`` that refuses to commit when a worker failed."""
 
-    def __init__(self, ix, folder: Path, procs: int, limitmb: int):
-        super().__init__(ix, procs=procs, batchsize=100, multisegment=True, limitmb=limitmb)
+    def __init__(self, ix, folder: Path, procs: int, limitmb: int, compound: bool = True):
+        super().__init__(ix, procs=procs, batchsize=100, multisegment=True, limitmb=limitmb,
+                         compound=compound)
         self.folder = folder
         self.errors = multiprocessing.Queue()
 

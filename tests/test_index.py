@@ -137,18 +137,26 @@ def test_an_open_index_refreshes_to_a_new_generation(corpus_dir, tmp_path):
         assert index.search("lumbrik").hits[0].id == "baru"
 
 
-def test_an_open_index_keeps_answering_after_its_generation_is_deleted(corpus_dir, tmp_path):
+def test_an_open_index_keeps_its_generation_until_closed(corpus_dir, tmp_path):
     ix = tmp_path / "ix"
     search.build_index([corpus_dir], ix)
+
+    def update(number):
+        extra = tmp_path / f"extra{number}.jsonl"
+        extra.write_text(json.dumps({"id": f"x{number}", "body": f"Berita tambahan nomor {number}."}) + "\n")
+        search.add_articles([extra], ix)
+
     with search.open_index(ix) as index:
         opened = index.generation
-        for number in range(2):  # two updates: the opened generation is deleted
-            extra = tmp_path / f"extra{number}.jsonl"
-            extra.write_text(json.dumps({"id": f"x{number}", "body": f"Berita tambahan nomor {number}."}) + "\n")
-            search.add_articles([extra], ix)
-        assert not opened.exists()
-        assert index.search("milik dinas kominfo").hits[0].id == "000_b21858542a778c68.txt"
+        for number in range(2):  # two updates: the opened generation is no longer needed by new readers
+            update(number)
+        assert opened.exists()
+        hit = index.search("milik dinas kominfo", sort="-date").hits[0]
+        assert hit.id == "000_b21858542a778c68.txt" and hit.snippets
+        assert index.get(hit.id).title
         assert index.refresh() is True and index.article_count == 25
+    update(2)  # once closed, the next update deletes it
+    assert not opened.exists()
 
 
 def test_opening_retries_when_the_generation_it_was_pointed_at_vanishes(corpus_dir, tmp_path, monkeypatch):
