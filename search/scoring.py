@@ -211,20 +211,30 @@ def _read_matcher(matcher, offset: int, docnums: list, weights: list, values: li
         docnums.append(np.array(ids, dtype=np.int64) + offset)
         weights.append(np.array(frequencies, dtype=np.float64))
         return
-    while True:  # one block of up to 128 postings at a time
+    # One block of up to 128 postings at a time. Each block's first docnum is
+    # stored whole and the rest as gaps; the gaps of all blocks are gathered and
+    # summed once, with each block's first entry made a gap from the block before.
+    gaps, frequencies, block_starts, block_last = [], [], [], []
+    while True:
         matcher._read_data()
-        gaps, block_weights = matcher._data[0], matcher._data[1]
+        block_gaps, block_weights = matcher._data[0], matcher._data[1]
         count = matcher._blocklength
-        docnums.append(np.cumsum(gaps, dtype=np.int64) + offset)
+        block_starts.append(len(gaps))
+        block_last.append(matcher._maxid)
+        gaps.extend(block_gaps)
         if block_weights is None:
-            weights.append(np.ones(count))
+            frequencies.extend([1.0] * count)
         elif isinstance(block_weights, float):
-            weights.append(np.full(count, block_weights))
+            frequencies.extend([block_weights] * count)
         else:
-            weights.append(np.asarray(block_weights, dtype=np.float64))
+            frequencies.extend(block_weights)
         if values is not None:
             matcher._read_values()
             values.extend(matcher._values)
         if matcher._lastblock:
             break
         matcher._goto(matcher._nextoffset)
+    gaps = np.array(gaps, dtype=np.int64)
+    gaps[np.array(block_starts[1:], dtype=np.int64)] -= np.array(block_last[:-1], dtype=np.int64)
+    docnums.append(np.cumsum(gaps) + offset)
+    weights.append(np.array(frequencies, dtype=np.float64))
