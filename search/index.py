@@ -451,7 +451,7 @@ def _open_generation(index_dir: Path, generation: Path) -> Index:
             f"this version needs {SCHEMA_VERSION}; rebuild it with `search index`"
         )
     try:
-        ix = whoosh_index.open_dir(str(generation))
+        ix = storage.open_for_reading(generation)
         return Index(index_dir, generation, meta, ix)
     except _OPEN_ERRORS as error:
         raise IndexCorruptError(
