@@ -13,6 +13,14 @@ def test_inflected_forms_are_marked_as_written():
     assert marked == ["memiliki", "pendataan"]
 
 
+def test_stop_words_are_not_marked_for_their_stems():
+    # "tersebut" is a stop word: it was never indexed, so it did not make the
+    # article match "menyebut", and must not be marked for it either.
+    text = "Hal tersebut disebutkan oleh warga yang menyebut nama itu."
+    found = snippets(text, {"sebut"}, ANALYZER)
+    assert [word for s in found for word in s.marked] == ["disebutkan", "menyebut"]
+
+
 def test_html_escapes_article_markup_and_marks_matches():
     text = 'Awas <script>alert("x")</script> & data <b onclick="evil()">rahasia</b>'
     (snippet,) = snippets(text, {"data"}, ANALYZER)
