@@ -21,6 +21,7 @@ instead, one posting at a time.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -51,7 +52,7 @@ class TermPostings:
     docnums: np.ndarray
     weights: np.ndarray
     values: list | None = None
-    decode: object = None
+    decode: Callable[[bytes], list[int]] | None = None
 
     def positions(self, index: int) -> list[int]:
         """The word positions of the ``index``-th posting."""
@@ -86,7 +87,7 @@ class Scores:
 class Scorer:
     """Scores OR queries over one open Whoosh searcher.
 
-    Keeps each segment's field lengths as arrays, so make one per searcher
+    Keeps every article's field lengths as arrays, so make one per searcher
     and reuse it.
     """
 
@@ -95,7 +96,7 @@ class Scorer:
         self._b = weighting.B
         self._k1 = weighting.K1
         self._segments = searcher.leaf_searchers()
-        self._lengths: dict[tuple[int, str], np.ndarray] = {}
+        self._lengths: dict[str, np.ndarray] = {}
 
     def score(self, query, allowed=None) -> Scores:
         """Scores for ``query`` (see :func:`can_score`); ``allowed`` is a boolean mask of articles, or None."""
