@@ -365,9 +365,7 @@ class Index:
 
     def _allowed(self, window):
         """The articles the date window lets through, as a mask; None when there is no window."""
-        if window is None:
-            return None
-        return scoring.mask(self._searcher.docs_for_query(window), self._searcher.doc_count_all())
+        return None if window is None else self._scorer().range_mask(window)
 
     def _matches(self, parsed, window) -> bool:
         return not self._searcher.search(parsed.query, limit=1, filter=window,

@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.matching.wrappers import FilterMatcher
-from whoosh.query import Or, Phrase, Term
+from whoosh.fields import DATETIME
+from whoosh.query import DateRange, Or, Phrase, Term
 from whoosh.util.numeric import byte_to_length
 
 # Whoosh stores each field's length in a byte; this is what each byte stands for.
@@ -87,8 +88,8 @@ class Scores:
 class Scorer:
     """Scores OR queries over one open Whoosh searcher.
 
-    Keeps every article's field lengths as arrays, so make one per searcher
-    and reuse it.
+    Keeps every article's field lengths and dates as arrays, so
+    make one per searcher and reuse it.
     """
 
     def __init__(self, searcher, weighting):
@@ -97,6 +98,7 @@ class Scorer:
         self._k1 = weighting.K1
         self._segments = searcher.leaf_searchers()
         self._lengths: dict[str, np.ndarray] = {}
+        self._columns: dict[str, np.ndarray] = {}
 
     def score(self, query, allowed=None) -> Scores:
         """Scores for ``query`` (see :func:`can_score`); ``allowed`` is a boolean mask of articles, or None."""
@@ -145,6 +147,43 @@ class Scorer:
                 values[docnum] += boost * matcher.score()
                 matched[docnum] = True
                 matcher.next()
+
+    def range_mask(self, date_range: DateRange) -> np.ndarray:
+        """The articles inside a date range, read from the date field's column.
+
+        Whoosh finds them by walking the range's terms, one article at a time
+        (20 ms for a year of the 3,464 seed articles); the column holds every
+        article's date, so this is a comparison over an array.
+        """
+        field_ = self._searcher.schema[date_range.fieldname]
+        if not isinstance(field_, DATETIME) or not field_.column_type:
+            return mask(self._searcher.docs_for_query(date_range), self._searcher.doc_count_all())
+        dates = self._dates(date_range.fieldname, field_)
+        # The column holds what the range compares: whoosh.util.times.datetime_to_long.
+        allowed = dates != field_.default  # an article without a date is in no range
+        start, end = date_range.start, date_range.end
+        if start is not None:
+            allowed &= dates > start if date_range.startexcl else dates >= start
+        if end is not None:
+            allowed &= dates < end if date_range.endexcl else dates <= end
+        return allowed
+
+    def _dates(self, fieldname: str, field_) -> np.ndarray:
+        """Every article's value in a date field's column (the field's default where it has none)."""
+        if fieldname not in self._columns:
+            dtype = np.dtype(">" + field_.sortable_typecode)
+            parts = []
+            for sub, _ in self._segments:
+                reader = sub.reader()
+                values = np.full(reader.doc_count_all(), field_.default, dtype=np.uint64)
+                if reader.has_column(fieldname):
+                    column = reader._perdoc.column_reader(fieldname, field_.column_type)
+                    stored = np.frombuffer(column._dbfile.get(column._basepos, column._count * dtype.itemsize),
+                                           dtype=dtype)
+                    values[: len(stored)] = stored
+                parts.append(values)
+            self._columns[fieldname] = np.concatenate(parts)
+        return self._columns[fieldname]
 
     def _field_lengths(self, fieldname: str) -> np.ndarray:
         """Every article's length in ``fieldname``, as Whoosh's scorer sees it."""

@@ -1,12 +1,15 @@
 """The NumPy first stage gives Whoosh's own BM25F scores, order and counts."""
 
+from datetime import datetime
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from whoosh.query import DateRange
 
 import search
 from search import scoring
-from search.index import _date_window
+from search.index import _date_window, _utc
 from search.query import parse_query
 from search.ranking import WEIGHTING
 
@@ -49,13 +52,25 @@ def test_a_date_window_filters_as_in_whoosh(seeds_index):
     with search.open_index(seeds_index) as index:
         parsed = parse_query("pemerintah daerah tanggal:2017-01..2017-06", index._schema)
         window = _date_window(parsed, None, None)
-        searcher = index._searcher
-        allowed = scoring.mask(searcher.docs_for_query(window), searcher.doc_count_all())
-        scores = scoring.Scorer(searcher, WEIGHTING).score(parsed.query, allowed)
+        scorer = scoring.Scorer(index._searcher, WEIGHTING)
+        scores = scorer.score(parsed.query, scorer.range_mask(window))
         expected, total = whoosh_top(index, parsed.query, 30, window)
         assert 0 < total < index.search("pemerintah daerah").total
         assert_same(scores.best(30), expected)
         assert scores.total == total
+
+
+@pytest.mark.parametrize("dates", [
+    "2017", "2017-03", "2017-03-01..2017-03-15", "2016..2017-02", "..2016-10-01", "2016-10-01..", "2017-06-14", "1999",
+])
+def test_date_windows_read_from_the_column_hold_the_articles_whoosh_finds(seeds_index, dates):
+    with search.open_index(seeds_index) as index:
+        window = _date_window(parse_query(f"x tanggal:{dates}", index._schema), None, None)
+        searcher = index._searcher
+        ours = scoring.Scorer(searcher, WEIGHTING).range_mask(window)
+        theirs = scoring.mask(searcher.docs_for_query(window), searcher.doc_count_all())
+        assert (ours == theirs).all()
+        assert dates == "1999" or ours.any()
 
 
 def test_removed_articles_are_not_scored(corpus_dir, tmp_path):
@@ -111,12 +126,22 @@ def test_any_word_query_scores_as_in_whoosh(seeds_index, text):
         if parsed.is_empty or not scoring.can_score(parsed.query):
             return
         window = _date_window(parsed, None, None)
-        searcher = index._searcher
-        allowed = None if window is None else scoring.mask(searcher.docs_for_query(window),
-                                                           searcher.doc_count_all())
-        scores = scoring.Scorer(searcher, WEIGHTING).score(parsed.query, allowed)
+        scorer = scoring.Scorer(index._searcher, WEIGHTING)
+        scores = scorer.score(parsed.query, None if window is None else scorer.range_mask(window))
         expected, total = whoosh_top(index, parsed.query, 20, window)
         assert scores.total == total
         ours = scores.best(20)
         # Equal scores may be ordered differently at the cut-off; the scores must agree.
         assert [score for _, score in ours] == pytest.approx([score for _, score in expected], rel=1e-5)
+
+
+@pytest.mark.parametrize("startexcl, endexcl", [(False, False), (True, False), (False, True), (True, True)])
+def test_date_window_ends_are_included_or_excluded_as_asked(seeds_index, startexcl, endexcl):
+    with search.open_index(seeds_index) as index:
+        searcher = index._searcher
+        stamp = _utc(datetime.fromisoformat(searcher.stored_fields(0)["date_text"]))
+        window = DateRange("date", stamp, stamp, startexcl=startexcl, endexcl=endexcl)
+        ours = scoring.Scorer(searcher, WEIGHTING).range_mask(window)
+        theirs = scoring.mask(searcher.docs_for_query(window), searcher.doc_count_all())
+        assert (ours == theirs).all()
+        assert ours[0] == (not startexcl and not endexcl)
