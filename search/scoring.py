@@ -29,6 +29,7 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.fields import DATETIME
 from whoosh.query import DateRange, Or, Phrase, Term
+from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
 # Whoosh stores each field's length in a byte; this is what each byte stands for.
@@ -207,15 +208,17 @@ def read_postings(searcher, fieldname: str, text, with_positions: bool = False) 
     Deleted articles are included: :meth:`Scorer.score` leaves them out.
     With ``with_positions``, a field that stores word positions keeps them too.
     """
-    if (fieldname, text) not in searcher.reader():
-        return None
     fieldformat = searcher.schema[fieldname].format
     keep_values = with_positions and fieldformat.supports("positions")
     docnums, weights, values = [], [], [] if keep_values else None
     for sub, offset in searcher.leaf_searchers():
-        reader = sub.reader()
-        if (fieldname, text) in reader:
-            _read_matcher(reader.postings(fieldname, text), offset, docnums, weights, values)
+        try:
+            matcher = sub.reader().postings(fieldname, text)
+        except TermNotFound:  # (asking first would look the term up twice)
+            continue
+        _read_matcher(matcher, offset, docnums, weights, values)
+    if not docnums:
+        return None
     return TermPostings(np.concatenate(docnums), np.concatenate(weights), values,
                         fieldformat.decode_positions if keep_values else None)
 
