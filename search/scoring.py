@@ -183,7 +183,7 @@ class Scorer:
                                            dtype=dtype)
                     values[: len(stored)] = stored
                 parts.append(values)
-            self._columns[fieldname] = np.concatenate(parts)
+            self._columns[fieldname] = np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint64)
         return self._columns[fieldname]
 
     def _field_lengths(self, fieldname: str) -> np.ndarray:
@@ -198,7 +198,7 @@ class Scorer:
                     stored = np.frombuffer(column._dbfile.get(column._basepos, column._count), dtype=np.uint8)
                     codes[: len(stored)] = stored
                 parts.append(codes)
-            self._lengths[fieldname] = _LENGTH_OF_BYTE[np.concatenate(parts)]
+            self._lengths[fieldname] = _LENGTH_OF_BYTE[np.concatenate(parts) if parts else np.zeros(0, np.uint8)]
         return self._lengths[fieldname]
 
 
