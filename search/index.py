@@ -20,7 +20,7 @@ from whoosh import sorting
 from whoosh.query import AndNot as WhooshAndNot
 from whoosh.query import DateRange
 from whoosh.query import Not as WhooshNot
-from whoosh.query import Or, Phrase, Term
+from whoosh.query import Or
 
 from . import scoring, storage
 from .analysis import consult_stems, stop_consulting_stems
@@ -161,7 +161,7 @@ def _search_with_cheap_matchers(searcher, query, options: dict):
       add up their terms' scores in an array instead, part by part, as
       Whoosh itself does for small indexes.
     """
-    if _words_and_phrases_only(query):
+    if scoring.can_score(query):  # only words and phrases
         _sum_unions_in_arrays(query)
     collector = searcher.collector(**options)
     inner = collector
@@ -171,11 +171,6 @@ def _search_with_cheap_matchers(searcher, query, options: dict):
         inner = getattr(inner, "child", None)
     searcher.search_with_collector(query, collector)
     return collector.results()
-
-
-def _words_and_phrases_only(query) -> bool:
-    return isinstance(query, (Or, Term, Phrase)) and all(
-        _words_and_phrases_only(child) for child in query.children())
 
 
 def _sum_unions_in_arrays(query) -> None:
