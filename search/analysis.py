@@ -66,7 +66,21 @@ _PREFIXES = {
     "meny": ["s"], "pe": [""], "per": [""], "pem": ["", "p"], "pen": ["", "t"],
     "peng": ["", "k"], "peny": ["s"], "diper": [""], "memper": [""], "keber": [""],
 }
-_SUFFIXES = ["", "an", "kan", "i", "nya", "lah", "kah", "annya", "kannya", "inya"]
+_SUFFIXES = ["", "an", "kan", "i", "nya", "lah", "kah", "annya", "kannya", "inya", "kanlah"]
+_VOWELS = frozenset("aeiou")
+# Which first letters of the root each prefix allows, by Indonesian spelling
+# (a root may also begin with the letter the prefix replaced): ``mem-`` comes
+# before b, f, v and p (``membaca``, ``memproduksi``), or replaces a p
+# (``memakai``); ``men-`` before c, d, j, z and t, or replaces a t; ``meng-``
+# before a vowel, g, h or k, or replaces a k; ``meny-`` replaces an s; ``me-``
+# before l, m, n, r, w and y; ``ber-`` and ``ter-`` lose their r before an r.
+# The same holds for ``pe-`` nouns, except that ``pe-`` also forms nouns from
+# ``ber-`` verbs (``petani``, ``pedagang``). Unlisted prefixes allow any letter.
+_ALLOWED_FIRST = {
+    "mem": "bfvp", "pem": "bfvp", "men": "cdjzt", "pen": "cdjzt",
+    "meng": "aeioughk", "peng": "aeioughk", "me": "lmnrwy",
+    "ber": "abcdefghijklmnopqstuvwxyz", "ter": "abcdefghijklmnopqstuvwxyz", "be": "r", "te": "r",
+}
 # Another reading must be this many times as common as Sastrawi's to replace it.
 _READING_MARGIN = 2
 
@@ -80,8 +94,12 @@ def _sastrawi():
     return StemmerFactory().create_stemmer().delegatedStemmer
 
 
-def _readings(word: str) -> set[str]:
-    """Dictionary roots that ``word`` could be, by one prefix and one suffix."""
+def _readings(word: str, spelled: bool = False) -> set[str]:
+    """Dictionary roots that ``word`` could be, by one prefix and one suffix.
+
+    With ``spelled``, only the readings that Indonesian spelling allows
+    (``_ALLOWED_FIRST``): ``menunjukkan`` is ``tunjuk``, never ``unjuk``.
+    """
     dictionary = _sastrawi().dictionary
     found = set()
     for prefix, restored in _PREFIXES.items():
@@ -92,7 +110,12 @@ def _readings(word: str) -> set[str]:
             if suffix and not base.endswith(suffix):
                 continue
             core = base[: len(base) - len(suffix)]
+            if not core:
+                continue
             for letter in restored:
+                if spelled and (core[0] not in _VOWELS if letter else
+                                prefix in _ALLOWED_FIRST and core[0] not in _ALLOWED_FIRST[prefix]):
+                    continue
                 root = letter + core
                 if len(root) >= 3 and root != word and dictionary.contains(root):
                     found.add(root)
@@ -100,13 +123,20 @@ def _readings(word: str) -> set[str]:
 
 
 def _common_reading(word: str, root: str) -> str:
-    """Sastrawi's ``root``, unless a longer reading of the same letters is far more common.
+    """Sastrawi's ``root``, unless the word's spelling or its frequency says otherwise.
 
-    Sastrawi strips ``-kan`` before ``-an`` and tries some prefixes in a fixed
-    order, so ``gerakan`` becomes ``gera`` and ``berupa`` becomes ``upa``. When
-    another reading that contains Sastrawi's (``gerak``, ``rupa``) occurs far
-    more often as a word of its own in real news (``ROOT_COUNTS``), it wins.
+    * Sastrawi strips particles and tries prefixes in a fixed order, so
+      ``membantah`` becomes ``ban`` (``mem-ban-tah``) and ``dikuasai`` becomes
+      ``asai``. When Sastrawi's root is not one that the spelling allows by one
+      prefix and one suffix, and some are, the most common of those wins.
+    * Sastrawi strips ``-kan`` before ``-an``, so ``gerakan`` becomes
+      ``gera`` and ``berupa`` becomes ``upa``. When another reading that
+      contains Sastrawi's (``gerak``, ``rupa``) occurs far more often as a word
+      of its own in real news (``ROOT_COUNTS``), it wins.
     """
+    spelled = _readings(word, spelled=True)
+    if spelled and root not in spelled:
+        return max(spelled, key=lambda r: (ROOT_COUNTS.get(r, 0), len(r), r))
     others = [r for r in _readings(word) if r != root and (r.startswith(root) or r.endswith(root))]
     if not others:
         return root

@@ -26,6 +26,13 @@ GOLDEN_STEMS = [
     # Sastrawi's own errors, fixed by search/data/stem_exceptions.tsv
     ("berbasis", "basis"), ("beragam", "ragam"), ("pergerakan", "gerak"),
     ("bekasi", "bekasi"), ("apakah", "apa"),
+    # Sastrawi's roots that Indonesian spelling rules out (mem-ban-tah, di-asai),
+    # replaced by the most common reading it allows
+    ("membantah", "bantah"), ("dikuasai", "kuasa"), ("menangis", "tangis"),
+    ("penyelidikan", "selidik"), ("mengenali", "kenal"), ("menemani", "teman"),
+    ("belasan", "belas"), ("melukis", "lukis"), ("beberkan", "beber"),
+    # ... while the readings the spelling allows are kept
+    ("menunjukkan", "tunjuk"), ("memakai", "pakai"), ("petani", "tani"), ("berikanlah", "beri"),
     # names and acronyms stay themselves
     ("diskominfo", "diskominfo"), ("bpbd", "bpbd"), ("sawahlunto", "sawahlunto"),
     ("bappeda", "bappeda"), ("kominfo", "kominfo"), ("jakarta", "jakarta"),
