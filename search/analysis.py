@@ -67,6 +67,7 @@ _PREFIXES = {
     "peng": ["", "k"], "peny": ["s"], "diper": [""], "memper": [""], "keber": [""],
 }
 _SUFFIXES = ["", "an", "kan", "i", "nya", "lah", "kah", "annya", "kannya", "inya", "kanlah"]
+_PARTICLES = frozenset({"lah", "kah", "kanlah"})
 _VOWELS = frozenset("aeiou")
 # Which first letters of the root each prefix allows, by Indonesian spelling
 # (a root may also begin with the letter the prefix replaced): ``mem-`` comes
@@ -94,14 +95,16 @@ def _sastrawi():
     return StemmerFactory().create_stemmer().delegatedStemmer
 
 
-def _readings(word: str, spelled: bool = False) -> set[str]:
+def _readings(word: str, spelled: bool = False) -> dict[str, bool]:
     """Dictionary roots that ``word`` could be, by one prefix and one suffix.
 
+    Each root maps to whether that reading needs a particle (``-kah``,
+    ``-lah``), which news rarely attaches to anything but a few function words.
     With ``spelled``, only the readings that Indonesian spelling allows
     (``_ALLOWED_FIRST``): ``menunjukkan`` is ``tunjuk``, never ``unjuk``.
     """
     dictionary = _sastrawi().dictionary
-    found = set()
+    found: dict[str, bool] = {}
     for prefix, restored in _PREFIXES.items():
         if not word.startswith(prefix):
             continue
@@ -118,8 +121,13 @@ def _readings(word: str, spelled: bool = False) -> set[str]:
                     continue
                 root = letter + core
                 if len(root) >= 3 and root != word and dictionary.contains(root):
-                    found.add(root)
+                    found[root] = found.get(root, True) and suffix in _PARTICLES
     return found
+
+
+def _commonness(root: str) -> tuple[int, int, str]:
+    """Sort key for readings: the most common in news, then the longest."""
+    return ROOT_COUNTS.get(root, 0), len(root), root
 
 
 def _common_reading(word: str, root: str) -> str:
@@ -129,14 +137,21 @@ def _common_reading(word: str, root: str) -> str:
       ``membantah`` becomes ``ban`` (``mem-ban-tah``) and ``dikuasai`` becomes
       ``asai``. When Sastrawi's root is not one that the spelling allows by one
       prefix and one suffix, and some are, the most common of those wins.
+    * When Sastrawi's root needs a particle (``menikah``: ``meni-kah``) and a
+      reading without one (``nikah``) is more common, that reading wins.
     * Sastrawi strips ``-kan`` before ``-an``, so ``gerakan`` becomes
       ``gera`` and ``berupa`` becomes ``upa``. When another reading that
       contains Sastrawi's (``gerak``, ``rupa``) occurs far more often as a word
       of its own in real news (``ROOT_COUNTS``), it wins.
     """
     spelled = _readings(word, spelled=True)
-    if spelled and root not in spelled:
-        return max(spelled, key=lambda r: (ROOT_COUNTS.get(r, 0), len(r), r))
+    plain = [r for r, particle in spelled.items() if not particle]
+    if spelled and root not in spelled:  # the spelling rules Sastrawi's root out
+        return max(plain or spelled, key=_commonness)
+    if spelled.get(root) and plain:  # Sastrawi's root needs a particle: menikah is not meni-kah
+        best = max(plain, key=_commonness)
+        if ROOT_COUNTS.get(best, 0) > ROOT_COUNTS.get(root, 0):
+            return best
     others = [r for r in _readings(word) if r != root and (r.startswith(root) or r.endswith(root))]
     if not others:
         return root

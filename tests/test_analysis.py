@@ -31,6 +31,8 @@ GOLDEN_STEMS = [
     ("membantah", "bantah"), ("dikuasai", "kuasa"), ("menangis", "tangis"),
     ("penyelidikan", "selidik"), ("mengenali", "kenal"), ("menemani", "teman"),
     ("belasan", "belas"), ("melukis", "lukis"), ("beberkan", "beber"),
+    # a root that needs a particle gives way to a more common one that does not
+    ("menikah", "nikah"), ("selangkah", "langkah"), ("perlukah", "perlu"), ("keluarlah", "keluar"),
     # ... while the readings the spelling allows are kept
     ("menunjukkan", "tunjuk"), ("memakai", "pakai"), ("petani", "tani"), ("berikanlah", "beri"),
     # names and acronyms stay themselves
