@@ -34,7 +34,7 @@ from peers import _sastrawi_stem  # noqa: E402
 from quality import DEFAULT_CORPORA, DEFAULT_QUERIES, halves, measure, read_queries  # noqa: E402
 from search.boilerplate import clean_body  # noqa: E402
 import search.ranking as ranking  # noqa: E402
-from search.schema import lead_of  # noqa: E402
+from search.schema import SCHEMA_VERSION, lead_of  # noqa: E402
 
 K1, B = 1.2, 0.75
 ENGINE_STEM = analysis.stem
@@ -42,7 +42,8 @@ ENGINE_STEM = analysis.stem
 
 def analysed_corpus(corpora, out: Path, stemmer: str, clean: bool):
     """ids, and per article (stems, exact words, lead stems, {stem: positions}), through the engine's analysis chain."""
-    cache = out / f"ablation-v2-{stemmer}-{'clean' if clean else 'raw'}.pkl"
+    # The schema version changes whenever the analysis does, so a stale cache is never read.
+    cache = out / f"ablation-s{SCHEMA_VERSION}-{stemmer}-{'clean' if clean else 'raw'}.pkl"
     if cache.exists():
         return pickle.loads(cache.read_bytes())
     stemmed, exact = analysis.IndonesianAnalyzer(), analysis.ExactAnalyzer()

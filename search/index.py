@@ -346,7 +346,7 @@ class Index:
                 return read[fieldname, word]
 
             collect_evidence(candidates, terms, TEXT_FIELDS, postings_of)
-            candidates = rerank(candidates, sequence)
+            candidates = rerank(candidates, sequence, tie_key=self._article_id)
         hits = [self._hit(c.docnum, c.score if sort == "relevance" else None, terms if highlight else None)
                 for c in candidates[(page - 1) * limit: page * limit]]
         if not short and total < limit:
@@ -374,6 +374,9 @@ class Index:
             raise ArticleNotFoundError(f"no article with id {article_id!r}")
         results = self._searcher.more_like(docnum, "body", top=limit, numterms=25)
         return [self._hit(hit.docnum, hit.score, None) for hit in results]
+
+    def _article_id(self, docnum: int) -> str:
+        return self._searcher.stored_fields(docnum)["id"]
 
     def _hit(self, docnum: int, score: float, terms: set[str] | None) -> Hit:
         stored = self._searcher.stored_fields(docnum)

@@ -130,8 +130,13 @@ def _adjacent_share(positions: dict[str, list[int]], pairs: list[tuple[str, str]
     return found / len(pairs)
 
 
-def rerank(candidates: list[Candidate], sequence: list[str]) -> list[Candidate]:
-    """Re-score candidates (given best BM25F first) for the query words ``sequence``; best first."""
+def rerank(candidates: list[Candidate], sequence: list[str], tie_key=None) -> list[Candidate]:
+    """Re-score candidates (given best BM25F first) for the query words ``sequence``; best first.
+
+    Equal scores (the same text published twice) are ordered by
+    ``tie_key(docnum)`` where given, so that the order does not depend on
+    where a build happened to place each article.
+    """
     words = set(sequence)
     total = max(len(words), 1)
     pairs = [(a, b) for a, b in zip(sequence, sequence[1:]) if a != b]
@@ -147,4 +152,18 @@ def rerank(candidates: list[Candidate], sequence: list[str]) -> list[Candidate]:
                            * (1 + ADJACENCY * _adjacent_share(candidate.positions, pairs))
                            * (1 + LEAD_COVERAGE * in_lead / total)
                            * (1 + DISTINCTNESS * distinctness / most_distinct))
-    return sorted(candidates, key=lambda c: (-c.score, c.docnum))
+    ranked = sorted(candidates, key=lambda c: (-c.score, c.docnum))
+    return ranked if tie_key is None else _break_ties(ranked, tie_key)
+
+
+def _break_ties(ranked: list[Candidate], tie_key) -> list[Candidate]:
+    """Order each run of equal scores in ``ranked`` by ``tie_key(docnum)``."""
+    result, start = [], 0
+    while start < len(ranked):
+        end = start + 1
+        while end < len(ranked) and ranked[end].score == ranked[start].score:
+            end += 1
+        run = ranked[start:end]
+        result.extend(sorted(run, key=lambda c: tie_key(c.docnum)) if len(run) > 1 else run)
+        start = end
+    return result

@@ -83,3 +83,18 @@ def test_adjacent_names_rank_first_in_an_index(tmp_path):
     search.build_index([seeds], tmp_path / "ix")
     with search.open_index(tmp_path / "ix") as index:
         assert [hit.id for hit in index.search("joko widodo").hits] == ["together", "apart"]
+
+
+def test_equal_scores_are_ordered_by_article_id_not_by_where_the_build_put_them(tmp_path):
+    # The same report published twice scores the same; the order must not
+    # depend on which article a build happened to place first.
+    body = "Bea Cukai Sorong mengamankan benih tanaman tanpa izin di kantor pos."
+    records = [{"id": "second", "title": "Benih", "body": body}, {"id": "first", "title": "Benih", "body": body}]
+    seeds = tmp_path / "s"
+    seeds.mkdir()
+    (seeds / "a.jsonl").write_text("\n".join(json.dumps(r) for r in records))
+    search.build_index([seeds], tmp_path / "ix", merge_duplicates=False)
+    with search.open_index(tmp_path / "ix") as index:
+        hits = index.search("benih tanaman").hits
+    assert hits[0].score == hits[1].score
+    assert [hit.id for hit in hits] == ["first", "second"]
