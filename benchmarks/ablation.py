@@ -138,7 +138,7 @@ def main() -> None:
         ("no exact-form field", "engine", True, {**weights, "exact": 0.0}, signals),
         ("Sastrawi alone (no exceptions, names, readings)", "sastrawi", True, weights, signals),
         ("boilerplate lines kept", "engine", False, weights, signals),
-        ("last session's ranking (no adjacency, lead coverage, distinctness)", "engine", True, weights,
+        ("the earlier ranking (no adjacency, lead coverage, distinctness)", "engine", True, weights,
          {**off, "COORDINATION": signals["COORDINATION"]}),
         ("all off (BM25 on body stems)", "engine", True, {**weights, "lead": 0.0, "exact": 0.0}, off),
     ]
