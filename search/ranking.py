@@ -29,7 +29,9 @@ Measured on known-item headline queries: benchmarks/README.md.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import groupby
 
 import numpy as np
 
@@ -130,7 +132,8 @@ def _adjacent_share(positions: dict[str, list[int]], pairs: list[tuple[str, str]
     return found / len(pairs)
 
 
-def rerank(candidates: list[Candidate], sequence: list[str], tie_key=None) -> list[Candidate]:
+def rerank(candidates: list[Candidate], sequence: list[str],
+           tie_key: Callable[[int], str] | None = None) -> list[Candidate]:
     """Re-score candidates (given best BM25F first) for the query words ``sequence``; best first.
 
     Equal scores (the same text published twice) are ordered by
@@ -156,14 +159,10 @@ def rerank(candidates: list[Candidate], sequence: list[str], tie_key=None) -> li
     return ranked if tie_key is None else _break_ties(ranked, tie_key)
 
 
-def _break_ties(ranked: list[Candidate], tie_key) -> list[Candidate]:
+def _break_ties(ranked: list[Candidate], tie_key: Callable[[int], str]) -> list[Candidate]:
     """Order each run of equal scores in ``ranked`` by ``tie_key(docnum)``."""
-    result, start = [], 0
-    while start < len(ranked):
-        end = start + 1
-        while end < len(ranked) and ranked[end].score == ranked[start].score:
-            end += 1
-        run = ranked[start:end]
+    result: list[Candidate] = []
+    for _, run in groupby(ranked, key=lambda c: c.score):
+        run = list(run)
         result.extend(sorted(run, key=lambda c: tie_key(c.docnum)) if len(run) > 1 else run)
-        start = end
     return result
