@@ -19,6 +19,7 @@ The word lists live in ``search/data``; see the comments at their top.
 from __future__ import annotations
 
 import re
+import string
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -80,7 +81,8 @@ _VOWELS = frozenset("aeiou")
 _ALLOWED_FIRST = {
     "mem": "bfvp", "pem": "bfvp", "men": "cdjzt", "pen": "cdjzt",
     "meng": "aeioughk", "peng": "aeioughk", "me": "lmnrwy",
-    "ber": "abcdefghijklmnopqstuvwxyz", "ter": "abcdefghijklmnopqstuvwxyz", "be": "r", "te": "r",
+    "ber": string.ascii_lowercase.replace("r", ""), "ter": string.ascii_lowercase.replace("r", ""),
+    "be": "r", "te": "r",
 }
 # Another reading must be this many times as common as Sastrawi's to replace it.
 _READING_MARGIN = 2
@@ -116,13 +118,19 @@ def _readings(word: str, spelled: bool = False) -> dict[str, bool]:
             if not core:
                 continue
             for letter in restored:
-                if spelled and (core[0] not in _VOWELS if letter else
-                                prefix in _ALLOWED_FIRST and core[0] not in _ALLOWED_FIRST[prefix]):
+                if spelled and not _spelling_allows(prefix, letter, core[0]):
                     continue
                 root = letter + core
                 if len(root) >= 3 and root != word and dictionary.contains(root):
                     found[root] = found.get(root, True) and suffix in _PARTICLES
     return found
+
+
+def _spelling_allows(prefix: str, replaced: str, first: str) -> bool:
+    """Whether ``prefix`` may stand before ``first``, having ``replaced`` the root's first letter (or not)."""
+    if replaced:  # memakai = mem + (p)akai: a nasal replaces a letter before a vowel
+        return first in _VOWELS
+    return prefix not in _ALLOWED_FIRST or first in _ALLOWED_FIRST[prefix]
 
 
 def _commonness(root: str) -> tuple[int, int, str]:
