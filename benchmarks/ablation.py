@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import hashlib
 import json
 import math
 import pickle
@@ -34,16 +35,23 @@ from peers import _sastrawi_stem  # noqa: E402
 from quality import DEFAULT_CORPORA, DEFAULT_QUERIES, halves, measure, read_queries  # noqa: E402
 from search.boilerplate import clean_body  # noqa: E402
 import search.ranking as ranking  # noqa: E402
-from search.schema import SCHEMA_VERSION, lead_of  # noqa: E402
+from search.schema import lead_of  # noqa: E402
 
 K1, B = 1.2, 0.75
 ENGINE_STEM = analysis.stem
 
 
+def _analysis_version() -> str:
+    """A digest of the code and word lists the analysis reads, so a stale cache is never read."""
+    package = HERE.parent / "search"
+    files = [package / "analysis.py", package / "boilerplate.py", package / "schema.py",
+             *sorted((package / "data").iterdir())]
+    return hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()[:12]
+
+
 def analysed_corpus(corpora, out: Path, stemmer: str, clean: bool):
     """ids, and per article (stems, exact words, lead stems, {stem: positions}), through the engine's analysis chain."""
-    # The schema version changes whenever the analysis does, so a stale cache is never read.
-    cache = out / f"ablation-s{SCHEMA_VERSION}-{stemmer}-{'clean' if clean else 'raw'}.pkl"
+    cache = out / f"ablation-{_analysis_version()}-{stemmer}-{'clean' if clean else 'raw'}.pkl"
     if cache.exists():
         return pickle.loads(cache.read_bytes())
     stemmed, exact = analysis.IndonesianAnalyzer(), analysis.ExactAnalyzer()
