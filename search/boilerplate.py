@@ -3,8 +3,9 @@
 News text arrives wrapped in page furniture. These rules are shared by every
 reader; they look at one line at a time and never at a particular outlet.
 Furniture is short: a line that starts like it but runs longer than a headline
-("Iklan tersebut menampilkan foto ...", or a cross-link whose link text was lost
-and whose line goes on with the article) is article text and is kept.
+(a cross-link whose link text was lost and whose line goes on with the
+article) is article text and is kept, and so is a sentence about an
+advertisement ("Iklan itu diberi judul ...").
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ _BOILERPLATE = [
     r"(penulis|reporter|pewarta|editor|redaktur)\s*$",
     r"copyright\b",
     r"\u00a9",
-    r"iklan\b",                          # ad labels: "IKLAN GUBERNUR"
-    r"advertisement\b",
+    r"iklan(\s+\S+){0,2}\s*$",           # ad labels: "IKLAN GUBERNUR", not "Iklan itu ..."
+    r"advertisement\s*$",
     r"scroll\s+to\s+continue",
     r"bagikan\s*:?\s*$",                 # share prompts
     r"share\s*:?\s*$",
