@@ -100,8 +100,9 @@ def _sastrawi():
 def _readings(word: str, spelled: bool = False) -> dict[str, bool]:
     """Dictionary roots that ``word`` could be, by one prefix and one suffix.
 
-    Each root maps to whether that reading needs a particle (``-kah``,
-    ``-lah``), which news rarely attaches to anything but a few function words.
+    Each root maps to whether it is reached only by stripping a particle
+    (``-kah``, ``-lah``), which news rarely attaches to anything but a few
+    function words.
     With ``spelled``, only the readings that Indonesian spelling allows
     (``_ALLOWED_FIRST``): ``menunjukkan`` is ``tunjuk``, never ``unjuk``.
     """
