@@ -130,6 +130,25 @@ def _exclusions_apply_to_all(query: Query) -> Query:
     return query.accept(rewrite)
 
 
+def _excluded_words(query: Query) -> list[str]:
+    """The words (as analysed, in the body) that ``query`` excludes, in order."""
+    excluded: list[str] = []
+
+    def visit(node) -> None:
+        if isinstance(node, (Not, AndNot)):
+            part = node.query if isinstance(node, Not) else node.b
+            for leaf in part.leaves():
+                if isinstance(leaf, Term) and leaf.fieldname == "body":
+                    excluded.append(leaf.text)
+                elif isinstance(leaf, Phrase) and leaf.fieldname == "body":
+                    excluded.append('"' + " ".join(leaf.words) + '"')
+        for child in node.children():
+            visit(child)
+
+    visit(query)
+    return list(dict.fromkeys(excluded))
+
+
 def _fields_are_required(query: Query) -> Query:
     """A clause the user aimed at a field (``kategori:politik``, ``judul:banjir``) must match.
 
@@ -189,4 +208,9 @@ def parse_query(text: str, schema) -> ParsedQuery:
         words = " ".join(re.findall(WORD_PATTERN, words_text))
         query = _parser(schema, syntax=False).parse(words)
         notes.append("query syntax not understood; searched for its words")
+    excluded = _excluded_words(query)
+    if excluded:
+        # Pasted prose uses "-" as a dash too ("vaskularnya -komplikasi umum").
+        notes.append(f"left out articles with: {', '.join(excluded)} "
+                     "(a '-' or NOT before a word excludes it)")
     return ParsedQuery(text=text, query=query, notes=notes, date_from=date_from, date_to=date_to)

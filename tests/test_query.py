@@ -72,3 +72,11 @@ def test_hyphenated_words_are_words_not_exclusions():
         parsed = parse_query(text, SCHEMA)
         assert "ANDNOT" not in str(parsed.query) and "NOT" not in str(parsed.query), text
     assert "ANDNOT" in str(parse_query("banjir -jakarta", SCHEMA).query)
+
+
+def test_an_exclusion_is_named_in_a_note():
+    # Pasted prose uses "-" as a dash; the note says which words were left out.
+    parsed = parse_query("risiko kalsifikasi vaskularnya -komplikasi umum pada penyakit jantung", SCHEMA)
+    assert "ANDNOT" in str(parsed.query)
+    assert any("komplikasi" in note for note in parsed.notes)
+    assert not parse_query("risiko kalsifikasi vaskular komplikasi", SCHEMA).notes
