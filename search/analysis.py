@@ -97,17 +97,17 @@ def _sastrawi():
     return StemmerFactory().create_stemmer().delegatedStemmer
 
 
-def _readings(word: str, spelled: bool = False) -> dict[str, bool]:
+def _readings(word: str) -> tuple[set[str], dict[str, bool]]:
     """Dictionary roots that ``word`` could be, by one prefix and one suffix.
 
-    Each root maps to whether it is reached only by stripping a particle
-    (``-kah``, ``-lah``), which news rarely attaches to anything but a few
-    function words.
-    With ``spelled``, only the readings that Indonesian spelling allows
-    (``_ALLOWED_FIRST``): ``menunjukkan`` is ``tunjuk``, never ``unjuk``.
+    Returns every such root, and the ones Indonesian spelling allows
+    (``_ALLOWED_FIRST``: ``menunjukkan`` is ``tunjuk``, never ``unjuk``), each
+    mapped to whether it is reached only by stripping a particle (``-kah``,
+    ``-lah``), which news rarely attaches to anything but a few function words.
     """
     dictionary = _sastrawi().dictionary
-    found: dict[str, bool] = {}
+    found: set[str] = set()
+    spelled: dict[str, bool] = {}
     for prefix, restored in _PREFIXES.items():
         if not word.startswith(prefix):
             continue
@@ -119,12 +119,13 @@ def _readings(word: str, spelled: bool = False) -> dict[str, bool]:
             if not core:
                 continue
             for letter in restored:
-                if spelled and not _spelling_allows(prefix, letter, core[0]):
-                    continue
                 root = letter + core
-                if len(root) >= 3 and root != word and dictionary.contains(root):
-                    found[root] = found.get(root, True) and suffix in _PARTICLES
-    return found
+                if len(root) < 3 or root == word or not dictionary.contains(root):
+                    continue
+                found.add(root)
+                if _spelling_allows(prefix, letter, core[0]):
+                    spelled[root] = spelled.get(root, True) and suffix in _PARTICLES
+    return found, spelled
 
 
 def _spelling_allows(prefix: str, replaced: str, first: str) -> bool:
@@ -153,7 +154,7 @@ def _common_reading(word: str, root: str) -> str:
       contains Sastrawi's (``gerak``, ``rupa``) occurs far more often as a word
       of its own in real news (``ROOT_COUNTS``), it wins.
     """
-    spelled = _readings(word, spelled=True)
+    readings, spelled = _readings(word)
     plain = [r for r, particle in spelled.items() if not particle]
     if spelled and root not in spelled:  # the spelling rules Sastrawi's root out
         return max(plain or spelled, key=_commonness)
@@ -161,7 +162,7 @@ def _common_reading(word: str, root: str) -> str:
         best = max(plain, key=_commonness)
         if ROOT_COUNTS.get(best, 0) > ROOT_COUNTS.get(root, 0):
             return best
-    others = [r for r in _readings(word) if r != root and (r.startswith(root) or r.endswith(root))]
+    others = [r for r in readings if r != root and (r.startswith(root) or r.endswith(root))]
     if not others:
         return root
     best = max(others, key=lambda r: ROOT_COUNTS.get(r, 0))
