@@ -69,6 +69,19 @@ _PREFIXES = {
 }
 _SUFFIXES = ["", "an", "kan", "i", "nya", "lah", "kah", "annya", "kannya", "inya", "kanlah"]
 _PARTICLES = frozenset({"lah", "kah", "kanlah"})
+# The derivational suffix inside each suffix above (-an, -kan or -i).
+_DERIVATIONAL = {"an": "an", "annya": "an", "kan": "kan", "kannya": "kan", "kanlah": "kan", "i": "i", "inya": "i"}
+# Prefix and suffix pairs Indonesian does not form (Nazief and Adriani's list,
+# which Sastrawi also uses: be-i, di-an, ke-i, ke-kan, me-an, se-i, se-kan,
+# te-an), and pe(N)-kan, since a pe(N)- noun takes -an (``penarikan`` is
+# ``tarik``, not ``tari``). A root ending in k before -an is let through: news
+# often writes -kkan as -kan (``meneriakan`` for ``meneriakkan``).
+_INVALID_PAIRS = {
+    "ber": "i", "be": "i", "keber": "i kan", "di": "an", "diper": "an", "ke": "i kan",
+    "me": "an", "mem": "an", "men": "an", "meng": "an", "meny": "an", "memper": "an",
+    "se": "i kan", "ter": "an", "te": "an",
+    "pe": "kan", "pem": "kan", "pen": "kan", "peng": "kan", "peny": "kan",
+}
 _VOWELS = frozenset("aeiou")
 # Which first letters of the root each prefix allows, by Indonesian spelling
 # (a root may also begin with the letter the prefix replaced): ``mem-`` comes
@@ -123,7 +136,7 @@ def _readings(word: str) -> tuple[set[str], dict[str, bool]]:
                 if len(root) < 3 or root == word or not dictionary.contains(root):
                     continue
                 found.add(root)
-                if _spelling_allows(prefix, letter, core[0]):
+                if _spelling_allows(prefix, letter, core[0]) and _forms_a_pair(prefix, suffix, root):
                     spelled[root] = spelled.get(root, True) and suffix in _PARTICLES
     return found, spelled
 
@@ -133,6 +146,14 @@ def _spelling_allows(prefix: str, replaced: str, first: str) -> bool:
     if replaced:  # memakai = mem + (p)akai: a nasal replaces a letter before a vowel
         return first in _VOWELS
     return prefix not in _ALLOWED_FIRST or first in _ALLOWED_FIRST[prefix]
+
+
+def _forms_a_pair(prefix: str, suffix: str, root: str) -> bool:
+    """Whether Indonesian joins ``prefix`` and ``suffix`` around ``root`` (``ber-...-i`` it does not)."""
+    derivational = _DERIVATIONAL.get(suffix)
+    if derivational is None or (derivational == "an" and root.endswith("k")):
+        return True
+    return derivational not in _INVALID_PAIRS.get(prefix, "").split()
 
 
 def _commonness(root: str) -> tuple[int, int, str]:

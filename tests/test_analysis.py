@@ -33,6 +33,12 @@ GOLDEN_STEMS = [
     ("belasan", "belas"), ("melukis", "lukis"), ("beberkan", "beber"),
     # a root that needs a particle gives way to a more common one that does not
     ("menikah", "nikah"), ("selangkah", "langkah"), ("perlukah", "perlu"), ("keluarlah", "keluar"),
+    # readings that join a prefix and a suffix Indonesian never joins (pe-...-kan,
+    # me-...-an, ber-...-i, se-...-i) give way to one that does
+    ("penegakan", "tegak"), ("penarikan", "tarik"), ("menelan", "telan"), ("memesan", "pesan"),
+    ("bertani", "tani"), ("berapi", "api"), ("sehelai", "helai"), ("keunikan", "unik"),
+    # ... but a root ending in k may take -an for -kan: news writes -kkan as -kan
+    ("meneriakan", "teriak"), ("dipraktikan", "praktik"),
     # ... while the readings the spelling allows are kept
     ("menunjukkan", "tunjuk"), ("memakai", "pakai"), ("petani", "tani"), ("berikanlah", "beri"),
     # names and acronyms stay themselves
