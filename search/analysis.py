@@ -8,6 +8,8 @@ The same chain runs when articles are indexed and when queries are parsed, so
 * Tokens are runs of letters and digits; hyphenated words stay whole
   (``anak-anak``, ``berbeda-beda``) so Sastrawi can see reduplication, and
   numbers with separators (``1.500``, ``2,5``) stay whole.
+* Small numbers stem to their digits (``sembilan`` -> ``9``): bodies write
+  them as words, headlines as digits.
 * A hyphenated word that is not a reduplication (``se-Sumbar``, ``Covid-19``)
   is indexed as its parts, at the same position.
 * ``stem()`` is a module-level, cached function: Whoosh pickles the analyzer
@@ -57,6 +59,7 @@ STOP_WORDS: frozenset[str] = _load_stop_words()
 SPELLING: dict[str, str] = _load_table("spelling.tsv")
 STEM_EXCEPTIONS: dict[str, str] = _load_table("stem_exceptions.tsv")
 NAMES: frozenset[str] = frozenset(_data_lines("names.txt"))
+NUMERALS: dict[str, str] = _load_table("numerals.tsv")
 ROOT_COUNTS: dict[str, int] = {word: int(count) for word, count in _load_table("root_counts.tsv").items()}
 
 # Ways a root can be dressed, for checking Sastrawi's reading against others:
@@ -238,6 +241,12 @@ def remember_stems(table: dict[str, str]) -> None:
 
 
 def _stem(word: str) -> str:
+    """The root of one lowercase word; a number word's root is its digits (``sembilan`` -> ``9``)."""
+    root = NUMERALS.get(word) or _root(word)  # sepuluh is not se-puluh
+    return NUMERALS.get(root, root)  # kedua is ke-dua
+
+
+def _root(word: str) -> str:
     """The root of one lowercase word.
 
     In order: the exception table; names that stay themselves; Sastrawi,

@@ -44,8 +44,9 @@ GOLDEN_STEMS = [
     # names and acronyms stay themselves
     ("diskominfo", "diskominfo"), ("bpbd", "bpbd"), ("sawahlunto", "sawahlunto"),
     ("bappeda", "bappeda"), ("kominfo", "kominfo"), ("jakarta", "jakarta"),
-    # numbers are not stemmed
+    # numbers are not stemmed; small number words (and their ordinals) stem to digits
     ("2021", "2021"), ("1.500", "1.500"),
+    ("sembilan", "9"), ("dua", "2"), ("kedua", "2"), ("ketiga", "3"), ("sepuluh", "10"),
 ]
 
 

@@ -70,6 +70,24 @@ def test_title_weighs_more_than_body(tmp_path):
         assert index.search("cabai").hits[0].id == "in-title"
 
 
+def test_digits_and_number_words_find_each_other(tmp_path):
+    # Headlines write "9 Tahun", bodies "sembilan tahun".
+    seeds = tmp_path / "s"
+    seeds.mkdir()
+    records = [
+        {"id": "words", "title": "Pasangan bercerai", "body": "Mereka menikah sembilan tahun lalu di Bogor."},
+        {"id": "digits", "title": "Gedung baru", "body": "Pembangunan gedung itu selesai dalam 3 tahun."},
+    ]
+    (seeds / "a.jsonl").write_text("\n".join(json.dumps(r) for r in records))
+    search.build_index([seeds], tmp_path / "ix")
+    with search.open_index(tmp_path / "ix") as index:
+        hits = index.search("9 tahun nikah").hits
+        assert hits[0].id == "words"
+        assert "sembilan" in [word for s in hits[0].snippets for word in s.marked]
+        assert [hit.id for hit in index.search("tiga").hits] == ["digits"]
+        assert index.search("9").total == 1
+
+
 def test_pages_and_total(small_index):
     with search.open_index(small_index) as index:
         everything = index.search("pemerintah kota dinas", limit=100)
