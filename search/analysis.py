@@ -7,7 +7,8 @@ The same chain runs when articles are indexed and when queries are parsed, so
 
 * Tokens are runs of letters and digits; hyphenated words stay whole
   (``anak-anak``, ``berbeda-beda``) so Sastrawi can see reduplication, and
-  numbers with separators (``1.500``, ``2,5``) stay whole.
+  numbers with separators (``1.500``, ``2,5``) stay whole, apart from a
+  rupiah sign written against them (``Rp5.000`` is ``rp`` and ``5.000``).
 * Small numbers stem to their digits (``sembilan`` -> ``9``): bodies write
   them as words, headlines as digits.
 * A hyphenated word that is not a reduplication (``se-Sumbar``, ``Covid-19``)
@@ -28,9 +29,10 @@ from importlib import resources
 
 from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StopFilter
 
-# Letters and digits, with inner hyphens or apostrophes (anak-anak, Jum'at),
-# or a number with inner separators (1.500, 2,5).
-WORD_PATTERN = r"\d+(?:[.,]\d+)+|\w+(?:[-'\u2019]\w+)*"
+# The rupiah sign before an amount (Rp5.000 is Rp 5.000); a number with inner
+# separators (1.500, 2,5); or letters and digits, with inner hyphens or
+# apostrophes (anak-anak, Jum'at).
+WORD_PATTERN = r"(?i:rp)(?=\d)|\d+(?:[.,]\d+)+|\w+(?:[-'\u2019]\w+)*"
 
 
 def _data_lines(name: str) -> list[str]:

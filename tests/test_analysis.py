@@ -65,6 +65,9 @@ TOKEN_CASES = [
     ("Diskominfo BPBD Sawahlunto", ["diskominfo", "bpbd", "sawahlunto"]),
     ("tahun 2021 ini", ["tahun", "2021"]),
     ("Rp 1.500 juta", ["rp", "1.500", "juta"]),
+    # the rupiah sign is written with and without a space: both give the same tokens
+    ("Rp1.500 juta", ["rp", "1.500", "juta"]), ("RP50 miliar", ["rp", "50", "miliar"]),
+    ("Rpx Rupiah", ["rpx", "rupiah"]),
     # a hyphenated word that is not a reduplication is searchable by its parts
     ("se-Sumbar", ["se", "sumbar"]),
     ("Covid-19", ["covid", "19"]),

@@ -88,6 +88,20 @@ def test_digits_and_number_words_find_each_other(tmp_path):
         assert index.search("9").total == 1
 
 
+def test_rupiah_amounts_match_with_or_without_a_space(tmp_path):
+    seeds = tmp_path / "s"
+    seeds.mkdir()
+    records = [
+        {"id": "joined", "title": "Desa wisata", "body": "Desa itu meraup pendapatan Rp50 miliar setahun."},
+        {"id": "spaced", "title": "Anggaran jalan", "body": "Pemkot menyiapkan Rp 7.500 juta untuk jalan."},
+    ]
+    (seeds / "a.jsonl").write_text("\n".join(json.dumps(r) for r in records))
+    search.build_index([seeds], tmp_path / "ix")
+    with search.open_index(tmp_path / "ix") as index:
+        assert [hit.id for hit in index.search('"Rp 50 miliar"').hits] == ["joined"]
+        assert [hit.id for hit in index.search("Rp7.500").hits][0] == "spaced"
+
+
 def test_pages_and_total(small_index):
     with search.open_index(small_index) as index:
         everything = index.search("pemerintah kota dinas", limit=100)
