@@ -73,6 +73,11 @@ TOKEN_CASES = [
     ("Covid-19", ["covid", "19"]),
     # informal spellings
     ("anak2 yg gak sekolah", ["anak", "sekolah"]),
+    # colloquial words meet their standard ones ("bikin" is "membuat")
+    ("Ngaku bikin duit bareng", ["aku", "buat", "uang", "sama"]),
+    ("mengaku membuat uang bersama", ["aku", "buat", "uang", "sama"]),
+    # ... but not names that look like them
+    ("I Gede Putu di Bener Meriah", ["i", "gede", "putu", "bener", "riah"]),
 ]
 
 
