@@ -9,8 +9,8 @@ field BM25 (k1=1.2, b=0.75) summed with the field weights of
 through the engine's own ``search.ranking.rerank``, with its weights switched
 off one at a time. Its "all on" row tracks the engine's own figure from
 ``benchmarks/quality.py`` (within about 0.005 MRR@10); the rows below it show
-what each choice is worth. Stemming rows re-analyse the corpus with a different
-stemmer (cached in --out).
+what each choice is worth. Analysis rows re-analyse the corpus with one part of
+the analysis swapped out (``VARIANTS``; cached in --out).
 """
 
 from __future__ import annotations
@@ -39,12 +39,16 @@ import search.ranking as ranking  # noqa: E402
 from search.schema import lead_of  # noqa: E402
 
 K1, B = 1.2, 0.75
-ENGINE_STEM = analysis.stem
-# Each stemmer the rows use; "sastrawi" is Sastrawi alone, without this engine's layer.
-STEMMERS = {
-    "engine": ENGINE_STEM,
-    "sastrawi": _sastrawi_stem,
-    "engine-words": lru_cache(maxsize=None)(analysis._root),  # number words kept as words
+# The analysis each row uses: the engine's, or the engine's with some of its
+# parts swapped out (attributes of search.analysis, set before analysing).
+ENGINE = {"stem": analysis.stem, "SPELLING": analysis.SPELLING, "WORD_PATTERN": analysis.WORD_PATTERN}
+VARIANTS = {
+    "engine": {},
+    # Sastrawi alone, without this engine's exceptions, names and readings.
+    "sastrawi": {"stem": _sastrawi_stem},
+    "engine-words": {"stem": lru_cache(maxsize=None)(analysis._root)},  # number words kept as words
+    "engine-colloquial": {"SPELLING": analysis._load_table("spelling.tsv")},  # colloquial words kept
+    "engine-rp-joined": {"WORD_PATTERN": analysis.WORD_PATTERN.replace(r"(?i:rp)(?=\d)|", "")},
 }
 
 
@@ -56,9 +60,9 @@ def _analysis_version() -> str:
     return hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()[:12]
 
 
-def analysed_corpus(corpora, out: Path, stemmer: str, clean: bool):
+def analysed_corpus(corpora, out: Path, variant: str, clean: bool):
     """ids, and per article (stems, exact words, lead stems, {stem: positions}), through the engine's analysis chain."""
-    cache = out / f"ablation-{_analysis_version()}-{stemmer}-{'clean' if clean else 'raw'}.pkl"
+    cache = out / f"ablation-{_analysis_version()}-{variant}-{'clean' if clean else 'raw'}.pkl"
     if cache.exists():
         return pickle.loads(cache.read_bytes())
     stemmed, exact = analysis.IndonesianAnalyzer(), analysis.ExactAnalyzer()
@@ -153,6 +157,8 @@ def main() -> None:
         ("no exact-form field", "engine", True, {**weights, "exact": 0.0}, signals),
         ("Sastrawi alone (no exceptions, names, readings)", "sastrawi", True, weights, signals),
         ("number words kept as words (sembilan is not 9)", "engine-words", True, weights, signals),
+        ("colloquial words kept as written (bikin is not buat)", "engine-colloquial", True, weights, signals),
+        ("rupiah sign joined to its amount (Rp50 one token)", "engine-rp-joined", True, weights, signals),
         ("boilerplate lines kept", "engine", False, weights, signals),
         ("the earlier ranking (no adjacency, lead coverage, distinctness)", "engine", True, weights,
          {**off, "COORDINATION": signals["COORDINATION"]}),
@@ -161,11 +167,12 @@ def main() -> None:
     fields_for: dict[tuple, dict] = {}
     print("| configuration | MRR@10 all | MRR@10 half A | MRR@10 half B | Success@10 | Recall@100 |")
     print("| --- | --- | --- | --- | --- | --- |")
-    for label, stemmer, clean, w, switches in configs:
-        analysis.stem = STEMMERS[stemmer]
-        key = (stemmer, clean)
+    for label, variant, clean, w, switches in configs:
+        for name, value in {**ENGINE, **VARIANTS[variant]}.items():
+            setattr(analysis, name, value)
+        key = (variant, clean)
         if key not in fields_for:
-            ids, docs = analysed_corpus(args.corpus, args.out, stemmer, clean)
+            ids, docs = analysed_corpus(args.corpus, args.out, variant, clean)
             fields_for[key] = (ids, {
                 "body": FieldIndex([d[0] for d in docs]),
                 "exact": FieldIndex([d[1] for d in docs]),

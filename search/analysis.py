@@ -58,7 +58,7 @@ def _load_table(name: str) -> dict[str, str]:
 
 
 STOP_WORDS: frozenset[str] = _load_stop_words()
-SPELLING: dict[str, str] = _load_table("spelling.tsv")
+SPELLING: dict[str, str] = {**_load_table("spelling.tsv"), **_load_table("colloquial.tsv")}
 STEM_EXCEPTIONS: dict[str, str] = _load_table("stem_exceptions.tsv")
 NAMES: frozenset[str] = frozenset(_data_lines("names.txt"))
 NUMERALS: dict[str, str] = _load_table("numerals.tsv")
@@ -273,7 +273,7 @@ _INFORMAL_REDUPLICATION = re.compile(r"^([^\W\d_]{3,})2$")
 
 
 class SpellingFilter(Filter):
-    """Standardise informal spellings (``yg`` -> ``yang``, ``anak2`` -> ``anak-anak``)."""
+    """Standardise informal spellings and colloquial words (``yg`` -> ``yang``, ``bikin`` -> ``buat``, ``anak2`` -> ``anak-anak``)."""
 
     def __call__(self, tokens):
         for token in tokens:
