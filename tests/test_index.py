@@ -56,31 +56,32 @@ def test_more_matched_words_rank_higher(small_index):
     assert all(score < scores[SEED_ID] for hid, score in scores.items() if hid != SEED_ID)
 
 
-def test_title_weighs_more_than_body(tmp_path):
+def index_of(tmp_path, records):
+    """An index of these written articles (JSON records), opened."""
     seeds = tmp_path / "s"
     seeds.mkdir()
+    (seeds / "a.jsonl").write_text("\n".join(json.dumps(r) for r in records))
+    search.build_index([seeds], tmp_path / "ix")
+    return search.open_index(tmp_path / "ix")
+
+
+def test_title_weighs_more_than_body(tmp_path):
     filler = "Warga berkumpul di balai desa untuk membahas rencana kegiatan bersama. " * 5
     records = [
         {"id": "in-body", "title": "Rapat warga desa", "body": filler + "Harga cabai naik."},
         {"id": "in-title", "title": "Harga cabai naik", "body": filler + "Warga mengeluh."},
     ]
-    (seeds / "a.jsonl").write_text("\n".join(json.dumps(r) for r in records))
-    search.build_index([seeds], tmp_path / "ix")
-    with search.open_index(tmp_path / "ix") as index:
+    with index_of(tmp_path, records) as index:
         assert index.search("cabai").hits[0].id == "in-title"
 
 
 def test_digits_and_number_words_find_each_other(tmp_path):
     # Headlines write "9 Tahun", bodies "sembilan tahun".
-    seeds = tmp_path / "s"
-    seeds.mkdir()
     records = [
         {"id": "words", "title": "Pasangan bercerai", "body": "Mereka menikah sembilan tahun lalu di Bogor."},
         {"id": "digits", "title": "Gedung baru", "body": "Pembangunan gedung itu selesai dalam 3 tahun."},
     ]
-    (seeds / "a.jsonl").write_text("\n".join(json.dumps(r) for r in records))
-    search.build_index([seeds], tmp_path / "ix")
-    with search.open_index(tmp_path / "ix") as index:
+    with index_of(tmp_path, records) as index:
         hits = index.search("9 tahun nikah").hits
         assert hits[0].id == "words"
         assert "sembilan" in [word for s in hits[0].snippets for word in s.marked]
@@ -89,15 +90,11 @@ def test_digits_and_number_words_find_each_other(tmp_path):
 
 
 def test_rupiah_amounts_match_with_or_without_a_space(tmp_path):
-    seeds = tmp_path / "s"
-    seeds.mkdir()
     records = [
         {"id": "joined", "title": "Desa wisata", "body": "Desa itu meraup pendapatan Rp50 miliar setahun."},
         {"id": "spaced", "title": "Anggaran jalan", "body": "Pemkot menyiapkan Rp 7.500 juta untuk jalan."},
     ]
-    (seeds / "a.jsonl").write_text("\n".join(json.dumps(r) for r in records))
-    search.build_index([seeds], tmp_path / "ix")
-    with search.open_index(tmp_path / "ix") as index:
+    with index_of(tmp_path, records) as index:
         assert [hit.id for hit in index.search('"Rp 50 miliar"').hits] == ["joined"]
         assert [hit.id for hit in index.search("Rp7.500").hits][0] == "spaced"
 
