@@ -273,7 +273,10 @@ _INFORMAL_REDUPLICATION = re.compile(r"^([^\W\d_]{3,})2$")
 
 
 class SpellingFilter(Filter):
-    """Standardise informal spellings and colloquial words (``yg`` -> ``yang``, ``bikin`` -> ``buat``, ``anak2`` -> ``anak-anak``)."""
+    """Standardise informal spellings and colloquial words.
+
+    ``yg`` -> ``yang``, ``bikin`` -> ``buat``, ``anak2`` -> ``anak-anak``.
+    """
 
     def __call__(self, tokens):
         for token in tokens:
