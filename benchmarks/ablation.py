@@ -48,8 +48,9 @@ VARIANTS = {
     "sastrawi": {"stem": _sastrawi_stem},
     "engine-words": {"stem": lru_cache(maxsize=None)(analysis._root)},  # number words kept as words
     "engine-colloquial": {"SPELLING": analysis._load_table("spelling.tsv")},  # colloquial words kept
-    "engine-rp-joined": {"WORD_PATTERN": analysis.WORD_PATTERN.replace(r"(?i:rp)(?=\d)|", "")},
+    "engine-rp-joined": {"WORD_PATTERN": analysis.WORD_PATTERN.removeprefix(r"(?i:rp)(?=\d)|")},
 }
+assert VARIANTS["engine-rp-joined"]["WORD_PATTERN"] != analysis.WORD_PATTERN, "the rupiah alternative moved"
 
 
 def _analysis_version() -> str:

@@ -82,10 +82,10 @@ _DERIVATIONAL = {"an": "an", "annya": "an", "kan": "kan", "kannya": "kan", "kanl
 # ``tarik``, not ``tari``). A root ending in k before -an is let through: news
 # often writes -kkan as -kan (``meneriakan`` for ``meneriakkan``).
 _INVALID_PAIRS = {
-    "ber": "i", "be": "i", "keber": "i kan", "di": "an", "diper": "an", "ke": "i kan",
-    "me": "an", "mem": "an", "men": "an", "meng": "an", "meny": "an", "memper": "an",
-    "se": "i kan", "ter": "an", "te": "an",
-    "pe": "kan", "pem": "kan", "pen": "kan", "peng": "kan", "peny": "kan",
+    "ber": {"i"}, "be": {"i"}, "keber": {"i", "kan"}, "di": {"an"}, "diper": {"an"}, "ke": {"i", "kan"},
+    "me": {"an"}, "mem": {"an"}, "men": {"an"}, "meng": {"an"}, "meny": {"an"}, "memper": {"an"},
+    "se": {"i", "kan"}, "ter": {"an"}, "te": {"an"},
+    "pe": {"kan"}, "pem": {"kan"}, "pen": {"kan"}, "peng": {"kan"}, "peny": {"kan"},
 }
 _VOWELS = frozenset("aeiou")
 # Which first letters of the root each prefix allows, by Indonesian spelling
@@ -158,7 +158,7 @@ def _forms_a_pair(prefix: str, suffix: str, root: str) -> bool:
     derivational = _DERIVATIONAL.get(suffix)
     if derivational is None or (derivational == "an" and root.endswith("k")):
         return True
-    return derivational not in _INVALID_PAIRS.get(prefix, "").split()
+    return derivational not in _INVALID_PAIRS.get(prefix, ())
 
 
 def _commonness(root: str) -> tuple[int, int, str]:
