@@ -19,6 +19,8 @@ from .errors import (
     IndexNotFoundError,
     IndexOutdatedError,
     IngestError,
+    InvalidArgumentError,
+    IndexReadOnlyError,
     NothingToIndexError,
     QueryError,
     SearchError,
@@ -31,7 +33,7 @@ from .readers import read_articles
 __all__ = [
     "AnalyzedToken", "Article", "ArticleNotFoundError", "BuildReport", "Hit", "Index", "Merged",
     "IndexCorruptError", "IndexLockedError", "IndexNotFoundError", "IndexOutdatedError",
-    "IndexStats", "IngestError", "NothingToIndexError", "QueryError", "SearchError",
+    "IndexReadOnlyError", "IndexStats", "IngestError", "InvalidArgumentError", "NothingToIndexError", "QueryError", "SearchError",
     "SearchResults", "Skipped", "Snippet", "add_articles", "analyze", "build_index", "open_index",
     "read_articles", "remove_articles", "stem",
 ]

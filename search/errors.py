@@ -41,3 +41,11 @@ class IngestError(SearchError):
 
 class NothingToIndexError(SearchError):
     """A build was asked for but no readable article was found."""
+
+
+class InvalidArgumentError(SearchError):
+    """An argument is out of range or not one of the values allowed."""
+
+
+class IndexReadOnlyError(SearchError):
+    """The index folder or its file system cannot be written."""
