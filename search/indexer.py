@@ -39,7 +39,7 @@ from .articles import Article, ReadReport, Skipped
 from .duplicates import REASONS, keys_of
 from .errors import IndexNotFoundError, IndexOutdatedError, NothingToIndexError, SearchError
 from .readers import find_files, read_file
-from .schema import SCHEMA_VERSION, build_schema, lead_of
+from .schema import KEYWORD_FIELDS, KEYWORD_WORDS, SCHEMA_VERSION, build_schema, lead_of
 from .writers import CheckedMpWriter, collect_worker_stems
 
 DEFAULT_SEEDS = Path("seeds")
@@ -113,10 +113,11 @@ def article_fields(article: Article) -> dict:
     if article.date:
         doc["month"] = article.date.strftime("%Y-%m")
         doc["date"] = article.date.astimezone(timezone.utc).replace(tzinfo=None)
-    for name in ("category", "source", "location", "author"):
+    for name in KEYWORD_FIELDS:
         value = getattr(article, name)
         if value:
             doc[name] = value
+            doc[KEYWORD_WORDS[name]] = value
     return doc
 
 

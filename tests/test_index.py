@@ -114,6 +114,77 @@ def test_query_of_only_stop_words_explains_itself(small_index):
     assert results.total == 0 and "stop words" in results.notes[0]
 
 
+# Four articles with the keyword values a user meets: several words, a
+# domain, mixed case; and two months with more than one article.
+BROWSE_RECORDS = [
+    {"id": "cnn-old", "title": "Harga cabai naik", "body": "Harga cabai naik di pasar induk.",
+     "date": "2021-02-10T10:00:00+07:00", "source": "CNN Indonesia", "category": "Ekonomi Bisnis",
+     "author": "Rina"},
+    {"id": "cnn-new", "title": "Banjir di Bekasi", "body": "Banjir merendam ratusan rumah warga.",
+     "date": "2021-03-20T08:00:00+07:00", "source": "CNN Indonesia", "category": "Peristiwa",
+     "author": "Rina"},
+    {"id": "binews", "title": "Kominfo Sawahlunto", "body": "Dinas kominfo akhirnya dibentuk.",
+     "date": "2021-03-05T17:36:00+07:00", "source": "binews.id", "category": "Politik"},
+    {"id": "kompas", "title": "Ekonomi tumbuh", "body": "Ekonomi tumbuh lima persen tahun ini.",
+     "date": "2017-03-01T09:00:00+07:00", "source": "Kompas.com", "category": "Ekonomi"},
+]
+
+
+@pytest.fixture(scope="module")
+def browse_dir(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("browse")
+    index_of(folder, BROWSE_RECORDS).close()
+    return folder / "ix"
+
+
+@pytest.fixture
+def browse_index(browse_dir):
+    with search.open_index(browse_dir) as index:
+        yield index
+
+
+FORGIVING_FILTERS = [
+    ("sumber:cnn", {"cnn-old", "cnn-new"}),
+    ("sumber:CNN", {"cnn-old", "cnn-new"}),
+    ("sumber:indo", {"cnn-old", "cnn-new"}),
+    ('sumber:"cnn indonesia"', {"cnn-old", "cnn-new"}),
+    ('source:"CNN Indonesia"', {"cnn-old", "cnn-new"}),
+    ("sumber:cnn-indonesia", {"cnn-old", "cnn-new"}),
+    ("sumber:binews", {"binews"}),
+    ("sumber:binews.id", {"binews"}),
+    ("sumber:kompas", {"kompas"}),
+    ("kategori:ekonomi", {"cnn-old", "kompas"}),
+    ("kategori:EKO", {"cnn-old", "kompas"}),
+    ("kategori:bisnis", {"cnn-old"}),
+    ('kategori:"ekonomi bisnis"', {"cnn-old"}),
+    ("penulis:rin", {"cnn-old", "cnn-new"}),
+    ("sumber:nn", set()),
+    ('sumber:"indonesia cnn x"', set()),
+    ("harga sumber:cnn", {"cnn-old"}),
+    ("ekonomi -sumber:cnn", {"kompas"}),
+]
+
+
+def test_keyword_filters_match_a_word_of_the_value_or_its_beginning(browse_index):
+    # Quoted whole values keep working beside the forgiving forms.
+    found = {query: {hit.id for hit in browse_index.search(query, limit=10).hits}
+             for query, _ in FORGIVING_FILTERS}
+    assert found == dict(FORGIVING_FILTERS)
+
+
+def test_keyword_filters_leave_ranking_to_the_words(browse_index):
+    filtered = browse_index.search("ekonomi harga kategori:ekonomi")
+    plain = browse_index.search("ekonomi harga")
+    assert [hit.id for hit in filtered.hits] == [hit.id for hit in plain.hits]
+    assert all(hit.score is not None for hit in filtered.hits)
+
+
+def test_facets_keep_keyword_values_as_written(browse_index):
+    facets = browse_index.search("sumber:cnn", facets=True).facets
+    assert facets["source"] == {"CNN Indonesia": 2}
+    assert facets["category"] == {"Ekonomi Bisnis": 1, "Peristiwa": 1}
+
+
 def test_phrase_query(small_index):
     with search.open_index(small_index) as index:
         assert index.search('"dinas kominfo"').hits[0].id == SEED_ID
