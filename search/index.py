@@ -18,7 +18,7 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 from whoosh import sorting
 from whoosh.query import AndNot as WhooshAndNot
-from whoosh.query import DateRange
+from whoosh.query import DateRange, Every
 from whoosh.query import Not as WhooshNot
 from whoosh.query import Or
 
@@ -313,10 +313,17 @@ class Index:
             if not corrected.is_empty:
                 notes.append(f"nothing matched {text!r}; showing results for {suggestion!r}")
                 parsed = corrected
-        if parsed.is_empty:
+        # A query of filters only (tanggal:2021-03, kategori:politik, or no
+        # text beside a date window) lists every article they let through,
+        # newest first unless another order is asked for.
+        browse = parsed.filters_only and (not parsed.is_empty or window is not None)
+        if parsed.is_empty and not browse:
             notes.append("no searchable words in the query (only stop words or symbols)")
             return SearchResults(text, 0, page, limit, [], notes, suggestion,
                                  _no_facets() if facets else None)
+        if browse:
+            return self._browse(parsed, window, text, limit, page, sort, facets, highlight, notes,
+                                suggestion)
 
         depth = max(RERANK_DEPTH, page * limit)
         # Whoosh's block-max skipping costs more than it saves on long OR
@@ -352,6 +359,21 @@ class Index:
         if not short and total < limit:
             suggestion = suggest(parsed.text, self._searcher)
         return SearchResults(text, total, page, limit, hits, notes, suggestion, counts)
+
+    def _browse(self, parsed, window, text: str, limit: int, page: int, sort: str, facets: bool,
+                highlight: bool, notes: list[str], suggestion: str | None) -> SearchResults:
+        """Every article a query of filters only lets through, by date, without scores."""
+        options = {"limit": page * limit, "filter": window, "optimize": False,
+                   "sortedby": "date", "reverse": sort != "date"}
+        if facets:
+            options["groupedby"] = {name: sorting.FieldFacet(name) for name in FACETS}
+            options["maptype"] = sorting.Count
+        query = Every() if parsed.is_empty else parsed.query
+        results = self._searcher.search(query, **options)
+        hits = [self._hit(hit.docnum, None, set() if highlight else None)
+                for hit in results[(page - 1) * limit: page * limit]]
+        return SearchResults(text, len(results), page, limit, hits, notes, suggestion,
+                             _facet_counts(results) if facets else None)
 
     def _scorer(self) -> scoring.Scorer:
         if self._fast_scorer is None:

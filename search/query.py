@@ -14,7 +14,9 @@ The query language (documented in the README and ``search query --help``):
   beginning (``sumber:cnn`` finds "CNN Indonesia");
 * dates: ``tanggal:``/``date:`` with ``2021``, ``2021-03``, ``2021-03-17``,
   ``"Maret 2021"``, ``"17 Maret 2021"``, ranges ``2021-03-01..2021-04-15`` and
-  open ranges ``..2021-03``; a date is a filter, it does not change scores.
+  open ranges ``..2021-03``; a date is a filter, it does not change scores;
+* a query of filters only (no words to rank by) lists what they let through:
+  ``ParsedQuery.filters_only``.
 
 ``parse_query`` never raises: what it cannot read as syntax it searches as
 plain words, and ``ParsedQuery.notes`` says what was ignored or changed.
@@ -67,10 +69,13 @@ class ParsedQuery:
     # Publication time filter, [start, end); None for an open end.
     date_from: datetime | None = None
     date_to: datetime | None = None
+    # Nothing but filters was typed: ``tanggal:2021``, ``kategori:politik``,
+    # or no text at all (the caller may hold a date window of its own).
+    filters_only: bool = False
 
     @property
     def is_empty(self) -> bool:
-        return self.query is NullQuery or isinstance(self.query, type(NullQuery))
+        return _is_null(self.query)
 
     def terms(self, fields=TEXT_FIELDS) -> set[str]:
         """The analysed words the query asks for in ``fields`` (not the excluded ones)."""
@@ -138,6 +143,11 @@ def _keyword_values_forgive(query: Query, schema) -> Query:
         return node
 
     return query.accept(rewrite)
+
+
+def _asks_for_words(query: Query) -> bool:
+    """Whether the query holds a word or phrase to rank by (not only excluded ones)."""
+    return bool(query_words(query, tuple(FIELD_BOOSTS)))
 
 
 def _exclusions_apply_to_all(query: Query) -> Query:
@@ -240,4 +250,11 @@ def parse_query(text: str, schema) -> ParsedQuery:
         # Pasted prose uses "-" as a dash too ("vaskularnya -komplikasi umum").
         notes.append(f"left out articles with: {', '.join(excluded)} "
                      "(a '-' or NOT before a word excludes it)")
-    return ParsedQuery(text=text, query=query, notes=notes, date_from=date_from, date_to=date_to)
+    filters_only = (not re.search(WORD_PATTERN, words_text) if _is_null(query)
+                    else not _asks_for_words(query))
+    return ParsedQuery(text=text, query=query, notes=notes, date_from=date_from, date_to=date_to,
+                       filters_only=filters_only)
+
+
+def _is_null(query: Query) -> bool:
+    return query is NullQuery or isinstance(query, type(NullQuery))

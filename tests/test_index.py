@@ -143,6 +143,39 @@ def browse_index(browse_dir):
         yield index
 
 
+@pytest.mark.parametrize("query, options, expected", [
+    ('tanggal:"Maret 2021"', {}, ["cnn-new", "binews"]),
+    ("tanggal:2021-03", {}, ["cnn-new", "binews"]),
+    ("date:2021", {}, ["cnn-new", "binews", "cnn-old"]),
+    ("", {"date_from": "2021-02", "date_to": "2021-03"}, ["cnn-new", "binews", "cnn-old"]),
+    ("", {"date_from": "2017"}, ["cnn-new", "binews", "cnn-old", "kompas"]),
+    ("kategori:ekonomi", {}, ["cnn-old", "kompas"]),
+    ("sumber:cnn tanggal:2021-03", {}, ["cnn-new"]),
+    ("sumber:cnn -banjir", {}, ["cnn-old"]),
+])
+def test_a_query_of_filters_only_lists_every_match_newest_first(browse_index, query, options, expected):
+    results = browse_index.search(query, **options)
+    assert [hit.id for hit in results.hits] == expected
+    assert results.total == len(expected)
+    assert all(hit.score is None for hit in results.hits)
+    assert all(hit.snippets for hit in results.hits)  # the article's opening
+
+
+def test_a_query_of_filters_only_pages_sorts_and_counts(browse_index):
+    page = browse_index.search("tanggal:2021", limit=2, page=2)
+    assert page.total == 3 and [hit.id for hit in page.hits] == ["cnn-old"]
+    oldest = browse_index.search("tanggal:2021", sort="date")
+    assert [hit.id for hit in oldest.hits] == ["cnn-old", "binews", "cnn-new"]
+    counted = browse_index.search("tanggal:2021", limit=1, facets=True)
+    assert counted.facets["source"] == {"CNN Indonesia": 2, "binews.id": 1}
+    assert counted.facets["month"] == {"2021-03": 2, "2021-02": 1}
+    # Words that are all stop words are not a query of filters, even beside one.
+    for text, options in (("yang dan", {}), ("yang tanggal:2021", {}), ("di", {"date_from": "2021"}),
+                          ("", {})):
+        results = browse_index.search(text, **options)
+        assert results.total == 0 and "stop words" in results.notes[0], text
+
+
 FORGIVING_FILTERS = [
     ("sumber:cnn", {"cnn-old", "cnn-new"}),
     ("sumber:CNN", {"cnn-old", "cnn-new"}),
