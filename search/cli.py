@@ -207,6 +207,7 @@ the body; the more of them an article holds, the higher it ranks.
 A query of filters only (tanggal:2021-03, kategori:politik, or "" with
 --from/--to) lists every article they let through, newest first, unscored.
 A misspelled word is corrected from the index's own words ("did you mean").
+search values FIELD lists the values to filter by.
 """
 
 
@@ -318,6 +319,35 @@ def run_command(queries, index_dir, limit, tag):
                     click.echo(f"{qid} Q0 {hit.id} {rank} {score:.4f} {tag}")
     except SearchError as error:
         _fail(error)
+
+
+@main.command("values")
+@click.argument("field", metavar="FIELD")
+@INDEX_OPTION
+@click.option("--limit", "-n", type=click.IntRange(1), default=None,
+              help="Show only the N most common values.")
+@click.option("--json", "as_json", is_flag=True, help='Print a JSON list of {"value", "count"}.')
+def values_command(field, index_dir, limit, as_json):
+    """List the values of FIELD with their article counts, most common first.
+
+    FIELD is category, source, author, location or month (or kategori,
+    sumber, penulis, lokasi, bulan): the values to filter a query by, as in
+    kategori:politik or tanggal:2021-03.
+    """
+    try:
+        with open_index(index_dir) as index:
+            values = index.values(field, limit=limit)
+    except SearchError as error:
+        _fail(error)
+    if as_json:
+        _dump([value.to_dict() for value in values])
+        return
+    if not values:
+        click.echo(f"No article has a {field}.")
+        return
+    width = max(len(str(value.count)) for value in values)
+    for value in values:
+        click.echo(f"{value.count:>{width}}  {value.value}")
 
 
 @main.command("show")

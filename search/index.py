@@ -29,15 +29,16 @@ from .errors import (
     ArticleNotFoundError,
     IndexCorruptError,
     IndexOutdatedError,
+    InvalidArgumentError,
     QueryError,
     SearchError,
 )
 from .highlight import Snippet, snippets
 from .dates import intersect, parse_date_range
-from .query import parse_query
+from .query import FIELD_ALIASES, parse_query
 from .spelling import suggest
 from .ranking import RERANK_DEPTH, WEIGHTING, Candidate, collect_evidence, query_sequence, rerank
-from .schema import SCHEMA_VERSION, TEXT_FIELDS
+from .schema import KEYWORD_FIELDS, SCHEMA_VERSION, TEXT_FIELDS
 
 DEFAULT_INDEX = Path("indexes/default")
 SUGGEST_MAX_WORDS = 4
@@ -138,8 +139,26 @@ class IndexStats:
         return data
 
 
+@dataclass
+class FieldValue:
+    """One value of a keyword field, as written, and how many articles have it."""
+
+    value: str
+    count: int
+
+    def to_dict(self) -> dict:
+        return {"value": self.value, "count": self.count}
+
+
 SORTS = ("relevance", "date", "-date")
 FACETS = ("category", "source", "month")
+# Fields whose values ``Index.values`` lists, and their Indonesian names.
+VALUE_FIELDS = (*KEYWORD_FIELDS, "month")
+VALUE_ALIASES = {
+    **{alias: name for name, aliases in FIELD_ALIASES.items() if name in VALUE_FIELDS
+       for alias in aliases},
+    "bulan": "month",
+}
 
 
 def _utc(moment: datetime | None) -> datetime | None:
@@ -208,10 +227,10 @@ def _no_facets() -> dict:
     return {name: {} for name in FACETS}
 
 
-def _facet_counts(results) -> dict:
-    """Matching articles per category, source and month, the largest first."""
+def _facet_counts(results, names=FACETS) -> dict:
+    """Matching articles per category, source and month (or ``names``), the largest first."""
     counts = {}
-    for name in FACETS:
+    for name in names:
         groups = results.groups(name)
         items = [(key.decode("utf-8") if isinstance(key, bytes) else key, n)
                  for key, n in groups.items() if key not in (None, "", b"")]
@@ -413,6 +432,26 @@ class Index:
             url=stored.get("url", ""),
             snippets=snippets(stored.get("body", ""), terms, analyzer) if terms is not None else [],
         )
+
+    @_reports_damage
+    def values(self, field: str, limit: int | None = None) -> list[FieldValue]:
+        """The values of a keyword field with their article counts, most common first.
+
+        ``field`` is ``category``, ``source``, ``author``, ``location`` or
+        ``month``, or its Indonesian name (``kategori``, ``sumber``, ``penulis``,
+        ``lokasi``, ``bulan``). Values are as written in the articles; articles
+        without one are not counted. ``limit`` keeps the most common ones.
+        """
+        name = VALUE_ALIASES.get(field.lower(), field.lower())
+        if name not in VALUE_FIELDS:
+            allowed = ", ".join(f"{n} ({a})" for a, n in VALUE_ALIASES.items())
+            raise InvalidArgumentError(f"no field {field!r} to list values of; use one of: {allowed}")
+        if limit is not None and limit < 1:
+            raise InvalidArgumentError(f"limit must be at least 1, not {limit}")
+        results = self._searcher.search(Every(), limit=1, groupedby={name: sorting.FieldFacet(name)},
+                                        maptype=sorting.Count)
+        found = [FieldValue(value, count) for value, count in _facet_counts(results, (name,))[name].items()]
+        return found if limit is None else found[:limit]
 
     @_reports_damage
     def get(self, article_id: str) -> Article:

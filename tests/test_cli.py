@@ -210,3 +210,23 @@ def test_run_scores_a_query_of_filters_only_by_rank(runner, small_index, tmp_pat
     rows = [line.split() for line in result.output.splitlines()]
     assert len(rows) == 8
     assert [float(row[4]) for row in rows] == [8.0 - rank for rank in range(8)]
+
+
+def test_values_lists_a_field_most_common_first(runner, small_index):
+    ix = ["--index", str(small_index)]
+    result = runner.invoke(main, ["values", "kategori", "--limit", "2", *ix])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == ["8  tajuk utama", "4  olahraga"]
+    result = runner.invoke(main, ["values", "source", "--json", *ix])
+    data = json.loads(result.output)
+    assert data[0] == {"value": "cnn indonesia", "count": 8}
+    assert sum(item["count"] for item in data) == 23
+    result = runner.invoke(main, ["values", "lokasi", *ix])
+    assert result.output == "1  Kota Sawahlunto\n"
+
+
+def test_values_of_an_unknown_field_is_one_line(runner, small_index):
+    result = runner.invoke(main, ["values", "judul", "--index", str(small_index)])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: no field 'judul'") and result.output.count("\n") == 1
+    assert "category" in result.output and "kategori" in result.output

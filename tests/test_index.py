@@ -218,6 +218,42 @@ def test_facets_keep_keyword_values_as_written(browse_index):
     assert facets["category"] == {"Ekonomi Bisnis": 1, "Peristiwa": 1}
 
 
+def test_values_of_a_keyword_field_most_common_first(browse_index):
+    assert browse_index.values("source") == [
+        search.FieldValue("CNN Indonesia", 2), search.FieldValue("Kompas.com", 1),
+        search.FieldValue("binews.id", 1),
+    ]
+    assert browse_index.values("sumber", limit=1) == [search.FieldValue("CNN Indonesia", 2)]
+    assert [v.to_dict() for v in browse_index.values("bulan")] == [
+        {"value": "2021-03", "count": 2}, {"value": "2017-03", "count": 1},
+        {"value": "2021-02", "count": 1},
+    ]
+    assert browse_index.values("PENULIS") == [search.FieldValue("Rina", 2)]  # the others have none
+    assert [v.value for v in browse_index.values("kategori")] == [
+        "Ekonomi", "Ekonomi Bisnis", "Peristiwa", "Politik"]
+    assert browse_index.values("location") == []
+
+
+def test_values_of_an_unknown_field_or_a_bad_limit(browse_index):
+    with pytest.raises(search.InvalidArgumentError) as raised:
+        browse_index.values("judul")
+    message = str(raised.value)
+    assert "\n" not in message and "'judul'" in message
+    assert all(name in message for name in ("category", "source", "author", "location", "month",
+                                             "kategori", "bulan"))
+    with pytest.raises(search.InvalidArgumentError):
+        browse_index.values("source", limit=0)
+
+
+def test_values_do_not_count_removed_articles(tmp_path):
+    index_of(tmp_path, BROWSE_RECORDS).close()
+    search.remove_articles(["cnn-new", "kompas"], tmp_path / "ix")
+    with search.open_index(tmp_path / "ix") as index:
+        assert index.values("source") == [search.FieldValue("CNN Indonesia", 1),
+                                          search.FieldValue("binews.id", 1)]
+        assert index.search("tanggal:2021-03").total == 1
+
+
 def test_phrase_query(small_index):
     with search.open_index(small_index) as index:
         assert index.search('"dinas kominfo"').hits[0].id == SEED_ID
