@@ -233,10 +233,15 @@ the body; the more of them an article holds, the higher it ranks.
   banjir DAN bekasi          AND / OR / NOT and (...); DAN / ATAU / BUKAN too
   judul:banjir isi:bekasi    title: body: (judul: isi:)
   kategori:politik           category: source: author: location:
-                             (kategori: sumber: penulis: lokasi:), any case
+                             (kategori: sumber: penulis: lokasi:), any case;
+                             a word of the value or its beginning will do:
+                             sumber:cnn finds "CNN Indonesia"
   tanggal:2021-03            date: 2021, 2021-03, 2021-03-17, "Maret 2021",
                              2021-03-01..2021-04-15, ..2021-03
+A query of filters only (tanggal:2021-03, kategori:politik, or "" with
+--from/--to) lists every article they let through, newest first, unscored.
 A misspelled word is corrected from the index's own words ("did you mean").
+search values FIELD lists the values to filter by.
 """
 
 
@@ -246,7 +251,8 @@ A misspelled word is corrected from the index's own words ("did you mean").
 @click.option("--limit", "-n", type=click.IntRange(1, 1000), default=10, show_default=True)
 @click.option("--page", "-p", type=click.IntRange(1), default=1, show_default=True)
 @click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True,
-              help="date: oldest first; -date: newest first.")
+              help="date: oldest first; -date: newest first. A query of filters only "
+                   "lists newest first unless sorted by date.")
 @click.option("--from", "date_from", metavar="DATE", help="Published on or after DATE (as tanggal:).")
 @click.option("--to", "date_to", metavar="DATE", help="Published on or before DATE (as tanggal:).")
 @click.option("--facets", is_flag=True, help="Count matching articles by category, source and month.")
@@ -326,7 +332,8 @@ def run_command(queries, index_dir, limit, tag):
     """Batch search: read QUERIES (TSV: qid, query) and print a TREC run file.
 
     A header line starting with ``qid`` is skipped; extra columns are ignored.
-    Output lines: ``qid Q0 docid rank score tag``.
+    Output lines: ``qid Q0 docid rank score tag``. The hits of a query of
+    filters only come newest first and are scored by rank (N down to 1).
     """
     try:
         with open_index(index_dir) as index:
@@ -341,9 +348,40 @@ def run_command(queries, index_dir, limit, tag):
                     continue
                 results = index.search(text, limit=limit, highlight=False)
                 for rank, hit in enumerate(results.hits, start=1):
-                    click.echo(f"{qid} Q0 {hit.id} {rank} {hit.score:.4f} {tag}")
+                    # A query of filters only lists articles by date, unscored.
+                    score = len(results.hits) - rank + 1 if hit.score is None else hit.score
+                    click.echo(f"{qid} Q0 {hit.id} {rank} {score:.4f} {tag}")
     except SearchError as error:
         _fail(error)
+
+
+@main.command("values")
+@click.argument("field", metavar="FIELD")
+@INDEX_OPTION
+@click.option("--limit", "-n", type=click.IntRange(1), default=None,
+              help="Show only the N most common values.")
+@click.option("--json", "as_json", is_flag=True, help='Print a JSON list of {"value", "count"}.')
+def values_command(field, index_dir, limit, as_json):
+    """List the values of FIELD with their article counts, most common first.
+
+    FIELD is category, source, author, location or month (or kategori,
+    sumber, penulis, lokasi, bulan): the values to filter a query by, as in
+    kategori:politik or tanggal:2021-03.
+    """
+    try:
+        with open_index(index_dir) as index:
+            values = index.values(field, limit=limit)
+    except SearchError as error:
+        _fail(error)
+    if as_json:
+        _dump([value.to_dict() for value in values])
+        return
+    if not values:
+        click.echo(f"No article has a {field}.")
+        return
+    width = max(len(str(value.count)) for value in values)
+    for value in values:
+        click.echo(f"{value.count:>{width}}  {value.value}")
 
 
 @main.command("show")

@@ -18,7 +18,7 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 from whoosh import sorting
 from whoosh.query import AndNot as WhooshAndNot
-from whoosh.query import DateRange
+from whoosh.query import DateRange, Every
 from whoosh.query import Not as WhooshNot
 from whoosh.query import Or
 
@@ -29,15 +29,16 @@ from .errors import (
     ArticleNotFoundError,
     IndexCorruptError,
     IndexOutdatedError,
+    InvalidArgumentError,
     QueryError,
     SearchError,
 )
 from .highlight import Snippet, snippets
 from .dates import intersect, parse_date_range
-from .query import parse_query
+from .query import FIELD_ALIASES, parse_query
 from .spelling import suggest
 from .ranking import RERANK_DEPTH, WEIGHTING, Candidate, collect_evidence, query_sequence, rerank
-from .schema import SCHEMA_VERSION, TEXT_FIELDS
+from .schema import KEYWORD_FIELDS, SCHEMA_VERSION, TEXT_FIELDS
 
 DEFAULT_INDEX = Path("indexes/default")
 SUGGEST_MAX_WORDS = 4
@@ -153,8 +154,26 @@ class IndexStats:
         return data
 
 
+@dataclass
+class FieldValue:
+    """One value of a keyword field, as written, and how many articles have it."""
+
+    value: str
+    count: int
+
+    def to_dict(self) -> dict:
+        return {"value": self.value, "count": self.count}
+
+
 SORTS = ("relevance", "date", "-date")
 FACETS = ("category", "source", "month")
+# Fields whose values ``Index.values`` lists, and their Indonesian names.
+VALUE_FIELDS = (*KEYWORD_FIELDS, "month")
+VALUE_ALIASES = {
+    **{alias: name for name, aliases in FIELD_ALIASES.items() if name in VALUE_FIELDS
+       for alias in aliases},
+    "bulan": "month",
+}
 
 
 def _utc(moment: datetime | None) -> datetime | None:
@@ -223,10 +242,10 @@ def _no_facets() -> dict:
     return {name: {} for name in FACETS}
 
 
-def _facet_counts(results) -> dict:
-    """Matching articles per category, source and month, the largest first."""
+def _facet_counts(results, names=FACETS) -> dict:
+    """Matching articles per category, source and month (or ``names``), the largest first."""
     counts = {}
-    for name in FACETS:
+    for name in names:
         groups = results.groups(name)
         items = [(key.decode("utf-8") if isinstance(key, bytes) else key, n)
                  for key, n in groups.items() if key not in (None, "", b"")]
@@ -328,10 +347,17 @@ class Index:
             if not corrected.is_empty:
                 notes.append(f"nothing matched {text!r}; showing results for {suggestion!r}")
                 parsed = corrected
-        if parsed.is_empty:
+        # A query of filters only (tanggal:2021-03, kategori:politik, or no
+        # text beside a date window) lists every article they let through,
+        # newest first unless another order is asked for.
+        browse = parsed.filters_only and (not parsed.is_empty or window is not None)
+        if parsed.is_empty and not browse:
             notes.append("no searchable words in the query (only stop words or symbols)")
             return SearchResults(text, 0, page, limit, [], notes, suggestion,
                                  _no_facets() if facets else None)
+        if browse:
+            return self._browse(parsed, window, text, limit, page, sort, facets, highlight, notes,
+                                suggestion)
 
         depth = max(RERANK_DEPTH, page * limit)
         # Whoosh's block-max skipping costs more than it saves on long OR
@@ -367,6 +393,21 @@ class Index:
         if not short and total < limit:
             suggestion = suggest(parsed.text, self._searcher)
         return SearchResults(text, total, page, limit, hits, notes, suggestion, counts)
+
+    def _browse(self, parsed, window, text: str, limit: int, page: int, sort: str, facets: bool,
+                highlight: bool, notes: list[str], suggestion: str | None) -> SearchResults:
+        """Every article a query of filters only lets through, by date, without scores."""
+        options = {"limit": page * limit, "filter": window, "optimize": False,
+                   "sortedby": "date", "reverse": sort != "date"}
+        if facets:
+            options["groupedby"] = {name: sorting.FieldFacet(name) for name in FACETS}
+            options["maptype"] = sorting.Count
+        query = Every() if parsed.is_empty else parsed.query
+        results = self._searcher.search(query, **options)
+        hits = [self._hit(hit.docnum, None, set() if highlight else None)
+                for hit in results[(page - 1) * limit: page * limit]]
+        return SearchResults(text, len(results), page, limit, hits, notes, suggestion,
+                             _facet_counts(results) if facets else None)
 
     def _scorer(self) -> scoring.Scorer:
         if self._fast_scorer is None:
@@ -406,6 +447,26 @@ class Index:
             url=stored.get("url", ""),
             snippets=snippets(stored.get("body", ""), terms, analyzer) if terms is not None else [],
         )
+
+    @_reports_damage
+    def values(self, field: str, limit: int | None = None) -> list[FieldValue]:
+        """The values of a keyword field with their article counts, most common first.
+
+        ``field`` is ``category``, ``source``, ``author``, ``location`` or
+        ``month``, or its Indonesian name (``kategori``, ``sumber``, ``penulis``,
+        ``lokasi``, ``bulan``). Values are as written in the articles; articles
+        without one are not counted. ``limit`` keeps the most common ones.
+        """
+        name = VALUE_ALIASES.get(field.lower(), field.lower())
+        if name not in VALUE_FIELDS:
+            allowed = ", ".join(f"{n} ({a})" for a, n in VALUE_ALIASES.items())
+            raise InvalidArgumentError(f"no field {field!r} to list values of; use one of: {allowed}")
+        if limit is not None and limit < 1:
+            raise InvalidArgumentError(f"limit must be at least 1, not {limit}")
+        results = self._searcher.search(Every(), limit=1, groupedby={name: sorting.FieldFacet(name)},
+                                        maptype=sorting.Count)
+        found = [FieldValue(value, count) for value, count in _facet_counts(results, (name,))[name].items()]
+        return found if limit is None else found[:limit]
 
     @_reports_damage
     def get(self, article_id: str) -> Article:

@@ -55,7 +55,7 @@ from .errors import (
     SourceMissingError,
 )
 from .readers import find_files, read_file
-from .schema import SCHEMA_VERSION, build_schema, lead_of
+from .schema import KEYWORD_FIELDS, KEYWORD_WORDS, SCHEMA_VERSION, build_schema, lead_of
 from .writers import CheckedMpWriter, collect_worker_stems
 
 DEFAULT_SEEDS = Path("seeds")
@@ -134,10 +134,11 @@ def article_fields(article: Article) -> dict:
     if article.date:
         doc["month"] = article.date.strftime("%Y-%m")
         doc["date"] = article.date.astimezone(timezone.utc).replace(tzinfo=None)
-    for name in ("category", "source", "location", "author"):
+    for name in KEYWORD_FIELDS:
         value = getattr(article, name)
         if value:
             doc[name] = value
+            doc[KEYWORD_WORDS[name]] = value
     return doc
 
 

@@ -9,10 +9,14 @@ The query language (documented in the README and ``search query --help``):
   ``DAN`` / ``ATAU`` / ``BUKAN``;
 * fields, in Indonesian or English: ``judul:``/``title:``, ``isi:``/``body:``,
   ``kategori:``/``category:``, ``sumber:``/``source:``, ``penulis:``/``author:``,
-  ``lokasi:``/``location:``; keyword values match without regard to case;
+  ``lokasi:``/``location:``; a keyword value matches without regard to case,
+  as the whole value or as words of it, each a word of the field or its
+  beginning (``sumber:cnn`` finds "CNN Indonesia");
 * dates: ``tanggal:``/``date:`` with ``2021``, ``2021-03``, ``2021-03-17``,
   ``"Maret 2021"``, ``"17 Maret 2021"``, ranges ``2021-03-01..2021-04-15`` and
-  open ranges ``..2021-03``; a date is a filter, it does not change scores.
+  open ranges ``..2021-03``; a date is a filter, it does not change scores;
+* a query of filters only (no words to rank by) lists what they let through:
+  ``ParsedQuery.filters_only``.
 
 ``parse_query`` never raises: what it cannot read as syntax it searches as
 plain words, and ``ParsedQuery.notes`` says what was ignored or changed.
@@ -25,12 +29,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from whoosh import qparser
-from whoosh.query import And, AndNot, Not, NullQuery, Or, Phrase, Query, Term
+from whoosh.query import (
+    And, AndNot, ConstantScoreQuery, Not, NullQuery, Or, Phrase, Prefix, Query, Term,
+)
 
 from .analysis import WORD_PATTERN
 from .dates import intersect, parse_date_range
 from .ranking import FIELD_BOOSTS, query_words
-from .schema import KEYWORD_FIELDS, TEXT_FIELDS
+from .schema import KEYWORD_FIELDS, KEYWORD_WORDS, TEXT_FIELDS, WORD_TOKENS
 
 MAX_QUERY_CHARS = 2000
 
@@ -63,10 +69,13 @@ class ParsedQuery:
     # Publication time filter, [start, end); None for an open end.
     date_from: datetime | None = None
     date_to: datetime | None = None
+    # Nothing but filters was typed: ``tanggal:2021``, ``kategori:politik``,
+    # or no text at all (the caller may hold a date window of its own).
+    filters_only: bool = False
 
     @property
     def is_empty(self) -> bool:
-        return self.query is NullQuery or isinstance(self.query, type(NullQuery))
+        return _is_null(self.query)
 
     def terms(self, fields=TEXT_FIELDS) -> set[str]:
         """The analysed words the query asks for in ``fields`` (not the excluded ones)."""
@@ -112,6 +121,33 @@ def _phrases_where_positions_are(query: Query, schema) -> Query:
         return node
 
     return query.accept(rewrite)
+
+
+def _keyword_values_forgive(query: Query, schema) -> Query:
+    """``sumber:cnn`` matches every value with a word that starts with "cnn".
+
+    Each word of the value typed must begin a word of the field's value, so
+    ``sumber:cnn``, ``sumber:cnn-indo`` and ``sumber:"cnn indonesia"`` find
+    "CNN Indonesia", and ``sumber:binews`` finds "binews.id". The whole value
+    as typed matches too, its words being words of the value. The clause is a
+    filter: every article it lets through gets the same score from it.
+    """
+
+    def rewrite(node):
+        if (isinstance(node, Term) and node.fieldname in KEYWORD_WORDS
+                and KEYWORD_WORDS[node.fieldname] in schema):
+            words = re.findall(WORD_TOKENS, node.text.lower())
+            if words:
+                prefixes = [Prefix(KEYWORD_WORDS[node.fieldname], word) for word in words]
+                return ConstantScoreQuery(And(prefixes).normalize())
+        return node
+
+    return query.accept(rewrite)
+
+
+def _asks_for_words(query: Query) -> bool:
+    """Whether the query holds a word or phrase to rank by (not only excluded ones)."""
+    return bool(query_words(query, tuple(FIELD_BOOSTS)))
 
 
 def _exclusions_apply_to_all(query: Query) -> Query:
@@ -201,6 +237,7 @@ def parse_query(text: str, schema) -> ParsedQuery:
         query = _phrases_where_positions_are(query, schema)
         query = _exclusions_apply_to_all(query)
         query = _fields_are_required(query).normalize()
+        query = _keyword_values_forgive(query, schema)
         # Terms in fields the index does not have match nothing; treat them as words.
         if any(fieldname not in schema for fieldname, _ in query.iter_all_terms()):
             raise ValueError("unknown field")
@@ -213,4 +250,11 @@ def parse_query(text: str, schema) -> ParsedQuery:
         # Pasted prose uses "-" as a dash too ("vaskularnya -komplikasi umum").
         notes.append(f"left out articles with: {', '.join(excluded)} "
                      "(a '-' or NOT before a word excludes it)")
-    return ParsedQuery(text=text, query=query, notes=notes, date_from=date_from, date_to=date_to)
+    filters_only = (not re.search(WORD_PATTERN, words_text) if _is_null(query)
+                    else not _asks_for_words(query))
+    return ParsedQuery(text=text, query=query, notes=notes, date_from=date_from, date_to=date_to,
+                       filters_only=filters_only)
+
+
+def _is_null(query: Query) -> bool:
+    return query is NullQuery or isinstance(query, type(NullQuery))

@@ -9,12 +9,12 @@ Field weights for ranking live in ``search.ranking`` (``FIELD_BOOSTS``).
 
 from __future__ import annotations
 
-from whoosh.analysis import IDTokenizer, LowercaseFilter
+from whoosh.analysis import IDTokenizer, LowercaseFilter, RegexTokenizer
 from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
 
 from .analysis import ExactAnalyzer, IndonesianAnalyzer
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 
 # Text fields a plain query is about (highlighting, matched-word counts).
 TEXT_FIELDS = ("title", "body")
@@ -23,11 +23,20 @@ TEXT_FIELDS = ("title", "body")
 LEAD_WORDS = 60
 # Keyword fields: one value each, matched without regard to case.
 KEYWORD_FIELDS = ("category", "source", "location", "author")
+# Each keyword field's words, lowercased, in a field of their own ("CNN
+# Indonesia" is "cnn" and "indonesia", "binews.id" is "binews" and "id"), so
+# that a filter can match a word of the value or its beginning.
+KEYWORD_WORDS = {name: f"{name}_words" for name in KEYWORD_FIELDS}
+WORD_TOKENS = r"\w+"
 
 
 def _keyword():
     # Sortable: the column keeps the value as written, for facet counts.
     return ID(stored=True, sortable=True, analyzer=IDTokenizer() | LowercaseFilter())
+
+
+def _keyword_words():
+    return TEXT(analyzer=RegexTokenizer(WORD_TOKENS) | LowercaseFilter(), phrase=False)
 
 
 def lead_of(body: str, words: int = LEAD_WORDS) -> str:
@@ -56,6 +65,7 @@ def build_schema() -> Schema:
         source=_keyword(),
         location=_keyword(),
         author=_keyword(),
+        **{words: _keyword_words() for words in KEYWORD_WORDS.values()},
         editor=STORED(),
         url=STORED(),
         # What makes two articles the same (see ``search.duplicates``).

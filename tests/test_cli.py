@@ -180,3 +180,53 @@ def test_index_updates_add_and_remove_from_the_command_line(runner, tmp_path):
     result = runner.invoke(main, ["remove", "nope", *ix])
     assert result.exit_code == 1
     assert runner.invoke(main, ["show", "antara-4.html", *ix]).exit_code == 1
+
+
+def test_a_query_of_filters_only_lists_articles_newest_first(runner, small_index):
+    ix = ["--index", str(small_index)]
+    result = runner.invoke(main, ["query", "tanggal:2017-03", *ix])
+    assert result.exit_code == 0, result.output
+    assert "indosum-1490674536-mustahil-transportasi" in result.output
+    assert "no searchable words" not in result.output
+    result = runner.invoke(main, ["query", "", "--from", "2017-03", "--to", "2017-04", "--json",
+                                  "--facets", "--limit", "1", "--page", "2", *ix])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["total"] == 2 and data["page"] == 2
+    assert [(hit["id"][:18], hit["score"]) for hit in data["hits"]] == [("indosum-1490674536", None)]
+    assert data["facets"]["month"] == {"2017-03": 1, "2017-04": 1}
+    data = json.loads(runner.invoke(main, ["query", "sumber:CNN", "--json", "-n", "100", *ix]).output)
+    dates = [hit["date"] for hit in data["hits"]]
+    assert data["total"] == 8 and dates == sorted(dates, reverse=True)
+    result = runner.invoke(main, ["query", "yang", *ix])
+    assert "no searchable words" in result.output
+
+
+def test_run_scores_a_query_of_filters_only_by_rank(runner, small_index, tmp_path):
+    queries = tmp_path / "q.tsv"
+    queries.write_text("q1\tkategori:tajuk\n")
+    result = runner.invoke(main, ["run", str(queries), "--index", str(small_index)])
+    assert result.exit_code == 0, result.output
+    rows = [line.split() for line in result.output.splitlines()]
+    assert len(rows) == 8
+    assert [float(row[4]) for row in rows] == [8.0 - rank for rank in range(8)]
+
+
+def test_values_lists_a_field_most_common_first(runner, small_index):
+    ix = ["--index", str(small_index)]
+    result = runner.invoke(main, ["values", "kategori", "--limit", "2", *ix])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == ["8  tajuk utama", "4  olahraga"]
+    result = runner.invoke(main, ["values", "source", "--json", *ix])
+    data = json.loads(result.output)
+    assert data[0] == {"value": "cnn indonesia", "count": 8}
+    assert sum(item["count"] for item in data) == 23
+    result = runner.invoke(main, ["values", "lokasi", *ix])
+    assert result.output == "1  Kota Sawahlunto\n"
+
+
+def test_values_of_an_unknown_field_is_one_line(runner, small_index):
+    result = runner.invoke(main, ["values", "judul", "--index", str(small_index)])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: no field 'judul'") and result.output.count("\n") == 1
+    assert "category" in result.output and "kategori" in result.output

@@ -114,6 +114,146 @@ def test_query_of_only_stop_words_explains_itself(small_index):
     assert results.total == 0 and "stop words" in results.notes[0]
 
 
+# Four articles with the keyword values a user meets: several words, a
+# domain, mixed case; and two months with more than one article.
+BROWSE_RECORDS = [
+    {"id": "cnn-old", "title": "Harga cabai naik", "body": "Harga cabai naik di pasar induk.",
+     "date": "2021-02-10T10:00:00+07:00", "source": "CNN Indonesia", "category": "Ekonomi Bisnis",
+     "author": "Rina"},
+    {"id": "cnn-new", "title": "Banjir di Bekasi", "body": "Banjir merendam ratusan rumah warga.",
+     "date": "2021-03-20T08:00:00+07:00", "source": "CNN Indonesia", "category": "Peristiwa",
+     "author": "Rina"},
+    {"id": "binews", "title": "Kominfo Sawahlunto", "body": "Dinas kominfo akhirnya dibentuk.",
+     "date": "2021-03-05T17:36:00+07:00", "source": "binews.id", "category": "Politik"},
+    {"id": "kompas", "title": "Ekonomi tumbuh", "body": "Ekonomi tumbuh lima persen tahun ini.",
+     "date": "2017-03-01T09:00:00+07:00", "source": "Kompas.com", "category": "Ekonomi"},
+]
+
+
+@pytest.fixture(scope="module")
+def browse_dir(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("browse")
+    index_of(folder, BROWSE_RECORDS).close()
+    return folder / "ix"
+
+
+@pytest.fixture
+def browse_index(browse_dir):
+    with search.open_index(browse_dir) as index:
+        yield index
+
+
+@pytest.mark.parametrize("query, options, expected", [
+    ('tanggal:"Maret 2021"', {}, ["cnn-new", "binews"]),
+    ("tanggal:2021-03", {}, ["cnn-new", "binews"]),
+    ("date:2021", {}, ["cnn-new", "binews", "cnn-old"]),
+    ("", {"date_from": "2021-02", "date_to": "2021-03"}, ["cnn-new", "binews", "cnn-old"]),
+    ("", {"date_from": "2017"}, ["cnn-new", "binews", "cnn-old", "kompas"]),
+    ("kategori:ekonomi", {}, ["cnn-old", "kompas"]),
+    ("sumber:cnn tanggal:2021-03", {}, ["cnn-new"]),
+    ("sumber:cnn -banjir", {}, ["cnn-old"]),
+])
+def test_a_query_of_filters_only_lists_every_match_newest_first(browse_index, query, options, expected):
+    results = browse_index.search(query, **options)
+    assert [hit.id for hit in results.hits] == expected
+    assert results.total == len(expected)
+    assert all(hit.score is None for hit in results.hits)
+    assert all(hit.snippets for hit in results.hits)  # the article's opening
+
+
+def test_a_query_of_filters_only_pages_sorts_and_counts(browse_index):
+    page = browse_index.search("tanggal:2021", limit=2, page=2)
+    assert page.total == 3 and [hit.id for hit in page.hits] == ["cnn-old"]
+    oldest = browse_index.search("tanggal:2021", sort="date")
+    assert [hit.id for hit in oldest.hits] == ["cnn-old", "binews", "cnn-new"]
+    counted = browse_index.search("tanggal:2021", limit=1, facets=True)
+    assert counted.facets["source"] == {"CNN Indonesia": 2, "binews.id": 1}
+    assert counted.facets["month"] == {"2021-03": 2, "2021-02": 1}
+    # Words that are all stop words are not a query of filters, even beside one.
+    for text, options in (("yang dan", {}), ("yang tanggal:2021", {}), ("di", {"date_from": "2021"}),
+                          ("", {})):
+        results = browse_index.search(text, **options)
+        assert results.total == 0 and "stop words" in results.notes[0], text
+
+
+FORGIVING_FILTERS = [
+    ("sumber:cnn", {"cnn-old", "cnn-new"}),
+    ("sumber:CNN", {"cnn-old", "cnn-new"}),
+    ("sumber:indo", {"cnn-old", "cnn-new"}),
+    ('sumber:"cnn indonesia"', {"cnn-old", "cnn-new"}),
+    ('source:"CNN Indonesia"', {"cnn-old", "cnn-new"}),
+    ("sumber:cnn-indonesia", {"cnn-old", "cnn-new"}),
+    ("sumber:binews", {"binews"}),
+    ("sumber:binews.id", {"binews"}),
+    ("sumber:kompas", {"kompas"}),
+    ("kategori:ekonomi", {"cnn-old", "kompas"}),
+    ("kategori:EKO", {"cnn-old", "kompas"}),
+    ("kategori:bisnis", {"cnn-old"}),
+    ('kategori:"ekonomi bisnis"', {"cnn-old"}),
+    ("penulis:rin", {"cnn-old", "cnn-new"}),
+    ("sumber:nn", set()),
+    ('sumber:"indonesia cnn x"', set()),
+    ("harga sumber:cnn", {"cnn-old"}),
+    ("ekonomi -sumber:cnn", {"kompas"}),
+]
+
+
+def test_keyword_filters_match_a_word_of_the_value_or_its_beginning(browse_index):
+    # Quoted whole values keep working beside the forgiving forms.
+    found = {query: {hit.id for hit in browse_index.search(query, limit=10).hits}
+             for query, _ in FORGIVING_FILTERS}
+    assert found == dict(FORGIVING_FILTERS)
+
+
+def test_keyword_filters_leave_ranking_to_the_words(browse_index):
+    filtered = browse_index.search("ekonomi harga kategori:ekonomi")
+    plain = browse_index.search("ekonomi harga")
+    assert [hit.id for hit in filtered.hits] == [hit.id for hit in plain.hits]
+    assert all(hit.score is not None for hit in filtered.hits)
+
+
+def test_facets_keep_keyword_values_as_written(browse_index):
+    facets = browse_index.search("sumber:cnn", facets=True).facets
+    assert facets["source"] == {"CNN Indonesia": 2}
+    assert facets["category"] == {"Ekonomi Bisnis": 1, "Peristiwa": 1}
+
+
+def test_values_of_a_keyword_field_most_common_first(browse_index):
+    assert browse_index.values("source") == [
+        search.FieldValue("CNN Indonesia", 2), search.FieldValue("Kompas.com", 1),
+        search.FieldValue("binews.id", 1),
+    ]
+    assert browse_index.values("sumber", limit=1) == [search.FieldValue("CNN Indonesia", 2)]
+    assert [v.to_dict() for v in browse_index.values("bulan")] == [
+        {"value": "2021-03", "count": 2}, {"value": "2017-03", "count": 1},
+        {"value": "2021-02", "count": 1},
+    ]
+    assert browse_index.values("PENULIS") == [search.FieldValue("Rina", 2)]  # the others have none
+    assert [v.value for v in browse_index.values("kategori")] == [
+        "Ekonomi", "Ekonomi Bisnis", "Peristiwa", "Politik"]
+    assert browse_index.values("location") == []
+
+
+def test_values_of_an_unknown_field_or_a_bad_limit(browse_index):
+    with pytest.raises(search.InvalidArgumentError) as raised:
+        browse_index.values("judul")
+    message = str(raised.value)
+    assert "\n" not in message and "'judul'" in message
+    assert all(name in message for name in ("category", "source", "author", "location", "month",
+                                             "kategori", "bulan"))
+    with pytest.raises(search.InvalidArgumentError):
+        browse_index.values("source", limit=0)
+
+
+def test_values_do_not_count_removed_articles(tmp_path):
+    index_of(tmp_path, BROWSE_RECORDS).close()
+    search.remove_articles(["cnn-new", "kompas"], tmp_path / "ix")
+    with search.open_index(tmp_path / "ix") as index:
+        assert index.values("source") == [search.FieldValue("CNN Indonesia", 1),
+                                          search.FieldValue("binews.id", 1)]
+        assert index.search("tanggal:2021-03").total == 1
+
+
 def test_phrase_query(small_index):
     with search.open_index(small_index) as index:
         assert index.search('"dinas kominfo"').hits[0].id == SEED_ID

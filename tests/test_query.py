@@ -80,3 +80,17 @@ def test_an_exclusion_is_named_in_a_note():
     assert "ANDNOT" in str(parsed.query)
     assert any("komplikasi" in note for note in parsed.notes)
     assert not parse_query("risiko kalsifikasi vaskular komplikasi", SCHEMA).notes
+
+
+def test_a_query_of_filters_only_is_told_from_one_of_words():
+    for text in ("tanggal:2021-03", 'tanggal:"Maret 2021"', "kategori:politik", "sumber:cnn -banjir", ""):
+        assert parse_query(text, SCHEMA).filters_only, text
+    for text in ("banjir kategori:politik", "yang", "yang tanggal:2021", "-banjir", "judul:banjir"):
+        assert not parse_query(text, SCHEMA).filters_only, text
+
+
+def test_a_keyword_value_is_matched_by_the_beginnings_of_its_words():
+    parsed = parse_query('sumber:CNN kategori:"ekonomi bisnis"', SCHEMA)
+    prefixes = {(q.fieldname, q.text) for q in parsed.query.leaves() if type(q).__name__ == "Prefix"}
+    assert prefixes == {("source_words", "cnn"), ("category_words", "ekonomi"),
+                        ("category_words", "bisnis")}
