@@ -8,6 +8,7 @@ returns is a small dataclass; Whoosh objects never leave this module.
 from __future__ import annotations
 
 import functools
+import html
 import pickle
 import struct
 import zlib
@@ -32,7 +33,7 @@ from .errors import (
     QueryError,
     SearchError,
 )
-from .highlight import Snippet, snippets
+from .highlight import Snippet, marked_title, snippets
 from .dates import intersect, parse_date_range
 from .query import parse_query
 from .spelling import suggest
@@ -81,15 +82,22 @@ class Hit:
     category: str = ""
     url: str = ""
     snippets: list[Snippet] = field(default_factory=list)
+    # The whole title with the query's words marked; None when not highlighted.
+    title_snippet: Snippet | None = None
 
     @property
     def highlights(self) -> list[str]:
         """Snippets as HTML: matches in ``<mark>``, the rest escaped."""
         return [s.html() for s in self.snippets]
 
+    @property
+    def title_highlight(self) -> str:
+        """The title as HTML: matches in ``<mark>``, the rest escaped."""
+        return self.title_snippet.html() if self.title_snippet else html.escape(self.title)
+
     def to_dict(self) -> dict:
         return {
-            "id": self.id, "title": self.title,
+            "id": self.id, "title": self.title, "title_highlight": self.title_highlight,
             "date": self.date.isoformat() if self.date else None,
             "source": self.source, "category": self.category, "url": self.url,
             "score": None if self.score is None else round(self.score, 4), "highlights": self.highlights,
@@ -390,6 +398,8 @@ class Index:
             category=stored.get("category", ""),
             url=stored.get("url", ""),
             snippets=snippets(stored.get("body", ""), terms, analyzer) if terms is not None else [],
+            title_snippet=(marked_title(stored.get("title", ""), terms, self._schema["title"].analyzer)
+                           if terms is not None else None),
         )
 
     @_reports_damage

@@ -236,3 +236,15 @@ def test_an_open_index_takes_roots_from_its_own_table_not_sastrawi(small_index, 
         assert results.hits and "<mark>" in results.hits[0].highlights[0]
         assert asked == []
     assert analysis._STEM_TABLES == []  # closing the index stops consulting its table
+
+
+def test_the_title_is_marked_by_the_same_analysis_as_the_body(tmp_path):
+    records = [{"id": "a", "title": "Pemkot <Bekasi> Memiliki Data Banjir",
+                "body": "Warga mendata rumah yang terendam banjir di Bekasi."}]
+    with index_of(tmp_path, records) as index:
+        hit = index.search("milik banjir").hits[0]
+        assert hit.title_snippet.marked == ["Memiliki", "Banjir"]
+        assert hit.to_dict()["title_highlight"] == (
+            "Pemkot &lt;Bekasi&gt; <mark>Memiliki</mark> Data <mark>Banjir</mark>")
+        assert index.search("milik", highlight=False).hits[0].to_dict()["title_highlight"] == (
+            "Pemkot &lt;Bekasi&gt; Memiliki Data Banjir")
