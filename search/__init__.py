@@ -26,12 +26,12 @@ from .errors import (
     SearchError,
 )
 from .highlight import Snippet
-from .index import Hit, Index, IndexStats, SearchResults, open_index
+from .index import Export, ExportRow, Hit, Index, IndexStats, SearchResults, open_index
 from .indexer import BuildReport, Merged, add_articles, build_index, remove_articles
 from .readers import read_articles
 
 __all__ = [
-    "AnalyzedToken", "Article", "ArticleNotFoundError", "BuildReport", "Hit", "Index", "Merged",
+    "AnalyzedToken", "Article", "ArticleNotFoundError", "BuildReport", "Export", "ExportRow", "Hit", "Index", "Merged",
     "IndexCorruptError", "IndexLockedError", "IndexNotFoundError", "IndexOutdatedError",
     "IndexReadOnlyError", "IndexStats", "IngestError", "InvalidArgumentError", "NothingToIndexError", "QueryError", "SearchError",
     "SearchResults", "Skipped", "Snippet", "add_articles", "analyze", "build_index", "open_index",
