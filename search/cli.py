@@ -20,12 +20,17 @@ from .errors import IndexNotFoundError, SearchError
 from .index import DEFAULT_INDEX, SORTS, open_index
 from .readers import estimate_count
 
-INDEX_OPTION = click.option(
-    "--index", "index_dir", type=click.Path(file_okay=False, path_type=Path),
-    envvar="SEARCH_INDEX", default=DEFAULT_INDEX, show_default=True,
-    help="Index folder (or the SEARCH_INDEX environment variable).",
-)
+def _index_dir(ctx: click.Context, param, value: Path | None) -> Path:
+    """``--index`` after the command wins; else the one before it (or SEARCH_INDEX)."""
+    if value is not None:
+        return value
+    return ctx.find_root().params.get("index_dir") or DEFAULT_INDEX
 
+
+INDEX_OPTION = click.option(
+    "--index", "index_dir", type=click.Path(file_okay=False, path_type=Path), callback=_index_dir,
+    help=f"Index folder (default: the --index before the command, SEARCH_INDEX, or {DEFAULT_INDEX}).",
+)
 
 def _fail(error: SearchError) -> None:
     raise click.ClickException(str(error))
@@ -98,10 +103,57 @@ class _Commands(click.Group):
             ) from None
 
 
+class _TextArgumentCommand(click.Command):
+    """A command whose TEXT may start with '-': ``search query "-banjir jakarta"``.
+
+    Click reads every argument that starts with '-' as an option. Here one
+    that is not an option of the command (``-n5`` is ``-n 5``) nor the value
+    of one (``--sort -date``) is the TEXT. Arguments starting with '--' stay
+    options, so a mistyped option is still a usage error.
+    """
+
+    def parse_args(self, ctx, args):
+        takes_value = {}
+        for param in self.get_params(ctx):
+            if isinstance(param, click.Option):
+                for name in param.opts + param.secondary_opts:
+                    takes_value[name] = not param.is_flag and not param.count
+        kept, texts, args = [], [], list(args)
+        position = 0
+        while position < len(args):
+            arg = args[position]
+            name = arg.split("=", 1)[0] if arg.startswith("--") else arg
+            if arg == "--":
+                kept.extend(args[position:])
+                break
+            if arg.startswith("--") or name in takes_value:
+                kept.append(arg)
+                if takes_value.get(name) and "=" not in arg and position + 1 < len(args):
+                    position += 1
+                    kept.append(args[position])
+            elif arg.startswith("-") and len(arg) > 1 and not (
+                    takes_value.get(arg[:2]) and arg[2:].isdigit()):
+                texts.append(arg)
+            else:
+                kept.append(arg)
+            position += 1
+        if texts:
+            end = kept.index("--") + 1 if "--" in kept else len(kept)
+            kept[end:end] = texts if end <= len(kept) and "--" in kept else ["--", *texts]
+        return super().parse_args(ctx, kept)
+
+
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--index", "index_dir", type=click.Path(file_okay=False, path_type=Path),
+              envvar="SEARCH_INDEX", default=DEFAULT_INDEX, show_default=True,
+              help="Index folder for the command (or SEARCH_INDEX); "
+                   "an --index after the command wins.")
 @click.version_option(package_name="indonesian-news-search")
-def main() -> None:
-    """Full-text search for Indonesian news."""
+def main(index_dir: Path) -> None:
+    """Full-text search for Indonesian news.
+
+    `search COMMAND --help` describes each command.
+    """
 
 
 WAIT_OPTION = click.option(
@@ -203,10 +255,11 @@ the body; the more of them an article holds, the higher it ranks.
   tanggal:2021-03            date: 2021, 2021-03, 2021-03-17, "Maret 2021",
                              2021-03-01..2021-04-15, ..2021-03
 A misspelled word is corrected from the index's own words ("did you mean").
+A query may start with an exclusion: search query "-banjir jakarta".
 """
 
 
-@main.command("query", help=QUERY_HELP)
+@main.command("query", cls=_TextArgumentCommand, help=QUERY_HELP)
 @click.argument("text")
 @INDEX_OPTION
 @click.option("--limit", "-n", type=click.IntRange(1, 1000), default=10, show_default=True)

@@ -180,3 +180,39 @@ def test_index_updates_add_and_remove_from_the_command_line(runner, tmp_path):
     result = runner.invoke(main, ["remove", "nope", *ix])
     assert result.exit_code == 1
     assert runner.invoke(main, ["show", "antara-4.html", *ix]).exit_code == 1
+
+
+# The command line around the commands.
+
+def query(runner, small_index, *args, **kwargs):
+    result = runner.invoke(main, ["query", *args, "--index", str(small_index)], **kwargs)
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def test_index_before_the_command_too(runner, small_index, tmp_path):
+    result = runner.invoke(main, ["--index", str(small_index), "stats"])
+    assert result.exit_code == 0 and "articles:   23" in result.output
+    result = runner.invoke(main, ["--index", str(small_index), "stats"],
+                           env={"SEARCH_INDEX": str(tmp_path / "none")})
+    assert result.exit_code == 0 and "articles:   23" in result.output
+    result = runner.invoke(main, ["--index", str(tmp_path / "none"), "stats", "--index", str(small_index)])
+    assert result.exit_code == 0 and "articles:   23" in result.output  # after the command wins
+    result = runner.invoke(main, ["--index", str(small_index), "query", "kominfo"])
+    assert result.exit_code == 0 and "Kominfo" in result.output
+
+
+def test_a_query_may_start_with_an_exclusion(runner, small_index):
+    data = json.loads(query(runner, small_index, "-pemerintah kota", "--json").output)
+    assert data["query"] == "-pemerintah kota" and data["total"] > 0
+    assert any("left out" in note for note in data["notes"])
+    # Options around it still work, -n5 too, and the value of --sort is not a query.
+    result = runner.invoke(main, ["query", "--sort", "-date", "-kota", "-n1", "--json",
+                                  "--index", str(small_index)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["query"] == "-kota" and json.loads(result.output)["limit"] == 1
+    assert json.loads(query(runner, small_index, "-nasi goreng", "--json").output)["query"] == "-nasi goreng"
+    assert runner.invoke(main, ["query", "-banjir", "-h"]).output.startswith("Usage: main query [OPTIONS] TEXT")
+    assert runner.invoke(main, ["query", "x", "--jsn", "--index", str(small_index)]).exit_code == 2
+
+
