@@ -1,14 +1,18 @@
 """The ``search`` command line: a thin layer over the library.
 
-Each command parses its arguments, calls the library and formats the answer.
-Every :class:`search.SearchError` becomes one line on stderr and exit status 1;
-usage errors exit with 2 (click's convention).
+Each command parses its arguments, calls the library and formats the answer:
+hits wrapped to the terminal's width, marks in colour on a terminal, or JSON
+for other programs. Every :class:`search.SearchError`
+becomes one line on stderr and exit status 1; usage errors exit with 2
+(click's convention).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -19,6 +23,7 @@ from . import analysis, indexer
 from .errors import IndexNotFoundError, SearchError
 from .index import DEFAULT_INDEX, SORTS, open_index
 from .readers import estimate_count
+
 
 def _index_dir(ctx: click.Context, param, value: Path | None) -> Path:
     """``--index`` after the command wins; else the one before it (or SEARCH_INDEX)."""
@@ -32,6 +37,23 @@ INDEX_OPTION = click.option(
     help=f"Index folder (default: the --index before the command, SEARCH_INDEX, or {DEFAULT_INDEX}).",
 )
 
+
+def _colour(ctx: click.Context, param, value: str) -> str:
+    # auto: click colours only a terminal; NO_COLOR (set, not empty) turns it off.
+    if value == "always":
+        ctx.color = True
+    elif value == "never" or os.environ.get("NO_COLOR"):
+        ctx.color = False
+    return value
+
+
+COLOR_OPTION = click.option(
+    "--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
+    expose_value=False, callback=_colour,
+    help="Mark matches in colour: auto only on a terminal, and not when NO_COLOR is set.",
+)
+
+
 def _fail(error: SearchError) -> None:
     raise click.ClickException(str(error))
 
@@ -42,6 +64,88 @@ def _dump(data) -> None:
 
 def _mark(text: str) -> str:
     return click.style(text, fg="yellow", bold=True)
+
+
+def _width() -> int:
+    """The terminal's width (COLUMNS wins); 80 when the output is not a terminal."""
+    return max(shutil.get_terminal_size((80, 24)).columns, 40)
+
+
+def _words(parts) -> list[list[tuple[str, bool]]]:
+    """``(text, marked)`` parts as words, each a list of parts, split at spaces."""
+    words: list[list[tuple[str, bool]]] = [[]]
+    for text, marked in parts:
+        for n, piece in enumerate(text.split(" ")):
+            if n:
+                words.append([])
+            if piece:
+                words[-1].append((piece, marked))
+    return [word for word in words if word]
+
+
+def _wrap(words, first: str, rest: str, style, width: int | None = None) -> list[str]:
+    """Words filled into lines of ``width`` columns, ``first`` and then ``rest`` before them.
+
+    ``style(text, marked)`` renders a part; the width counts the text only,
+    not the colour codes. A word longer than a line gets a line of its own.
+    """
+    width = width or _width()
+    lines, line, used = [], [], len(first)
+    for word in words:
+        size = sum(len(text) for text, _ in word)
+        if line and used + 1 + size > width:
+            lines.append(line)
+            line, used = [], len(rest)
+        used += size + (1 if line else 0)
+        line.append(word)
+    if line:
+        lines.append(line)
+    return [(first if n == 0 else rest) + _render(line, style) for n, line in enumerate(lines)]
+
+
+def _render(line, style) -> str:
+    """A line of words; each run of parts marked alike, with the spaces inside it, styled once."""
+    runs: list[list] = []
+    for n, word in enumerate(line):
+        for i, (text, marked) in enumerate(word):
+            if n and not i:  # the space between two words goes with the unmarked side
+                if runs[-1][1] in (marked, False):
+                    runs[-1][0] += " "
+                elif marked is False:
+                    text = " " + text
+                else:
+                    runs.append([" ", False])
+            if runs and runs[-1][1] == marked:
+                runs[-1][0] += text
+            else:
+                runs.append([text, marked])
+    return "".join(style(text, marked) for text, marked in runs)
+
+
+def _plain_or_marked(text: str, marked: bool) -> str:
+    return _mark(text) if marked else text
+
+
+def _title_style(text: str, marked: bool) -> str:
+    return click.style(text, fg="yellow" if marked else None, bold=True)
+
+
+def _snippet_lines(snippet) -> list[str]:
+    """A snippet under its hit, with an ellipsis only where the text was cut."""
+    parts = list(snippet.parts)
+    text = snippet.text
+    if not parts:
+        return []
+    cut_before = not snippet.starts_text and not text.startswith("\u2026")
+    if cut_before:
+        parts.insert(0, ("\u2026", False))
+    if not snippet.ends_text and not text.endswith("\u2026"):
+        parts.append(("\u2026", False))
+    return _wrap(_words(parts), "   ", "    " if cut_before else "   ", _plain_or_marked)
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
 def _print_build(report: indexer.BuildReport) -> None:
@@ -256,6 +360,11 @@ the body; the more of them an article holds, the higher it ranks.
                              2021-03-01..2021-04-15, ..2021-03
 A misspelled word is corrected from the index's own words ("did you mean").
 A query may start with an exclusion: search query "-banjir jakarta".
+
+\b
+Output: hits with their URL and snippets, wrapped to the terminal's width,
+matched words marked in the title and snippets (--color); --json one
+object.
 """
 
 
@@ -270,6 +379,7 @@ A query may start with an exclusion: search query "-banjir jakarta".
 @click.option("--to", "date_to", metavar="DATE", help="Published on or before DATE (as tanggal:).")
 @click.option("--facets", is_flag=True, help="Count matching articles by category, source and month.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@COLOR_OPTION
 def query_command(text, index_dir, limit, page, sort, date_from, date_to, facets, as_json):
     try:
         with _open_or_build(index_dir) as index:
@@ -282,37 +392,65 @@ def query_command(text, index_dir, limit, page, sort, date_from, date_to, facets
     if as_json:
         _dump(results.to_dict())
         return
-    for note in results.notes:
-        click.echo(f"note: {note}", err=True)
+    _print_notes(results.notes)
     if results.suggestion:
         click.echo(f"Did you mean: {click.style(results.suggestion, bold=True)}?")
-    if results.facets is not None:
-        _print_facets(results.facets)
     first = (page - 1) * limit + 1
-    if not results.hits:
+    if not results.total:
         click.echo(f"No results for {text!r}.")
-        return
-    click.echo(f"{results.total} results ({elapsed * 1000:.0f} ms); "
-               f"showing {first}-{first + len(results.hits) - 1}\n")
-    _print_hits(results.hits, first)
+    elif not results.hits:
+        last = math.ceil(results.total / limit)
+        click.echo(f"Page {page} is past the end: {_plural(results.total, 'result')}, "
+                   f"the last page is {last}.")
+    else:
+        click.echo(f"{_plural(results.total, 'result')} ({elapsed * 1000:.0f} ms); "
+                   f"showing {first}-{first + len(results.hits) - 1}\n")
+        _print_hits(results.hits, first)
+    if results.facets is not None and results.total:
+        _print_facets(results.facets)
+
+
+def _print_notes(notes) -> None:
+    for note in notes:
+        click.echo(f"note: {note}", err=True)
+
+
+FACET_VALUES_SHOWN = 10
 
 
 def _print_facets(facets: dict) -> None:
+    """Counts by category and source, most first; by month, in date order."""
     for name, counts in facets.items():
-        shown = ", ".join(f"{value} ({count})" for value, count in list(counts.items())[:10])
-        click.echo(f"{name}: {shown or '-'}")
-    click.echo()
+        items = sorted(counts.items()) if name == "month" else list(counts.items())
+        shown = items if name == "month" else items[:FACET_VALUES_SHOWN]
+        words = [[(f"{value} ({count})", False)] for value, count in shown]
+        for word in words[:-1]:
+            word.append((",", False))
+        if len(shown) < len(items):
+            words.append([(f"and {len(items) - len(shown)} more", False)])
+        lines = _wrap(words or [[("-", False)]], f"{name}: ", " " * (len(name) + 2), lambda t, m: t)
+        for line in lines:
+            click.echo(line)
 
 
 def _print_hits(hits, first: int = 1) -> None:
     for rank, hit in enumerate(hits, start=first):
         meta = " | ".join(filter(None, [hit.date.strftime("%Y-%m-%d") if hit.date else "",
                                         hit.source, hit.category]))
-        score = "" if hit.score is None else f"  [{hit.score:.2f}]"
-        click.echo(f"{rank}. {click.style(hit.title or hit.id, bold=True)}{score}")
+        title = hit.title_snippet.parts if hit.title_snippet and hit.title else ((hit.title or hit.id, False),)
+        words = _words(title)
+        if hit.score is not None:  # kept on the line of the title's last word
+            words[-1].append((f"  [{hit.score:.2f}]", None))
+        number = f"{rank}. "
+        for line in _wrap(words, number, " " * len(number),
+                          lambda text, marked: text if marked is None else _title_style(text, marked)):
+            click.echo(line)
         click.echo(f"   {hit.id}" + (f"  ({meta})" if meta else ""))
+        if hit.url:
+            click.echo(f"   {hit.url}")
         for snippet in hit.snippets:
-            click.echo(f"   \u2026{snippet.render(_mark)}\u2026")
+            for line in _snippet_lines(snippet):
+                click.echo(line)
         click.echo()
 
 
@@ -321,6 +459,7 @@ def _print_hits(hits, first: int = 1) -> None:
 @INDEX_OPTION
 @click.option("--limit", "-n", type=click.IntRange(1, 1000), default=10, show_default=True)
 @click.option("--json", "as_json", is_flag=True)
+@COLOR_OPTION
 def similar_command(article_id, index_dir, limit, as_json):
     """List the articles most like article ARTICLE_ID (not including it)."""
     try:
