@@ -1,14 +1,15 @@
 """The ``search`` command line: a thin layer over the library.
 
 Each command parses its arguments, calls the library and formats the answer:
-hits wrapped to the terminal's width, marks in colour on a terminal, or JSON
-for other programs. Every :class:`search.SearchError`
+hits wrapped to the terminal's width, marks in colour on a terminal, or JSON,
+JSON Lines and CSV for other programs. Every :class:`search.SearchError`
 becomes one line on stderr and exit status 1; usage errors exit with 2
 (click's convention).
 """
 
 from __future__ import annotations
 
+import csv
 import json
 import math
 import os
@@ -21,7 +22,7 @@ import click
 
 from . import analysis, indexer
 from .errors import IndexNotFoundError, SearchError
-from .index import DEFAULT_INDEX, SORTS, open_index
+from .index import DEFAULT_INDEX, EXPORT_FIELDS, SORTS, ExportRow, open_index
 from .readers import estimate_count
 
 
@@ -364,8 +365,12 @@ A query may start with an exclusion: search query "-banjir jakarta".
 \b
 Output: hits with their URL and snippets, wrapped to the terminal's width,
 matched words marked in the title and snippets (--color); --json one
-object.
+object; --format jsonl or csv one row per article (id, title, date,
+source, category, url, score, snippet), and with --all every matching
+article, streamed, instead of one page.
 """
+
+FORMATS = ("text", "json", "jsonl", "csv")
 
 
 @main.command("query", cls=_TextArgumentCommand, help=QUERY_HELP)
@@ -378,21 +383,42 @@ object.
 @click.option("--from", "date_from", metavar="DATE", help="Published on or after DATE (as tanggal:).")
 @click.option("--to", "date_to", metavar="DATE", help="Published on or before DATE (as tanggal:).")
 @click.option("--facets", is_flag=True, help="Count matching articles by category, source and month.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--format", "output_format", type=click.Choice(FORMATS), default=None,
+              help="text [default]; json (as --json); jsonl or csv: one row per article.")
+@click.option("--all", "everything", is_flag=True,
+              help="Every matching article, not one page (with --format jsonl or csv).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (--format json).")
 @COLOR_OPTION
-def query_command(text, index_dir, limit, page, sort, date_from, date_to, facets, as_json):
+def query_command(text, index_dir, limit, page, sort, date_from, date_to, facets, output_format,
+                  everything, as_json):
+    if as_json and output_format not in (None, "json"):
+        raise click.UsageError(f"--json and --format {output_format} ask for different output")
+    output_format = output_format or ("json" if as_json else "text")
+    rows = output_format in ("jsonl", "csv")
+    if everything and not rows:
+        raise click.UsageError("--all streams rows: use it with --format jsonl or --format csv")
+    if facets and rows:
+        raise click.UsageError(f"--facets has no place in --format {output_format}; use --json")
     try:
         with _open_or_build(index_dir) as index:
+            if everything:
+                export = index.export(text, sort=sort, date_from=date_from, date_to=date_to)
+                _print_notes(export.notes)
+                _print_rows(export, output_format)
+                return
             started = time.perf_counter()
             results = index.search(text, limit=limit, page=page, sort=sort, date_from=date_from,
                                    date_to=date_to, facets=facets)
             elapsed = time.perf_counter() - started
     except SearchError as error:
         _fail(error)
-    if as_json:
+    if output_format == "json":
         _dump(results.to_dict())
         return
     _print_notes(results.notes)
+    if rows:
+        _print_rows((ExportRow.from_hit(hit) for hit in results.hits), output_format)
+        return
     if results.suggestion:
         click.echo(f"Did you mean: {click.style(results.suggestion, bold=True)}?")
     first = (page - 1) * limit + 1
@@ -413,6 +439,26 @@ def query_command(text, index_dir, limit, page, sort, date_from, date_to, facets
 def _print_notes(notes) -> None:
     for note in notes:
         click.echo(f"note: {note}", err=True)
+
+
+class _Echo:
+    """A file for the csv module that writes through click.echo."""
+
+    def write(self, text: str) -> None:
+        click.echo(text, nl=False)
+
+
+def _print_rows(rows, output_format: str) -> None:
+    """One JSON object per line, or CSV with a header row; written as they come."""
+    if output_format == "jsonl":
+        for row in rows:
+            click.echo(json.dumps(row.to_dict(), ensure_ascii=False))
+        return
+    writer = csv.writer(_Echo(), lineterminator="\n")
+    writer.writerow(EXPORT_FIELDS)
+    for row in rows:
+        values = row.to_dict()
+        writer.writerow(["" if values[name] is None else values[name] for name in EXPORT_FIELDS])
 
 
 FACET_VALUES_SHOWN = 10
@@ -437,8 +483,8 @@ def _print_hits(hits, first: int = 1) -> None:
     for rank, hit in enumerate(hits, start=first):
         meta = " | ".join(filter(None, [hit.date.strftime("%Y-%m-%d") if hit.date else "",
                                         hit.source, hit.category]))
-        title = hit.title_snippet.parts if hit.title_snippet and hit.title else ((hit.title or hit.id, False),)
-        words = _words(title)
+        title = hit.title_snippet.parts if hit.title_snippet and hit.title else None
+        words = _words(title or ((hit.title or hit.id, False),))
         if hit.score is not None:  # kept on the line of the title's last word
             words[-1].append((f"  [{hit.score:.2f}]", None))
         number = f"{rank}. "

@@ -311,3 +311,40 @@ def test_a_page_past_the_end_names_the_last_page(runner, small_index):
     total = json.loads(query(runner, small_index, "pemerintah", "--json").output)["total"]
     output = query(runner, small_index, "pemerintah", "-n", "3", "-p", "9").output
     assert output == f"Page 9 is past the end: {total} results, the last page is {-(-total // 3)}.\n"
+
+
+def test_export_every_matching_article_as_json_lines(runner, small_index):
+    total = json.loads(query(runner, small_index, "pemerintah", "--json", "-n", "1").output)["total"]
+    output = query(runner, small_index, "pemerintah", "--all", "--format", "jsonl", "-n", "1").output
+    rows = [json.loads(line) for line in output.splitlines()]
+    assert len(rows) == total > 5
+    assert list(rows[0]) == ["id", "title", "date", "source", "category", "url", "score", "snippet"]
+    assert len({row["id"] for row in rows}) == total
+    assert "\\u" not in output and "<mark>" not in output  # UTF-8 as is, plain text
+    by_date = query(runner, small_index, "pemerintah", "--all", "--format", "jsonl", "--sort", "date").output
+    dates = [json.loads(line)["date"] for line in by_date.splitlines()]
+    assert len(dates) == total and dates == sorted(dates)
+
+
+def test_export_every_matching_article_as_csv(runner, small_index):
+    import csv
+    import io
+    total = json.loads(query(runner, small_index, "pemerintah", "--json").output)["total"]
+    output = query(runner, small_index, "pemerintah", "--all", "--format", "csv").output
+    rows = list(csv.reader(io.StringIO(output)))
+    assert rows[0] == ["id", "title", "date", "source", "category", "url", "score", "snippet"]
+    assert len(rows) == total + 1 and all(len(row) == 8 for row in rows)
+    page = list(csv.reader(io.StringIO(query(runner, small_index, "pemerintah", "--format", "csv",
+                                             "-n", "2").output)))
+    assert page == rows[:3]  # without --all, one page
+
+
+def test_format_json_is_json_and_bad_combinations_are_usage_errors(runner, small_index):
+    assert (query(runner, small_index, "kominfo", "--format", "json").output
+            == query(runner, small_index, "kominfo", "--json").output)
+    assert (query(runner, small_index, "kominfo", "--format", "text").output.split("(")[0]
+            == query(runner, small_index, "kominfo").output.split("(")[0])
+    for args in (["--all"], ["--all", "--json"], ["--json", "--format", "csv"],
+                 ["--format", "jsonl", "--facets"]):
+        result = runner.invoke(main, ["query", "kominfo", *args, "--index", str(small_index)])
+        assert result.exit_code == 2, args
