@@ -27,12 +27,13 @@ from .errors import (
     SourceMissingError,
 )
 from .highlight import Snippet
-from .index import FieldValue, Hit, Index, IndexStats, SearchResults, SourceStats, open_index
+from .index import Export, ExportRow, FieldValue, Hit, Index, IndexStats, SearchResults, SourceStats, open_index
 from .indexer import BuildReport, Merged, add_articles, build_index, forget_source, remove_articles
 from .readers import read_articles
 
 __all__ = [
-    "AnalyzedToken", "Article", "ArticleNotFoundError", "BuildReport", "FieldValue", "Hit", "Index", "Merged",
+    "AnalyzedToken", "Article", "ArticleNotFoundError", "BuildReport", "Export", "ExportRow", "FieldValue", "Hit",
+    "Index", "Merged",
     "IndexCorruptError", "IndexLockedError", "IndexNotFoundError", "IndexOutdatedError",
     "IndexReadOnlyError", "IndexStats", "IngestError", "InvalidArgumentError", "NothingToIndexError", "QueryError", "SearchError",
     "SearchResults", "Skipped", "SourceMissingError", "SourceStats", "Snippet", "add_articles", "analyze", "build_index", "forget_source", "open_index",

@@ -1,14 +1,19 @@
 """The ``search`` command line: a thin layer over the library.
 
-Each command parses its arguments, calls the library and formats the answer.
-Every :class:`search.SearchError` becomes one line on stderr and exit status 1;
-usage errors exit with 2 (click's convention).
+Each command parses its arguments, calls the library and formats the answer:
+hits wrapped to the terminal's width, marks in colour on a terminal, or JSON,
+JSON Lines and CSV for other programs. Every :class:`search.SearchError`
+becomes one line on stderr and exit status 1; usage errors exit with 2
+(click's convention).
 """
 
 from __future__ import annotations
 
+import csv
 import json
+import math
 import os
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -17,13 +22,36 @@ import click
 
 from . import analysis, indexer
 from .errors import IndexNotFoundError, SearchError
-from .index import DEFAULT_INDEX, SORTS, open_index
+from .index import DEFAULT_INDEX, EXPORT_FIELDS, SORTS, ExportRow, open_index
 from .readers import estimate_count
 
+
+def _index_dir(ctx: click.Context, param, value: Path | None) -> Path:
+    """``--index`` after the command wins; else the one before it (or SEARCH_INDEX)."""
+    if value is not None:
+        return value
+    return ctx.find_root().params.get("index_dir") or DEFAULT_INDEX
+
+
 INDEX_OPTION = click.option(
-    "--index", "index_dir", type=click.Path(file_okay=False, path_type=Path),
-    envvar="SEARCH_INDEX", default=DEFAULT_INDEX, show_default=True,
-    help="Index folder (or the SEARCH_INDEX environment variable).",
+    "--index", "index_dir", type=click.Path(file_okay=False, path_type=Path), callback=_index_dir,
+    help=f"Index folder (default: the --index before the command, SEARCH_INDEX, or {DEFAULT_INDEX}).",
+)
+
+
+def _colour(ctx: click.Context, param, value: str) -> str:
+    # auto: click colours only a terminal; NO_COLOR (set, not empty) turns it off.
+    if value == "always":
+        ctx.color = True
+    elif value == "never" or os.environ.get("NO_COLOR"):
+        ctx.color = False
+    return value
+
+
+COLOR_OPTION = click.option(
+    "--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
+    expose_value=False, callback=_colour,
+    help="Mark matches in colour: auto only on a terminal, and not when NO_COLOR is set.",
 )
 
 
@@ -37,6 +65,88 @@ def _dump(data) -> None:
 
 def _mark(text: str) -> str:
     return click.style(text, fg="yellow", bold=True)
+
+
+def _width() -> int:
+    """The terminal's width (COLUMNS wins); 80 when the output is not a terminal."""
+    return max(shutil.get_terminal_size((80, 24)).columns, 40)
+
+
+def _words(parts) -> list[list[tuple[str, bool]]]:
+    """``(text, marked)`` parts as words, each a list of parts, split at spaces."""
+    words: list[list[tuple[str, bool]]] = [[]]
+    for text, marked in parts:
+        for n, piece in enumerate(text.split(" ")):
+            if n:
+                words.append([])
+            if piece:
+                words[-1].append((piece, marked))
+    return [word for word in words if word]
+
+
+def _wrap(words, first: str, rest: str, style, width: int | None = None) -> list[str]:
+    """Words filled into lines of ``width`` columns, ``first`` and then ``rest`` before them.
+
+    ``style(text, marked)`` renders a part; the width counts the text only,
+    not the colour codes. A word longer than a line gets a line of its own.
+    """
+    width = width or _width()
+    lines, line, used = [], [], len(first)
+    for word in words:
+        size = sum(len(text) for text, _ in word)
+        if line and used + 1 + size > width:
+            lines.append(line)
+            line, used = [], len(rest)
+        used += size + (1 if line else 0)
+        line.append(word)
+    if line:
+        lines.append(line)
+    return [(first if n == 0 else rest) + _render(line, style) for n, line in enumerate(lines)]
+
+
+def _render(line, style) -> str:
+    """A line of words; each run of parts marked alike, with the spaces inside it, styled once."""
+    runs: list[list] = []
+    for n, word in enumerate(line):
+        for i, (text, marked) in enumerate(word):
+            if n and not i:  # the space between two words goes with the unmarked side
+                if runs[-1][1] in (marked, False):
+                    runs[-1][0] += " "
+                elif marked is False:
+                    text = " " + text
+                else:
+                    runs.append([" ", False])
+            if runs and runs[-1][1] == marked:
+                runs[-1][0] += text
+            else:
+                runs.append([text, marked])
+    return "".join(style(text, marked) for text, marked in runs)
+
+
+def _plain_or_marked(text: str, marked: bool) -> str:
+    return _mark(text) if marked else text
+
+
+def _title_style(text: str, marked: bool) -> str:
+    return click.style(text, fg="yellow" if marked else None, bold=True)
+
+
+def _snippet_lines(snippet) -> list[str]:
+    """A snippet under its hit, with an ellipsis only where the text was cut."""
+    parts = list(snippet.parts)
+    text = snippet.text
+    if not parts:
+        return []
+    cut_before = not snippet.starts_text and not text.startswith("\u2026")
+    if cut_before:
+        parts.insert(0, ("\u2026", False))
+    if not snippet.ends_text and not text.endswith("\u2026"):
+        parts.append(("\u2026", False))
+    return _wrap(_words(parts), "   ", "    " if cut_before else "   ", _plain_or_marked)
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
 def _print_build(report: indexer.BuildReport) -> None:
@@ -111,10 +221,57 @@ class _Commands(click.Group):
             ) from None
 
 
+class _TextArgumentCommand(click.Command):
+    """A command whose TEXT may start with '-': ``search query "-banjir jakarta"``.
+
+    Click reads every argument that starts with '-' as an option. Here one
+    that is not an option of the command (``-n5`` is ``-n 5``) nor the value
+    of one (``--sort -date``) is the TEXT. Arguments starting with '--' stay
+    options, so a mistyped option is still a usage error.
+    """
+
+    def parse_args(self, ctx, args):
+        takes_value = {}
+        for param in self.get_params(ctx):
+            if isinstance(param, click.Option):
+                for name in param.opts + param.secondary_opts:
+                    takes_value[name] = not param.is_flag and not param.count
+        kept, texts, args = [], [], list(args)
+        position = 0
+        while position < len(args):
+            arg = args[position]
+            name = arg.split("=", 1)[0] if arg.startswith("--") else arg
+            if arg == "--":
+                kept.extend(args[position:])
+                break
+            if arg.startswith("--") or name in takes_value:
+                kept.append(arg)
+                if takes_value.get(name) and "=" not in arg and position + 1 < len(args):
+                    position += 1
+                    kept.append(args[position])
+            elif arg.startswith("-") and len(arg) > 1 and not (
+                    takes_value.get(arg[:2]) and arg[2:].isdigit()):
+                texts.append(arg)
+            else:
+                kept.append(arg)
+            position += 1
+        if texts:
+            end = kept.index("--") + 1 if "--" in kept else len(kept)
+            kept[end:end] = texts if end <= len(kept) and "--" in kept else ["--", *texts]
+        return super().parse_args(ctx, kept)
+
+
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--index", "index_dir", type=click.Path(file_okay=False, path_type=Path),
+              envvar="SEARCH_INDEX", default=DEFAULT_INDEX, show_default=True,
+              help="Index folder for the command (or SEARCH_INDEX); "
+                   "an --index after the command wins.")
 @click.version_option(package_name="indonesian-news-search")
-def main() -> None:
-    """Full-text search for Indonesian news."""
+def main(index_dir: Path) -> None:
+    """Full-text search for Indonesian news.
+
+    `search COMMAND --help` describes each command.
+    """
 
 
 WAIT_OPTION = click.option(
@@ -242,10 +399,20 @@ A query of filters only (tanggal:2021-03, kategori:politik, or "" with
 --from/--to) lists every article they let through, newest first, unscored.
 A misspelled word is corrected from the index's own words ("did you mean").
 search values FIELD lists the values to filter by.
+A query may start with an exclusion: search query "-banjir jakarta".
+
+\b
+Output: hits with their URL and snippets, wrapped to the terminal's width,
+matched words marked in the title and snippets (--color); --json one
+object; --format jsonl or csv one row per article (id, title, date,
+source, category, url, score, snippet), and with --all every matching
+article, streamed, instead of one page.
 """
 
+FORMATS = ("text", "json", "jsonl", "csv")
 
-@main.command("query", help=QUERY_HELP)
+
+@main.command("query", cls=_TextArgumentCommand, help=QUERY_HELP)
 @click.argument("text")
 @INDEX_OPTION
 @click.option("--limit", "-n", type=click.IntRange(1, 1000), default=10, show_default=True)
@@ -256,50 +423,120 @@ search values FIELD lists the values to filter by.
 @click.option("--from", "date_from", metavar="DATE", help="Published on or after DATE (as tanggal:).")
 @click.option("--to", "date_to", metavar="DATE", help="Published on or before DATE (as tanggal:).")
 @click.option("--facets", is_flag=True, help="Count matching articles by category, source and month.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def query_command(text, index_dir, limit, page, sort, date_from, date_to, facets, as_json):
+@click.option("--format", "output_format", type=click.Choice(FORMATS), default=None,
+              help="text [default]; json (as --json); jsonl or csv: one row per article.")
+@click.option("--all", "everything", is_flag=True,
+              help="Every matching article, not one page (with --format jsonl or csv).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (--format json).")
+@COLOR_OPTION
+def query_command(text, index_dir, limit, page, sort, date_from, date_to, facets, output_format,
+                  everything, as_json):
+    if as_json and output_format not in (None, "json"):
+        raise click.UsageError(f"--json and --format {output_format} ask for different output")
+    output_format = output_format or ("json" if as_json else "text")
+    rows = output_format in ("jsonl", "csv")
+    if everything and not rows:
+        raise click.UsageError("--all streams rows: use it with --format jsonl or --format csv")
+    if facets and rows:
+        raise click.UsageError(f"--facets has no place in --format {output_format}; use --json")
     try:
         with _open_or_build(index_dir) as index:
+            if everything:
+                export = index.export(text, sort=sort, date_from=date_from, date_to=date_to)
+                _print_notes(export.notes)
+                _print_rows(export, output_format)
+                return
             started = time.perf_counter()
             results = index.search(text, limit=limit, page=page, sort=sort, date_from=date_from,
                                    date_to=date_to, facets=facets)
             elapsed = time.perf_counter() - started
     except SearchError as error:
         _fail(error)
-    if as_json:
+    if output_format == "json":
         _dump(results.to_dict())
         return
-    for note in results.notes:
-        click.echo(f"note: {note}", err=True)
+    _print_notes(results.notes)
+    if rows:
+        _print_rows((ExportRow.from_hit(hit) for hit in results.hits), output_format)
+        return
     if results.suggestion:
         click.echo(f"Did you mean: {click.style(results.suggestion, bold=True)}?")
-    if results.facets is not None:
-        _print_facets(results.facets)
     first = (page - 1) * limit + 1
-    if not results.hits:
+    if not results.total:
         click.echo(f"No results for {text!r}.")
+    elif not results.hits:
+        last = math.ceil(results.total / limit)
+        click.echo(f"Page {page} is past the end: {_plural(results.total, 'result')}, "
+                   f"the last page is {last}.")
+    else:
+        click.echo(f"{_plural(results.total, 'result')} ({elapsed * 1000:.0f} ms); "
+                   f"showing {first}-{first + len(results.hits) - 1}\n")
+        _print_hits(results.hits, first)
+    if results.facets is not None and results.total:
+        _print_facets(results.facets)
+
+
+def _print_notes(notes) -> None:
+    for note in notes:
+        click.echo(f"note: {note}", err=True)
+
+
+class _Echo:
+    """A file for the csv module that writes through click.echo."""
+
+    def write(self, text: str) -> None:
+        click.echo(text, nl=False)
+
+
+def _print_rows(rows, output_format: str) -> None:
+    """One JSON object per line, or CSV with a header row; written as they come."""
+    if output_format == "jsonl":
+        for row in rows:
+            click.echo(json.dumps(row.to_dict(), ensure_ascii=False))
         return
-    click.echo(f"{results.total} results ({elapsed * 1000:.0f} ms); "
-               f"showing {first}-{first + len(results.hits) - 1}\n")
-    _print_hits(results.hits, first)
+    writer = csv.writer(_Echo(), lineterminator="\n")
+    writer.writerow(EXPORT_FIELDS)
+    for row in rows:
+        values = row.to_dict()
+        writer.writerow(["" if values[name] is None else values[name] for name in EXPORT_FIELDS])
+
+
+FACET_VALUES_SHOWN = 10
 
 
 def _print_facets(facets: dict) -> None:
+    """Counts by category and source, most first; by month, in date order."""
     for name, counts in facets.items():
-        shown = ", ".join(f"{value} ({count})" for value, count in list(counts.items())[:10])
-        click.echo(f"{name}: {shown or '-'}")
-    click.echo()
+        items = sorted(counts.items()) if name == "month" else list(counts.items())
+        shown = items if name == "month" else items[:FACET_VALUES_SHOWN]
+        words = [[(f"{value} ({count})", False)] for value, count in shown]
+        for word in words[:-1]:
+            word.append((",", False))
+        if len(shown) < len(items):
+            words.append([(f"and {len(items) - len(shown)} more", False)])
+        lines = _wrap(words or [[("-", False)]], f"{name}: ", " " * (len(name) + 2), lambda t, m: t)
+        for line in lines:
+            click.echo(line)
 
 
 def _print_hits(hits, first: int = 1) -> None:
     for rank, hit in enumerate(hits, start=first):
         meta = " | ".join(filter(None, [hit.date.strftime("%Y-%m-%d") if hit.date else "",
                                         hit.source, hit.category]))
-        score = "" if hit.score is None else f"  [{hit.score:.2f}]"
-        click.echo(f"{rank}. {click.style(hit.title or hit.id, bold=True)}{score}")
+        title = hit.title_snippet.parts if hit.title_snippet and hit.title else None
+        words = _words(title or ((hit.title or hit.id, False),))
+        if hit.score is not None:  # kept on the line of the title's last word
+            words[-1].append((f"  [{hit.score:.2f}]", None))
+        number = f"{rank}. "
+        for line in _wrap(words, number, " " * len(number),
+                          lambda text, marked: text if marked is None else _title_style(text, marked)):
+            click.echo(line)
         click.echo(f"   {hit.id}" + (f"  ({meta})" if meta else ""))
+        if hit.url:
+            click.echo(f"   {hit.url}")
         for snippet in hit.snippets:
-            click.echo(f"   \u2026{snippet.render(_mark)}\u2026")
+            for line in _snippet_lines(snippet):
+                click.echo(line)
         click.echo()
 
 
@@ -308,6 +545,7 @@ def _print_hits(hits, first: int = 1) -> None:
 @INDEX_OPTION
 @click.option("--limit", "-n", type=click.IntRange(1, 1000), default=10, show_default=True)
 @click.option("--json", "as_json", is_flag=True)
+@COLOR_OPTION
 def similar_command(article_id, index_dir, limit, as_json):
     """List the articles most like article ARTICLE_ID (not including it)."""
     try:

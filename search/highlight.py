@@ -4,7 +4,8 @@ Whoosh finds the passages: it re-analyses the stored body with the index's own
 analyzer, so a word is marked when its *stem* matches a query stem, and the
 inflected form as written is what gets marked (``milik`` marks ``memiliki``).
 This module only turns Whoosh's fragments into :class:`Snippet` objects, which
-know nothing about terminals or HTML; renderers decide how a mark looks.
+know nothing about terminals or HTML; renderers decide how a mark looks. A
+title is marked by the same code, whole (:func:`marked_title`).
 """
 
 from __future__ import annotations
@@ -17,14 +18,22 @@ from dataclasses import dataclass
 from whoosh import highlight as whoosh_highlight
 
 _SPACE = re.compile(r"\s+")
+_WORD = re.compile(r"\w")
 SNIPPET_CHARS = 220
 
 
 @dataclass(frozen=True)
 class Snippet:
-    """A passage of text as ``(text, marked)`` parts, in order."""
+    """A passage of text as ``(text, marked)`` parts, in order.
+
+    ``starts_text`` and ``ends_text`` say whether the passage begins at the
+    beginning of its text and runs to its end: where it does not, a renderer
+    shows that something was cut (an ellipsis).
+    """
 
     parts: tuple[tuple[str, bool], ...]
+    starts_text: bool = False
+    ends_text: bool = False
 
     @property
     def text(self) -> str:
@@ -53,7 +62,12 @@ class _PartsFormatter(whoosh_highlight.Formatter):
 
     def format_fragment(self, fragment, replace=False):
         parts: list[tuple[str, bool]] = []
-        text, index = fragment.text, fragment.startchar
+        text, index, end = fragment.text, fragment.startchar, fragment.endchar
+        # Only spaces and punctuation before or after the passage: show them
+        # too, and the passage is the text's beginning or end.
+        starts = not _WORD.search(text, 0, index)
+        ends = not _WORD.search(text, end)
+        index, end = (0 if starts else index), (len(text) if ends else end)
 
         def add(piece: str, is_match: bool) -> None:
             piece = _SPACE.sub(" ", piece)
@@ -66,13 +80,13 @@ class _PartsFormatter(whoosh_highlight.Formatter):
             add(text[index:token.startchar], False)
             add(text[token.startchar:token.endchar], True)
             index = token.endchar
-        add(text[index:fragment.endchar], False)
+        add(text[index:end], False)
         if parts:
             first_text, first_match = parts[0]
             parts[0] = (first_text.lstrip(), first_match)
             last_text, last_match = parts[-1]
             parts[-1] = (last_text.rstrip(), last_match)
-        return Snippet(tuple(p for p in parts if p[0]))
+        return Snippet(tuple(p for p in parts if p[0]), starts, ends)
 
     def format(self, fragments, replace=False):
         return [self.format_fragment(fragment) for fragment in fragments]
@@ -81,9 +95,10 @@ class _PartsFormatter(whoosh_highlight.Formatter):
 def leading_snippet(text: str, chars: int = SNIPPET_CHARS) -> Snippet:
     """The opening of a text, cut at a word boundary, with nothing marked."""
     text = _SPACE.sub(" ", text).strip()
-    if len(text) > chars:
+    whole = len(text) <= chars
+    if not whole:
         text = text[:chars].rsplit(" ", 1)[0] + " \u2026"
-    return Snippet(((text, False),)) if text else Snippet(())
+    return Snippet(((text, False),) if text else (), True, whole)
 
 
 def snippets(text: str, terms: Iterable[str], analyzer, top: int = 2,
@@ -105,3 +120,18 @@ def snippets(text: str, terms: Iterable[str], analyzer, top: int = 2,
             top=top,
         )
     return found or [leading_snippet(text, chars)]
+
+
+def marked_title(title: str, terms: Iterable[str], analyzer) -> Snippet:
+    """The whole ``title`` with the analysed ``terms`` marked as in :func:`snippets`."""
+    terms = frozenset(terms)
+    found = []
+    if terms and title:
+        found = whoosh_highlight.highlight(
+            title, terms, analyzer, whoosh_highlight.WholeFragmenter(charlimit=None),
+            _PartsFormatter(), top=1,
+        )
+    if found:
+        return found[0]
+    title = _SPACE.sub(" ", title).strip()
+    return Snippet(((title, False),) if title else (), True, True)

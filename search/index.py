@@ -3,14 +3,17 @@
 ``open_index(path)`` checks that the index exists, was built by this version
 of the schema and is readable, and returns an :class:`Index`. Everything it
 returns is a small dataclass; Whoosh objects never leave this module.
+``Index.export`` walks every matching article, a row at a time.
 """
 
 from __future__ import annotations
 
 import functools
+import html
 import pickle
 import struct
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -33,7 +36,7 @@ from .errors import (
     QueryError,
     SearchError,
 )
-from .highlight import Snippet, snippets
+from .highlight import Snippet, marked_title, snippets
 from .dates import intersect, parse_date_range
 from .query import FIELD_ALIASES, parse_query
 from .spelling import suggest
@@ -61,12 +64,16 @@ def _reports_damage(method):
         try:
             return method(self, *args, **kwargs)
         except _READ_ERRORS as error:
-            raise IndexCorruptError(
-                f"the index at {self.path} is damaged ({type(error).__name__}: {error}); "
-                "rebuild it with `search index --rebuild`"
-            ) from None
+            raise _damaged(self.path, error) from None
 
     return wrapper
+
+
+def _damaged(path: Path, error: Exception) -> IndexCorruptError:
+    return IndexCorruptError(
+        f"the index at {path} is damaged ({type(error).__name__}: {error}); "
+        "rebuild it with `search index --rebuild`"
+    )
 
 
 @dataclass
@@ -82,19 +89,77 @@ class Hit:
     category: str = ""
     url: str = ""
     snippets: list[Snippet] = field(default_factory=list)
+    # The whole title with the query's words marked; None when not highlighted.
+    title_snippet: Snippet | None = None
 
     @property
     def highlights(self) -> list[str]:
         """Snippets as HTML: matches in ``<mark>``, the rest escaped."""
         return [s.html() for s in self.snippets]
 
+    @property
+    def title_highlight(self) -> str:
+        """The title as HTML: matches in ``<mark>``, the rest escaped."""
+        return self.title_snippet.html() if self.title_snippet else html.escape(self.title)
+
     def to_dict(self) -> dict:
         return {
-            "id": self.id, "title": self.title,
+            "id": self.id, "title": self.title, "title_highlight": self.title_highlight,
             "date": self.date.isoformat() if self.date else None,
             "source": self.source, "category": self.category, "url": self.url,
             "score": None if self.score is None else round(self.score, 4), "highlights": self.highlights,
         }
+
+
+EXPORT_FIELDS = ("id", "title", "date", "source", "category", "url", "score", "snippet")
+
+
+@dataclass
+class ExportRow:
+    """One matching article in an export: its metadata and first snippet as plain text."""
+
+    id: str
+    title: str
+    date: datetime | None
+    source: str
+    category: str
+    url: str
+    # Relevance score; None when sorted by date.
+    score: float | None
+    snippet: str
+
+    @classmethod
+    def from_hit(cls, hit: Hit) -> ExportRow:
+        return cls(hit.id, hit.title, hit.date, hit.source, hit.category, hit.url, hit.score,
+                   hit.snippets[0].text if hit.snippets else "")
+
+    def to_dict(self) -> dict:
+        """The row in ``EXPORT_FIELDS`` order; the date in ISO 8601."""
+        return {
+            "id": self.id, "title": self.title,
+            "date": self.date.isoformat() if self.date else None,
+            "source": self.source, "category": self.category, "url": self.url,
+            "score": None if self.score is None else round(self.score, 4), "snippet": self.snippet,
+        }
+
+
+class Export(Iterator[ExportRow]):
+    """Every article matching a query, one :class:`ExportRow` at a time (iterate once).
+
+    ``total`` and ``notes`` are known before the first row: the ranked list
+    of article numbers is computed up front, each row's stored fields and
+    snippet only when it is reached, so memory does not grow with the rows.
+    Read it while its index is open.
+    """
+
+    def __init__(self, query: str, total: int, notes: list[str], rows: Iterator[ExportRow]):
+        self.query = query
+        self.total = total
+        self.notes = notes
+        self._rows = rows
+
+    def __next__(self) -> ExportRow:
+        return next(self._rows)
 
 
 @dataclass
@@ -423,6 +488,82 @@ class Index:
                                          optimize=_safe_to_optimize(parsed.query)).is_empty()
 
     @_reports_damage
+    def export(self, text: str, sort: str = "relevance", date_from: str | None = None,
+               date_to: str | None = None) -> Export:
+        """Every article matching ``text``, as :class:`ExportRow` objects, in ranked or date order.
+
+        The options are those of :meth:`search`, and the query is read the same
+        way (a query that matches nothing as typed is corrected). With ``sort``
+        ``relevance`` the first ``RERANK_DEPTH`` rows are those :meth:`search`
+        ranks first, in its order; the rest follow by their first-stage BM25F
+        score. Only the ranked article numbers are held at once: each row is
+        read and its snippet made when the iteration reaches it.
+        """
+        if sort not in SORTS:
+            raise SearchError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
+        parsed = parse_query(text, self._schema)
+        notes = list(parsed.notes)
+        window = _date_window(parsed, date_from, date_to)
+        # As in search(): a query that matches nothing as typed is corrected.
+        if len(parsed.text.split()) <= SUGGEST_MAX_WORDS:
+            suggestion = suggest(parsed.text, self._searcher)
+            if suggestion is not None and (parsed.is_empty or not self._matches(parsed, window)):
+                corrected = parse_query(suggestion, self._schema)
+                if not corrected.is_empty:
+                    notes.append(f"nothing matched {text!r}; showing results for {suggestion!r}")
+                    parsed = corrected
+        if parsed.is_empty:
+            notes.append("no searchable words in the query (only stop words or symbols)")
+            return Export(text, 0, notes, iter(()))
+        sequence = query_sequence(parsed.query, TEXT_FIELDS)
+        ranked = self._ranked(parsed.query, window, sort, sequence)
+        return Export(text, len(ranked), notes, self._export_rows(ranked, set(sequence), sort))
+
+    def _ranked(self, query, window, sort: str, sequence: list[str]) -> list[tuple[int, float]]:
+        """Every matching (docnum, score), in the order of ``sort``; the top re-scored as in search()."""
+        read = {}
+        if sort == "relevance" and scoring.can_score(query):
+            scores = self._scorer().score(query, self._allowed(window))
+            ranked, read = scores.best(scores.total), scores.postings
+        else:
+            options = {"limit": None, "filter": window, "optimize": False}
+            if sort != "relevance":
+                options.update(sortedby="date", reverse=sort == "-date")
+            results = _search_with_cheap_matchers(self._searcher, query, options)
+            ranked = [(hit.docnum, hit.score) for hit in results]
+        if sort != "relevance":
+            return ranked
+
+        def postings_of(fieldname, word):
+            if (fieldname, word) not in read:
+                read[fieldname, word] = scoring.read_postings(self._searcher, fieldname, word,
+                                                              with_positions=True)
+            return read[fieldname, word]
+
+        top = [Candidate(docnum, score) for docnum, score in ranked[:RERANK_DEPTH]]
+        collect_evidence(top, set(sequence), TEXT_FIELDS, postings_of)
+        top = rerank(top, sequence, tie_key=self._article_id)
+        ranked[:RERANK_DEPTH] = [(c.docnum, c.score) for c in top]
+        return ranked
+
+    def _export_rows(self, ranked: list[tuple[int, float]], terms: set[str],
+                     sort: str) -> Iterator[ExportRow]:
+        searcher, analyzer = self._searcher, self._schema["body"].analyzer
+        try:
+            for docnum, score in ranked:
+                stored = searcher.stored_fields(docnum)
+                first = snippets(stored.get("body", ""), terms, analyzer)
+                yield ExportRow(
+                    id=stored["id"], title=stored.get("title", ""),
+                    date=_parse_stored_date(stored.get("date_text")),
+                    source=stored.get("source", ""), category=stored.get("category", ""),
+                    url=stored.get("url", ""), score=score if sort == "relevance" else None,
+                    snippet=first[0].text if first else "",
+                )
+        except _READ_ERRORS as error:
+            raise _damaged(self.path, error) from None
+
+    @_reports_damage
     def similar(self, article_id: str, limit: int = 10) -> list[Hit]:
         """The articles most like the given one (not including it), best first."""
         docnum = self._searcher.document_number(id=article_id)
@@ -446,6 +587,8 @@ class Index:
             category=stored.get("category", ""),
             url=stored.get("url", ""),
             snippets=snippets(stored.get("body", ""), terms, analyzer) if terms is not None else [],
+            title_snippet=(marked_title(stored.get("title", ""), terms, self._schema["title"].analyzer)
+                           if terms is not None else None),
         )
 
     @_reports_damage

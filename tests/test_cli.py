@@ -230,3 +230,169 @@ def test_values_of_an_unknown_field_is_one_line(runner, small_index):
     assert result.exit_code == 1
     assert result.output.startswith("Error: no field 'judul'") and result.output.count("\n") == 1
     assert "category" in result.output and "kategori" in result.output
+# The command line around the commands.
+
+def query(runner, small_index, *args, **kwargs):
+    result = runner.invoke(main, ["query", *args, "--index", str(small_index)], **kwargs)
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def test_index_before_the_command_too(runner, small_index, tmp_path):
+    result = runner.invoke(main, ["--index", str(small_index), "stats"])
+    assert result.exit_code == 0 and "articles:   23" in result.output
+    result = runner.invoke(main, ["--index", str(small_index), "stats"],
+                           env={"SEARCH_INDEX": str(tmp_path / "none")})
+    assert result.exit_code == 0 and "articles:   23" in result.output
+    result = runner.invoke(main, ["--index", str(tmp_path / "none"), "stats", "--index", str(small_index)])
+    assert result.exit_code == 0 and "articles:   23" in result.output  # after the command wins
+    result = runner.invoke(main, ["--index", str(small_index), "query", "kominfo"])
+    assert result.exit_code == 0 and "Kominfo" in result.output
+
+
+def test_a_query_may_start_with_an_exclusion(runner, small_index):
+    data = json.loads(query(runner, small_index, "-pemerintah kota", "--json").output)
+    assert data["query"] == "-pemerintah kota" and data["total"] > 0
+    assert any("left out" in note for note in data["notes"])
+    # Options around it still work, -n5 too, and the value of --sort is not a query.
+    result = runner.invoke(main, ["query", "--sort", "-date", "-kota", "-n1", "--json",
+                                  "--index", str(small_index)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["query"] == "-kota" and json.loads(result.output)["limit"] == 1
+    assert json.loads(query(runner, small_index, "-nasi goreng", "--json").output)["query"] == "-nasi goreng"
+    assert runner.invoke(main, ["query", "-banjir", "-h"]).output.startswith("Usage: main query [OPTIONS] TEXT")
+    assert runner.invoke(main, ["query", "x", "--jsn", "--index", str(small_index)]).exit_code == 2
+
+
+def test_snippets_wrap_to_the_terminal_width_with_a_hanging_indent(runner, small_index):
+    import search
+    with search.open_index(small_index) as index:
+        snippet = index.search("pemerintah").hits[0].snippets[0]
+    for columns in (60, 100):
+        lines = query(runner, small_index, "pemerintah", env={"COLUMNS": str(columns)}).output.splitlines()
+        start = next(n for n, line in enumerate(lines) if line.startswith("   \u2026"))
+        block = [lines[start]]
+        for line in lines[start + 1:]:
+            if not line.startswith("    ") or not line.strip():
+                break
+            block.append(line)
+        assert len(block) > 1 and all(len(line) <= columns for line in block)
+        assert max(len(line) for line in block) > columns - 15  # lines are filled
+        assert " ".join(line.strip() for line in block) == f"\u2026{snippet.text}\u2026"
+
+
+def test_output_that_is_not_a_terminal_is_80_columns_wide(runner, small_index, monkeypatch):
+    def not_a_terminal(*args):
+        raise OSError("not a terminal")
+
+    monkeypatch.setattr("os.get_terminal_size", not_a_terminal)
+    lines = query(runner, small_index, "pemerintah", env={"COLUMNS": None}).output.splitlines()
+    snippets = [line for line in lines if line.startswith(("   \u2026", "    "))]
+    assert 70 < max(len(line) for line in snippets) <= 80
+
+
+def test_the_titles_matched_words_are_marked_too(runner, small_index):
+    lines = query(runner, small_index, "milik kominfo", color=True).output.splitlines()
+    assert lines[2].startswith("1. ") and "\x1b[33m\x1b[1mMiliki\x1b[0m" in lines[2]
+    data = json.loads(query(runner, small_index, "milik kominfo", "--json").output)
+    assert data["hits"][0]["title_highlight"] == (
+        "Sawahlunto Menjadi Kota Terakhir <mark>Miliki</mark> Dinas <mark>Kominfo</mark>")
+
+
+def test_each_hit_shows_its_url(runner, small_index):
+    hits = json.loads(query(runner, small_index, "pemerintah", "--json").output)["hits"]
+    lines = query(runner, small_index, "pemerintah").output.splitlines()
+    urls = [hit["url"] for hit in hits if hit["url"]]
+    assert urls and all(f"   {url}" in lines for url in urls)
+
+
+@pytest.mark.parametrize("option, env, terminal, coloured", [
+    ("auto", {}, True, True),
+    ("auto", {}, False, False),
+    ("auto", {"NO_COLOR": "1"}, True, False),
+    ("auto", {"NO_COLOR": ""}, True, True),
+    ("never", {}, True, False),
+    ("always", {"NO_COLOR": "1"}, False, True),
+])
+def test_color_option_and_no_color(runner, small_index, option, env, terminal, coloured):
+    # CliRunner's color=True stands for a terminal.
+    result = query(runner, small_index, "milik", "--color", option, env=env, color=terminal)
+    assert ("\x1b[" in result.output) is coloured
+    assert "memiliki" in result.output
+
+
+def test_one_result_is_one_result(runner, small_index):
+    output = query(runner, small_index, "kominfo").output
+    assert output.startswith("1 result (") and "1 results" not in output
+
+
+def test_an_ellipsis_only_where_the_text_was_cut(runner, tmp_path):
+    seeds = tmp_path / "s"
+    seeds.mkdir()
+    records = [
+        {"id": "short", "title": "Banjir di Bekasi", "body": "Banjir merendam rumah warga."},
+        {"id": "long", "title": "Kabar banjir kota", "body": "Kalimat pertama artikel. " * 30},
+    ]
+    (seeds / "a.jsonl").write_text("\n".join(json.dumps(r) for r in records))
+    ix = str(tmp_path / "ix")
+    assert runner.invoke(main, ["index", str(seeds), "--index", ix]).exit_code == 0
+    result = runner.invoke(main, ["query", "banjir", "--index", ix])
+    lines = result.output.splitlines()
+    assert "   Banjir merendam rumah warga." in lines
+    assert "\u2026\u2026" not in result.output and " \u2026\u2026" not in result.output
+    opening = next(line for line in lines if line.startswith("   Kalimat pertama"))
+    assert opening.count("\u2026") <= 1
+
+
+def test_facets_come_after_the_hits_with_months_in_date_order(runner, small_index):
+    lines = query(runner, small_index, "pemerintah", "--facets", "-n", "3",
+                  env={"COLUMNS": "500"}).output.splitlines()
+    month = next(n for n, line in enumerate(lines) if line.startswith("month: "))
+    assert month > max(n for n, line in enumerate(lines) if line.startswith("3. "))
+    months = [item.split(" (")[0] for item in lines[month][len("month: "):].split(", ")]
+    assert len(months) > 3 and months == sorted(months)
+    counts = json.loads(query(runner, small_index, "pemerintah", "--facets", "--json").output)
+    assert list(counts["facets"]["month"]) != months  # the library's order is by count
+
+
+def test_a_page_past_the_end_names_the_last_page(runner, small_index):
+    total = json.loads(query(runner, small_index, "pemerintah", "--json").output)["total"]
+    output = query(runner, small_index, "pemerintah", "-n", "3", "-p", "9").output
+    assert output == f"Page 9 is past the end: {total} results, the last page is {-(-total // 3)}.\n"
+
+
+def test_export_every_matching_article_as_json_lines(runner, small_index):
+    total = json.loads(query(runner, small_index, "pemerintah", "--json", "-n", "1").output)["total"]
+    output = query(runner, small_index, "pemerintah", "--all", "--format", "jsonl", "-n", "1").output
+    rows = [json.loads(line) for line in output.splitlines()]
+    assert len(rows) == total > 5
+    assert list(rows[0]) == ["id", "title", "date", "source", "category", "url", "score", "snippet"]
+    assert len({row["id"] for row in rows}) == total
+    assert "\\u" not in output and "<mark>" not in output  # UTF-8 as is, plain text
+    by_date = query(runner, small_index, "pemerintah", "--all", "--format", "jsonl", "--sort", "date").output
+    dates = [json.loads(line)["date"] for line in by_date.splitlines()]
+    assert len(dates) == total and dates == sorted(dates)
+
+
+def test_export_every_matching_article_as_csv(runner, small_index):
+    import csv
+    import io
+    total = json.loads(query(runner, small_index, "pemerintah", "--json").output)["total"]
+    output = query(runner, small_index, "pemerintah", "--all", "--format", "csv").output
+    rows = list(csv.reader(io.StringIO(output)))
+    assert rows[0] == ["id", "title", "date", "source", "category", "url", "score", "snippet"]
+    assert len(rows) == total + 1 and all(len(row) == 8 for row in rows)
+    page = list(csv.reader(io.StringIO(query(runner, small_index, "pemerintah", "--format", "csv",
+                                             "-n", "2").output)))
+    assert page == rows[:3]  # without --all, one page
+
+
+def test_format_json_is_json_and_bad_combinations_are_usage_errors(runner, small_index):
+    assert (query(runner, small_index, "kominfo", "--format", "json").output
+            == query(runner, small_index, "kominfo", "--json").output)
+    assert (query(runner, small_index, "kominfo", "--format", "text").output.split("(")[0]
+            == query(runner, small_index, "kominfo").output.split("(")[0])
+    for args in (["--all"], ["--all", "--json"], ["--json", "--format", "csv"],
+                 ["--format", "jsonl", "--facets"]):
+        result = runner.invoke(main, ["query", "kominfo", *args, "--index", str(small_index)])
+        assert result.exit_code == 2, args

@@ -1,7 +1,7 @@
 """Snippets: marks on inflected forms, and article text escaped in HTML."""
 
 from search.analysis import IndonesianAnalyzer
-from search.highlight import Snippet, leading_snippet, snippets
+from search.highlight import Snippet, leading_snippet, marked_title, snippets
 
 ANALYZER = IndonesianAnalyzer()
 
@@ -48,3 +48,27 @@ def test_render_for_terminals():
     snippet = Snippet((("kata ", False), ("kunci", True)))
     assert snippet.render(lambda w: f"[{w}]") == "kata [kunci]"
     assert leading_snippet("").parts == ()
+
+
+def test_a_title_is_marked_whole_with_its_inflected_forms():
+    title = "Sawahlunto Menjadi Kota Terakhir Miliki Dinas Kominfo"
+    marked = marked_title(title, {"milik", "kominfo"}, ANALYZER)
+    assert marked.text == title
+    assert marked.marked == ["Miliki", "Kominfo"]
+    assert marked.starts_text and marked.ends_text
+    unmarked = marked_title("Harga  cabai naik", {"milik"}, ANALYZER)
+    assert unmarked.text == "Harga cabai naik" and unmarked.marked == []
+
+
+def test_a_snippet_says_whether_it_reaches_the_start_or_end_of_its_text():
+    filler = "Warga berkumpul di balai desa untuk membahas rencana kegiatan bersama. " * 8
+    text = "Kota itu memiliki Dinas Kominfo. " + filler + "Kelemahan kita di pendataan."
+    first, last = snippets(text, {"milik", "data"}, ANALYZER)
+    assert first.starts_text and not first.ends_text
+    assert last.ends_text and not last.starts_text
+    assert last.text.endswith("pendataan.")  # the closing full stop is kept, nothing is cut
+    (middle,) = snippets(text, {"balai"}, ANALYZER, top=1)
+    assert not middle.starts_text and not middle.ends_text
+    assert leading_snippet("Kalimat pendek.").ends_text
+    cut = leading_snippet("Kalimat pertama artikel. " * 30)
+    assert cut.starts_text and not cut.ends_text and cut.text.endswith("\u2026")

@@ -376,3 +376,51 @@ def test_an_open_index_takes_roots_from_its_own_table_not_sastrawi(small_index, 
         assert results.hits and "<mark>" in results.hits[0].highlights[0]
         assert asked == []
     assert analysis._STEM_TABLES == []  # closing the index stops consulting its table
+
+
+def test_the_title_is_marked_by_the_same_analysis_as_the_body(tmp_path):
+    records = [{"id": "a", "title": "Pemkot <Bekasi> Memiliki Data Banjir",
+                "body": "Warga mendata rumah yang terendam banjir di Bekasi."}]
+    with index_of(tmp_path, records) as index:
+        hit = index.search("milik banjir").hits[0]
+        assert hit.title_snippet.marked == ["Memiliki", "Banjir"]
+        assert hit.to_dict()["title_highlight"] == (
+            "Pemkot &lt;Bekasi&gt; <mark>Memiliki</mark> Data <mark>Banjir</mark>")
+        assert index.search("milik", highlight=False).hits[0].to_dict()["title_highlight"] == (
+            "Pemkot &lt;Bekasi&gt; Memiliki Data Banjir")
+
+
+def test_export_walks_every_matching_article_in_ranked_order(small_index):
+    with search.open_index(small_index) as index:
+        page = index.search("pemerintah", limit=100)
+        export = index.export("pemerintah")
+        assert export.total == page.total > 5
+        rows = list(export)
+        assert [row.id for row in rows] == [hit.id for hit in page.hits]
+        assert [row.score for row in rows] == [hit.score for hit in page.hits]
+        first = rows[0].to_dict()
+        assert list(first) == list(search.index.EXPORT_FIELDS)
+        assert first["snippet"] == page.hits[0].snippets[0].text and "<" not in first["snippet"]
+        by_date = list(index.export("pemerintah", sort="-date", date_from="2017"))
+        dates = [row.date for row in by_date]
+        assert dates == sorted(dates, reverse=True) and all(d.year >= 2017 for d in dates)
+        assert all(row.score is None for row in by_date)
+        nothing = index.export("yang")
+        assert nothing.total == 0 and list(nothing) == [] and nothing.notes
+
+
+def test_export_makes_each_row_only_when_it_is_reached(small_index, monkeypatch):
+    made = []
+    real = search.index.snippets
+
+    def counting(*args, **kwargs):
+        made.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(search.index, "snippets", counting)
+    with search.open_index(small_index) as index:
+        export = index.export("pemerintah")
+        assert made == []
+        next(export)
+        assert len(made) == 1
+        assert 1 + sum(1 for _ in export) == export.total
