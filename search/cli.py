@@ -165,7 +165,7 @@ def _print_build(report: indexer.BuildReport) -> None:
         return
     tail = f"skipped {len(report.skipped)}, merged {len(report.merged)} duplicates"
     if report.mode == "rebuild":
-        click.echo(f"Indexed {report.added} {_plural(report.added, 'article')} from {report.files} files into {report.index_dir} "
+        click.echo(f"Indexed {_plural(report.added, 'article')} from {report.files} files into {report.index_dir} "
                    f"in {report.seconds:.1f} s; {tail}.")
     elif not report.changed and report.mode == "update":
         click.echo(f"{report.index_dir} is up to date: {report.unchanged_files} files unchanged, "
@@ -181,10 +181,6 @@ def _print_build(report: indexer.BuildReport) -> None:
     else:
         click.echo(f"{report.added} added, {report.replaced} replaced, {report.removed} removed "
                    f"in {report.seconds:.1f} s; {tail}; {report.articles} articles in {report.index_dir}.")
-
-
-def _plural(count: int, word: str) -> str:
-    return word if count == 1 else word + "s"
 
 
 def _build(paths, index_dir: Path, wait: float = 0.0, rebuild: bool = False,
@@ -370,8 +366,11 @@ def _open_or_build(index_dir: Path):
     try:
         return open_index(index_dir)
     except IndexNotFoundError:
-        source = click.get_current_context().get_parameter_source("index_dir")
-        if source is not click.core.ParameterSource.DEFAULT or not indexer.DEFAULT_SEEDS.is_dir():
+        ctx = click.get_current_context()
+        default = click.core.ParameterSource.DEFAULT
+        explicit = any(source not in (None, default) for source in (
+            ctx.get_parameter_source("index_dir"), ctx.find_root().get_parameter_source("index_dir")))
+        if explicit or not indexer.DEFAULT_SEEDS.is_dir():
             raise
         click.echo(f"No index at {index_dir} yet; building it from {indexer.DEFAULT_SEEDS}/ first.",
                    err=True)
@@ -666,8 +665,8 @@ def stats_command(index_dir, as_json):
     click.echo(f"schema:     version {stats.schema_version}")
     for source in stats.sources:
         missing = "" if source.exists else "  (missing)"
-        click.echo(f"source:     {source.path}: {source.articles} {_plural(source.articles, 'article')} "
-                   f"from {source.files} {_plural(source.files, 'file')}{missing}")
+        click.echo(f"source:     {source.path}: {_plural(source.articles, 'article')} "
+                   f"from {_plural(source.files, 'file')}{missing}")
 
 
 @main.command("analyze")
