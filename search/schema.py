@@ -14,7 +14,7 @@ from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
 
 from .analysis import ExactAnalyzer, IndonesianAnalyzer
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 
 # Text fields a plain query is about (highlighting, matched-word counts).
 TEXT_FIELDS = ("title", "body")
