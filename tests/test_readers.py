@@ -4,7 +4,9 @@ import gzip
 import json
 from datetime import datetime, timedelta, timezone
 
-from conftest import FIXTURES, SAMPLE_JSONL, SEED_ARTICLE
+import pytest
+
+from conftest import FIXTURES, PROJECT, SAMPLE_JSONL, SEED_ARTICLE
 from conftest import PAGE_TEXT as PAGE
 from search.articles import ReadReport
 from search.readers import read_articles
@@ -71,6 +73,51 @@ def test_jsonl_records_and_their_fields():
     assert first.title == record["title"]
     assert first.date.isoformat().startswith(record["date"])
     assert "Baca juga" not in first.body  # cross-links dropped from dumps too
+
+
+# Titles as IndoSum gives them (seeds/indosum.jsonl.gz), and the title kept.
+# The last rows are headlines of the shared corpora whose "?" or "#" is the
+# headline's own.
+TITLES = [
+    ("Malaysia pesta gol ke gawang timnas futsal indonesia?ICID=OP",
+     "Malaysia pesta gol ke gawang timnas futsal indonesia"),
+    ("Resmi carlton cole jatuh ke pelukan ke persib bandung?ICID=HP_HN_1",
+     "Resmi carlton cole jatuh ke pelukan ke persib bandung"),
+    ("Tanggapan barcelona soal keringanan sanksi embargo transfer real ?ICID=HP_HN_HP_RI_0_3",
+     "Tanggapan barcelona soal keringanan sanksi embargo transfer real"),
+    ("Bbpom temukan 173 item obat tanpa izin?utm_source=topnews&utm_medium=home&utm_campaign=news",
+     "Bbpom temukan 173 item obat tanpa izin"),
+    ("Meeting owl 360 degree conference cam?utm_source=welcome page&utm_medium=category box&utm_campaign=gadget",
+     "Meeting owl 360 degree conference cam"),
+    ("Marcell siahaan terobsesi diving bersama ikan teri?ref=relmedia",
+     "Marcell siahaan terobsesi diving bersama ikan teri"),
+    ("Keenan pearce diduga lamar kekasihnya karena posting she said yes#JWIhi6g2BuE63JaP.99",
+     "Keenan pearce diduga lamar kekasihnya karena posting she said yes"),
+    ("Berapa batas maksimal posting klip instagram stories dalam 24 jam#1FVUWI6zEWdZmCoD.99",
+     "Berapa batas maksimal posting klip instagram stories dalam 24 jam"),
+    ("Nutmeg guzan dan 300 kemenangan kandang chelsea", "Nutmeg guzan dan 300 kemenangan kandang chelsea"),
+    ("5 Manfaat Pilates untuk Ibu Hamil, Apa Saja?", "5 Manfaat Pilates untuk Ibu Hamil, Apa Saja?"),
+    ("Laman Situs KPK Berubah Jadi Hitam, Ada Tulisan #SaveKPK",
+     "Laman Situs KPK Berubah Jadi Hitam, Ada Tulisan #SaveKPK"),
+    ("Bahayakan Kondisi Nia Daniaty?Ini Penjelasan Medis", "Bahayakan Kondisi Nia Daniaty?Ini Penjelasan Medis"),
+    ("Rilis Lagu Baru, Super Junior D&E Tampil Sangat Maskulin",
+     "Rilis Lagu Baru, Super Junior D&E Tampil Sangat Maskulin"),
+]
+
+
+@pytest.mark.parametrize("title, kept", TITLES)
+def test_jsonl_titles_lose_url_junk(tmp_path, title, kept):
+    dump = tmp_path / "dump.jsonl"
+    dump.write_text(json.dumps({"id": "a", "title": title, "body": "Isi berita."}) + "\n", encoding="utf-8")
+    articles, _ = read(dump)
+    assert articles[0].title == kept
+
+
+def test_no_seed_title_keeps_url_junk():
+    articles, _ = read(PROJECT / "seeds" / "indosum.jsonl.gz")
+    assert len(articles) == 3463
+    junk = [a.title for a in articles if "?ICID=" in a.title or "utm_source=" in a.title or ".99" in a.title]
+    assert junk == []
 
 
 def test_bad_jsonl_lines_are_skipped_with_line_numbers(tmp_path):

@@ -3,12 +3,17 @@
 Fields: ``id, title, date, category, source, url, body, summary``; only
 ``body`` is required. A record that is not valid JSON, not an object, or has
 no text body is skipped with its line number; the records around it are read.
+
+A title loses the tracking junk that titles rebuilt from a URL carry
+(IndoSum's): a query string (``?ICID=OP``, ``?utm_source=...``) and a
+share-tracking fragment (``#JWIhi6g2BuE63JaP.99``).
 """
 
 from __future__ import annotations
 
 import gzip
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +22,16 @@ from ..boilerplate import clean_body
 from ..dates import parse_date
 
 _TEXT_FIELDS = ("title", "category", "source", "url", "summary", "author", "editor", "location")
+# A query string (a "?" then a parameter name and "="), or an AddThis fragment
+# (16 letters and digits, a dot and a number), to the end of the title. A
+# question mark or a hashtag of the headline's own (``Apa Saja?``,
+# ``#SaveKPK``) is neither.
+_URL_JUNK = re.compile(r"\s*(?:\?[A-Za-z_][\w.-]*=.*|#[A-Za-z0-9]{16}\.\d+)$")
+
+
+def clean_title(title: str) -> str:
+    """A title without the URL junk at its end (``...?ICID=OP``), stripped."""
+    return _URL_JUNK.sub("", title.strip()).strip()
 
 
 def open_lines(path: Path):
@@ -41,6 +56,7 @@ def _record_to_article(record: object, default_id: str) -> Article:
     for name in _TEXT_FIELDS:
         value = record.get(name)
         fields[name] = value.strip() if isinstance(value, str) else ""
+    fields["title"] = clean_title(fields["title"])
     date = record.get("date")
     return Article(
         id=str(record_id),
