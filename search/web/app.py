@@ -411,10 +411,14 @@ def _wants_json(request: Request) -> bool:
 def _error(request: Request, status: int, message: str):
     if _wants_json(request) or request.url.path.startswith("/export"):
         return _json({"error": message, "status": status}, status)
-    return _page_response(request, "error.html", {"status": status, "message": message}, status=status)
+    heading = PAGE_MESSAGES.get(status, "Permintaan tidak valid.")
+    return _page_response(request, "error.html", {"status": status, "message": heading,
+                                                  "detail": message if message != heading else ""},
+                          status=status)
 
 
 PAGE_MESSAGES = {
+    400: "Permintaan tidak valid.",
     404: "Halaman atau artikel tidak ditemukan.",
     405: "Metode ini tidak didukung.",
     501: "Fitur ini belum tersedia di versi mesin ini.",
@@ -428,7 +432,7 @@ async def _http_error(request: Request, error: HTTPException):
     if _wants_json(request):
         return _json({"error": detail or _default_message(error.status_code), "status": error.status_code},
                      error.status_code)
-    return _error(request, error.status_code, PAGE_MESSAGES.get(error.status_code, detail or "Kesalahan."))
+    return _error(request, error.status_code, detail or PAGE_MESSAGES.get(error.status_code, "Kesalahan."))
 
 
 def _is_default_phrase(error: HTTPException) -> bool:
