@@ -24,16 +24,17 @@ from .errors import (
     NothingToIndexError,
     QueryError,
     SearchError,
+    SourceMissingError,
 )
 from .highlight import Snippet
-from .index import Hit, Index, IndexStats, SearchResults, open_index
-from .indexer import BuildReport, Merged, add_articles, build_index, remove_articles
+from .index import Hit, Index, IndexStats, SearchResults, SourceStats, open_index
+from .indexer import BuildReport, Merged, add_articles, build_index, forget_source, remove_articles
 from .readers import read_articles
 
 __all__ = [
     "AnalyzedToken", "Article", "ArticleNotFoundError", "BuildReport", "Hit", "Index", "Merged",
     "IndexCorruptError", "IndexLockedError", "IndexNotFoundError", "IndexOutdatedError",
     "IndexReadOnlyError", "IndexStats", "IngestError", "InvalidArgumentError", "NothingToIndexError", "QueryError", "SearchError",
-    "SearchResults", "Skipped", "Snippet", "add_articles", "analyze", "build_index", "open_index",
+    "SearchResults", "Skipped", "SourceMissingError", "SourceStats", "Snippet", "add_articles", "analyze", "build_index", "forget_source", "open_index",
     "read_articles", "remove_articles", "stem",
 ]

@@ -44,9 +44,18 @@ def _print_build(report: indexer.BuildReport) -> None:
         click.echo(f"skipped {skipped}", err=True)
     for merged in report.merged:
         click.echo(f"merged {merged}", err=True)
+    for source in report.new_sources:
+        click.echo(f"new source: {source}", err=True)
+    for source in report.missing_sources:
+        click.echo(f"source {source} no longer exists; its articles were kept "
+                   f"(`search index --forget {source}` drops them)", err=True)
+    if report.mode == "forget":
+        click.echo(f"Forgot {report.deleted_files} files: {report.removed} articles removed; "
+                   f"{report.articles} articles in {report.index_dir}.")
+        return
     tail = f"skipped {len(report.skipped)}, merged {len(report.merged)} duplicates"
     if report.mode == "rebuild":
-        click.echo(f"Indexed {report.added} articles from {report.files} files into {report.index_dir} "
+        click.echo(f"Indexed {report.added} {_plural(report.added, 'article')} from {report.files} files into {report.index_dir} "
                    f"in {report.seconds:.1f} s; {tail}.")
     elif not report.changed and report.mode == "update":
         click.echo(f"{report.index_dir} is up to date: {report.unchanged_files} files unchanged, "
@@ -62,6 +71,10 @@ def _print_build(report: indexer.BuildReport) -> None:
     else:
         click.echo(f"{report.added} added, {report.replaced} replaced, {report.removed} removed "
                    f"in {report.seconds:.1f} s; {tail}; {report.articles} articles in {report.index_dir}.")
+
+
+def _plural(count: int, word: str) -> str:
+    return word if count == 1 else word + "s"
 
 
 def _build(paths, index_dir: Path, wait: float = 0.0, rebuild: bool = False,
@@ -117,21 +130,33 @@ Exit status: 0 done; 1 error, nothing changed; 2 usage error;
 @main.command("index", epilog=EXIT_CODES)
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @INDEX_OPTION
-@click.option("--rebuild", is_flag=True, help="Read every file again instead of only what changed.")
+@click.option("--rebuild", is_flag=True, help="Read every known source (and PATHS) again instead of only what changed.")
+@click.option("--forget", "forget", metavar="PATH", type=click.Path(path_type=Path), multiple=True,
+              help="Drop a source and its articles (repeatable); says how many go.")
 @click.option("--keep-duplicates", is_flag=True,
               help="Index every copy of an article that arrives twice (same URL or text) under different ids.")
 @WAIT_OPTION
-def index_command(paths, index_dir, rebuild, keep_duplicates, wait):
-    """Build or update the index from PATHS (files or folders; default: seeds/).
+def index_command(paths, index_dir, rebuild, keep_duplicates, wait, forget):
+    """Add PATHS (files or folders) to the index and bring them up to date.
 
-    On an index built from the same PATHS only what changed is read: new
-    files are added, changed files re-indexed, deleted files' articles
-    removed. Every change is written beside the live index and replaces it
-    only when complete, so a failed or interrupted run leaves it serving.
-    The same article twice (same URL or same text) is indexed once.
+    The index remembers every file and folder it was built from (its
+    sources; `search stats` lists them). PATHS are added as sources, or
+    brought up to date if known: new files are added, changed files
+    re-indexed, deleted files' articles removed. Articles from sources not
+    named are kept. With no PATHS every known source is brought up to date
+    (an empty index is built from seeds/). Every change is written beside
+    the live index and replaces it only when complete, so a failed or
+    interrupted run leaves it serving. The same article twice (same URL or
+    same text) is indexed once.
     """
     try:
-        report = _build(paths or [indexer.DEFAULT_SEEDS], index_dir, wait, rebuild, not keep_duplicates)
+        if forget:
+            if paths or rebuild:
+                raise click.UsageError("--forget takes no PATHS and no --rebuild")
+            for path in forget:
+                _print_build(indexer.forget_source(path, index_dir, wait=wait))
+            return
+        report = _build(list(paths) or None, index_dir, wait, rebuild, not keep_duplicates)
     except SearchError as error:
         _fail(error)
     _print_build(report)
@@ -144,7 +169,12 @@ def index_command(paths, index_dir, rebuild, keep_duplicates, wait):
 @INDEX_OPTION
 @WAIT_OPTION
 def add_command(paths, index_dir, wait):
-    """Add the articles in PATHS to the index, replacing any with the same id."""
+    """Read the files in PATHS (again) and add their articles to the index.
+
+    A file keeps the id it had; an article whose id another file already
+    gave is reported and skipped, not replaced. Exit status 1 if nothing
+    could be added.
+    """
     try:
         report = indexer.add_articles(paths, index_dir, wait=wait)
     except SearchError as error:
@@ -176,11 +206,15 @@ def remove_command(ids, index_dir, wait):
 
 
 def _open_or_build(index_dir: Path):
-    """Open the index; if there is none yet, build it from seeds/ first."""
+    """Open the index; if the default location holds none yet, build it from seeds/ first.
+
+    An index named by --index or SEARCH_INDEX is never built behind the user's back.
+    """
     try:
         return open_index(index_dir)
     except IndexNotFoundError:
-        if not indexer.DEFAULT_SEEDS.is_dir():
+        source = click.get_current_context().get_parameter_source("index_dir")
+        if source is not click.core.ParameterSource.DEFAULT or not indexer.DEFAULT_SEEDS.is_dir():
             raise
         click.echo(f"No index at {index_dir} yet; building it from {indexer.DEFAULT_SEEDS}/ first.",
                    err=True)
@@ -339,7 +373,7 @@ def show_command(article_id, index_dir, as_json):
 @INDEX_OPTION
 @click.option("--json", "as_json", is_flag=True)
 def stats_command(index_dir, as_json):
-    """Describe the index: articles, fields, size, build time."""
+    """Describe the index: articles, fields, size, build time, sources."""
     try:
         with open_index(index_dir) as index:
             stats = index.stats()
@@ -354,6 +388,10 @@ def stats_command(index_dir, as_json):
     click.echo(f"size:       {stats.size_bytes / 1e6:.1f} MB")
     click.echo(f"built at:   {stats.built_at} in {stats.build_seconds:.1f} s")
     click.echo(f"schema:     version {stats.schema_version}")
+    for source in stats.sources:
+        missing = "" if source.exists else "  (missing)"
+        click.echo(f"source:     {source.path}: {source.articles} {_plural(source.articles, 'article')} "
+                   f"from {source.files} {_plural(source.files, 'file')}{missing}")
 
 
 @main.command("serve")

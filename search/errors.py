@@ -49,3 +49,7 @@ class InvalidArgumentError(SearchError):
 
 class IndexReadOnlyError(SearchError):
     """The index folder or its file system cannot be written."""
+
+
+class SourceMissingError(SearchError):
+    """A source the index was built from is not there, or a path is not one of its sources."""

@@ -123,6 +123,19 @@ class SearchResults:
 
 
 @dataclass
+class SourceStats:
+    """One file or folder the index was built from."""
+
+    path: str
+    files: int
+    articles: int
+    exists: bool
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+@dataclass
 class IndexStats:
     path: Path
     articles: int
@@ -131,10 +144,12 @@ class IndexStats:
     built_at: str
     build_seconds: float
     schema_version: int
+    sources: list[SourceStats] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         data = dict(self.__dict__)
         data["path"] = str(self.path)
+        data["sources"] = [source.to_dict() for source in self.sources]
         return data
 
 
@@ -417,7 +432,19 @@ class Index:
             built_at=self.meta.get("built_at", ""),
             build_seconds=self.meta.get("build_seconds", 0.0),
             schema_version=self.meta.get("schema_version", 0),
+            sources=self._sources(),
         )
+
+    def _sources(self) -> list[SourceStats]:
+        manifest = storage.read_manifest(self.generation)
+        stats = {path: SourceStats(path, 0, 0, Path(path).exists()) for path in manifest["sources"]}
+        for key, state in manifest["files"].items():
+            holding = [path for path in stats if key == path or key.startswith(path.rstrip("/") + "/")]
+            if holding:
+                source = stats[max(holding, key=len)]
+                source.files += 1
+                source.articles += len(state.get("ids", []))
+        return list(stats.values())
 
 
 def open_index(index_dir: str | Path = DEFAULT_INDEX) -> Index:
@@ -440,6 +467,7 @@ OPEN_ATTEMPTS = 5
 
 def _open_generation(index_dir: Path, generation: Path) -> Index:
     meta = storage.read_meta(generation)
+    storage.check_files(generation, meta)
     version = meta.get("schema_version")
     if version != SCHEMA_VERSION:
         raise IndexOutdatedError(

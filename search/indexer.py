@@ -1,13 +1,21 @@
 """Building and updating an index from seed files.
 
-* ``build_index(paths, index_dir)`` brings the index in line with the files
-  under ``paths``. If the index was built from the same paths by this version,
-  only what changed is processed: new files are added, changed files
-  re-indexed, and the articles of deleted files removed. Otherwise, or with
-  ``rebuild=True``, everything is read again.
-* ``add_articles(paths, index_dir)`` adds the articles in ``paths``, replacing
-  any with the same id, without looking at other files.
-* ``remove_articles(ids, index_dir)`` removes articles by id.
+* ``build_index(paths, index_dir)`` adds ``paths`` to the index's *sources*
+  (the files and folders it was built from) and brings them up to date: new
+  files are added, changed files re-indexed, and the articles of deleted
+  files removed. Articles from other sources are kept: an archive grows by
+  batches. With no paths every known source is brought up to date; with
+  ``rebuild=True`` (or on an index built by another version) every known
+  source is read again.
+* ``add_articles(paths, index_dir)`` reads the files in ``paths`` again and
+  adds their articles, without looking at other files.
+* ``remove_articles(ids, index_dir)`` removes articles by id;
+  ``forget_source(path, index_dir)`` removes a source and its articles.
+
+A file's id is its path under its source (a file given on its own: its
+name), chosen once and kept in the manifest, so it stays the same across
+updates and rebuilds; when another source already gave that id, the source's
+own folder names are put in front (``b/berita.txt``).
 
 Every change is written to a new generation beside the live one (hard links
 to the unchanged segment files, then Whoosh's own update) and replaces it only
@@ -18,8 +26,9 @@ text, see ``search.duplicates``) is indexed once and reported as merged.
 A full build writes from one worker process per core (``search.writers``);
 an update, which touches a few articles, from this process.
 
-The index remembers the files it read, with their size, modification time
-and the ids each gave, in ``files.json`` beside the segment files.
+The index remembers its sources and the files it read, with their size,
+modification time, label and the ids each gave, in ``files.json`` beside the
+segment files.
 """
 
 from __future__ import annotations
@@ -37,7 +46,14 @@ from whoosh import index as whoosh_index
 from . import analysis, storage
 from .articles import Article, ReadReport, Skipped
 from .duplicates import REASONS, keys_of
-from .errors import IndexNotFoundError, IndexOutdatedError, NothingToIndexError, SearchError
+from .errors import (
+    IndexCorruptError,
+    IndexNotFoundError,
+    IndexOutdatedError,
+    NothingToIndexError,
+    SearchError,
+    SourceMissingError,
+)
 from .readers import find_files, read_file
 from .schema import SCHEMA_VERSION, build_schema, lead_of
 from .writers import CheckedMpWriter, collect_worker_stems
@@ -82,6 +98,11 @@ class BuildReport:
     merged: list[Merged] = field(default_factory=list)
     not_found: list[str] = field(default_factory=list)
     """Ids that ``remove_articles`` was asked for but the index does not hold."""
+    sources: list[str] = field(default_factory=list)
+    """The index's sources afterwards (absolute paths)."""
+    new_sources: list[str] = field(default_factory=list)
+    missing_sources: list[str] = field(default_factory=list)
+    """Known sources that no longer exist; their articles were kept."""
     articles: int = 0
     """Articles in the index afterwards."""
     seconds: float = 0.0
@@ -120,27 +141,53 @@ def article_fields(article: Article) -> dict:
     return doc
 
 
-def _roots(paths: Iterable[str | Path]) -> list[str]:
-    return [os.path.abspath(p) for p in paths]
+def _abs(path: str | Path) -> str:
+    return os.path.abspath(path)
+
+
+def _under(key: str, root: str) -> bool:
+    return key == root or key.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def _source_of(key: str, sources: list[str]) -> str | None:
+    """The innermost known source that holds the file or folder ``key``."""
+    holding = [s for s in sources if _under(key, s)]
+    return max(holding, key=len) if holding else None
+
+
+def _with_source(sources: list[str], path: str) -> list[str]:
+    """``sources`` with ``path`` added, unless a source already holds it; sources it holds go."""
+    if _source_of(path, sources) is not None:
+        return sources
+    return [s for s in sources if not _under(s, path)] + [path]
 
 
 class _Session:
     """One writer's changes to a new generation, started empty or from the live one."""
 
-    def __init__(self, index_dir: Path, base: Path | None, roots: list[str], report: BuildReport,
+    def __init__(self, index_dir: Path, base: Path | None, manifest: dict, report: BuildReport,
                  progress: Callable[[int], None] | None, merge_duplicates: bool = True):
         self.index_dir, self.report, self.progress = index_dir, report, progress
         self.merge_duplicates = merge_duplicates
+        self.manifest = manifest
+        # Labels chosen earlier, kept when a rebuild reads the same files again.
+        self.labels = {key: state["label"] for key, state in manifest["files"].items() if state.get("label")}
         self.folder = storage.new_build_folder(index_dir)
         if base is not None:
             storage.link_generation(base, self.folder)
-            self.ix = whoosh_index.open_dir(str(self.folder))
-            self.manifest = _read_manifest(base)
+            try:
+                self.ix = whoosh_index.open_dir(str(self.folder))
+                self.base = self.ix.searcher()
+            except Exception as error:  # noqa: BLE001 - any failure to open the live generation is damage
+                storage.discard(self.folder)
+                raise IndexCorruptError(
+                    f"the index at {index_dir} is damaged ({type(error).__name__}: {error}); "
+                    "rebuild it with `search index --rebuild`"
+                ) from None
             analysis.remember_stems(storage.read_stems(base))
-            self.base = self.ix.searcher()
         else:
             self.ix = whoosh_index.create_in(str(self.folder), build_schema())
-            self.manifest = {"roots": roots, "files": {}}
+            self.manifest = {"sources": manifest["sources"], "files": {}}
             self.base = None
         # A full build writes from every core; an update, a few articles, from this one.
         # Segments stay separate files (compound=False): Whoosh reads a compound
@@ -162,9 +209,6 @@ class _Session:
     def in_base(self, article_id: str) -> bool:
         return (self.base is not None and article_id not in self.deleted
                 and self.base.document_number(id=article_id) is not None)
-
-    def holds(self, article_id: str) -> bool:
-        return article_id in self.added or self.in_base(article_id)
 
     def duplicate_of(self, article: Article) -> tuple[str, str] | None:
         """(kept id, reason) if the index already holds this article under another id."""
@@ -194,7 +238,32 @@ class _Session:
             self._owners = {i: key for key, state in self.manifest["files"].items() for i in state["ids"]}
         return self._owners
 
-    def read(self, path: Path, label: str, key: str, replace: bool) -> list[str]:
+    def _label_of(self, key: str) -> str:
+        """The file's name in ids: kept from before, else its path under its source, made unique."""
+        if key in self.labels:
+            return self.labels[key]
+        source = _source_of(key, self.manifest["sources"]) or key
+        if os.path.isdir(source):
+            parts = Path(os.path.relpath(key, source)).parts
+            prefixes = Path(source).parts[::-1]
+        else:
+            parts = (Path(key).name,)
+            prefixes = Path(key).parent.parts[::-1]
+        taken = set(self.labels.values())
+        label = "/".join(parts)
+        for prefix in prefixes:
+            if label not in taken and not self.in_base(label) and label not in self.added:
+                break
+            label = f"{prefix.strip(os.sep) or 'root'}/{label}"
+        self.labels[key] = label
+        return label
+
+    def _where(self, article_id: str) -> str:
+        key = self.added.get(article_id) or self.owners().get(article_id)
+        state = self.manifest["files"].get(key) if key else None
+        return (state or {}).get("label") or self.labels.get(key, "another file")
+
+    def read(self, path: Path, label: str, key: str) -> list[str]:
         """Index the articles of one file; return their ids."""
         ids = []
         for item in read_file(path, label):
@@ -202,14 +271,16 @@ class _Session:
                 self.report.skipped.append(item)
                 continue
             where = item.path or f"{label} ({item.id})"
-            if item.id in self.added:
-                self.report.skipped.append(Skipped(where, f"duplicate id {item.id!r}; first kept"))
+            if item.id in self.added or self.in_base(item.id):
+                # This file's own earlier articles were deleted before it was read again,
+                # so the id belongs to another article: keep that one and say so.
+                other = self._where(item.id)
+                if self.added.get(item.id) == key:
+                    reason = f"duplicate id {item.id!r} in the same file; first kept"
+                else:
+                    reason = f"duplicate id {item.id!r}: already indexed from {other}; that one kept"
+                self.report.skipped.append(Skipped(where, reason))
                 continue
-            if self.in_base(item.id):
-                if not replace:
-                    self.report.skipped.append(Skipped(where, f"duplicate id {item.id!r}; the indexed one kept"))
-                    continue
-                self.delete(item.id)
             duplicate = self.duplicate_of(item) if self.merge_duplicates else None
             if duplicate:
                 self.report.merged.append(Merged(where, item.id, *duplicate))
@@ -223,22 +294,21 @@ class _Session:
                 self.progress(len(self.added))
         return ids
 
-    def sync(self, paths: list[Path], remove_missing: bool, replace: bool, reread: bool,
-             label_roots: list[Path] = ()) -> None:
+    def sync(self, paths: list[Path], remove_missing: bool, reread: bool) -> None:
         """Read the files under ``paths`` that are new or changed (all of them if ``reread``).
 
-        A file under one of ``label_roots`` is labelled by its path under that
-        folder, as a build from that folder would label it.
+        With ``remove_missing``, the articles of files that were under one of
+        ``paths`` and are gone are removed.
         """
         files = self.manifest["files"]
         read_report = ReadReport()
         seen = set()
-        for path, label in find_files(paths, read_report):
-            key = os.path.abspath(path)
+        for path, _ in find_files(paths, read_report):
+            key = _abs(path)
+            if key in seen:
+                continue
             seen.add(key)
-            root = next((r for r in label_roots if _under(key, [r])), None)
-            if root is not None:
-                label = Path(os.path.relpath(key, os.path.abspath(root))).as_posix()
+            label = self._label_of(key)
             try:
                 stat = path.stat()
             except OSError as error:
@@ -255,24 +325,35 @@ class _Session:
             else:
                 self.report.new_files += 1
             self.report.files += 1
-            ids = self.read(path, label, key, replace)
-            files[key] = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "ids": ids}
+            ids = self.read(path, label, key)
+            files[key] = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "ids": ids, "label": label}
         self.report.skipped[:0] = read_report.skipped
         if remove_missing:
-            roots = [Path(p) for p in paths if Path(p).exists()]
-            for key in [k for k in files if k not in seen and _under(k, roots)]:
+            roots = [_abs(p) for p in paths if Path(p).exists()]
+            for key in [k for k in files if k not in seen and any(_under(k, r) for r in roots)]:
                 self.report.deleted_files += 1
                 for article_id in files.pop(key)["ids"]:
                     self.delete(article_id)
 
-    def finish(self, meta: dict) -> None:
+    def forget(self, source: str) -> None:
+        """Remove a source and the articles of its files."""
+        files = self.manifest["files"]
+        for key in [k for k in files if _under(k, source)
+                    and _source_of(k, self.manifest["sources"]) == source]:
+            self.report.deleted_files += 1
+            for article_id in files.pop(key)["ids"]:
+                self.delete(article_id)
+        self.manifest["sources"] = [s for s in self.manifest["sources"] if s != source]
+
+    def finish(self, meta: dict, force: bool = False) -> None:
         """Count what changed; publish the new generation if anything did."""
         report = self.report
         report.replaced = len(self.deleted & self.added.keys())
         report.added = len(self.added) - report.replaced
         report.removed = len(self.deleted) - report.replaced
+        report.sources = list(self.manifest["sources"])
         report.changed = bool(self.added or self.deleted or report.deleted_files or report.new_files
-                              or report.changed_files or self.base is None)
+                              or report.changed_files or self.base is None or force)
         if self.base is not None:
             report.articles = self.base.doc_count() - len(self.deleted) + len(self.added)
             self.base.close()
@@ -292,7 +373,7 @@ class _Session:
         storage.write_stems(self.folder, analysis.known_stems())
         storage.publish(self.index_dir, self.folder, {**meta, "schema_version": SCHEMA_VERSION,
                                                       "articles": report.articles,
-                                                      "roots": self.manifest["roots"]})
+                                                      "sources": self.manifest["sources"]})
 
     def cancel(self) -> None:
         """Drop the unfinished generation. Closing may fail too (a full disk): the folder goes anyway."""
@@ -305,26 +386,12 @@ class _Session:
         storage.discard(self.folder)
 
 
-def _under(key: str, roots: list[Path]) -> bool:
-    for root in roots:
-        root_text = os.path.abspath(root)
-        if key == root_text or key.startswith(root_text.rstrip(os.sep) + os.sep):
-            return True
-    return False
-
-
-def _read_manifest(generation: Path) -> dict:
-    try:
-        manifest = json.loads((generation / MANIFEST).read_text(encoding="utf-8"))
-        if isinstance(manifest.get("files"), dict):
-            return manifest
-    except (OSError, ValueError, AttributeError):
-        pass
-    return {"roots": [], "files": {}}
-
-
 def _live_generation(index_dir: Path) -> tuple[Path | None, dict]:
-    """The live generation and its meta, or ``(None, {})`` when there is none."""
+    """The live generation and its meta, or ``(None, {})`` when there is no index.
+
+    A damaged index raises :class:`IndexCorruptError`: it is never taken for
+    an absent one and built over.
+    """
     try:
         generation = storage.current_generation(index_dir)
     except IndexNotFoundError:
@@ -332,95 +399,172 @@ def _live_generation(index_dir: Path) -> tuple[Path | None, dict]:
     return generation, storage.read_meta(generation)
 
 
-def _run(index_dir: Path, base: Path | None, roots: list[str], report: BuildReport,
-         progress, work: Callable[[_Session], None], meta: dict, merge_duplicates: bool = True) -> BuildReport:
+def _newest_manifest(index_dir: Path) -> dict:
+    """The sources of the newest generation whose manifest can be read (for a rebuild of a damaged index)."""
+    for generation in sorted(index_dir.glob(storage.GENERATION_PREFIX + "*"), reverse=True):
+        manifest = storage.read_manifest(generation)
+        if manifest["sources"]:
+            return manifest
+    return storage.read_manifest(None)
+
+
+def _run(index_dir: Path, base: Path | None, manifest: dict, report: BuildReport,
+         progress, work: Callable[[_Session], None], meta: dict, merge_duplicates: bool = True,
+         force: bool = False) -> BuildReport:
     started = time.monotonic()
-    session = _Session(index_dir, base, roots, report, progress, merge_duplicates)
+    try:
+        session = _Session(index_dir, base, manifest, report, progress, merge_duplicates)
+    except OSError as error:
+        raise storage.read_only_error(index_dir, error) or SearchError(
+            f"could not write the index at {index_dir} ({error.strerror or error}); it was left as it was"
+        ) from None
     try:
         work(session)
         if base is None and not session.added:
             reasons = "; ".join(str(s) for s in report.skipped[:3])
             raise NothingToIndexError(
-                "no article could be read from " + ", ".join(roots)
+                "no article could be read from " + ", ".join(session.manifest["sources"])
                 + (f" ({reasons})" if reasons else "") + "; the existing index was left as it was"
             )
         report.seconds = time.monotonic() - started
         meta = {**meta, "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                 "build_seconds": round(report.seconds, 2)}
-        session.finish(meta)
+        session.finish(meta, force)
     except BaseException as error:
         session.cancel()
         if isinstance(error, (SearchError, KeyboardInterrupt)):
             raise
         if isinstance(error, OSError):
-            raise SearchError(f"could not write the index at {index_dir} ({error.strerror or error}); "
-                              "it was left as it was") from error
+            raise storage.read_only_error(index_dir, error) or SearchError(
+                f"could not write the index at {index_dir} ({error.strerror or error}); "
+                "it was left as it was") from error
         raise
     report.seconds = time.monotonic() - started
     return report
 
 
 def build_index(
-    paths: Iterable[str | Path] = (DEFAULT_SEEDS,),
+    paths: Iterable[str | Path] | None = None,
     index_dir: str | Path = Path("indexes/default"),
     progress: Callable[[int], None] | None = None,
     wait: float = 0.0,
     rebuild: bool = False,
     merge_duplicates: bool = True,
 ) -> BuildReport:
-    """Bring the index at ``index_dir`` in line with the articles under ``paths``.
+    """Add ``paths`` to the index's sources and bring them up to date; keep every other source's articles.
 
-    Only new, changed and deleted files are processed when the index was
-    built from the same ``paths`` by this version; otherwise, or with
-    ``rebuild``, everything is read. ``merge_duplicates=False`` indexes every
-    copy of an article that arrives twice under different ids (an evaluation
-    corpus must hold every record). ``progress`` is called with the number of
-    articles written so far, every so often. ``wait`` is how long to wait for
-    another writer to finish.
+    Only new, changed and deleted files are read. ``paths=None`` brings every
+    known source up to date (on an empty index: ``seeds/``). ``rebuild`` reads
+    every known source and ``paths`` again; so does a build over an index made
+    by another version. A known source that no longer exists keeps its
+    articles (listed in ``missing_sources``); a rebuild refuses to run without
+    it. ``merge_duplicates=False`` indexes every copy of an article that
+    arrives twice under different ids. ``progress`` is called with the number
+    of articles written so far, every so often. ``wait`` is how long to wait
+    for another writer to finish.
     """
     index_dir = Path(index_dir)
-    paths = [Path(p) for p in paths]
-    roots = _roots(paths)
     with storage.write_lock(index_dir, wait=wait):
-        generation, meta = _live_generation(index_dir)
+        try:
+            generation, meta = _live_generation(index_dir)
+        except IndexCorruptError:
+            if not rebuild:
+                raise
+            generation, meta = None, {}
+            manifest = _newest_manifest(index_dir)
+        else:
+            manifest = storage.read_manifest(generation)
+        known = list(manifest["sources"])
+        given = [Path(p) for p in paths] if paths else []
+        if not given and not known:
+            given = [DEFAULT_SEEDS]
+        sources = known
+        for path in given:
+            if path.exists():
+                sources = _with_source(sources, _abs(path))
+        manifest["sources"] = sources
         incremental = (not rebuild and generation is not None
-                       and meta.get("schema_version") == SCHEMA_VERSION and meta.get("roots") == roots)
+                       and meta.get("schema_version") == SCHEMA_VERSION)
         report = BuildReport(index_dir=index_dir, mode="update" if incremental else "rebuild")
-        return _run(index_dir, generation if incremental else None, roots, report, progress,
-                    lambda s: s.sync(paths, remove_missing=True, replace=False, reread=False),
-                    {"sources": [str(p) for p in paths]}, merge_duplicates)
+        report.new_sources = [s for s in sources if s not in known]
+        report.missing_sources = [s for s in known if not os.path.exists(s)]
+        if not incremental and report.missing_sources:
+            raise SourceMissingError(
+                f"cannot rebuild the index at {index_dir}: its source {report.missing_sources[0]} "
+                "no longer exists and its articles would be lost; restore it, or forget it first"
+            )
+        if incremental:
+            targets = given or [Path(s) for s in sources if os.path.exists(s)]
+        else:
+            targets = [Path(s) for s in sources] + [p for p in given if not p.exists()]
+
+        def work(session: _Session) -> None:
+            session.sync(targets, remove_missing=True, reread=False)
+            if given and not session.added and not (report.unchanged_files or report.changed_files
+                                                    or report.deleted_files or report.merged):
+                reasons = "; ".join(str(s) for s in report.skipped[:3])
+                raise NothingToIndexError(
+                    "no article could be read from " + ", ".join(str(p) for p in given)
+                    + (f" ({reasons})" if reasons else "") + "; the existing index was left as it was")
+
+        return _run(index_dir, generation if incremental else None, manifest, report, progress, work,
+                    {}, merge_duplicates, force=bool(report.new_sources))
 
 
 def _existing(index_dir: Path) -> tuple[Path, dict]:
     generation, meta = _live_generation(index_dir)
     if generation is None:
-        raise IndexNotFoundError(f"no index at {index_dir}; build one with `search index`")
+        raise IndexNotFoundError(f"no index at {index_dir}; build one with `search index PATHS --index {index_dir}`")
     if meta.get("schema_version") != SCHEMA_VERSION:
         raise IndexOutdatedError(f"the index at {index_dir} was built by another version; "
-                          "rebuild it with `search index --rebuild` first")
+                                 "rebuild it with `search index --rebuild` first")
     return generation, meta
 
 
 def add_articles(paths: Iterable[str | Path], index_dir: str | Path = Path("indexes/default"),
                  wait: float = 0.0) -> BuildReport:
-    """Add the articles in ``paths`` to an existing index, replacing any with the same id.
+    """Read the files in ``paths`` again and add their articles to an existing index.
 
-    A file under one of the folders the index was built from gets the same id
-    as ``search index`` would give it, and is remembered as read.
+    A path not under a known source becomes one. A file keeps the id it was
+    given before; a new one gets its path under its source. An article whose
+    id another file already gave is reported in ``skipped``, not replaced.
     """
     index_dir = Path(index_dir)
     given = [Path(p) for p in paths]
     with storage.write_lock(index_dir, wait=wait):
         generation, meta = _existing(index_dir)
-        roots = [Path(r) for r in meta.get("roots", [])]
+        manifest = storage.read_manifest(generation)
+        known = list(manifest["sources"])
+        for path in given:
+            if path.exists():
+                manifest["sources"] = _with_source(manifest["sources"], _abs(path))
         report = BuildReport(index_dir=index_dir, mode="add")
+        report.new_sources = [s for s in manifest["sources"] if s not in known]
 
         def work(session: _Session) -> None:
-            session.sync(given, remove_missing=False, replace=True, reread=True,
-                         label_roots=[r for r in roots if r.is_dir()])
+            session.sync(given, remove_missing=False, reread=True)
+            if not session.added and report.files == 0:
+                reasons = "; ".join(str(s) for s in report.skipped[:3])
+                raise NothingToIndexError("nothing to add" + (f": {reasons}" if reasons else "")
+                                          + "; the index was left as it was")
 
-        return _run(index_dir, generation, meta.get("roots", []), report, None, work,
-                    {"sources": meta.get("sources", [])})
+        return _run(index_dir, generation, manifest, report, None, work, {})
+
+
+def forget_source(path: str | Path, index_dir: str | Path = Path("indexes/default"),
+                  wait: float = 0.0) -> BuildReport:
+    """Remove the source ``path`` from the index, with the articles of its files (``removed``)."""
+    index_dir = Path(index_dir)
+    with storage.write_lock(index_dir, wait=wait):
+        generation, _ = _existing(index_dir)
+        manifest = storage.read_manifest(generation)
+        source = _abs(path)
+        if source not in manifest["sources"]:
+            known = ", ".join(manifest["sources"]) or "none"
+            raise SourceMissingError(f"{path} is not a source of the index at {index_dir} (its sources: {known})")
+        report = BuildReport(index_dir=index_dir, mode="forget")
+        return _run(index_dir, generation, manifest, report, None, lambda s: s.forget(source), {},
+                    force=True)
 
 
 def remove_articles(ids: Iterable[str], index_dir: str | Path = Path("indexes/default"),
@@ -428,7 +572,7 @@ def remove_articles(ids: Iterable[str], index_dir: str | Path = Path("indexes/de
     """Remove the articles with these ids; ids the index does not hold are listed in ``not_found``."""
     index_dir = Path(index_dir)
     with storage.write_lock(index_dir, wait=wait):
-        generation, meta = _existing(index_dir)
+        generation, _ = _existing(index_dir)
         report = BuildReport(index_dir=index_dir, mode="remove")
 
         def work(session: _Session) -> None:
@@ -438,5 +582,4 @@ def remove_articles(ids: Iterable[str], index_dir: str | Path = Path("indexes/de
                 elif article_id not in report.not_found:
                     report.not_found.append(article_id)
 
-        return _run(index_dir, generation, meta.get("roots", []), report, None, work,
-                    {"sources": meta.get("sources", [])})
+        return _run(index_dir, generation, storage.read_manifest(generation), report, None, work, {})

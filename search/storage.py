@@ -42,7 +42,7 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.structfile import StructFile
 from whoosh.index import FileIndex
 
-from .errors import IndexLockedError, IndexNotFoundError
+from .errors import IndexCorruptError, IndexLockedError, IndexNotFoundError, IndexReadOnlyError
 
 CURRENT = "CURRENT"
 META = "meta.json"
@@ -55,54 +55,140 @@ BUILDING_PREFIX = "building-"
 
 
 def current_generation(index_dir: Path) -> Path:
-    """The live generation folder, or :class:`IndexNotFoundError`."""
+    """The live generation folder.
+
+    :class:`IndexNotFoundError` when there is no index at all;
+    :class:`IndexCorruptError` when there is one but its pointer is damaged,
+    so that a caller never mistakes a damaged index for an absent one and
+    builds over it.
+    """
     try:
         name = (index_dir / CURRENT).read_text(encoding="utf-8").strip()
     except FileNotFoundError:
+        if any(index_dir.glob(GENERATION_PREFIX + "*")):
+            raise IndexCorruptError(
+                f"the index at {index_dir} is damaged: its {CURRENT} file is missing; "
+                "rebuild it with `search index --rebuild`"
+            ) from None
         raise IndexNotFoundError(
-            f"no index at {index_dir}; build one with `search index`"
+            f"no index at {index_dir}; build one with `search index PATHS --index {index_dir}`"
         ) from None
-    except OSError as error:
-        raise IndexNotFoundError(f"cannot read the index at {index_dir}: {error.strerror}") from None
+    except (OSError, UnicodeError) as error:
+        raise IndexCorruptError(
+            f"cannot read the index at {index_dir} ({getattr(error, 'strerror', None) or error}); "
+            "rebuild it with `search index --rebuild`"
+        ) from None
     generation = index_dir / name
-    if not name.startswith(GENERATION_PREFIX) or not generation.is_dir():
-        raise IndexNotFoundError(
-            f"the index at {index_dir} points to a missing generation {name!r}; "
+    if not name.startswith(GENERATION_PREFIX) or "/" in name or not generation.is_dir():
+        raise IndexCorruptError(
+            f"the index at {index_dir} is damaged: {CURRENT} names a missing generation {name[:40]!r}; "
             "rebuild it with `search index --rebuild`"
         )
     return generation
 
 
+def read_manifest(generation: Path | None) -> dict:
+    """The generation's sources and files; an index from before sources took its roots as sources."""
+    manifest = {}
+    if generation is not None:
+        try:
+            manifest = json.loads((generation / MANIFEST).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            manifest = {}
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
+        manifest = {"files": {}}
+    sources = manifest.get("sources", manifest.get("roots", []))
+    return {"sources": [str(s) for s in sources if isinstance(s, str)], "files": manifest["files"]}
+
+
 def read_meta(generation: Path) -> dict:
+    """A generation's meta; :class:`IndexCorruptError` if it is missing or unreadable."""
     try:
-        return json.loads((generation / META).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
+        meta = json.loads((generation / META).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise IndexCorruptError(
+            f"the index at {generation.parent} is damaged: cannot read {generation.name}/{META} "
+            f"({type(error).__name__}); rebuild it with `search index --rebuild`"
+        ) from None
+    if not isinstance(meta, dict):
+        raise IndexCorruptError(f"the index at {generation.parent} is damaged: {META} is not an object; "
+                                "rebuild it with `search index --rebuild`")
+    return meta
+
+
+def check_files(generation: Path, meta: dict) -> None:
+    """Every file the generation was published with is there with its size, or :class:`IndexCorruptError`.
+
+    A generation's files never change after publishing, so a missing or
+    truncated file is damage, found here on open rather than by a failing read.
+    """
+    for name, size in (meta.get("files") or {}).items():
+        try:
+            actual = (generation / name).stat().st_size
+        except OSError:
+            actual = None
+        if actual != size:
+            what = "is missing" if actual is None else f"has {actual} bytes instead of {size}"
+            raise IndexCorruptError(
+                f"the index at {generation.parent} is damaged: {generation.name}/{name} {what}; "
+                "rebuild it with `search index --rebuild`"
+            )
+
+
+_READ_ONLY = (errno.EACCES, errno.EPERM, errno.EROFS)
+
+
+def read_only_error(index_dir: Path, error: OSError) -> IndexReadOnlyError | None:
+    """:class:`IndexReadOnlyError` if ``error`` says the index cannot be written, else None."""
+    if error.errno in _READ_ONLY:
+        return IndexReadOnlyError(f"the index at {index_dir} is read-only ({error.strerror}); "
+                                  "nothing was changed")
+    return None
 
 
 @contextmanager
 def write_lock(index_dir: Path, wait: float = 0.0):
-    """Hold the index's write lock; wait up to ``wait`` seconds for another writer."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    with open(index_dir / LOCK, "a+") as handle:
-        deadline = time.monotonic() + wait
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except OSError as error:
-                if error.errno not in (errno.EAGAIN, errno.EACCES):
-                    raise
-                if time.monotonic() >= deadline:
-                    raise IndexLockedError(
-                        f"the index at {index_dir} is being updated by another process; "
-                        "try again later or pass --wait SECONDS"
-                    ) from None
-                time.sleep(0.1)
+    """Hold the index's write lock; wait up to ``wait`` seconds for another writer.
+
+    A folder this call had to create is removed again if nothing was
+    published in it, so a failed command leaves no empty index behind.
+    """
+    created = index_dir.absolute()
+    while not created.parent.exists():
+        created = created.parent
+    new_folder = not index_dir.exists()
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        handle = open(index_dir / LOCK, "a+")
+    except OSError as error:
+        raise read_only_error(index_dir, error) or error
+    try:
+        _lock(index_dir, handle, wait)
         try:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+    finally:
+        handle.close()
+        if new_folder and not (index_dir / CURRENT).exists():
+            shutil.rmtree(created, ignore_errors=True)
+
+
+def _lock(index_dir: Path, handle, wait: float) -> None:
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except OSError as error:
+            if error.errno not in (errno.EAGAIN, errno.EACCES):
+                raise
+            if time.monotonic() >= deadline:
+                raise IndexLockedError(
+                    f"the index at {index_dir} is being updated by another process; "
+                    "try again later or pass --wait SECONDS"
+                ) from None
+            time.sleep(0.1)
 
 
 def new_build_folder(index_dir: Path) -> Path:
@@ -202,8 +288,10 @@ def _fsync_dir(path: Path) -> None:
 
 def publish(index_dir: Path, build_folder: Path, meta: dict) -> Path:
     """Make a completed build the live generation. Call with the write lock held."""
-    (build_folder / META).write_text(json.dumps(meta, indent=2), encoding="utf-8")
     (build_folder / READERS).touch()
+    files = {f.name: f.stat().st_size for f in sorted(build_folder.iterdir())
+             if f.is_file() and f.name not in (META, READERS) and not f.name.endswith("WRITELOCK")}
+    (build_folder / META).write_text(json.dumps({**meta, "files": files}, indent=2), encoding="utf-8")
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
     generation = index_dir / f"{GENERATION_PREFIX}{stamp}-{uuid.uuid4().hex[:4]}"
     os.rename(build_folder, generation)
@@ -214,7 +302,7 @@ def publish(index_dir: Path, build_folder: Path, meta: dict) -> Path:
         os.fsync(handle.fileno())
     try:
         previous = current_generation(index_dir).name
-    except IndexNotFoundError:
+    except (IndexNotFoundError, IndexCorruptError):
         previous = None
     os.replace(pointer, index_dir / CURRENT)
     _fsync_dir(index_dir)

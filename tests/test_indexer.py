@@ -165,26 +165,31 @@ def test_an_update_never_touches_the_generation_that_is_serving(seeds, tmp_path)
     assert {p.name: p.read_bytes() for p in serving.iterdir()} == files
 
 
-def test_other_paths_or_rebuild_read_everything(seeds, tmp_path):
+def test_other_paths_add_to_the_index_and_rebuild_reads_every_source(seeds, tmp_path):
     ix = tmp_path / "ix"
     search.build_index([seeds], ix)
+    before = ids_in(ix)
     assert search.build_index([seeds], ix, rebuild=True).mode == "rebuild"
     other = tmp_path / "other"
     other.mkdir()
-    (other / "x.jsonl").write_text(record("x1", BODY_B))
+    (other / "x.jsonl").write_text(record("x1", "Jalan rusak diperbaiki. " * 4))
     report = search.build_index([other], ix)
-    assert report.mode == "rebuild" and ids_in(ix) == ["x1"]
+    assert report.mode == "update" and ids_in(ix) == sorted(before + ["x1"])
+    assert report.sources == [str(seeds), str(other)] and report.new_sources == [str(other)]
+    report = search.build_index(None, ix, rebuild=True)
+    assert report.mode == "rebuild" and ids_in(ix) == sorted(before + ["x1"])
 
 
-def test_add_replaces_by_id_and_remove_deletes(seeds, tmp_path):
+def test_add_reports_an_id_another_file_gave_and_remove_deletes(seeds, tmp_path):
     ix = tmp_path / "ix"
     search.build_index([seeds], ix)
     extra = tmp_path / "extra.jsonl"
     extra.write_text(record("c1", "Harga bawang turun di pasar. " * 4) + record("e1", "Jalan rusak diperbaiki. " * 4))
     report = search.add_articles([extra], ix)
-    assert (report.added, report.replaced, report.articles) == (1, 1, 4)
+    assert (report.added, report.replaced, report.articles) == (1, 0, 4)
+    assert [s.reason for s in report.skipped] == ["duplicate id 'c1': already indexed from c.jsonl; that one kept"]
     with search.open_index(ix) as index:
-        assert "bawang" in index.get("c1").body
+        assert "bawang" not in index.get("c1").body
     report = search.remove_articles(["e1", "a2", "nope"], ix)
     assert (report.removed, report.not_found, report.articles) == (2, ["nope"], 2)
     assert ids_in(ix) == ["a1", "c1"]

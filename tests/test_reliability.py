@@ -2,6 +2,7 @@
 
 import os
 import signal
+import shutil
 import subprocess
 import sys
 import time
@@ -69,7 +70,10 @@ def test_killing_a_rebuild_leaves_the_previous_index_serving(tmp_path, corpus, k
 
 def test_readers_keep_answering_during_a_rebuild(tmp_path):
     index_dir = tmp_path / "ix"
-    search.build_index([PROJECT / "tests" / "fixtures"], index_dir)
+    first = tmp_path / "first"
+    first.mkdir()
+    shutil.copy(PROJECT / "tests" / "fixtures" / SEED_ID, first)
+    search.build_index([first], index_dir)
     process = subprocess.Popen(index_command(index_dir, PROJECT / "seeds"),
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     answered = 0
