@@ -396,7 +396,7 @@ def test_browser_search_filter_page_article_back(browser, server, tmp_path):
     assert int(browser.find_element(By.CSS_SELECTOR, "#summary strong").text) == narrowed
 
     # The histogram narrows the date range.
-    browser.find_element(By.CSS_SELECTOR, ".bars a").click()
+    browser.find_element(By.CSS_SELECTOR, ".hist a rect").click()
     _wait(browser, lambda d: "from=" in d.current_url)
     assert browser.find_element(By.ID, "from").get_attribute("value")
 
