@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -129,15 +130,19 @@ def _writer(base: str, index_dir: Path, folder: Path, stop: float, report: dict,
 
 
 def run(corpus: Path = PROJECT / "seeds", seconds: float = 60, clients: int = 8,
-        work_dir: Path | None = None, minimum_updates: int = 2) -> dict:
-    """Build an index of ``corpus``, serve it, load it; return the figures."""
+        work_dir: Path | None = None, minimum_updates: int = 2, index: Path | None = None) -> dict:
+    """Build an index of ``corpus`` (or copy ``index``), serve it, load it; return the figures."""
     with tempfile.TemporaryDirectory(dir=work_dir) as tmp:
         tmp = Path(tmp)
         index_dir = tmp / "ix"
-        build = search.build_index([corpus], index_dir)
-        with search.open_index(index_dir) as index:
-            ids = [hit.id for hit in index.search("indonesia", limit=50, highlight=False).hits] or \
-                [hit.id for hit in index.search("tahun", limit=50, highlight=False).hits]
+        if index is not None:
+            shutil.copytree(index, index_dir)
+        else:
+            search.build_index([corpus], index_dir)
+        with search.open_index(index_dir) as opened:
+            articles = opened.article_count
+            ids = [hit.id for hit in opened.search("indonesia", limit=50, highlight=False).hits] or \
+                [hit.id for hit in opened.search("tahun", limit=50, highlight=False).hits]
         (tmp / "updates").mkdir()
         with running_server(index_dir) as base:
             tally = Tally()
@@ -156,7 +161,7 @@ def run(corpus: Path = PROJECT / "seeds", seconds: float = 60, clients: int = 8,
             elapsed = time.monotonic() - started
     everything = [value for values in tally.latencies.values() for value in values]
     return {
-        "corpus": str(corpus), "articles": build.articles, "clients": clients, "seconds": round(elapsed, 1),
+        "corpus": str(index or corpus), "articles": articles, "clients": clients, "seconds": round(elapsed, 1),
         "requests": len(everything), "errors": tally.errors, "error_samples": tally.error_samples,
         "requests_per_second": round(len(everything) / elapsed, 1),
         "p50_ms": round(statistics.median(everything) * 1000, 1) if everything else None,
@@ -176,8 +181,9 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, default=PROJECT / "seeds")
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--index", type=Path, help="copy this index instead of building one of --corpus")
     args = parser.parse_args()
-    report = run(args.corpus, args.seconds, args.clients)
+    report = run(args.corpus, args.seconds, args.clients, index=args.index)
     print(json.dumps(report, indent=2, ensure_ascii=False))
     sys.exit(1 if report["errors"] or report["updates_seen"] != report["updates"] else 0)
 

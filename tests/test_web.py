@@ -225,6 +225,7 @@ def test_results_page_state_in_url(client):
     assert 'id="suggestion"' in client.get("/", params={"q": "pmerintah"}).text
     stop = client.get("/", params={"q": "yang banjir -jakarta"}).text
     assert "tidak dicari: yang" in stop and "memuat jakarta" in stop
+    assert "Catatan: there is no field" in client.get("/", params={"q": "foo:bar banjir"}).text
 
 
 def test_filter_only_page(client):

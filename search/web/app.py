@@ -397,6 +397,9 @@ def _templates() -> Jinja2Templates:
     env.globals.update(date=present.indonesian_date, month_label=present.month_label,
                        number=present.number, seconds=present.seconds, article_path=article_path,
                        marked=present.marked, safe_url=present.safe_url)
+    # Notes the page already says in Indonesian (the correction, stop words, exclusions).
+    env.tests["match_note"] = lambda note: note.startswith(("nothing matched", "left out articles with",
+                                                            "no searchable words"))
     return Jinja2Templates(env=env)
 
 
