@@ -107,7 +107,9 @@ class Engine:
     def build(self, corpus: Path, folder: Path) -> None:
         import search
 
-        search.build_index([corpus], folder, rebuild=True, merge_duplicates=False)
+        # An index of this corpus alone: a build over an existing index would add to it.
+        shutil.rmtree(folder, ignore_errors=True)
+        search.build_index([corpus], folder, merge_duplicates=False)
 
     def open(self, folder: Path):
         import search

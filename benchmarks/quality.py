@@ -19,6 +19,7 @@ import argparse
 import csv
 import gzip
 import json
+import shutil
 import subprocess
 import sys
 import time
@@ -127,7 +128,9 @@ def main() -> None:
     search_cmd = [sys.executable, "-m", "search"]
     if not (args.reuse_index and (index_dir / "CURRENT").exists()):
         started = time.monotonic()
-        # Every record, as the peers get them: no merging of duplicate texts.
+        # Every record, as the peers get them: no merging of duplicate texts. An index
+        # of this corpus alone: a build over an existing index would add to it.
+        shutil.rmtree(index_dir, ignore_errors=True)
         subprocess.run(search_cmd + ["index", str(corpus), "--index", str(index_dir), "--rebuild",
                                      "--keep-duplicates"], check=True)
         timings["search (build)"] = time.monotonic() - started

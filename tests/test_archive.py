@@ -1,0 +1,183 @@
+"""An archive is never lost by a normal command: batches add, ids stay unique, damage is reported.
+
+Each test goes through the command line, as an archivist would.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import SEED_ARTICLE
+from search.cli import main
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+def batch(folder, name="berita.txt", town="Sawahlunto"):
+    """A folder holding the seed article, with its town renamed so that each batch differs."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(SEED_ARTICLE.read_text(encoding="utf-8").replace("Sawahlunto", town),
+                               encoding="utf-8")
+    return folder
+
+
+def stats(runner, ix):
+    result = runner.invoke(main, ["stats", "--json", "--index", str(ix)])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def ids(runner, ix, text="kominfo"):
+    result = runner.invoke(main, ["query", text, "--json", "-n", "50", "--index", str(ix)])
+    assert result.exit_code == 0, result.output
+    return sorted(hit["id"] for hit in json.loads(result.output)["hits"])
+
+
+def test_a_second_batch_adds_and_ids_of_same_named_files_do_not_collide(runner, tmp_path):
+    ix = tmp_path / "ix"
+    a, b = batch(tmp_path / "a"), batch(tmp_path / "b", town="Solok")
+    assert runner.invoke(main, ["index", str(a), "--index", str(ix)]).exit_code == 0
+    result = runner.invoke(main, ["index", str(b), "--index", str(ix)])
+    assert result.exit_code == 0, result.output
+    assert ids(runner, ix) == ["b/berita.txt", "berita.txt"]
+    assert [s["path"] for s in stats(runner, ix)["sources"]] == [str(a), str(b)]
+    # Both sources stay up to date, and ids stay what they were.
+    batch(a, name="baru.txt", town="Padang")
+    result = runner.invoke(main, ["index", "--index", str(ix)])
+    assert result.exit_code == 0 and "1 new" in result.output
+    assert ids(runner, ix) == ["b/berita.txt", "baru.txt", "berita.txt"]
+    assert ids(runner, ix, "solok") == ["b/berita.txt"]
+
+
+def test_rebuild_reads_every_source_and_forget_says_how_many_go(runner, tmp_path):
+    ix = tmp_path / "ix"
+    a, b = batch(tmp_path / "a"), batch(tmp_path / "b", town="Solok")
+    runner.invoke(main, ["index", str(a), "--index", str(ix)])
+    runner.invoke(main, ["index", str(b), "--index", str(ix)])
+    result = runner.invoke(main, ["index", "--rebuild", "--index", str(ix)])
+    assert result.exit_code == 0, result.output
+    assert ids(runner, ix) == ["b/berita.txt", "berita.txt"]
+    result = runner.invoke(main, ["index", "--forget", str(b), "--index", str(ix)])
+    assert result.exit_code == 0 and "1 articles removed" in result.output
+    assert ids(runner, ix) == ["berita.txt"]
+    result = runner.invoke(main, ["index", "--forget", str(b), "--index", str(ix)])
+    assert result.exit_code == 1 and "is not a source" in result.output
+
+
+def test_a_missing_source_keeps_its_articles(runner, tmp_path):
+    ix = tmp_path / "ix"
+    a, b = batch(tmp_path / "a"), batch(tmp_path / "b", town="Solok")
+    runner.invoke(main, ["index", str(a), "--index", str(ix)])
+    runner.invoke(main, ["index", str(b), "--index", str(ix)])
+    shutil.rmtree(b)  # an unmounted drive, say
+    result = runner.invoke(main, ["index", "--index", str(ix)])
+    assert result.exit_code == 0 and "no longer exists; its articles were kept" in result.output
+    assert ids(runner, ix) == ["b/berita.txt", "berita.txt"]
+    result = runner.invoke(main, ["index", "--rebuild", "--index", str(ix)])
+    assert result.exit_code == 1 and "would be lost" in result.output
+    assert ids(runner, ix) == ["b/berita.txt", "berita.txt"]
+
+
+def test_records_with_the_same_id_in_two_files_are_reported(runner, tmp_path):
+    ix = tmp_path / "ix"
+    first, second = tmp_path / "a" / "x.jsonl", tmp_path / "b" / "y.jsonl"
+    for path, body in ((first, "Harga cabai naik di pasar. "), (second, "Harga bawang turun di pasar. ")):
+        path.parent.mkdir()
+        path.write_text(json.dumps({"id": "r1", "title": "Harga", "body": body * 4}) + "\n")
+    runner.invoke(main, ["index", str(first.parent), "--index", str(ix)])
+    for command in (["index", str(second.parent)], ["add", str(second)]):
+        result = runner.invoke(main, [*command, "--index", str(ix)])
+        assert "duplicate id 'r1': already indexed from x.jsonl" in result.output
+    result = runner.invoke(main, ["show", "r1", "--index", str(ix)])
+    assert "cabai" in result.output
+
+
+def test_a_garbage_pointer_is_reported_and_nothing_is_rebuilt_over_it(runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    batch(tmp_path / "seeds")
+    ix = tmp_path / "indexes" / "default"
+    runner.invoke(main, ["index"])
+    (ix / "CURRENT").write_text("garbage\n")
+    before = sorted(os.listdir(ix))
+    for command in (["query", "kominfo"], ["stats"], ["index"], ["add", "seeds"]):
+        result = runner.invoke(main, command)
+        assert result.exit_code == 1, command
+        assert "damaged" in result.output and "--rebuild" in result.output and "Traceback" not in result.output
+    assert sorted(os.listdir(ix)) == before
+    result = runner.invoke(main, ["index", "--rebuild"])
+    assert result.exit_code == 0, result.output
+    assert ids(runner, ix) == ["berita.txt"]
+
+
+def test_a_truncated_segment_is_reported_on_open(runner, tmp_path):
+    ix = tmp_path / "ix"
+    runner.invoke(main, ["index", str(batch(tmp_path / "a")), "--index", str(ix)])
+    generation = next(ix.glob("gen-*"))
+    segment = next(generation.glob("*.pst"))
+    segment.write_bytes(segment.read_bytes()[:100])
+    result = runner.invoke(main, ["query", "kominfo", "--index", str(ix)])
+    assert result.exit_code == 1
+    assert "damaged" in result.output and segment.name in result.output and "please report" not in result.output
+
+
+def test_an_explicit_index_that_holds_none_is_an_error_and_creates_nothing(runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    batch(tmp_path / "seeds")
+    for env, args in (({}, ["--index", "elsewhere"]), ({"SEARCH_INDEX": "elsewhere"}, [])):
+        result = runner.invoke(main, ["query", "kominfo", *args], env=env)
+        assert result.exit_code == 1 and "no index at elsewhere" in result.output
+    assert not (tmp_path / "elsewhere").exists() and not (tmp_path / "indexes").exists()
+    # The default location is still built on first use.
+    result = runner.invoke(main, ["query", "kominfo"])
+    assert result.exit_code == 0 and "Sawahlunto" in result.output
+
+
+def test_a_failed_command_leaves_no_empty_index_folder(runner, tmp_path):
+    ix = tmp_path / "new" / "ix"
+    result = runner.invoke(main, ["index", str(tmp_path / "missing"), "--index", str(ix)])
+    assert result.exit_code == 1
+    assert not (tmp_path / "new").exists()
+
+
+def test_add_of_a_missing_file_says_nothing_to_add(runner, tmp_path):
+    ix = tmp_path / "ix"
+    runner.invoke(main, ["index", str(batch(tmp_path / "a")), "--index", str(ix)])
+    result = runner.invoke(main, ["add", str(tmp_path / "missing.txt"), "--index", str(ix)])
+    assert result.exit_code == 1 and "nothing to add" in result.output
+
+
+def _read_only(ix, args):
+    """The command run over a read-only index: a read-only mount as root (whom chmod does not stop), else chmod."""
+    command = [sys.executable, "-m", "search", *args, "--index", str(ix)]
+    if os.geteuid() == 0:
+        command = ["unshare", "-m", "sh", "-c",
+                   'mount --bind "$0" "$0" && mount -o remount,bind,ro "$0" && exec "$@"', str(ix), *command]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120)
+
+
+def test_a_read_only_index_answers_queries_and_refuses_writes_with_one_line(tmp_path):
+    ix = tmp_path / "ix"
+    CliRunner().invoke(main, ["index", str(batch(tmp_path / "a")), "--index", str(ix)])
+    batch(tmp_path / "a", name="baru.txt", town="Padang")
+    for path in [ix, *ix.rglob("*")]:
+        path.chmod(0o555 if path.is_dir() else 0o444)
+    try:
+        query = _read_only(ix, ["query", "kominfo"])
+        assert query.returncode == 0, query.stderr
+        assert "Sawahlunto" in query.stdout
+        for args in (["index"], ["remove", "berita.txt"], ["add", str(tmp_path / "a")]):
+            result = _read_only(ix, args)
+            assert result.returncode == 1, (args, result.stderr)
+            assert f"the index at {ix} is read-only" in result.stderr
+            assert "please report" not in result.stderr and "Traceback" not in result.stderr
+    finally:
+        for path in [ix, *ix.rglob("*")]:
+            path.chmod(0o755 if path.is_dir() else 0o644)
