@@ -669,6 +669,33 @@ def stats_command(index_dir, as_json):
                    f"from {_plural(source.files, 'file')}{missing}")
 
 
+@main.command("serve")
+@INDEX_OPTION
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (0.0.0.0: every interface; only when you mean it).")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+def serve_command(index_dir, host, port):
+    """Serve the search page and the JSON API over the index (read-only).
+
+    At the default location, builds the index from seeds/ first if there is
+    none. A running server
+    sees `search index` and `search add` updates within a second or two.
+    Needs the web extra: pip install -e '.[web]'.
+    """
+    try:
+        from . import web  # imported here: other commands never load the web stack
+    except ImportError as error:
+        raise click.ClickException(
+            f"search serve needs the web extra ({error}); install it with: pip install -e '.[web]'"
+        ) from None
+    try:
+        _open_or_build(index_dir).close()
+    except SearchError as error:
+        _fail(error)
+    click.echo(f"Serving {index_dir} at http://{host}:{port}/ (Ctrl+C stops)", err=True)
+    web.serve(index_dir, host=host, port=port)
+
+
 @main.command("analyze")
 @click.argument("text")
 @click.option("--json", "as_json", is_flag=True)

@@ -1,0 +1,545 @@
+"""The Starlette application behind ``search serve``: routes, the shared index, limits.
+
+Why it is built this way:
+
+* One open :class:`search.Index` per process, shared by every request and
+  used by one thread at a time (Whoosh's searcher and the engine's caches are
+  not made for concurrent use, and on two cores the GIL would serialise most
+  of the work anyway). At most once a second a request first calls
+  ``Index.refresh()``, so a running server answers from a generation that
+  ``search index`` or ``search add`` published a second or two ago.
+* Index calls block, so they run in Starlette's thread pool, never on the
+  event loop; a call that does not finish within the request timeout is
+  answered with 503 (the thread finishes on its own and its answer is
+  dropped; a call still waiting for the index gives up).
+* Nothing from a URL reaches the file system: ids are looked up in the index,
+  static files come from this package. Pages are Jinja2 templates with
+  autoescape on; the only HTML that is not escaped is the engine's own
+  ``<mark>`` markup, whose article text is escaped already. A
+  Content-Security-Policy allows scripts and styles only from this server,
+  and no inline script.
+* Every error is JSON with a status on ``/api/`` (400 for a bad parameter,
+  404 for an unknown id, 503 when the index is unavailable or too slow) and
+  a page elsewhere; never a stack trace.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+import logging
+import threading
+import time
+from contextlib import asynccontextmanager
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+from jinja2 import Environment, FileSystemLoader
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+
+from .. import index as index_module
+from ..errors import ArticleNotFoundError, InvalidArgumentError, QueryError, SearchError
+from ..index import SORTS, open_index
+from . import present
+
+log = logging.getLogger("search.web")
+
+HERE = Path(__file__).parent
+MAX_QUERY_CHARS = 500
+MAX_LIMIT = 100
+MAX_DEPTH = 10_000  # page * limit: deeper pages cost a ranking of that many articles
+PAGE_SIZE = 10
+SIMILAR = 5
+REQUEST_TIMEOUT = 10.0
+REFRESH_SECONDS = 1.0
+# The page's sort names and the library's.
+SORT_NAMES = {"relevansi": "relevance", "terbaru": "-date", "terlama": "date"}
+SORT_LABELS = {"relevansi": "Relevansi", "terbaru": "Terbaru", "terlama": "Terlama"}
+EXPORT_FORMATS = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson; charset=utf-8"}
+
+SECURITY_HEADERS = {
+    "content-security-policy": (
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+    ),
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "x-frame-options": "DENY",
+}
+
+
+class BadRequest(Exception):
+    """A parameter the API does not accept: 400."""
+
+
+class Unavailable(Exception):
+    """The index cannot answer (missing, damaged, too slow): 503."""
+
+
+class SharedIndex:
+    """The process's one open :class:`search.Index`, used by one thread at a time."""
+
+    def __init__(self, path: Path, refresh_seconds: float = REFRESH_SECONDS,
+                 timeout: float = REQUEST_TIMEOUT):
+        self.path = Path(path)
+        self.refresh_seconds = refresh_seconds
+        self.timeout = timeout
+        self.refreshes = 0
+        self._index = None
+        self._checked = 0.0
+        self._lock = threading.Lock()
+
+    def _fresh(self):
+        now = time.monotonic()
+        if self._index is None:
+            self._index = open_index(self.path)
+            self._checked = now
+        elif now - self._checked >= self.refresh_seconds:
+            self._checked = now
+            try:
+                if self._index.refresh():
+                    self.refreshes += 1
+            except SearchError as error:  # keep answering from the generation we have
+                log.warning("could not move to the index's new generation: %s", error)
+        return self._index
+
+    def _call(self, work, deadline: float):
+        if not self._lock.acquire(timeout=max(deadline - time.monotonic(), 0.001)):
+            raise Unavailable("the index is busy; try again")
+        try:
+            if time.monotonic() > deadline:
+                raise Unavailable("the index is busy; try again")
+            return work(self._fresh())
+        finally:
+            self._lock.release()
+
+    async def run(self, work):
+        """``work(index)`` in the thread pool, within the request timeout."""
+        deadline = time.monotonic() + self.timeout
+        task = asyncio.ensure_future(run_in_threadpool(self._call, work, deadline))
+        try:
+            return await asyncio.wait_for(asyncio.shield(task), self.timeout)
+        except TimeoutError:
+            task.add_done_callback(lambda done: done.cancelled() or done.exception())
+            raise Unavailable(f"no answer within {self.timeout:g} s") from None
+
+    def close(self) -> None:
+        with self._lock:
+            if self._index is not None:
+                self._index.close()
+                self._index = None
+
+
+# -- parameters ---------------------------------------------------------------
+
+def _text(params, name: str, default: str = "", max_chars: int = MAX_QUERY_CHARS) -> str:
+    value = params.get(name, default)
+    if len(value) > max_chars:
+        raise BadRequest(f"{name} is longer than {max_chars} characters")
+    return value
+
+
+def _integer(params, name: str, default: int, low: int, high: int) -> int:
+    raw = params.get(name, "")
+    if raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BadRequest(f"{name} must be a whole number, not {raw[:40]!r}") from None
+    if not low <= value <= high:
+        raise BadRequest(f"{name} must be between {low} and {high}")
+    return value
+
+
+def _flag(params, name: str) -> bool:
+    raw = params.get(name, "").lower()
+    if raw in ("", "0", "false", "no", "tidak"):
+        return False
+    if raw in ("1", "true", "yes", "ya"):
+        return True
+    raise BadRequest(f"{name} must be true or false, not {raw[:40]!r}")
+
+
+def _sort(params, names=SORTS) -> str:
+    raw = params.get("sort", "") or "relevance"
+    value = SORT_NAMES.get(raw, raw)
+    if value not in SORTS:
+        raise BadRequest(f"sort must be one of {', '.join(list(SORTS) + list(SORT_NAMES))}")
+    return value
+
+
+def _page(params, limit: int) -> int:
+    return _integer(params, "page", 1, 1, max(MAX_DEPTH // limit, 1))
+
+
+# -- the API ------------------------------------------------------------------
+
+def _json(data, status: int = 200, headers=None) -> JSONResponse:
+    return JSONResponse(data, status_code=status, headers=headers)
+
+
+async def api_search(request: Request):
+    params = request.query_params
+    if "q" not in params:
+        raise BadRequest("the parameter q is required")
+    text = _text(params, "q")
+    limit = _integer(params, "limit", 10, 1, MAX_LIMIT)
+    page = _page(params, limit)
+    sort = _sort(params)
+    date_from, date_to = _text(params, "from", max_chars=40) or None, _text(params, "to", max_chars=40) or None
+    facets = _flag(params, "facets")
+    started = time.perf_counter()
+    results = await request.app.state.index.run(
+        lambda index: index.search(text, limit=limit, page=page, sort=sort, date_from=date_from,
+                                   date_to=date_to, facets=facets))
+    took = (time.perf_counter() - started) * 1000
+    return _json(results.to_dict(), headers={"server-timing": f"search;dur={took:.1f}"})
+
+
+async def api_article(request: Request):
+    article_id = request.path_params["id"]
+    article = await request.app.state.index.run(lambda index: index.get(article_id))
+    return _json(article.to_dict())
+
+
+async def api_similar(request: Request):
+    article_id = request.path_params["id"]
+    limit = _integer(request.query_params, "limit", 10, 1, MAX_LIMIT)
+    hits = await request.app.state.index.run(lambda index: index.similar(article_id, limit=limit))
+    return _json({"id": article_id, "hits": [hit.to_dict() for hit in hits]})
+
+
+async def api_stats(request: Request):
+    stats = await request.app.state.index.run(lambda index: index.stats())
+    return _json(stats.to_dict())
+
+
+def _values_available() -> bool:
+    return hasattr(index_module.Index, "values")
+
+
+async def api_values(request: Request):
+    name = request.path_params["field"]
+    limit = _integer(request.query_params, "limit", 0, 0, 100_000) or None
+    if not _values_available():
+        raise HTTPException(501, "this version of the engine cannot list a field's values")
+    values = await request.app.state.index.run(lambda index: index.values(name, limit=limit))
+    return _json({"field": name, "values": [_as_dict(value) for value in values]})
+
+
+def _as_dict(item) -> dict:
+    if hasattr(item, "to_dict"):
+        return item.to_dict()
+    return dict(item.__dict__)
+
+
+# -- the pages ----------------------------------------------------------------
+
+def _state(params) -> dict[str, str]:
+    """The page's state from its URL: query, filters, dates, sort, page (non-empty only)."""
+    names = ["q", *present.FILTERS, "from", "to", "sort", "page"]
+    return {name: params[name] for name in names if params.get(name)}
+
+
+def _link(path: str, state: dict[str, str], **changes) -> str:
+    """``path`` with the state, changed: a value of None removes a parameter. Changing
+    anything but the page goes back to page 1."""
+    merged = dict(state)
+    if any(name != "page" for name in changes):
+        merged.pop("page", None)
+    for name, value in changes.items():
+        if value is None or value == "":
+            merged.pop(name, None)
+        else:
+            merged[name] = str(value)
+    if merged.get("sort") == "relevansi":
+        merged.pop("sort")
+    if merged.get("page") == "1":
+        merged.pop("page")
+    return path + ("?" + urlencode(merged) if merged else "")
+
+
+def article_path(article_id: str) -> str:
+    return "/articles/" + quote(article_id, safe="")
+
+
+def _corrected(results) -> bool:
+    return results.suggestion is not None and any(note.startswith("nothing matched") for note in results.notes)
+
+
+def _search_page_work(text: str, typed: str, page: int, sort: str, date_from, date_to):
+    def work(index):
+        started = time.perf_counter()
+        results = index.search(text, limit=PAGE_SIZE, page=page, sort=sort, date_from=date_from,
+                               date_to=date_to, facets=True)
+        took = time.perf_counter() - started
+        words = present.query_words(results.suggestion if _corrected(results) else typed)
+        explained = []
+        for hit in results.hits:
+            try:
+                article = index.get(hit.id)
+            except ArticleNotFoundError:
+                explained.append([])
+                continue
+            explained.append(present.word_forms(words, article.title, article.body))
+        return results, took, words, explained, index.article_count
+    return work
+
+
+async def search_page(request: Request):
+    params = request.query_params
+    state = _state(params)
+    typed = _text(params, "q")
+    filters = {name: _text(params, name, max_chars=200) for name in present.FILTERS}
+    date_from, date_to = _text(params, "from", max_chars=40), _text(params, "to", max_chars=40)
+    sort = _sort(params)
+    page = _page(params, PAGE_SIZE)
+    sort_key = next((key for key, value in SORT_NAMES.items() if value == sort), "relevansi")
+    context = {
+        "state": state, "typed": typed, "filters": filters, "date_from": date_from, "date_to": date_to,
+        "sort": sort_key, "sort_labels": SORT_LABELS, "link": lambda **changes: _link("/", state, **changes),
+        "article_link": lambda hit_id: _link(article_path(hit_id), state),
+        "export": hasattr(index_module.Index, "export"),
+        "export_link": lambda fmt: _link("/export", state, format=fmt),
+    }
+    text = present.compose_query(typed, filters)
+    if not text and not date_from and not date_to:
+        count = await request.app.state.index.run(lambda index: index.article_count)
+        return _page_response(request, "search.html", {**context, "results": None, "count": count})
+    work = _search_page_work(text, typed, page, sort, date_from or None, date_to or None)
+    try:
+        results, took, words, explained, count = await request.app.state.index.run(work)
+    except QueryError as error:
+        return _page_response(request, "search.html", {**context, "results": None, "count": None,
+                                                       "error": str(error)}, status=400)
+    unit, bars = present.histogram(results.facets.get("month", {}) if results.facets else {})
+    last_page = max(1, min(-(-results.total // PAGE_SIZE), MAX_DEPTH // PAGE_SIZE))
+    context.update({
+        "results": results, "took": took, "words": words, "explained": explained, "count": count,
+        "corrected": _corrected(results), "unit": unit, "bars": bars,
+        "bar_max": max((bar.count for bar in bars), default=0),
+        "first": (page - 1) * PAGE_SIZE + 1, "page": page, "last_page": last_page,
+        "pages": present.page_numbers(page, last_page),
+        "facets": [(name, present.FACET_LABELS[name], present.FACET_PARAMS[name], counts)
+                   for name, counts in (results.facets or {}).items() if name in present.FACET_PARAMS],
+    })
+    return _page_response(request, "search.html", context)
+
+
+async def article_page(request: Request):
+    article_id = request.path_params["id"]
+    params = request.query_params
+    state = _state(params)
+    typed = _text(params, "q")
+    words = present.query_words(typed)
+
+    def work(index):
+        article = index.get(article_id)
+        return article, index.similar(article_id, limit=SIMILAR)
+
+    article, similar = await request.app.state.index.run(work)
+    stems = words.stems
+    context = {
+        "article": article, "similar": similar, "typed": typed, "words": words,
+        "title": present.marked(article.title or article.id, stems),
+        "paragraphs": [present.marked(part, stems) for part in present.paragraphs(article.body)],
+        "back": _link("/", state) if state.get("q") or any(state.get(n) for n in present.FILTERS) else None,
+        "link": lambda **changes: _link("/", {}, **changes),
+        "article_link": lambda hit_id: _link(article_path(hit_id), {"q": typed} if typed else {}),
+    }
+    return _page_response(request, "article.html", context)
+
+
+async def export(request: Request):
+    params = request.query_params
+    if not hasattr(index_module.Index, "export"):
+        raise HTTPException(501, "this version of the engine cannot export")
+    fmt = params.get("format", "csv")
+    if fmt not in EXPORT_FORMATS:
+        raise BadRequest("format must be csv or jsonl")
+    typed = _text(params, "q")
+    filters = {name: _text(params, name, max_chars=200) for name in present.FILTERS}
+    text = present.compose_query(typed, filters)
+    sort = _sort(params)
+    date_from, date_to = _text(params, "from", max_chars=40) or None, _text(params, "to", max_chars=40) or None
+    rows = await request.app.state.index.run(
+        lambda index: [_as_dict(row) for row in index.export(text, sort=sort, date_from=date_from,
+                                                             date_to=date_to)])
+    out = io.StringIO()
+    if fmt == "jsonl":
+        for row in rows:
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    else:
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]) if rows else ["id"], extrasaction="ignore")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({key: "" if value is None else value for key, value in row.items()})
+    return Response(out.getvalue(), media_type=EXPORT_FORMATS[fmt],
+                    headers={"content-disposition": f'attachment; filename="hasil.{fmt}"'})
+
+
+# -- the application ----------------------------------------------------------
+
+def _templates() -> Jinja2Templates:
+    env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True,
+                      trim_blocks=True, lstrip_blocks=True)
+    env.globals.update(date=present.indonesian_date, month_label=present.month_label,
+                       number=present.number, seconds=present.seconds, article_path=article_path,
+                       marked=present.marked, safe_url=present.safe_url)
+    # Notes the page already says in Indonesian (the correction, stop words, exclusions).
+    env.tests["match_note"] = lambda note: note.startswith(("nothing matched", "left out articles with",
+                                                            "no searchable words"))
+    return Jinja2Templates(env=env)
+
+
+def _page_response(request: Request, name: str, context: dict, status: int = 200):
+    return request.app.state.templates.TemplateResponse(request, name, context, status_code=status)
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _error(request: Request, status: int, message: str):
+    if _wants_json(request) or request.url.path.startswith("/export"):
+        return _json({"error": message, "status": status}, status)
+    heading = PAGE_MESSAGES.get(status, "Permintaan tidak valid.")
+    return _page_response(request, "error.html", {"status": status, "message": heading,
+                                                  "detail": message if message != heading else ""},
+                          status=status)
+
+
+PAGE_MESSAGES = {
+    400: "Permintaan tidak valid.",
+    404: "Halaman atau artikel tidak ditemukan.",
+    405: "Metode ini tidak didukung.",
+    501: "Fitur ini belum tersedia di versi mesin ini.",
+    503: "Indeks sedang tidak dapat menjawab. Coba lagi sebentar lagi.",
+    500: "Terjadi kesalahan di server.",
+}
+
+
+async def _http_error(request: Request, error: HTTPException):
+    detail = error.detail if error.detail and not _is_default_phrase(error) else None
+    if _wants_json(request):
+        return _json({"error": detail or _default_message(error.status_code), "status": error.status_code},
+                     error.status_code)
+    return _error(request, error.status_code, detail or PAGE_MESSAGES.get(error.status_code, "Kesalahan."))
+
+
+def _is_default_phrase(error: HTTPException) -> bool:
+    from http import HTTPStatus
+    try:
+        return error.detail == HTTPStatus(error.status_code).phrase
+    except ValueError:
+        return False
+
+
+def _default_message(status: int) -> str:
+    return {404: "not found", 405: "method not allowed"}.get(status, "error")
+
+
+async def _bad_request(request: Request, error: Exception):
+    return _error(request, 400, str(error))
+
+
+async def _search_error(request: Request, error: SearchError):
+    if isinstance(error, ArticleNotFoundError):
+        status = 404
+    elif isinstance(error, (QueryError, InvalidArgumentError)):
+        status = 400
+    else:
+        status = 503
+    return _error(request, status, str(error))
+
+
+async def _unavailable(request: Request, error: Unavailable):
+    return _error(request, 503, str(error))
+
+
+async def _server_error(request: Request, error: Exception):
+    log.error("unexpected error on %s: %s: %s", request.url.path, type(error).__name__, error)
+    return _error(request, 500, "internal error" if _wants_json(request) else PAGE_MESSAGES[500])
+
+
+class SecurityHeaders:
+    """Adds the Content-Security-Policy and friends to every response."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    if name not in headers:
+                        headers[name] = value
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def create_app(index_dir: str | Path, refresh_seconds: float = REFRESH_SECONDS,
+               timeout: float = REQUEST_TIMEOUT) -> Starlette:
+    """The ASGI application serving the index at ``index_dir`` (read-only)."""
+    shared = SharedIndex(Path(index_dir), refresh_seconds, timeout)
+
+    @asynccontextmanager
+    async def lifespan(app):
+        try:
+            await shared.run(lambda index: None)  # open it now, not on the first request
+        except (SearchError, Unavailable) as error:
+            log.warning("the index is not available yet: %s", error)
+        yield
+        shared.close()
+
+    routes = [
+        Route("/", search_page, name="search"),
+        Route("/articles/{id:path}", article_page, name="article"),
+        Route("/export", export, name="export"),
+        Route("/api/search", api_search),
+        Route("/api/articles/{id:path}", api_article),
+        Route("/api/similar/{id:path}", api_similar),
+        Route("/api/stats", api_stats),
+        Route("/api/values/{field}", api_values),
+        Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+    ]
+    handlers = {
+        HTTPException: _http_error,
+        BadRequest: _bad_request,
+        SearchError: _search_error,
+        Unavailable: _unavailable,
+        Exception: _server_error,
+    }
+    app = Starlette(routes=routes, exception_handlers=handlers, lifespan=lifespan)
+    app.state.index = shared
+    app.state.templates = _templates()
+    app.add_middleware(SecurityHeaders)
+    return app
+
+
+def serve(index_dir: str | Path, host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Run the application on uvicorn until interrupted."""
+    import uvicorn
+
+    config = uvicorn.Config(
+        create_app(index_dir), host=host, port=port, log_level="warning", access_log=False,
+        server_header=False, limit_concurrency=200, timeout_keep_alive=5, lifespan="on",
+    )
+    uvicorn.Server(config).run()

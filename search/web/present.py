@@ -1,0 +1,245 @@
+"""What the web page shows beside the engine's answer, worked out from it.
+
+The library answers a query with hits and snippets; a reader of the page also
+wants to see the date as an Indonesian newsroom writes it, the filters that a
+click adds, a histogram of matches by month or year, and *why* an article
+matched: which forms of each query word it used (``milik`` -> memiliki,
+dimiliki). Everything here is plain Python over the library's dataclasses and
+``search.analysis``, so it is tested without a server; HTML comes out only as
+:class:`markupsafe.Markup` built from :meth:`search.Snippet.html`, which
+escapes every character of article text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from markupsafe import Markup
+
+from ..analysis import analyze
+from ..highlight import Snippet
+
+DAYS = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
+MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
+          "September", "Oktober", "November", "Desember")
+ZONE_NAMES = {7: "WIB", 8: "WITA", 9: "WIT", 0: "UTC"}
+
+# The page's filter parameters and the query fields they become.
+FILTERS = {"kategori": "kategori", "sumber": "sumber", "penulis": "penulis", "lokasi": "lokasi"}
+# Facet names as the library counts them, and the parameter a click sets.
+FACET_PARAMS = {"category": "kategori", "source": "sumber", "author": "penulis", "location": "lokasi"}
+FACET_LABELS = {"category": "Kategori", "source": "Sumber", "author": "Penulis", "location": "Lokasi"}
+
+_OPERATORS = {"AND", "OR", "NOT", "DAN", "ATAU", "BUKAN"}
+_NEGATIONS = {"NOT", "BUKAN"}
+_TEXT_FIELDS = {"judul": "judul", "title": "judul", "isi": "isi", "body": "isi"}
+_FIELD_CLAUSE = re.compile(r'(?<![\w:])(\w+):("[^"]*"|\S+)')
+
+
+def indonesian_date(moment: datetime | None, with_time: bool = True) -> str:
+    """``Rabu, 17 Maret 2021 17:36 WIB``; the time is left out when it is midnight
+    (a source that gives only the day)."""
+    if moment is None:
+        return ""
+    text = f"{DAYS[moment.weekday()]}, {moment.day} {MONTHS[moment.month - 1]} {moment.year}"
+    if with_time and (moment.hour, moment.minute, moment.second) != (0, 0, 0):
+        text += f" {moment:%H:%M}"
+        offset = moment.utcoffset()
+        if offset is not None:
+            hours, rest = divmod(int(offset.total_seconds()), 3600)
+            text += " " + (ZONE_NAMES.get(hours) if not rest and hours in ZONE_NAMES
+                           else f"UTC{'+' if offset >= timedelta(0) else '-'}{abs(hours):02d}:{rest // 60:02d}")
+    return text
+
+
+def month_label(key: str) -> str:
+    """``2021-03`` -> ``Maret 2021``; ``2021`` -> ``2021``."""
+    year, _, month = key.partition("-")
+    return f"{MONTHS[int(month) - 1]} {year}" if month else year
+
+
+def number(value: int) -> str:
+    """``3464`` -> ``3.464``, as Indonesian writes it."""
+    return f"{value:,}".replace(",", ".")
+
+
+def seconds(value: float) -> str:
+    return f"{value:.2f}".replace(".", ",")
+
+
+def safe_url(url: str | None) -> str | None:
+    """``url`` if it is an http(s) address, else None: an article's URL is untrusted
+    (``javascript:`` must never become a link)."""
+    if not url:
+        return None
+    url = url.strip()
+    return url if re.match(r"(?i)https?://[^\s]", url) else None
+
+
+def filter_clause(name: str, value: str) -> str:
+    """``kategori:"tajuk utama"``: a filter parameter as the query language writes it."""
+    value = value.replace('"', " ").strip()
+    return f'{FILTERS[name]}:"{value}"' if value else ""
+
+
+def compose_query(text: str, filters: dict[str, str]) -> str:
+    """The text the engine searches: what the user typed and the filters clicked."""
+    clauses = [filter_clause(name, value) for name, value in filters.items() if value]
+    return " ".join(part for part in [text.strip(), *clauses] if part)
+
+
+@dataclass
+class QueryWord:
+    """One word of the query as the engine analyses it."""
+
+    text: str
+    stem: str
+    field: str = ""  # "judul" or "isi" when the query aimed it at one field
+
+
+@dataclass
+class QueryWords:
+    """The words of a query that rank, and those that were left out, and why."""
+
+    words: list[QueryWord] = field(default_factory=list)
+    stop_words: list[str] = field(default_factory=list)
+    excluded: list[str] = field(default_factory=list)
+
+    @property
+    def stems(self) -> set[str]:
+        return {word.stem for word in self.words}
+
+
+def query_words(text: str) -> QueryWords:
+    """The words of ``text`` (the query language) that the engine matches by their root.
+
+    Filters (``kategori:...``, ``tanggal:...``) are not words; ``-word``, ``NOT
+    word`` and ``BUKAN word`` are exclusions; stop words are listed apart.
+    """
+    found = QueryWords()
+    seen = set()
+    words_text = text
+    aimed = []
+    for match in _FIELD_CLAUSE.finditer(text):
+        name = match.group(1).lower()
+        if name in _TEXT_FIELDS:
+            aimed.append((match.group(2).strip('"'), _TEXT_FIELDS[name]))
+    words_text = _FIELD_CLAUSE.sub(" ", words_text)
+    chunks = [(chunk, "") for chunk in re.sub(r'[()"]', " ", words_text).split()] + aimed
+    negate = False
+    for chunk, aimed_at in chunks:
+        if chunk in _OPERATORS:
+            negate = chunk in _NEGATIONS
+            continue
+        excluded = negate or chunk.startswith("-")
+        negate = False
+        for token in analyze(chunk.lstrip("-+")):
+            if excluded:
+                if token.text.lower() not in found.excluded:
+                    found.excluded.append(token.text.lower())
+            elif token.stop_word:
+                if token.text.lower() not in found.stop_words:
+                    found.stop_words.append(token.text.lower())
+            elif (token.stem, aimed_at) not in seen:
+                seen.add((token.stem, aimed_at))
+                found.words.append(QueryWord(token.text.lower(), token.stem, aimed_at))
+    return found
+
+
+@dataclass
+class WordForms:
+    """A query word and the forms an article wrote it in, most frequent first."""
+
+    word: QueryWord
+    forms: list[tuple[str, int]]
+
+    @property
+    def found(self) -> bool:
+        return bool(self.forms)
+
+
+def word_forms(words: QueryWords, title: str, body: str) -> list[WordForms]:
+    """For each query word, the forms of it in ``title`` and ``body``, with counts."""
+    texts = {"judul": title, "isi": body}
+    counters: dict[str, Counter] = {}
+    for name, text in texts.items():
+        counter = counters.setdefault(name, Counter())
+        for token in analyze(text):
+            if not token.stop_word:
+                counter[token.stem, token.text.lower()] += 1
+    answer = []
+    for word in words.words:
+        forms = Counter()
+        for name in ([word.field] if word.field else texts):
+            for (stem, form), count in counters[name].items():
+                if stem == word.stem:
+                    forms[form] += count
+        answer.append(WordForms(word, sorted(forms.items(), key=lambda item: (-item[1], item[0]))))
+    return answer
+
+
+def marked(text: str, stems: set[str]) -> Markup:
+    """``text`` as HTML with every word whose root is in ``stems`` in ``<mark>``."""
+    parts = []
+    index = 0
+    for token in analyze(text) if stems else ():
+        if token.stop_word or token.stem not in stems:
+            continue
+        if token.start > index:
+            parts.append((text[index:token.start], False))
+        parts.append((text[token.start:token.end], True))
+        index = token.end
+    if index < len(text):
+        parts.append((text[index:], False))
+    return Markup(Snippet(tuple(parts)).html())
+
+
+def paragraphs(body: str) -> list[str]:
+    """The body's paragraphs (blank-line separated; a single newline is a line break)."""
+    return [part.strip() for part in re.split(r"\n\s*\n", body) if part.strip()]
+
+
+@dataclass
+class Bar:
+    key: str  # "2021-03" or "2021"
+    label: str
+    count: int
+    date_from: str
+    date_to: str
+
+
+def histogram(months: dict[str, int], max_months: int = 24) -> tuple[str, list[Bar]]:
+    """Matches per month, with the empty months between filled in; per year when the
+    months span more than ``max_months``. Returns ("bulan"|"tahun", bars)."""
+    keys = sorted(key for key in months if re.fullmatch(r"\d{4}-\d{2}", key))
+    if not keys:
+        return "bulan", []
+    first, last = keys[0], keys[-1]
+    span = (int(last[:4]) - int(first[:4])) * 12 + int(last[5:]) - int(first[5:]) + 1
+    if span <= max_months:
+        bars = []
+        year, month = int(first[:4]), int(first[5:])
+        for _ in range(span):
+            key = f"{year:04d}-{month:02d}"
+            bars.append(Bar(key, month_label(key), months.get(key, 0), key, key))
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        return "bulan", bars
+    years = Counter()
+    for key in keys:
+        years[key[:4]] += months[key]
+    return "tahun", [Bar(str(year), str(year), years.get(str(year), 0), str(year), str(year))
+                     for year in range(int(first[:4]), int(last[:4]) + 1)]
+
+
+def page_numbers(page: int, last: int, around: int = 2) -> list[int | None]:
+    """Page links to show: the first, the last, and those around ``page``; None is a gap."""
+    shown = sorted({1, last, *range(max(1, page - around), min(last, page + around) + 1)})
+    answer: list[int | None] = []
+    for number_ in shown:
+        if answer and number_ - answer[-1] > 1:
+            answer.append(None)
+        answer.append(number_)
+    return answer

@@ -1,0 +1,448 @@
+"""``search serve``: the API and the pages through Starlette's TestClient, the page in
+a real headless Chromium, and a short run of the load test."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+import search
+from conftest import FIXTURES, PROJECT, SAMPLE_JSONL, SEED_ARTICLE
+
+pytest.importorskip("starlette", reason="the web extra is not installed: pip install -e '.[web]'")
+
+from starlette.testclient import TestClient  # noqa: E402
+
+from search.web import create_app, present  # noqa: E402
+from webserver import chromium, chromium_missing, running_server  # noqa: E402
+
+SEED_ID = "000_b21858542a778c68.txt"
+XSS_ID = "arsip/2021/uji xss?#1"
+XSS_TITLE = 'Awas <script>window.__xss=1</script> <img src=x onerror="window.__xss=2"> zebrakuda'
+XSS_RECORD = {
+    "id": XSS_ID,
+    "title": XSS_TITLE,
+    "body": ("Berita uji zebrakuda. <script>window.__xss=3</script> Teks ini memuat "
+             '<img src=x onerror="window.__xss=4"> dan <a href="javascript:window.__xss=5">tautan</a>.\n\n'
+             "Paragraf kedua tentang zebrakuda yang dimiliki warga."),
+    "date": "2021-03-17T17:36:00+07:00",
+    "category": "<i>Uji</i>",
+    "source": "<b>sumber</b>",
+    "url": "javascript:window.__xss=6",
+}
+
+
+def _corpus(folder, extra=()):
+    folder.mkdir(parents=True)
+    shutil.copy(SEED_ARTICLE, folder)
+    shutil.copy(SAMPLE_JSONL, folder)
+    (folder / "extra.jsonl").write_text("\n".join(json.dumps(r) for r in [XSS_RECORD, *extra]),
+                                        encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def web_index(tmp_path_factory):
+    """The fixture corpus, plus an article full of HTML whose id holds a slash, a
+    space, '?' and '#'. Treat as read-only."""
+    root = tmp_path_factory.mktemp("web")
+    search.build_index([_corpus(root / "corpus")], root / "ix")
+    return root / "ix"
+
+
+@pytest.fixture(scope="module")
+def client(web_index):
+    with TestClient(create_app(web_index)) as test_client:
+        yield test_client
+
+
+# -- the API -------------------------------------------------------------------
+
+def test_api_search_is_the_cli_json(client, web_index):
+    response = client.get("/api/search", params={"q": "milik dinas", "limit": 5, "facets": "true"})
+    assert response.status_code == 200
+    with search.open_index(web_index) as index:
+        expected = index.search("milik dinas", limit=5, facets=True).to_dict()
+    assert response.json() == expected
+    assert response.json()["hits"][0]["id"] == SEED_ID
+    assert "<mark>memiliki</mark>" in " ".join(response.json()["hits"][0]["highlights"])
+    assert "facets" in response.json()
+
+
+def test_api_search_options(client):
+    data = client.get("/api/search", params={"q": "indonesia", "limit": 3, "page": 2, "sort": "-date"}).json()
+    assert (data["page"], data["limit"], len(data["hits"])) == (2, 3, 3)
+    assert all(hit["score"] is None for hit in data["hits"])
+    dated = client.get("/api/search", params={"q": "indonesia", "from": "2017", "to": "2017"}).json()
+    assert dated["total"] > 0 and all(hit["date"].startswith("2017") for hit in dated["hits"])
+    assert client.get("/api/search", params={"q": "pmerintah"}).json()["suggestion"] == "pemerintah"
+
+
+def test_api_article_similar_stats(client):
+    article = client.get(f"/api/articles/{SEED_ID}").json()
+    assert article["id"] == SEED_ID and article["author"] == "Imel"
+    assert set(article) == set(search.Article(id="x", body="").to_dict())
+    similar = client.get(f"/api/similar/{SEED_ID}", params={"limit": 3}).json()
+    assert similar["id"] == SEED_ID and 0 < len(similar["hits"]) <= 3
+    assert SEED_ID not in [hit["id"] for hit in similar["hits"]]
+    stats = client.get("/api/stats").json()
+    assert stats["articles"] == 24 and "body" in stats["fields"]
+
+
+def test_api_ids_with_slashes_and_reserved_characters(client):
+    from urllib.parse import quote
+
+    response = client.get("/api/articles/" + quote(XSS_ID, safe=""))
+    assert response.status_code == 200 and response.json()["id"] == XSS_ID
+    assert client.get("/api/similar/" + quote(XSS_ID, safe="")).status_code == 200
+
+
+@pytest.mark.parametrize("url, status, words", [
+    ("/api/search", 400, "q is required"),
+    ("/api/search?q=x&limit=101", 400, "limit"),
+    ("/api/search?q=x&limit=0", 400, "limit"),
+    ("/api/search?q=x&limit=ten", 400, "whole number"),
+    ("/api/search?q=x&page=0", 400, "page"),
+    ("/api/search?q=x&page=100000", 400, "page"),
+    ("/api/search?q=x&sort=random", 400, "sort"),
+    ("/api/search?q=x&facets=maybe", 400, "facets"),
+    ("/api/search?q=x&from=bogus", 400, "not a date"),
+    ("/api/search?q=" + "a" * 501, 400, "longer than 500"),
+    ("/api/articles/no-such-id", 404, "no-such-id"),
+    ("/api/similar/no-such-id", 404, "no-such-id"),
+    ("/api/similar/x?limit=1000", 400, "limit"),
+    ("/api/nothing-here", 404, "not found"),
+])
+def test_api_errors_are_json(client, url, status, words):
+    response = client.get(url)
+    assert response.status_code == status
+    assert response.headers["content-type"].startswith("application/json")
+    assert response.json()["status"] == status and words in response.json()["error"]
+
+
+def test_api_is_read_only(client):
+    response = client.post("/api/search?q=x")
+    assert response.status_code == 405 and response.json()["status"] == 405
+    assert client.delete(f"/api/articles/{SEED_ID}").status_code == 405
+
+
+def test_unexpected_failure_is_no_stack_trace(web_index, monkeypatch):
+    def broken(self):
+        raise RuntimeError("secret detail /etc/passwd")
+
+    monkeypatch.setattr(search.Index, "stats", broken)
+    with TestClient(create_app(web_index), raise_server_exceptions=False) as test_client:
+        response = test_client.get("/api/stats")
+        page = test_client.get("/?q=x")  # the page still works
+    assert response.status_code == 500
+    assert response.json() == {"error": "internal error", "status": 500}
+    assert "secret" not in response.text and "Traceback" not in response.text
+    assert page.status_code == 200
+
+
+def test_api_values(client):
+    if not hasattr(search.Index, "values"):
+        pytest.skip("Index.values is not in this version of the library yet")
+    data = client.get("/api/values/category").json()
+    assert data["field"] == "category" and data["values"]
+    assert {"value", "count"} <= set(data["values"][0])
+
+
+def test_slow_index_call_is_a_503(web_index):
+    app = create_app(web_index, timeout=0.2)
+    with TestClient(app) as test_client:
+        app.state.index._lock.acquire()  # another request holds the index
+        try:
+            response = test_client.get("/api/stats")
+        finally:
+            app.state.index._lock.release()
+        assert response.status_code == 503 and response.json()["status"] == 503
+        assert test_client.get("/api/stats").status_code == 200
+
+
+def test_a_running_server_sees_updates(tmp_path):
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    shutil.copy(SEED_ARTICLE, corpus)
+    search.build_index([corpus], tmp_path / "ix")
+    with TestClient(create_app(tmp_path / "ix", refresh_seconds=0.2)) as test_client:
+        assert test_client.get("/api/search?q=kudanil").json()["total"] == 0
+        new = tmp_path / "new.jsonl"
+        new.write_text(json.dumps({"id": "baru", "title": "Kudanil lepas", "body": "Seekor kudanil lepas."}))
+        search.add_articles([new], tmp_path / "ix")
+        deadline = time.monotonic() + 10
+        while test_client.get("/api/search?q=kudanil").json()["total"] != 1:
+            assert time.monotonic() < deadline, "the server never saw the added article"
+            time.sleep(0.1)
+        search.remove_articles(["baru"], tmp_path / "ix")
+        while test_client.get("/api/articles/baru").status_code != 404:
+            assert time.monotonic() < deadline, "the server never saw the removal"
+            time.sleep(0.1)
+
+
+# -- the pages -----------------------------------------------------------------
+
+def _no_inline_script(html: str) -> bool:
+    return all("src=" in tag for tag in re.findall(r"<script\b[^>]*>", html))
+
+
+def test_landing_page(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    assert "24 artikel" in response.text and "Cara mencari" in response.text
+    csp = response.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert _no_inline_script(response.text)
+
+
+def test_results_page(client):
+    html = client.get("/", params={"q": "milik dinas"}).text
+    assert "<mark>Miliki</mark> <mark>Dinas</mark>" in html  # the title, marked
+    assert "<mark>memiliki</mark>" in html  # a snippet
+    assert "Rabu, 17 Maret 2021 17:36 WIB" in html
+    assert re.search(r"<b>milik</b> →\s*memiliki", html)  # why it matched
+    assert 'href="/?q=milik+dinas&amp;kategori=Politik"' in html  # a facet
+    assert re.search(r'href="/\?q=milik\+dinas&amp;from=2017&amp;to=2017"', html)  # the histogram
+    assert f'href="/articles/{SEED_ID}?q=milik+dinas"' in html
+    assert _no_inline_script(html)
+
+
+def test_results_page_state_in_url(client):
+    html = client.get("/", params={"q": "indonesia", "kategori": "tajuk utama", "sort": "terbaru"}).text
+    assert "tajuk utama ✕" in html  # the active filter, removable
+    assert 'href="/?q=indonesia&amp;sort=terbaru"' in html  # the link that removes it
+    assert '<option value="terbaru" selected>' in html
+    page_two = client.get("/", params={"q": "indonesia", "page": 2}).text
+    assert "menampilkan 11–" in page_two and 'rel="prev" href="/?q=indonesia"' in page_two
+    assert 'id="suggestion"' in client.get("/", params={"q": "pmerintah"}).text
+    stop = client.get("/", params={"q": "yang banjir -jakarta"}).text
+    assert "tidak dicari: yang" in stop and "memuat jakarta" in stop
+    assert "Catatan: there is no field" in client.get("/", params={"q": "foo:bar banjir"}).text
+
+
+def test_filter_only_page(client):
+    html = client.get("/", params={"kategori": "Politik"}).text
+    assert SEED_ID in html
+
+
+def test_page_errors(client):
+    response = client.get("/", params={"q": "banjir", "from": "bogus"})
+    assert response.status_code == 400 and "not a date" in response.text
+    assert client.get("/", params={"q": "x", "page": "abc"}).status_code == 400
+    missing = client.get("/articles/no-such-id")
+    assert missing.status_code == 404 and "tidak ditemukan" in missing.text
+    assert client.get("/static/../app.py").status_code == 404
+    assert client.get("/static/%2e%2e/app.py").status_code == 404
+
+
+def test_article_page(client):
+    html = client.get(f"/articles/{SEED_ID}", params={"q": "milik dinas"}).text
+    assert "<h1>Sawahlunto Menjadi Kota Terakhir <mark>Miliki</mark> <mark>Dinas</mark> Kominfo</h1>" in html
+    assert "<mark>memiliki</mark>" in html and "Artikel serupa" in html
+    assert 'href="/?q=milik+dinas"' in html  # back to the results
+    assert 'href="/?penulis=Imel"' in html
+    plain = client.get(f"/articles/{SEED_ID}").text
+    assert "<mark>" not in plain and "Kembali ke hasil" not in plain
+
+
+def test_untrusted_text_is_escaped(client):
+    from urllib.parse import quote
+
+    for html in (client.get("/", params={"q": "zebrakuda"}).text,
+                 client.get("/articles/" + quote(XSS_ID, safe=""), params={"q": "zebrakuda"}).text):
+        assert "window.__xss" in html  # the text is shown...
+        assert "<script>window" not in html and "<img src=x" not in html  # ...never as markup
+        assert "&lt;script&gt;" in html
+        assert "javascript:" not in html.replace("javascript:window.__xss=5", "")  # no javascript: link
+        assert "<i>Uji</i>" not in html and "<b>sumber</b>" not in html
+        assert _no_inline_script(html)
+
+
+# -- the library of the page ---------------------------------------------------
+
+def test_indonesian_dates():
+    wib = timezone(timedelta(hours=7))
+    assert present.indonesian_date(datetime(2021, 3, 17, 17, 36, tzinfo=wib)) == "Rabu, 17 Maret 2021 17:36 WIB"
+    assert present.indonesian_date(datetime(2016, 2, 14, 9, 5, tzinfo=timezone(timedelta(hours=8)))) == \
+        "Minggu, 14 Februari 2016 09:05 WITA"
+    assert present.indonesian_date(datetime(2017, 8, 1, tzinfo=wib)) == "Selasa, 1 Agustus 2017"
+    assert present.indonesian_date(None) == ""
+
+
+def test_query_words():
+    words = present.query_words('yang memiliki "dinas kominfo" -jakarta BUKAN bekasi kategori:politik judul:banjir')
+    assert [(w.text, w.stem, w.field) for w in words.words] == [
+        ("memiliki", "milik", ""), ("dinas", "dinas", ""), ("kominfo", "kominfo", ""), ("banjir", "banjir", "judul")]
+    assert words.stop_words == ["yang"] and words.excluded == ["jakarta", "bekasi"]
+
+
+def test_word_forms():
+    words = present.query_words("milik banjir")
+    forms = present.word_forms(words, "Rumah Dimiliki Warga", "Warga memiliki rumah. Pemilik memiliki kunci.")
+    assert forms[0].forms == [("memiliki", 2), ("dimiliki", 1), ("pemilik", 1)]
+    assert not forms[1].found
+
+
+def test_histogram_and_pages():
+    unit, bars = present.histogram({"2021-01": 2, "2021-03": 5})
+    assert unit == "bulan" and [(b.key, b.count) for b in bars] == [("2021-01", 2), ("2021-02", 0), ("2021-03", 5)]
+    assert bars[2].label == "Maret 2021"
+    unit, bars = present.histogram({"2016-11": 2, "2018-01": 1, "2019-05": 1})
+    assert unit == "tahun" and [(b.key, b.count) for b in bars] == [("2016", 2), ("2017", 0), ("2018", 1), ("2019", 1)]
+    assert present.page_numbers(1, 1) == [1]
+    assert present.page_numbers(6, 20) == [1, None, 4, 5, 6, 7, 8, None, 20]
+
+
+def test_safe_url_and_filters():
+    assert present.safe_url("https://antaranews.com/x") == "https://antaranews.com/x"
+    assert present.safe_url("javascript:alert(1)") is None and present.safe_url(" data:x") is None
+    assert present.compose_query("banjir", {"kategori": 'tajuk "utama"', "sumber": ""}) == \
+        'banjir kategori:"tajuk  utama"'
+
+
+def test_plain_commands_do_not_import_the_web_stack():
+    code = "import sys, search.cli; sys.exit('starlette' in sys.modules or 'uvicorn' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], timeout=60).returncode == 0
+
+
+# -- in a real browser ---------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def browser():
+    missing = chromium_missing()
+    if missing:
+        if os.environ.get("CI"):
+            pytest.fail(f"the browser tests need Chromium in CI: {missing}")
+        pytest.skip(missing)
+    with chromium() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="module")
+def server(web_index):
+    with running_server(web_index) as base:
+        yield base
+
+
+def _wait(driver, condition, seconds=15):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(driver, seconds).until(condition)
+
+
+def _no_xss(driver):
+    from selenium.common.exceptions import NoAlertPresentException
+
+    assert driver.execute_script("return window.__xss === undefined")
+    with pytest.raises(NoAlertPresentException):
+        driver.switch_to.alert.text
+
+
+def test_browser_search_filter_page_article_back(browser, server, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    browser.get(server + "/")
+    assert "artikel berita" in browser.find_element(By.CSS_SELECTOR, ".lead").text
+    box = browser.find_element(By.ID, "q")
+    box.send_keys("indonesia", Keys.ENTER)
+    _wait(browser, lambda d: d.find_elements(By.ID, "summary"))
+    assert browser.find_element(By.ID, "summary").text.startswith("15 hasil")
+    assert "q=indonesia" in browser.current_url
+    assert browser.find_elements(By.CSS_SELECTOR, ".hit mark")
+    assert "Mengapa cocok" in browser.find_element(By.CSS_SELECTOR, ".why").text
+
+    # Page 2, and back to page 1.
+    browser.find_element(By.CSS_SELECTOR, "a[rel=next]").click()
+    _wait(browser, lambda d: "page=2" in d.current_url)
+    assert "menampilkan 11–15" in browser.find_element(By.ID, "summary").text
+    browser.back()
+    _wait(browser, lambda d: "page=2" not in d.current_url)
+    assert "menampilkan 1–10" in browser.find_element(By.ID, "summary").text
+
+    # A facet narrows the results and shows as a removable filter.
+    browser.find_element(By.CSS_SELECTOR, "[data-facet=category] a").click()
+    _wait(browser, lambda d: "kategori=" in d.current_url)
+    assert browser.find_element(By.CSS_SELECTOR, ".active .remove").text.startswith("kategori:")
+    narrowed = int(browser.find_element(By.CSS_SELECTOR, "#summary strong").text)
+    assert 0 < narrowed < 15
+
+    # Sorting with the select (the only script) keeps the filter.
+    from selenium.webdriver.support.ui import Select
+    Select(browser.find_element(By.ID, "sort")).select_by_value("terbaru")
+    _wait(browser, lambda d: "sort=terbaru" in d.current_url)
+    assert "kategori=" in browser.current_url
+
+    # An article, and back to the same results.
+    results_url = browser.current_url
+    first = browser.find_element(By.CSS_SELECTOR, ".hit a.title")
+    title = first.text
+    first.click()
+    _wait(browser, lambda d: "/articles/" in d.current_url)
+    assert browser.find_element(By.TAG_NAME, "h1").text == title
+    assert browser.find_elements(By.CSS_SELECTOR, ".body mark")
+    assert browser.find_elements(By.CSS_SELECTOR, ".similar li")
+    browser.save_screenshot(str(tmp_path / "article.png"))
+    assert (tmp_path / "article.png").stat().st_size > 10_000
+    browser.back()
+    _wait(browser, lambda d: d.current_url == results_url)
+    assert int(browser.find_element(By.CSS_SELECTOR, "#summary strong").text) == narrowed
+
+    # The histogram narrows the date range.
+    browser.find_element(By.CSS_SELECTOR, ".hist a rect").click()
+    _wait(browser, lambda d: "from=" in d.current_url)
+    assert browser.find_element(By.ID, "from").get_attribute("value")
+
+
+def test_browser_runs_no_script_from_articles(browser, server):
+    from urllib.parse import quote
+
+    from selenium.webdriver.common.by import By
+
+    browser.get(server + "/?q=zebrakuda")
+    _wait(browser, lambda d: d.find_elements(By.ID, "summary"))
+    _no_xss(browser)
+    title = browser.find_element(By.CSS_SELECTOR, ".hit a.title")
+    assert "<script>window.__xss=1</script>" in title.text
+    assert not browser.find_elements(By.CSS_SELECTOR, ".results img, .results script")
+    title.click()
+    _wait(browser, lambda d: "/articles/" in d.current_url)
+    _no_xss(browser)
+    assert '<img src=x onerror="window.__xss=2">' in browser.find_element(By.TAG_NAME, "h1").text
+    assert not browser.find_elements(By.CSS_SELECTOR, "article img, article script")
+    assert browser.current_url.endswith(quote(XSS_ID, safe="") + "?q=zebrakuda")
+
+
+def test_browser_phone_width(browser, server):
+    from selenium.webdriver.common.by import By
+
+    browser.set_window_size(390, 844)
+    try:
+        browser.get(server + "/?q=milik+dinas")
+        _wait(browser, lambda d: d.find_elements(By.ID, "summary"))
+        width = browser.execute_script("return document.documentElement.scrollWidth")
+        assert width <= 400  # nothing wider than the phone's screen
+    finally:
+        browser.set_window_size(1200, 900)
+
+
+# -- load ----------------------------------------------------------------------
+
+def test_short_load_run(tmp_path):
+    sys.path.insert(0, str(PROJECT / "benchmarks"))
+    try:
+        import serve_load
+    finally:
+        sys.path.pop(0)
+    report = serve_load.run(corpus=FIXTURES, seconds=3, clients=4, work_dir=tmp_path)
+    assert report["requests"] > 0
+    assert report["errors"] == 0, report["error_samples"]
+    assert report["updates"] >= 1 and report["updates_seen"] == report["updates"]
