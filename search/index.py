@@ -512,6 +512,13 @@ class Index:
                 if not corrected.is_empty:
                     notes.append(f"nothing matched {text!r}; showing results for {suggestion!r}")
                     parsed = corrected
+        # As in search(): a query of filters only lists what they let through, by date.
+        if parsed.filters_only and (not parsed.is_empty or window is not None):
+            query = Every() if parsed.is_empty else parsed.query
+            results = self._searcher.search(query, limit=None, filter=window, optimize=False,
+                                            sortedby="date", reverse=sort != "date")
+            ranked = [(hit.docnum, None) for hit in results]
+            return Export(text, len(ranked), notes, self._export_rows(ranked, set(), "date"))
         if parsed.is_empty:
             notes.append("no searchable words in the query (only stop words or symbols)")
             return Export(text, 0, notes, iter(()))

@@ -396,3 +396,12 @@ def test_format_json_is_json_and_bad_combinations_are_usage_errors(runner, small
                  ["--format", "jsonl", "--facets"]):
         result = runner.invoke(main, ["query", "kominfo", *args, "--index", str(small_index)])
         assert result.exit_code == 2, args
+
+
+def test_export_of_a_query_of_filters_only_lists_every_article_newest_first(runner, small_index):
+    result = runner.invoke(main, ["query", "", "--from", "2017-03", "--to", "2017-04", "--all",
+                                  "--format", "jsonl", "--index", str(small_index)])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.output.splitlines()]
+    assert len(rows) == 2 and rows[0]["date"] > rows[1]["date"]
+    assert all(row["score"] is None for row in rows)
