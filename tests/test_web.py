@@ -308,6 +308,17 @@ def test_safe_url_and_filters():
         'banjir kategori:"tajuk  utama"'
 
 
+def test_serve_command(tmp_path):
+    from click.testing import CliRunner
+
+    from search.cli import main
+
+    assert "--port" in CliRunner().invoke(main, ["serve", "--help"]).output
+    missing = CliRunner().invoke(main, ["serve", "--index", str(tmp_path / "none")])
+    assert missing.exit_code == 1 and "no index" in missing.output
+    assert not (tmp_path / "none").exists()
+
+
 def test_plain_commands_do_not_import_the_web_stack():
     code = "import sys, search.cli; sys.exit('starlette' in sys.modules or 'uvicorn' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], timeout=60).returncode == 0
