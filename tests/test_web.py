@@ -156,6 +156,21 @@ def test_api_values(client):
     assert {"value", "count"} <= set(data["values"][0])
 
 
+def test_export(client):
+    if not hasattr(search.Index, "export"):
+        assert client.get("/export?q=indonesia").status_code == 501
+        pytest.skip("Index.export is not in this version of the library yet")
+    total = client.get("/api/search?q=indonesia").json()["total"]
+    lines = client.get("/export", params={"q": "indonesia", "format": "jsonl"}).text.splitlines()
+    assert len(lines) == total and json.loads(lines[0])["id"]
+    response = client.get("/export", params={"q": "indonesia", "kategori": "tajuk utama", "format": "csv"})
+    assert response.headers["content-type"].startswith("text/csv")
+    assert "attachment" in response.headers["content-disposition"]
+    assert 1 < len(response.text.splitlines()) < total + 1
+    assert client.get("/export?q=x&format=xml").status_code == 400
+    assert 'href="/export?q=indonesia&amp;format=csv"' in client.get("/?q=indonesia").text
+
+
 def test_slow_index_call_is_a_503(web_index):
     app = create_app(web_index, timeout=0.2)
     with TestClient(app) as test_client:
