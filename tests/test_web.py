@@ -11,8 +11,11 @@ import subprocess
 import sys
 import time
 from datetime import datetime, timedelta, timezone
+from urllib.parse import quote
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import search
 from conftest import FIXTURES, PROJECT, SAMPLE_JSONL, SEED_ARTICLE
@@ -126,6 +129,19 @@ def test_api_errors_are_json(client, url, status, words):
     assert response.status_code == status
     assert response.headers["content-type"].startswith("application/json")
     assert response.json()["status"] == status and words in response.json()["error"]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(q=st.text(max_size=80), page_q=st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=40),
+       sort=st.sampled_from(["", "relevance", "-date", "terlama", "x"]), date=st.text(max_size=12))
+def test_any_parameters_get_an_answer_not_a_crash(client, q, page_q, sort, date):
+    api = client.get("/api/search", params={"q": q, "sort": sort, "from": date})
+    assert api.status_code in (200, 400)
+    assert ("error" in api.json()) == (api.status_code == 400)
+    page = client.get("/", params={"q": page_q, "kategori": page_q, "to": date, "sort": sort})
+    assert page.status_code in (200, 400)
+    article = client.get("/articles/" + quote(page_q or "x", safe=""), params={"q": q})
+    assert article.status_code in (200, 404)
 
 
 def test_api_is_read_only(client):
