@@ -678,8 +678,8 @@ def serve_command(index_dir, host, port):
     """Serve the search page and the JSON API over the index (read-only).
 
     At the default location, builds the index from seeds/ first if there is
-    none. A running server
-    sees `search index` and `search add` updates within a second or two.
+    none. A running server sees `search index` and `search add` updates
+    within a second or two.
     Needs the web extra: pip install -e '.[web]'.
     """
     try:

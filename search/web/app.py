@@ -33,6 +33,7 @@ import logging
 import threading
 import time
 from contextlib import asynccontextmanager
+from http import HTTPStatus
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
@@ -171,7 +172,7 @@ def _flag(params, name: str) -> bool:
     raise BadRequest(f"{name} must be true or false, not {raw[:40]!r}")
 
 
-def _sort(params, names=SORTS) -> str:
+def _sort(params) -> str:
     raw = params.get("sort", "") or "relevance"
     value = SORT_NAMES.get(raw, raw)
     if value not in SORTS:
@@ -439,7 +440,6 @@ async def _http_error(request: Request, error: HTTPException):
 
 
 def _is_default_phrase(error: HTTPException) -> bool:
-    from http import HTTPStatus
     try:
         return error.detail == HTTPStatus(error.status_code).phrase
     except ValueError:
