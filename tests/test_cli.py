@@ -405,3 +405,25 @@ def test_export_of_a_query_of_filters_only_lists_every_article_newest_first(runn
     rows = [json.loads(line) for line in result.output.splitlines()]
     assert len(rows) == 2 and rows[0]["date"] > rows[1]["date"]
     assert all(row["score"] is None for row in rows)
+
+
+def _readme_queries():
+    """The `search query` examples of the README's code blocks, and its query-language table's."""
+    import re
+    import shlex
+
+    from conftest import PROJECT
+    text = (PROJECT / "README.md").read_text(encoding="utf-8")
+    queries = [shlex.split(line.split("#")[0] if " #" in line else line)[2]
+               for line in text.splitlines() if line.startswith("search query ")]
+    table = text[text.index("### Query language"):text.index("A clause aimed at a field")]
+    queries += [cell for row in table.splitlines() if row.startswith("| `")
+                for cell in re.findall(r"`([^`]+)`", row.split("|")[1])]
+    return queries
+
+
+@pytest.mark.parametrize("text", _readme_queries())
+def test_every_query_the_readme_shows_finds_articles_in_the_seeds(runner, seeds_index, text):
+    result = runner.invoke(main, ["query", text, "--json", "-n", "1", "--index", str(seeds_index)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["total"] > 0, text
