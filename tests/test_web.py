@@ -164,18 +164,18 @@ def test_unexpected_failure_is_no_stack_trace(web_index, monkeypatch):
     assert page.status_code == 200
 
 
-def test_api_values(client):
-    if not hasattr(search.Index, "values"):
-        pytest.skip("Index.values is not in this version of the library yet")
-    data = client.get("/api/values/category").json()
-    assert data["field"] == "category" and data["values"]
-    assert {"value", "count"} <= set(data["values"][0])
+def test_api_values_is_the_cli_json(client, web_index):
+    with search.open_index(web_index) as index:
+        expected = [value.to_dict() for value in index.values("category")]
+    assert client.get("/api/values/category").json() == expected
+    assert client.get("/api/values/kategori", params={"limit": 2}).json() == expected[:2]
+    assert client.get("/api/values/penulis").json() == [{"value": "Imel", "count": 1}]
+    bad = client.get("/api/values/body")
+    assert bad.status_code == 400 and "no field 'body'" in bad.json()["error"]
+    assert client.get("/api/values/category?limit=0").status_code == 400
 
 
 def test_export(client):
-    if not hasattr(search.Index, "export"):
-        assert client.get("/export?q=indonesia").status_code == 501
-        pytest.skip("Index.export is not in this version of the library yet")
     total = client.get("/api/search?q=indonesia").json()["total"]
     lines = client.get("/export", params={"q": "indonesia", "format": "jsonl"}).text.split("\n")[:-1]
     assert len(lines) == total and json.loads(lines[0])["id"]
@@ -186,7 +186,8 @@ def test_export(client):
     import io
 
     rows = list(csv.DictReader(io.StringIO(response.text)))
-    assert 0 < len(rows) < total and rows[0]["id"]
+    assert 0 < len(rows) < total and list(rows[0]) == list(search.index.EXPORT_FIELDS)
+    assert all(row["category"] == "tajuk utama" for row in rows)
     assert client.get("/export?q=x&format=xml").status_code == 400
     assert 'href="/export?q=indonesia&amp;format=csv"' in client.get("/?q=indonesia").text
 
@@ -266,6 +267,8 @@ def test_results_page_state_in_url(client):
 def test_filter_only_page(client):
     html = client.get("/", params={"kategori": "Politik"}).text
     assert SEED_ID in html
+    dated = client.get("/", params={"from": "2021-03", "to": "2021-03"}).text
+    assert re.search(r'<strong>2</strong> hasil', dated) and SEED_ID in dated
 
 
 def test_page_errors(client):

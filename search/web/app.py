@@ -48,9 +48,8 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from .. import index as index_module
 from ..errors import ArticleNotFoundError, InvalidArgumentError, QueryError, SearchError
-from ..index import SORTS, open_index
+from ..index import EXPORT_FIELDS, SORTS, open_index
 from . import present
 
 log = logging.getLogger("search.web")
@@ -62,6 +61,7 @@ MAX_DEPTH = 10_000  # page * limit: deeper pages cost a ranking of that many art
 PAGE_SIZE = 10
 SIMILAR = 5
 REQUEST_TIMEOUT = 10.0
+EXPORT_TIMEOUT = 120.0  # an export reads every match
 REFRESH_SECONDS = 1.0
 # The page's sort names and the library's.
 SORT_NAMES = {"relevansi": "relevance", "terbaru": "-date", "terlama": "date"}
@@ -124,15 +124,16 @@ class SharedIndex:
         finally:
             self._lock.release()
 
-    async def run(self, work):
+    async def run(self, work, timeout: float | None = None):
         """``work(index)`` in the thread pool, within the request timeout."""
-        deadline = time.monotonic() + self.timeout
+        timeout = timeout or self.timeout
+        deadline = time.monotonic() + timeout
         task = asyncio.ensure_future(run_in_threadpool(self._call, work, deadline))
         try:
-            return await asyncio.wait_for(asyncio.shield(task), self.timeout)
+            return await asyncio.wait_for(asyncio.shield(task), timeout)
         except TimeoutError:
             task.add_done_callback(lambda done: done.cancelled() or done.exception())
-            raise Unavailable(f"no answer within {self.timeout:g} s") from None
+            raise Unavailable(f"no answer within {timeout:g} s") from None
 
     def close(self) -> None:
         with self._lock:
@@ -226,23 +227,11 @@ async def api_stats(request: Request):
     return _json(stats.to_dict())
 
 
-def _values_available() -> bool:
-    return hasattr(index_module.Index, "values")
-
-
 async def api_values(request: Request):
     name = request.path_params["field"]
-    limit = _integer(request.query_params, "limit", 0, 0, 100_000) or None
-    if not _values_available():
-        raise HTTPException(501, "this version of the engine cannot list a field's values")
+    limit = _integer(request.query_params, "limit", 0, 1, 100_000) or None
     values = await request.app.state.index.run(lambda index: index.values(name, limit=limit))
-    return _json({"field": name, "values": [_as_dict(value) for value in values]})
-
-
-def _as_dict(item) -> dict:
-    if hasattr(item, "to_dict"):
-        return item.to_dict()
-    return dict(item.__dict__)
+    return _json([value.to_dict() for value in values])
 
 
 # -- the pages ----------------------------------------------------------------
@@ -311,7 +300,6 @@ async def search_page(request: Request):
         "state": state, "typed": typed, "filters": filters, "date_from": date_from, "date_to": date_to,
         "sort": sort_key, "sort_labels": SORT_LABELS, "link": lambda **changes: _link("/", state, **changes),
         "article_link": lambda hit_id: _link(article_path(hit_id), state),
-        "export": hasattr(index_module.Index, "export"),
         "export_link": lambda fmt: _link("/export", state, format=fmt),
     }
     text = present.compose_query(typed, filters)
@@ -363,9 +351,8 @@ async def article_page(request: Request):
 
 
 async def export(request: Request):
+    """Every match of the page's query as CSV or JSON Lines: the CLI's ``--all`` export."""
     params = request.query_params
-    if not hasattr(index_module.Index, "export"):
-        raise HTTPException(501, "this version of the engine cannot export")
     fmt = params.get("format", "csv")
     if fmt not in EXPORT_FORMATS:
         raise BadRequest("format must be csv or jsonl")
@@ -374,18 +361,22 @@ async def export(request: Request):
     text = present.compose_query(typed, filters)
     sort = _sort(params)
     date_from, date_to = _text(params, "from", max_chars=40) or None, _text(params, "to", max_chars=40) or None
-    rows = await request.app.state.index.run(
-        lambda index: [_as_dict(row) for row in index.export(text, sort=sort, date_from=date_from,
-                                                             date_to=date_to)])
+
+    def work(index):
+        # The rows are read while this thread holds the index: a refresh between
+        # two rows would close the generation they come from.
+        return [row.to_dict() for row in index.export(text, sort=sort, date_from=date_from, date_to=date_to)]
+
+    rows = await request.app.state.index.run(work, timeout=EXPORT_TIMEOUT)
     out = io.StringIO()
     if fmt == "jsonl":
         for row in rows:
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
     else:
-        writer = csv.DictWriter(out, fieldnames=list(rows[0]) if rows else ["id"], extrasaction="ignore")
-        writer.writeheader()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(EXPORT_FIELDS)
         for row in rows:
-            writer.writerow({key: "" if value is None else value for key, value in row.items()})
+            writer.writerow(["" if row[name] is None else row[name] for name in EXPORT_FIELDS])
     return Response(out.getvalue(), media_type=EXPORT_FORMATS[fmt],
                     headers={"content-disposition": f'attachment; filename="hasil.{fmt}"'})
 
@@ -425,7 +416,6 @@ PAGE_MESSAGES = {
     400: "Permintaan tidak valid.",
     404: "Halaman atau artikel tidak ditemukan.",
     405: "Metode ini tidak didukung.",
-    501: "Fitur ini belum tersedia di versi mesin ini.",
     503: "Indeks sedang tidak dapat menjawab. Coba lagi sebentar lagi.",
     500: "Terjadi kesalahan di server.",
 }
