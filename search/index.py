@@ -36,7 +36,8 @@ from .highlight import Snippet, snippets
 from .dates import intersect, parse_date_range
 from .query import parse_query
 from .spelling import suggest
-from .ranking import RERANK_DEPTH, WEIGHTING, Candidate, collect_evidence, query_sequence, rerank
+from .ranking import (RERANK_DEPTH, TYPED_FIELD, WEIGHTING, Candidate, collect_evidence, query_sequence,
+                      rerank)
 from .schema import SCHEMA_VERSION, TEXT_FIELDS
 
 DEFAULT_INDEX = Path("indexes/default")
@@ -345,8 +346,9 @@ class Index:
                                                                   with_positions=True)
                 return read[fieldname, word]
 
-            collect_evidence(candidates, terms, TEXT_FIELDS, postings_of)
-            candidates = rerank(candidates, sequence, tie_key=self._article_id)
+            typed = query_sequence(parsed.query, (TYPED_FIELD,))  # the words as typed, unstemmed
+            collect_evidence(candidates, terms, TEXT_FIELDS, postings_of, set(typed))
+            candidates = rerank(candidates, sequence, tie_key=self._article_id, typed=typed)
         hits = [self._hit(c.docnum, c.score if sort == "relevance" else None, terms if highlight else None)
                 for c in candidates[(page - 1) * limit: page * limit]]
         if not short and total < limit:
