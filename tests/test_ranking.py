@@ -143,3 +143,17 @@ def test_articles_writing_the_query_as_typed_rank_first_on_the_seeds(seeds_index
                  for a in (index.get(hit.id) for hit in hits)]
     assert all(holds), list(zip([hit.title for hit in hits], holds))
 
+
+def test_a_title_written_as_typed_counts_as_the_word_as_typed(tmp_path):
+    # The one article that writes "perkembangan" does so in its title only;
+    # the other has the root twice, as a place name.
+    records = [
+        {"id": "typed", "title": "Perkembangan ekonomi desa", "body": "Ekonomi desa itu berkembang pesat tahun ini."},
+        {"id": "root", "title": "Banjir di Kembangan", "body": "Air merendam Jalan Raya Kembangan sejak pagi."},
+    ]
+    seeds = tmp_path / "s"
+    seeds.mkdir()
+    (seeds / "a.jsonl").write_text("\n".join(json.dumps(r) for r in records))
+    search.build_index([seeds], tmp_path / "ix")
+    with search.open_index(tmp_path / "ix") as index:
+        assert [hit.id for hit in index.search("perkembangan").hits] == ["typed", "root"]
