@@ -40,7 +40,8 @@ from .highlight import Snippet, marked_title, snippets
 from .dates import intersect, parse_date_range
 from .query import FIELD_ALIASES, parse_query
 from .spelling import suggest
-from .ranking import RERANK_DEPTH, WEIGHTING, Candidate, collect_evidence, query_sequence, rerank
+from .ranking import (RERANK_DEPTH, TYPED_FIELD, WEIGHTING, Candidate, collect_evidence, query_sequence,
+                      rerank)
 from .schema import KEYWORD_FIELDS, SCHEMA_VERSION, TEXT_FIELDS
 
 DEFAULT_INDEX = Path("indexes/default")
@@ -451,8 +452,9 @@ class Index:
                                                                   with_positions=True)
                 return read[fieldname, word]
 
-            collect_evidence(candidates, terms, TEXT_FIELDS, postings_of)
-            candidates = rerank(candidates, sequence, tie_key=self._article_id)
+            typed = query_sequence(parsed.query, (TYPED_FIELD,))  # the words as typed, unstemmed
+            collect_evidence(candidates, terms, TEXT_FIELDS, postings_of, set(typed))
+            candidates = rerank(candidates, sequence, tie_key=self._article_id, typed=typed)
         hits = [self._hit(c.docnum, c.score if sort == "relevance" else None, terms if highlight else None)
                 for c in candidates[(page - 1) * limit: page * limit]]
         if not short and total < limit:
@@ -548,8 +550,9 @@ class Index:
             return read[fieldname, word]
 
         top = [Candidate(docnum, score) for docnum, score in ranked[:RERANK_DEPTH]]
-        collect_evidence(top, set(sequence), TEXT_FIELDS, postings_of)
-        top = rerank(top, sequence, tie_key=self._article_id)
+        typed = query_sequence(query, (TYPED_FIELD,))  # the words as typed, as search() re-ranks
+        collect_evidence(top, set(sequence), TEXT_FIELDS, postings_of, set(typed))
+        top = rerank(top, sequence, tie_key=self._article_id, typed=typed)
         ranked[:RERANK_DEPTH] = [(c.docnum, c.score) for c in top]
         return ranked
 

@@ -122,7 +122,8 @@ def article_fields(article: Article) -> dict:
         "title": article.title,
         "body": article.body,
         "lead": lead_of(article.body),
-        "exact": article.body,
+        # The words as written, the title's too: a query word as typed is found in either.
+        "exact": f"{article.title}\n{article.body}" if article.title else article.body,
         "date_text": article.date.isoformat() if article.date else "",
         "editor": article.editor,
         "url": article.url,

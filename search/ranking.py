@@ -1,9 +1,9 @@
 """How results are ordered: BM25F, field weights, then a re-scoring of the top candidates.
 
 Whoosh scores each article with BM25F over four fields: the title, the body,
-the body's lead (its opening words: news is written top-down) and the body's
-words as written (so ``pemerintah`` is not just ``perintah``), weighted by
-``FIELD_BOOSTS``. The best ``RERANK_DEPTH`` articles are then re-scored with
+the body's lead (its opening words: news is written top-down) and the title's
+and body's words as written (so ``pemerintah`` is not just ``perintah``),
+weighted by ``FIELD_BOOSTS``. The best ``RERANK_DEPTH`` articles are then re-scored with
 what BM25F cannot see, from the postings of the query's own words:
 
     score = BM25F
@@ -11,6 +11,9 @@ what BM25F cannot see, from the postings of the query's own words:
             * (1 + ADJACENCY * share of the query's word pairs found side by side)
             * (1 + LEAD_COVERAGE * share of the query's words in the first LEAD_POSITIONS words)
             * (1 + DISTINCTNESS * how rare the matched words are among the candidates)
+            * (1 + AS_TYPED * share of the query's words held as typed, not only by root)
+              (AS_TYPED_ONE_WORD for a query of one word)
+            * (1 + AMOUNTS * share of the query's amounts found written together)
 
 * Matched words: an article holding all the query's words outranks one
   holding a few of them many times. (Whoosh's own bonus, ``OrGroup.factory``,
@@ -22,6 +25,13 @@ what BM25F cannot see, from the postings of the query's own words:
   query words that only a few of the candidates hold tell them apart. For each
   candidate, the sum of log(1 + candidates / candidates holding the word) over
   the words it holds, divided by the largest such sum.
+* As typed: ``perkembangan`` is found in an article that writes
+  ``perkembangan`` before one that only shares its root ``kembang``
+  (``Kembangan``, a place; ``kembang api``). Read from the exact-form field.
+* Amounts: a number with the currency before it and the word after it
+  (``rp 50 miliar``, ``9 tahun``, ``22 orang``) is one amount; an article
+  writing them together holds that amount, one holding ``50 miliar yuan``
+  and ``rp`` elsewhere does not.
 
 Measured on known-item headline queries: benchmarks/README.md.
 """
@@ -38,7 +48,7 @@ import numpy as np
 from whoosh import query as whoosh_query
 from whoosh.scoring import BM25F
 
-# Title, body, the body's opening words (lead) and its unstemmed words (exact).
+# Title, body, the body's opening words (lead) and the unstemmed words of both (exact).
 FIELD_BOOSTS = {"title": 2.0, "body": 1.0, "lead": 0.5, "exact": 0.5}
 WEIGHTING = BM25F(B=0.75, K1=1.2)
 COORDINATION = 0.5
@@ -46,8 +56,17 @@ ADJACENCY = 0.2
 LEAD_COVERAGE = 0.4
 LEAD_POSITIONS = 30
 DISTINCTNESS = 1.0
+AS_TYPED = 0.5
+# With one word there is nothing else to tell the senses of a root apart
+# (perkembangan, Kembangan, kembang api): its form as typed decides more.
+AS_TYPED_ONE_WORD = 3.0
+AMOUNTS = 0.5
+# Analysed words written before an amount ("Rp 50", "Rp50").
+CURRENCIES = frozenset({"rp"})
 # The field whose word positions the re-scoring reads.
 POSITIONS_FIELD = "body"
+# The field of the words as written (unstemmed), for AS_TYPED.
+TYPED_FIELD = "exact"
 # Candidates re-scored per query: pages beyond this depth are ranked by BM25F alone.
 RERANK_DEPTH = 200
 
@@ -93,32 +112,40 @@ class Candidate:
     # each stands in its POSITIONS_FIELD.
     matched: set[str] = field(default_factory=set)
     positions: dict[str, list[int]] = field(default_factory=dict)
+    # The query's words as typed (unstemmed) that this article writes so.
+    typed: set[str] = field(default_factory=set)
     score: float = 0.0
 
 
-def collect_evidence(candidates: list[Candidate], words: set[str], fields, postings_of) -> None:
-    """Fill in each candidate's matched words and their positions.
+def collect_evidence(candidates: list[Candidate], words: set[str], fields, postings_of,
+                     typed: set[str] = frozenset()) -> None:
+    """Fill in each candidate's matched words and their positions, and the ``typed`` words it writes so.
 
     ``postings_of(field, word)`` gives a word's postings in a field (a
     :class:`search.scoring.TermPostings`, with positions for
     ``POSITIONS_FIELD``), or None where no article holds it. The first stage
-    has already read most of them.
+    has already read most of them. ``typed`` are the query's words as typed,
+    looked up in ``TYPED_FIELD``.
     """
     if not candidates:
         return
     docnums = np.array([c.docnum for c in candidates], dtype=np.int64)
-    for fieldname in fields:
-        for word in words:
-            postings = postings_of(fieldname, word)
-            if postings is None:
+    lookups = [(fieldname, word) for fieldname in fields for word in words]
+    lookups += [(TYPED_FIELD, word) for word in typed]
+    for fieldname, word in lookups:
+        postings = postings_of(fieldname, word)
+        if postings is None:
+            continue
+        where = np.searchsorted(postings.docnums, docnums)
+        holds = postings.docnums[np.minimum(where, len(postings.docnums) - 1)] == docnums
+        for index in np.flatnonzero(holds):
+            candidate = candidates[index]
+            if fieldname == TYPED_FIELD:
+                candidate.typed.add(word)
                 continue
-            where = np.searchsorted(postings.docnums, docnums)
-            holds = postings.docnums[np.minimum(where, len(postings.docnums) - 1)] == docnums
-            for index in np.flatnonzero(holds):
-                candidate = candidates[index]
-                candidate.matched.add(word)
-                if fieldname == POSITIONS_FIELD and postings.values is not None:
-                    candidate.positions[word] = postings.positions(int(where[index]))
+            candidate.matched.add(word)
+            if fieldname == POSITIONS_FIELD and postings.values is not None:
+                candidate.positions[word] = postings.positions(int(where[index]))
 
 
 def _adjacent_share(positions: dict[str, list[int]], pairs: list[tuple[str, str]]) -> float:
@@ -132,17 +159,57 @@ def _adjacent_share(positions: dict[str, list[int]], pairs: list[tuple[str, str]
     return found / len(pairs)
 
 
+def _is_number(word: str) -> bool:
+    return any(ch.isdigit() for ch in word)
+
+
+def amounts_of(sequence: list[str]) -> list[tuple[str, ...]]:
+    """The amounts in the query words ``sequence``: each number with a currency before it and the next word.
+
+    ``["modal", "rp", "50", "miliar"]`` holds ``("rp", "50", "miliar")``; a
+    number alone is no amount. A word repeated in a row (once per field the
+    query searches) counts once.
+    """
+    sequence = [word for i, word in enumerate(sequence) if i == 0 or word != sequence[i - 1]]
+    amounts = []
+    for i, word in enumerate(sequence):
+        if not _is_number(word):
+            continue
+        start = i - 1 if i > 0 and sequence[i - 1] in CURRENCIES else i
+        span = tuple(sequence[start: i + 2])
+        if len(span) > 1:
+            amounts.append(span)
+    return amounts
+
+
+def _written_together_share(positions: dict[str, list[int]], spans: list[tuple[str, ...]]) -> float:
+    """The share of ``spans`` whose words stand one after another somewhere in the body."""
+    if not spans:
+        return 0.0
+    found = 0
+    for span in spans:
+        if all(word in positions for word in span):
+            later = [set(positions[word]) for word in span[1:]]
+            found += any(all(p + k in after for k, after in enumerate(later, start=1))
+                         for p in positions[span[0]])
+    return found / len(spans)
+
+
 def rerank(candidates: list[Candidate], sequence: list[str],
-           tie_key: Callable[[int], str] | None = None) -> list[Candidate]:
+           tie_key: Callable[[int], str] | None = None, typed: list[str] = ()) -> list[Candidate]:
     """Re-score candidates (given best BM25F first) for the query words ``sequence``; best first.
 
+    ``typed`` are the query's words as typed (see ``Candidate.typed``).
     Equal scores (the same text published twice) are ordered by
     ``tie_key(docnum)`` where given, so that the order does not depend on
     where a build happened to place each article.
     """
     words = set(sequence)
     total = max(len(words), 1)
+    typed = set(typed)
+    as_typed = AS_TYPED_ONE_WORD if len(typed) == 1 else AS_TYPED
     pairs = [(a, b) for a, b in zip(sequence, sequence[1:]) if a != b]
+    amounts = amounts_of(sequence)
     pool = candidates[:RERANK_DEPTH]
     holding = {word: sum(word in c.matched for c in pool) for word in words}
     rarity = {word: math.log(1 + len(pool) / count) for word, count in holding.items() if count}
@@ -154,7 +221,9 @@ def rerank(candidates: list[Candidate], sequence: list[str],
         candidate.score = (candidate.bm25 * share ** COORDINATION
                            * (1 + ADJACENCY * _adjacent_share(candidate.positions, pairs))
                            * (1 + LEAD_COVERAGE * in_lead / total)
-                           * (1 + DISTINCTNESS * distinctness / most_distinct))
+                           * (1 + DISTINCTNESS * distinctness / most_distinct)
+                           * (1 + as_typed * (len(candidate.typed & typed) / len(typed) if typed else 0.0))
+                           * (1 + AMOUNTS * _written_together_share(candidate.positions, amounts)))
     ranked = sorted(candidates, key=lambda c: (-c.score, c.docnum))
     return ranked if tie_key is None else _break_ties(ranked, tie_key)
 

@@ -14,7 +14,7 @@ from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
 
 from .analysis import ExactAnalyzer, IndonesianAnalyzer
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 
 # Text fields a plain query is about (highlighting, matched-word counts).
 TEXT_FIELDS = ("title", "body")
@@ -53,7 +53,7 @@ def build_schema() -> Schema:
         body=TEXT(analyzer=analyzer, stored=True, phrase=True),
         # The first LEAD_WORDS words of the body, as a field of their own.
         lead=TEXT(analyzer=analyzer, phrase=False),
-        # The body's words as written, unstemmed: "pemerintah" is not "perintah".
+        # The title's and body's words as written, unstemmed: "pemerintah" is not "perintah".
         exact=TEXT(analyzer=ExactAnalyzer(), phrase=False),
         # UTC without zone for filtering and sorting; ``date_text`` keeps the
         # publication time with its own offset (WIB, WITA, WIT) for display.

@@ -1,45 +1,71 @@
 """Re-scoring of the top candidates: each signal moves an article up, all else equal."""
 
 import json
+import re
 
 import pytest
 
 import search
 from search.query import parse_query
-from search.ranking import Candidate, query_sequence, rerank
+from search.ranking import Candidate, amounts_of, query_sequence, rerank
 
 
-def _candidate(docnum, matched, positions=None):
-    return Candidate(docnum, bm25=1.0, matched=set(matched), positions=positions or {})
+def _candidate(docnum, matched, positions=None, typed=()):
+    return Candidate(docnum, bm25=1.0, matched=set(matched), positions=positions or {}, typed=set(typed))
 
 
-# Each row: the query's words in order, then two candidates with the same BM25F
-# score; the second differs by one signal only, and should win.
+# Each row: the query's words in order (as analysed, and as typed), then two
+# candidates with the same BM25F score; the second differs by one signal only,
+# and should win.
 SIGNALS = {
     "matched words": (
-        ["imam", "nahrawi", "kpk"],
+        ["imam", "nahrawi", "kpk"], [],
         _candidate(0, ["imam", "nahrawi"], {"imam": [40], "nahrawi": [80]}),
         _candidate(1, ["imam", "nahrawi", "kpk"], {"imam": [40], "nahrawi": [80], "kpk": [120]}),
     ),
     "adjacency": (
-        ["imam", "nahrawi"],
+        ["imam", "nahrawi"], [],
         _candidate(0, ["imam", "nahrawi"], {"imam": [40], "nahrawi": [80]}),
         _candidate(1, ["imam", "nahrawi"], {"imam": [40], "nahrawi": [41]}),
     ),
     "lead coverage": (
-        ["imam", "nahrawi"],
+        ["imam", "nahrawi"], [],
         _candidate(0, ["imam", "nahrawi"], {"imam": [40, 90], "nahrawi": [80]}),
         _candidate(1, ["imam", "nahrawi"], {"imam": [3, 90], "nahrawi": [80]}),
+    ),
+    # "perkembangan" written so, not only "Kembangan" (a place) or "kembang api".
+    "the word as typed": (
+        ["kembang"], ["perkembangan"],
+        _candidate(0, ["kembang"], {"kembang": [40]}),
+        _candidate(1, ["kembang"], {"kembang": [40]}, typed=["perkembangan"]),
+    ),
+    # Both write "rp 50" and "50 miliar" side by side; only the second writes
+    # "Rp 50 miliar" (the first: "Rp 50 juta ... 50 miliar yuan").
+    "an amount written together": (
+        ["rp", "50", "miliar"], [],
+        _candidate(0, ["rp", "50", "miliar"], {"rp": [39], "50": [40, 100], "miliar": [101]}),
+        _candidate(1, ["rp", "50", "miliar"], {"rp": [39], "50": [40, 100], "miliar": [41]}),
     ),
 }
 
 
 @pytest.mark.parametrize("signal", SIGNALS)
 def test_each_signal_lifts_an_article(signal):
-    sequence, plain, better = SIGNALS[signal]
-    ranked = rerank([plain, better], sequence)
+    sequence, typed, plain, better = SIGNALS[signal]
+    ranked = rerank([plain, better], sequence, typed=typed)
     assert [c.docnum for c in ranked] == [1, 0]
     assert ranked[0].score > ranked[1].score
+
+
+@pytest.mark.parametrize("sequence, amounts", [
+    (["modal", "rp", "50", "miliar"], [("rp", "50", "miliar")]),
+    (["jual", "3", "bulan", "untung", "rp", "12", "triliun"], [("3", "bulan"), ("rp", "12", "triliun")]),
+    (["nikah", "9", "tahun"], [("9", "tahun")]),
+    (["piala", "dunia", "2018"], []),  # a number alone is no amount
+    (["imam", "nahrawi"], []),
+])
+def test_amounts_are_numbers_with_their_currency_and_unit(sequence, amounts):
+    assert amounts_of(sequence) == amounts
 
 
 def test_words_few_candidates_hold_tell_a_story_apart():
@@ -98,3 +124,36 @@ def test_equal_scores_are_ordered_by_article_id_not_by_where_the_build_put_them(
         hits = index.search("benih tanaman").hits
     assert hits[0].score == hits[1].score
     assert [hit.id for hit in hits] == ["first", "second"]
+
+
+# Queries seen on the seeds, and what an article must write to rank above the
+# ones that do not: the word as typed (not only its root, as "Jalan Raya
+# Kembangan" or "kembang api" share it), the amount written together.
+WRITTEN_AS_TYPED = [
+    ("perkembangan", r"\bperkembangan\b", 10),
+    ("Rp 50 miliar", r"\bRp ?50 miliar\b", 2),
+]
+
+
+@pytest.mark.parametrize("text, written, top", WRITTEN_AS_TYPED)
+def test_articles_writing_the_query_as_typed_rank_first_on_the_seeds(seeds_index, text, written, top):
+    with search.open_index(seeds_index) as index:
+        hits = index.search(text, limit=top, highlight=False).hits
+        holds = [bool(re.search(written, f"{a.title}\n{a.body}", re.IGNORECASE))
+                 for a in (index.get(hit.id) for hit in hits)]
+    assert all(holds), list(zip([hit.title for hit in hits], holds))
+
+
+def test_a_title_written_as_typed_counts_as_the_word_as_typed(tmp_path):
+    # The one article that writes "perkembangan" does so in its title only;
+    # the other has the root twice, as a place name.
+    records = [
+        {"id": "typed", "title": "Perkembangan ekonomi desa", "body": "Ekonomi desa itu berkembang pesat tahun ini."},
+        {"id": "root", "title": "Banjir di Kembangan", "body": "Air merendam Jalan Raya Kembangan sejak pagi."},
+    ]
+    seeds = tmp_path / "s"
+    seeds.mkdir()
+    (seeds / "a.jsonl").write_text("\n".join(json.dumps(r) for r in records))
+    search.build_index([seeds], tmp_path / "ix")
+    with search.open_index(tmp_path / "ix") as index:
+        assert [hit.id for hit in index.search("perkembangan").hits] == ["typed", "root"]
