@@ -395,35 +395,19 @@ class Index:
         articles by category, source and month.
         """
         if limit < 1 or page < 1:
-            raise SearchError("limit and page must be at least 1")
-        if sort not in SORTS:
-            raise SearchError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
-        parsed = parse_query(text, self._schema)
-        notes = list(parsed.notes)
-        window = _date_window(parsed, date_from, date_to)
-        # A short query with a misspelled word gets a suggestion; if it matches
-        # nothing as typed, the corrected query is searched instead. Looking up
-        # corrections costs tens of milliseconds per unknown word, so a long
-        # query (often a headline full of names) only gets one when it finds
-        # less than a page of results.
+            raise InvalidArgumentError("limit and page must be at least 1")
+        parsed, window, notes, suggestion, browse = self._read_query(text, sort, date_from, date_to)
         short = len(parsed.text.split()) <= SUGGEST_MAX_WORDS
-        suggestion = suggest(parsed.text, self._searcher) if short else None
-        if suggestion is not None and (parsed.is_empty or not self._matches(parsed, window)):
-            corrected = parse_query(suggestion, self._schema)
-            if not corrected.is_empty:
-                notes.append(f"nothing matched {text!r}; showing results for {suggestion!r}")
-                parsed = corrected
-        # A query of filters only (tanggal:2021-03, kategori:politik, or no
-        # text beside a date window) lists every article they let through,
-        # newest first unless another order is asked for.
-        browse = parsed.filters_only and (not parsed.is_empty or window is not None)
         if parsed.is_empty and not browse:
             notes.append("no searchable words in the query (only stop words or symbols)")
             return SearchResults(text, 0, page, limit, [], notes, suggestion,
                                  _no_facets() if facets else None)
         if browse:
-            return self._browse(parsed, window, text, limit, page, sort, facets, highlight, notes,
-                                suggestion)
+            results = self._by_date(parsed, window, sort, page * limit, facets)
+            hits = [self._hit(hit.docnum, None, set() if highlight else None)
+                    for hit in results[(page - 1) * limit: page * limit]]
+            return SearchResults(text, len(results), page, limit, hits, notes, suggestion,
+                                 _facet_counts(results) if facets else None)
 
         depth = max(RERANK_DEPTH, page * limit)
         # Whoosh's block-max skipping costs more than it saves on long OR
@@ -446,35 +430,59 @@ class Index:
         sequence = query_sequence(parsed.query, TEXT_FIELDS)
         terms = set(sequence)  # what the query asks for: re-scored and highlighted
         if sort == "relevance":
-            def postings_of(fieldname, word):
-                if (fieldname, word) not in read:
-                    read[fieldname, word] = scoring.read_postings(self._searcher, fieldname, word,
-                                                                  with_positions=True)
-                return read[fieldname, word]
-
-            typed = query_sequence(parsed.query, (TYPED_FIELD,))  # the words as typed, unstemmed
-            collect_evidence(candidates, terms, TEXT_FIELDS, postings_of, set(typed))
-            candidates = rerank(candidates, sequence, tie_key=self._article_id, typed=typed)
+            candidates = self._rerank(candidates, parsed.query, sequence, read)
         hits = [self._hit(c.docnum, c.score if sort == "relevance" else None, terms if highlight else None)
                 for c in candidates[(page - 1) * limit: page * limit]]
         if not short and total < limit:
             suggestion = suggest(parsed.text, self._searcher)
         return SearchResults(text, total, page, limit, hits, notes, suggestion, counts)
 
-    def _browse(self, parsed, window, text: str, limit: int, page: int, sort: str, facets: bool,
-                highlight: bool, notes: list[str], suggestion: str | None) -> SearchResults:
-        """Every article a query of filters only lets through, by date, without scores."""
-        options = {"limit": page * limit, "filter": window, "optimize": False,
+    def _read_query(self, text: str, sort: str, date_from: str | None, date_to: str | None):
+        """(parsed query, date window, notes, suggestion, browse): how search() and export() read ``text``.
+
+        A short query with a misspelled word gets a suggestion; if it matches
+        nothing as typed, the corrected query is searched instead. Looking up
+        corrections costs tens of milliseconds per unknown word, so a long
+        query (often a headline full of names) gets none here. ``browse`` is
+        true for a query of filters only (``tanggal:2021-03``,
+        ``kategori:politik``, or no text beside a date window): it lists every
+        article they let through, by date.
+        """
+        if sort not in SORTS:
+            raise InvalidArgumentError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
+        parsed = parse_query(text, self._schema)
+        notes = list(parsed.notes)
+        window = _date_window(parsed, date_from, date_to)
+        short = len(parsed.text.split()) <= SUGGEST_MAX_WORDS
+        suggestion = suggest(parsed.text, self._searcher) if short else None
+        if suggestion is not None and (parsed.is_empty or not self._matches(parsed, window)):
+            corrected = parse_query(suggestion, self._schema)
+            if not corrected.is_empty:
+                notes.append(f"nothing matched {text!r}; showing results for {suggestion!r}")
+                parsed = corrected
+        browse = parsed.filters_only and (not parsed.is_empty or window is not None)
+        return parsed, window, notes, suggestion, browse
+
+    def _by_date(self, parsed, window, sort: str, limit: int | None, facets: bool = False):
+        """The articles a query of filters only lets through, newest first unless ``sort`` is ``date``."""
+        options = {"limit": limit, "filter": window, "optimize": False,
                    "sortedby": "date", "reverse": sort != "date"}
         if facets:
             options["groupedby"] = {name: sorting.FieldFacet(name) for name in FACETS}
             options["maptype"] = sorting.Count
-        query = Every() if parsed.is_empty else parsed.query
-        results = self._searcher.search(query, **options)
-        hits = [self._hit(hit.docnum, None, set() if highlight else None)
-                for hit in results[(page - 1) * limit: page * limit]]
-        return SearchResults(text, len(results), page, limit, hits, notes, suggestion,
-                             _facet_counts(results) if facets else None)
+        return self._searcher.search(Every() if parsed.is_empty else parsed.query, **options)
+
+    def _rerank(self, candidates: list[Candidate], query, sequence: list[str], read: dict) -> list[Candidate]:
+        """The second stage: re-score ``candidates`` on the query's evidence (``read``: postings at hand)."""
+        def postings_of(fieldname, word):
+            if (fieldname, word) not in read:
+                read[fieldname, word] = scoring.read_postings(self._searcher, fieldname, word,
+                                                              with_positions=True)
+            return read[fieldname, word]
+
+        typed = query_sequence(query, (TYPED_FIELD,))  # the words as typed, unstemmed
+        collect_evidence(candidates, set(sequence), TEXT_FIELDS, postings_of, set(typed))
+        return rerank(candidates, sequence, tie_key=self._article_id, typed=typed)
 
     def _scorer(self) -> scoring.Scorer:
         if self._fast_scorer is None:
@@ -501,25 +509,9 @@ class Index:
         score. Only the ranked article numbers are held at once: each row is
         read and its snippet made when the iteration reaches it.
         """
-        if sort not in SORTS:
-            raise SearchError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
-        parsed = parse_query(text, self._schema)
-        notes = list(parsed.notes)
-        window = _date_window(parsed, date_from, date_to)
-        # As in search(): a query that matches nothing as typed is corrected.
-        if len(parsed.text.split()) <= SUGGEST_MAX_WORDS:
-            suggestion = suggest(parsed.text, self._searcher)
-            if suggestion is not None and (parsed.is_empty or not self._matches(parsed, window)):
-                corrected = parse_query(suggestion, self._schema)
-                if not corrected.is_empty:
-                    notes.append(f"nothing matched {text!r}; showing results for {suggestion!r}")
-                    parsed = corrected
-        # As in search(): a query of filters only lists what they let through, by date.
-        if parsed.filters_only and (not parsed.is_empty or window is not None):
-            query = Every() if parsed.is_empty else parsed.query
-            results = self._searcher.search(query, limit=None, filter=window, optimize=False,
-                                            sortedby="date", reverse=sort != "date")
-            ranked = [(hit.docnum, None) for hit in results]
+        parsed, window, notes, _, browse = self._read_query(text, sort, date_from, date_to)
+        if browse:
+            ranked = [(hit.docnum, None) for hit in self._by_date(parsed, window, sort, None)]
             return Export(text, len(ranked), notes, self._export_rows(ranked, set(), "date"))
         if parsed.is_empty:
             notes.append("no searchable words in the query (only stop words or symbols)")
@@ -542,17 +534,8 @@ class Index:
             ranked = [(hit.docnum, hit.score) for hit in results]
         if sort != "relevance":
             return ranked
-
-        def postings_of(fieldname, word):
-            if (fieldname, word) not in read:
-                read[fieldname, word] = scoring.read_postings(self._searcher, fieldname, word,
-                                                              with_positions=True)
-            return read[fieldname, word]
-
         top = [Candidate(docnum, score) for docnum, score in ranked[:RERANK_DEPTH]]
-        typed = query_sequence(query, (TYPED_FIELD,))  # the words as typed, as search() re-ranks
-        collect_evidence(top, set(sequence), TEXT_FIELDS, postings_of, set(typed))
-        top = rerank(top, sequence, tie_key=self._article_id, typed=typed)
+        top = self._rerank(top, query, sequence, read)
         ranked[:RERANK_DEPTH] = [(c.docnum, c.score) for c in top]
         return ranked
 
@@ -653,11 +636,10 @@ class Index:
         manifest = storage.read_manifest(self.generation)
         stats = {path: SourceStats(path, 0, 0, Path(path).exists()) for path in manifest["sources"]}
         for key, state in manifest["files"].items():
-            holding = [path for path in stats if key == path or key.startswith(path.rstrip("/") + "/")]
-            if holding:
-                source = stats[max(holding, key=len)]
-                source.files += 1
-                source.articles += len(state.get("ids", []))
+            source = storage.source_of(key, manifest["sources"])
+            if source is not None:
+                stats[source].files += 1
+                stats[source].articles += len(state.get("ids", []))
         return list(stats.values())
 
 

@@ -147,21 +147,24 @@ def _abs(path: str | Path) -> str:
     return os.path.abspath(path)
 
 
-def _under(key: str, root: str) -> bool:
-    return key == root or key.startswith(root.rstrip(os.sep) + os.sep)
+def _with_sources(sources: list[str], paths: list[Path]) -> list[str]:
+    """``sources`` with each existing path added, unless a source already holds it; sources it holds go."""
+    for path in (_abs(p) for p in paths if p.exists()):
+        if storage.source_of(path, sources) is None:
+            sources = [s for s in sources if not storage.under(s, path)] + [path]
+    return sources
 
 
-def _source_of(key: str, sources: list[str]) -> str | None:
-    """The innermost known source that holds the file or folder ``key``."""
-    holding = [s for s in sources if _under(key, s)]
-    return max(holding, key=len) if holding else None
+def _nothing_read(what: str, report: BuildReport) -> NothingToIndexError:
+    reasons = "; ".join(str(s) for s in report.skipped[:3])
+    return NothingToIndexError(f"{what}" + (f" ({reasons})" if reasons else "")
+                               + "; the existing index was left as it was")
 
 
-def _with_source(sources: list[str], path: str) -> list[str]:
-    """``sources`` with ``path`` added, unless a source already holds it; sources it holds go."""
-    if _source_of(path, sources) is not None:
-        return sources
-    return [s for s in sources if not _under(s, path)] + [path]
+def _write_error(index_dir: Path, error: OSError) -> SearchError:
+    """What a failed write of the index tells the user: read-only, or the system's reason."""
+    return storage.read_only_error(index_dir, error) or SearchError(
+        f"could not write the index at {index_dir} ({error.strerror or error}); it was left as it was")
 
 
 class _Session:
@@ -244,7 +247,7 @@ class _Session:
         """The file's name in ids: kept from before, else its path under its source, made unique."""
         if key in self.labels:
             return self.labels[key]
-        source = _source_of(key, self.manifest["sources"]) or key
+        source = storage.source_of(key, self.manifest["sources"]) or key
         if os.path.isdir(source):
             parts = Path(os.path.relpath(key, source)).parts
             prefixes = Path(source).parts[::-1]
@@ -332,7 +335,7 @@ class _Session:
         self.report.skipped[:0] = read_report.skipped
         if remove_missing:
             roots = [_abs(p) for p in paths if Path(p).exists()]
-            for key in [k for k in files if k not in seen and any(_under(k, r) for r in roots)]:
+            for key in [k for k in files if k not in seen and any(storage.under(k, r) for r in roots)]:
                 self.report.deleted_files += 1
                 for article_id in files.pop(key)["ids"]:
                     self.delete(article_id)
@@ -340,8 +343,8 @@ class _Session:
     def forget(self, source: str) -> None:
         """Remove a source and the articles of its files."""
         files = self.manifest["files"]
-        for key in [k for k in files if _under(k, source)
-                    and _source_of(k, self.manifest["sources"]) == source]:
+        for key in [k for k in files if storage.under(k, source)
+                    and storage.source_of(k, self.manifest["sources"]) == source]:
             self.report.deleted_files += 1
             for article_id in files.pop(key)["ids"]:
                 self.delete(article_id)
@@ -417,17 +420,12 @@ def _run(index_dir: Path, base: Path | None, manifest: dict, report: BuildReport
     try:
         session = _Session(index_dir, base, manifest, report, progress, merge_duplicates)
     except OSError as error:
-        raise storage.read_only_error(index_dir, error) or SearchError(
-            f"could not write the index at {index_dir} ({error.strerror or error}); it was left as it was"
-        ) from None
+        raise _write_error(index_dir, error) from None
     try:
         work(session)
         if base is None and not session.added:
-            reasons = "; ".join(str(s) for s in report.skipped[:3])
-            raise NothingToIndexError(
-                "no article could be read from " + ", ".join(session.manifest["sources"])
-                + (f" ({reasons})" if reasons else "") + "; the existing index was left as it was"
-            )
+            raise _nothing_read("no article could be read from " + ", ".join(session.manifest["sources"]),
+                                report)
         report.seconds = time.monotonic() - started
         meta = {**meta, "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                 "build_seconds": round(report.seconds, 2)}
@@ -437,9 +435,7 @@ def _run(index_dir: Path, base: Path | None, manifest: dict, report: BuildReport
         if isinstance(error, (SearchError, KeyboardInterrupt)):
             raise
         if isinstance(error, OSError):
-            raise storage.read_only_error(index_dir, error) or SearchError(
-                f"could not write the index at {index_dir} ({error.strerror or error}); "
-                "it was left as it was") from error
+            raise _write_error(index_dir, error) from error
         raise
     report.seconds = time.monotonic() - started
     return report
@@ -480,11 +476,7 @@ def build_index(
         given = [Path(p) for p in paths] if paths else []
         if not given and not known:
             given = [DEFAULT_SEEDS]
-        sources = known
-        for path in given:
-            if path.exists():
-                sources = _with_source(sources, _abs(path))
-        manifest["sources"] = sources
+        sources = manifest["sources"] = _with_sources(known, given)
         incremental = (not rebuild and generation is not None
                        and meta.get("schema_version") == SCHEMA_VERSION)
         report = BuildReport(index_dir=index_dir, mode="update" if incremental else "rebuild")
@@ -504,10 +496,8 @@ def build_index(
             session.sync(targets, remove_missing=True, reread=False)
             if given and not session.added and not (report.unchanged_files or report.changed_files
                                                     or report.deleted_files or report.merged):
-                reasons = "; ".join(str(s) for s in report.skipped[:3])
-                raise NothingToIndexError(
-                    "no article could be read from " + ", ".join(str(p) for p in given)
-                    + (f" ({reasons})" if reasons else "") + "; the existing index was left as it was")
+                raise _nothing_read("no article could be read from " + ", ".join(str(p) for p in given),
+                                    report)
 
         return _run(index_dir, generation if incremental else None, manifest, report, progress, work,
                     {}, merge_duplicates, force=bool(report.new_sources))
@@ -537,18 +527,14 @@ def add_articles(paths: Iterable[str | Path], index_dir: str | Path = Path("inde
         generation, meta = _existing(index_dir)
         manifest = storage.read_manifest(generation)
         known = list(manifest["sources"])
-        for path in given:
-            if path.exists():
-                manifest["sources"] = _with_source(manifest["sources"], _abs(path))
+        manifest["sources"] = _with_sources(known, given)
         report = BuildReport(index_dir=index_dir, mode="add")
         report.new_sources = [s for s in manifest["sources"] if s not in known]
 
         def work(session: _Session) -> None:
             session.sync(given, remove_missing=False, reread=True)
             if not session.added and report.files == 0:
-                reasons = "; ".join(str(s) for s in report.skipped[:3])
-                raise NothingToIndexError("nothing to add" + (f": {reasons}" if reasons else "")
-                                          + "; the index was left as it was")
+                raise _nothing_read("nothing to add", report)
 
         return _run(index_dir, generation, manifest, report, None, work, {})
 

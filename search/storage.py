@@ -87,6 +87,17 @@ def current_generation(index_dir: Path) -> Path:
     return generation
 
 
+def under(key: str, root: str) -> bool:
+    """Whether the absolute path ``key`` is ``root`` or inside it."""
+    return key == root or key.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def source_of(key: str, sources: list[str]) -> str | None:
+    """The innermost of ``sources`` that holds the file or folder ``key``."""
+    holding = [source for source in sources if under(key, source)]
+    return max(holding, key=len) if holding else None
+
+
 def read_manifest(generation: Path | None) -> dict:
     """The generation's sources and files; an index from before sources took its roots as sources."""
     manifest = {}
