@@ -31,12 +31,12 @@ HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
-import search.analysis as analysis  # noqa: E402
+import search.language.analysis as analysis  # noqa: E402
 from peers import _sastrawi_stem  # noqa: E402
 from quality import DEFAULT_CORPORA, DEFAULT_QUERIES, halves, measure, read_queries  # noqa: E402
-from search.boilerplate import clean_body  # noqa: E402
-import search.ranking as ranking  # noqa: E402
-from search.schema import lead_of  # noqa: E402
+from search.ingest.boilerplate import clean_body  # noqa: E402
+import search.query.ranking as ranking  # noqa: E402
+from search.store.schema import lead_of  # noqa: E402
 
 K1, B = 1.2, 0.75
 # The analysis each row uses: the engine's, or the engine's with some of its

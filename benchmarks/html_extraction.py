@@ -24,7 +24,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from search.errors import IngestError
-from search.readers import parse_html_page
+from search.ingest import parse_html_page
 
 WORD = re.compile(r"\w+")
 CALL = re.compile(r"getContent\('([^']+)'\)")

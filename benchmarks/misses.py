@@ -27,7 +27,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
 from quality import DEFAULT_CORPORA, DEFAULT_QUERIES, read_queries, read_run  # noqa: E402
-from search.analysis import IndonesianAnalyzer  # noqa: E402
+from search.language.analysis import IndonesianAnalyzer  # noqa: E402
 
 
 def kind_of(query_stems: set[str], body_stems: set[str], text: str) -> str:

@@ -21,7 +21,10 @@ sys.path.insert(0, str(HERE.parent))
 
 from peers import _sastrawi_stem  # noqa: E402
 
-from search.analysis import NUMERALS, stem  # noqa: E402
+from search.language.analysis import stem
+from search.language.tables import word_tables
+
+NUMERALS = word_tables().numerals  # noqa: E402
 
 DEFAULT_GOLD = HERE.parent.parent / "shared" / "stemming"
 

@@ -12,9 +12,9 @@ import tempfile
 from pathlib import Path
 
 from search.articles import Article, Skipped
-from search.query import parse_query
-from search.readers import read_file
-from search.schema import build_schema
+from search.query.parser import parse_query
+from search.ingest import read_file
+from search.store.schema import build_schema
 
 SCHEMA = build_schema()
 _FOLDER = Path(tempfile.mkdtemp(prefix="search-fuzz-"))

@@ -10,32 +10,39 @@ Build an index from seed files, then search it::
             print(hit.title, hit.snippets[0].text)
 """
 
-from .analysis import AnalyzedToken, analyze, stem
 from .articles import Article, Skipped
+from .build.indexer import BuildReport, Merged, add_articles, build_index, forget_source, remove_articles
 from .errors import (
     ArticleNotFoundError,
     IndexCorruptError,
     IndexLockedError,
     IndexNotFoundError,
     IndexOutdatedError,
+    IndexReadOnlyError,
+    IndexStateError,
+    IndexWriteError,
     IngestError,
     InvalidArgumentError,
-    IndexReadOnlyError,
+    NotAnArticleError,
     NothingToIndexError,
     QueryError,
+    RequestError,
     SearchError,
+    SourceError,
     SourceMissingError,
 )
-from .highlight import Snippet
-from .index import Export, ExportRow, FieldValue, Hit, Index, IndexStats, SearchResults, SourceStats, open_index
-from .indexer import BuildReport, Merged, add_articles, build_index, forget_source, remove_articles
-from .readers import read_articles
+from .index import Index, open_index
+from .language.analysis import AnalyzedToken, analyze, stem
+from .query.ranking import Ranking
+from .query.snippets import Snippet
+from .results import Export, ExportRow, FieldValue, Hit, IndexStats, SearchResults, SourceStats
 
 __all__ = [
-    "AnalyzedToken", "Article", "ArticleNotFoundError", "BuildReport", "Export", "ExportRow", "FieldValue", "Hit",
-    "Index", "Merged",
-    "IndexCorruptError", "IndexLockedError", "IndexNotFoundError", "IndexOutdatedError",
-    "IndexReadOnlyError", "IndexStats", "IngestError", "InvalidArgumentError", "NothingToIndexError", "QueryError", "SearchError",
-    "SearchResults", "Skipped", "SourceMissingError", "SourceStats", "Snippet", "add_articles", "analyze", "build_index", "forget_source", "open_index",
-    "read_articles", "remove_articles", "stem",
+    "AnalyzedToken", "Article", "ArticleNotFoundError", "BuildReport", "Export", "ExportRow", "FieldValue",
+    "Hit", "Index", "IndexCorruptError", "IndexLockedError", "IndexNotFoundError", "IndexOutdatedError",
+    "IndexReadOnlyError", "IndexStateError", "IndexStats", "IndexWriteError", "IngestError",
+    "InvalidArgumentError", "Merged", "NotAnArticleError", "NothingToIndexError", "QueryError", "Ranking",
+    "RequestError", "SearchError", "SearchResults", "Skipped", "Snippet", "SourceError", "SourceMissingError",
+    "SourceStats", "add_articles", "analyze", "build_index", "forget_source", "open_index", "remove_articles",
+    "stem",
 ]

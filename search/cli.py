@@ -20,10 +20,19 @@ from pathlib import Path
 
 import click
 
-from . import analysis, indexer
-from .errors import IndexNotFoundError, SearchError
-from .index import DEFAULT_INDEX, EXPORT_FIELDS, SORTS, ExportRow, open_index
-from .readers import estimate_count
+from .build import indexer
+from .errors import (
+    IndexCorruptError,
+    IndexLockedError,
+    IndexNotFoundError,
+    IndexOutdatedError,
+    SearchError,
+    SourceMissingError,
+)
+from .index import DEFAULT_INDEX, EXPORT_FIELDS, SORTS, open_index
+from .ingest import estimate_count
+from .language import analysis
+from .results import ExportRow
 
 
 def _index_dir(ctx: click.Context, param, value: Path | None) -> Path:
@@ -55,8 +64,24 @@ COLOR_OPTION = click.option(
 )
 
 
+def _hint(error: SearchError) -> str:
+    """The command that would help, for the errors a command can fix."""
+    where = f" --index {error.path}" if error.path is not None else ""
+    if isinstance(error, IndexNotFoundError):
+        return f"build one with `search index PATHS{where}`"
+    if isinstance(error, (IndexOutdatedError, IndexCorruptError)):
+        return f"rebuild it with `search index --rebuild{where}`"
+    if isinstance(error, IndexLockedError):
+        return "try again later or pass --wait SECONDS"
+    if isinstance(error, SourceMissingError) and "rebuild" in str(error):
+        return f"restore it, or forget it first with `search index --forget PATH{where}`"
+    return ""
+
+
 def _fail(error: SearchError) -> None:
-    raise click.ClickException(str(error))
+    """The library's message, and the command that would help, as one line."""
+    hint = _hint(error)
+    raise click.ClickException(f"{error}; {hint}" if hint else str(error))
 
 
 def _dump(data) -> None:

@@ -1,55 +1,108 @@
-"""The one exception hierarchy of the library.
+"""The one exception tree of the library, grouped by cause.
 
-Every error the library raises on purpose is a :class:`SearchError`; the
-command line turns each into a one-line message and a non-zero exit.
-Whoosh and Sastrawi errors are translated into these at the boundary, so a
-caller never has to import either package to handle a failure.
+Every error the library raises on purpose is a :class:`SearchError`. Whoosh's,
+Sastrawi's and the operating system's errors are translated into these at
+the boundary where they happen (opening a generation, reading its files,
+writing a new one), so a caller never imports either package to handle a
+failure. A message says what is wrong, in terms of the library; it never
+names a command to run: the command line adds that (``search.cli``).
+
+::
+
+    SearchError
+    ├── IndexStateError        the index on disk cannot serve the call
+    │   ├── IndexNotFoundError
+    │   ├── IndexOutdatedError
+    │   ├── IndexCorruptError
+    │   ├── IndexLockedError
+    │   └── IndexWriteError
+    │       └── IndexReadOnlyError
+    ├── SourceError            what was given to index
+    │   ├── IngestError
+    │   │   └── NotAnArticleError
+    │   ├── NothingToIndexError
+    │   └── SourceMissingError
+    └── RequestError           what a call asked for
+        ├── InvalidArgumentError
+        ├── QueryError
+        └── ArticleNotFoundError
 """
+
+from __future__ import annotations
+
+from pathlib import Path
 
 
 class SearchError(Exception):
     """Base class of every error raised by this package."""
 
+    def __init__(self, message: str, *, path: str | Path | None = None, cause: str | None = None):
+        super().__init__(message)
+        self.path = Path(path) if path is not None else None
+        """The index folder (or the file) the error is about, where there is one."""
+        self.cause = cause
+        """The underlying reason (an OS or Whoosh error), as text, where there is one."""
 
-class IndexNotFoundError(SearchError):
+
+class IndexStateError(SearchError):
+    """The index on disk cannot serve the call as it is."""
+
+
+class IndexNotFoundError(IndexStateError):
     """There is no index at the given location."""
 
 
-class IndexOutdatedError(SearchError):
+class IndexOutdatedError(IndexStateError):
     """The index was built by an incompatible version and must be rebuilt."""
 
 
-class IndexCorruptError(SearchError):
-    """The index on disk is damaged or unreadable."""
+class IndexCorruptError(IndexStateError):
+    """The index on disk is damaged or unreadable and must be rebuilt."""
 
 
-class IndexLockedError(SearchError):
+class IndexLockedError(IndexStateError):
     """Another process is writing the index."""
 
 
-class ArticleNotFoundError(SearchError):
-    """No article has the requested id."""
+class IndexWriteError(IndexStateError):
+    """A change could not be written (the disk is full, a worker failed); the index was left as it was."""
 
 
-class QueryError(SearchError):
-    """A query could not be understood at all."""
-
-
-class IngestError(SearchError):
-    """A seed file or record could not be read as an article."""
-
-
-class NothingToIndexError(SearchError):
-    """A build was asked for but no readable article was found."""
-
-
-class InvalidArgumentError(SearchError):
-    """An argument is out of range or not one of the values allowed."""
-
-
-class IndexReadOnlyError(SearchError):
+class IndexReadOnlyError(IndexWriteError):
     """The index folder or its file system cannot be written."""
 
 
-class SourceMissingError(SearchError):
+class SourceError(SearchError):
+    """Something given to index cannot be used."""
+
+
+class IngestError(SourceError):
+    """A seed file or record could not be read as an article."""
+
+
+class NotAnArticleError(IngestError):
+    """A page was read but holds no article (an index page, a gallery, an error page)."""
+
+
+class NothingToIndexError(SourceError):
+    """A build was asked for but no readable article was found."""
+
+
+class SourceMissingError(SourceError):
     """A source the index was built from is not there, or a path is not one of its sources."""
+
+
+class RequestError(SearchError):
+    """A call asked for something that cannot be answered."""
+
+
+class InvalidArgumentError(RequestError):
+    """An argument is out of range or not one of the values allowed."""
+
+
+class QueryError(RequestError):
+    """A query's filter could not be understood (a date that is not one)."""
+
+
+class ArticleNotFoundError(RequestError):
+    """No article has the requested id."""

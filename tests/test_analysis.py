@@ -5,7 +5,10 @@ import pickle
 import pytest
 from Sastrawi.StopWordRemover.StopWordRemoverFactory import StopWordRemoverFactory
 
-from search.analysis import STOP_WORDS, IndonesianAnalyzer, analyze, stem
+from search.language.analysis import IndonesianAnalyzer, analyze, stem
+from search.language.tables import word_tables
+
+STOP_WORDS = word_tables().stop_words
 
 # Word as written in real news text (the seed article and IndoSum) -> its root.
 GOLDEN_STEMS = [

@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 import search
+import search.build.indexer
 from conftest import FIXTURES, SAMPLE_JSONL, SEED_ARTICLE
 from search.cli import main
 
@@ -88,7 +89,7 @@ def test_a_file_that_vanishes_while_indexing_is_skipped(tmp_path, monkeypatch):
     seeds.mkdir()
     shutil.copy(SEED_ARTICLE, seeds)
     shutil.copy(SAMPLE_JSONL, seeds)
-    real = search.indexer.find_files
+    real = search.build.indexer.find_files
 
     def vanishing(paths, report):
         for path, label in real(paths, report):
@@ -96,7 +97,7 @@ def test_a_file_that_vanishes_while_indexing_is_skipped(tmp_path, monkeypatch):
                 path.unlink()  # gone between the folder listing and the read
             yield path, label
 
-    monkeypatch.setattr(search.indexer, "find_files", vanishing)
+    monkeypatch.setattr(search.build.indexer, "find_files", vanishing)
     report = search.build_index([seeds], tmp_path / "ix")
     assert report.added == 1
     assert [(s.path, s.reason) for s in report.skipped] == [

@@ -2,7 +2,7 @@
 
 import pytest
 
-from search.boilerplate import clean_body, is_boilerplate
+from search.ingest.boilerplate import clean_body, is_boilerplate
 
 # Lines of IndoSum articles (CC BY-SA 4.0) and of the seed article, and a few
 # written for these tests in the same shape (marked).

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from search.dates import parse_date
+from search.language.dates import parse_date
 
 
 def at(*args, hours=7):
@@ -47,7 +47,7 @@ def test_not_a_date(text):
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from search.dates import parse_date_range  # noqa: E402
+from search.language.dates import parse_date_range  # noqa: E402
 
 
 @settings(max_examples=300, deadline=None)

@@ -1,7 +1,7 @@
 """Snippets: marks on inflected forms, and article text escaped in HTML."""
 
-from search.analysis import IndonesianAnalyzer
-from search.highlight import Snippet, leading_snippet, marked_title, snippets
+from search.language.analysis import IndonesianAnalyzer
+from search.query.snippets import Snippet, leading_snippet, marked_title, snippets
 
 ANALYZER = IndonesianAnalyzer()
 

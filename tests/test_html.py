@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from search.readers.html import NotAnArticleError, decode_html, parse_html_page
+from search.errors import NotAnArticleError
+from search.ingest.html import decode_html, parse_html_page
 
 FIXTURES = Path(__file__).parent / "fixtures"
 WIB = timezone(timedelta(hours=7))

@@ -5,7 +5,7 @@ import json
 import pytest
 
 import search
-from search import storage
+from search.store import disk as storage
 
 SEED_ID = "000_b21858542a778c68.txt"
 
@@ -268,9 +268,22 @@ def test_get_returns_the_stored_article(small_index):
             index.get("missing")
 
 
+def _cli_output(*args) -> str:
+    from click.testing import CliRunner
+
+    from search.cli import main
+
+    result = CliRunner().invoke(main, list(args))
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    return result.output
+
+
+# The library says what is wrong and where; the command line adds the command that fixes it.
 def test_missing_index(tmp_path):
-    with pytest.raises(search.IndexNotFoundError, match="search index"):
+    with pytest.raises(search.IndexNotFoundError, match="no index at") as raised:
         search.open_index(tmp_path / "none")
+    assert raised.value.path == tmp_path / "none" and "search index" not in str(raised.value)
+    assert "search index PATHS" in _cli_output("query", "banjir", "--index", str(tmp_path / "none"))
 
 
 def test_index_of_another_schema_version_asks_for_a_rebuild(corpus_dir, tmp_path):
@@ -280,8 +293,10 @@ def test_index_of_another_schema_version_asks_for_a_rebuild(corpus_dir, tmp_path
     meta = json.loads(meta_file.read_text())
     meta["schema_version"] = 0
     meta_file.write_text(json.dumps(meta))
-    with pytest.raises(search.IndexOutdatedError, match="rebuild"):
+    with pytest.raises(search.IndexOutdatedError, match="rebuilt") as raised:
         search.open_index(ix)
+    assert raised.value.path == ix and "search index" not in str(raised.value)
+    assert "search index --rebuild" in _cli_output("query", "banjir", "--index", str(ix))
 
 
 def test_damaged_index_is_reported_with_the_fix(corpus_dir, tmp_path):
@@ -289,8 +304,10 @@ def test_damaged_index_is_reported_with_the_fix(corpus_dir, tmp_path):
     search.build_index([corpus_dir], ix)
     for toc in storage.current_generation(ix).glob("_MAIN_*.toc"):
         toc.write_bytes(toc.read_bytes()[:40])
-    with pytest.raises(search.IndexCorruptError, match="--rebuild"):
+    with pytest.raises(search.IndexCorruptError, match="damaged") as raised:
         search.open_index(ix)
+    assert raised.value.path == ix and "search index" not in str(raised.value)
+    assert "search index --rebuild" in _cli_output("query", "banjir", "--index", str(ix))
 
 
 def test_an_open_index_refreshes_to_a_new_generation(corpus_dir, tmp_path):
@@ -351,31 +368,32 @@ def test_total_counts_every_article_holding_a_word(seeds_index, text):
     # collector, left to restructure its matchers, stopped counting some
     # articles that could not reach the top: 9,054 of 9,058 for one headline
     # over 26,336 articles.)
-    from search.query import parse_query
+    from search.query.parser import parse_query
 
-    with search.open_index(seeds_index) as index:
-        parsed = parse_query(text, index._schema)
-        reader = index._searcher.reader()
+    from search.store.generation import Generation
+
+    with Generation.open_current(seeds_index) as generation:
+        parsed = parse_query(text, generation.schema, search.Ranking().field_boosts)
+        reader = generation.searcher.reader()
         holding = set()
         for field, word in parsed.query.iter_all_terms():
             if (field, word) in reader:
                 holding.update(reader.postings(field, word).all_ids())
+    with search.open_index(seeds_index) as index:
         assert index.search(text).total == len(holding)
 
 
 def test_an_open_index_takes_roots_from_its_own_table_not_sastrawi(small_index, monkeypatch):
     # A one-off query loads neither Sastrawi nor the whole table: each word the
     # query and its highlights need is looked up in the generation's stems.sqlite.
-    from search import analysis
+    from search.language import stemming
 
     with search.open_index(small_index) as index:
-        monkeypatch.setattr(analysis, "_STEMS", {})
         asked = []
-        monkeypatch.setattr(analysis, "_stem", lambda word: asked.append(word) or word)
+        monkeypatch.setattr(stemming, "root_of", lambda word, tables: asked.append(word) or word)
         results = index.search("memiliki dinas")
         assert results.hits and "<mark>" in results.hits[0].highlights[0]
         assert asked == []
-    assert analysis._STEM_TABLES == []  # closing the index stops consulting its table
 
 
 def test_the_title_is_marked_by_the_same_analysis_as_the_body(tmp_path):
@@ -411,13 +429,15 @@ def test_export_walks_every_matching_article_in_ranked_order(small_index):
 
 def test_export_makes_each_row_only_when_it_is_reached(small_index, monkeypatch):
     made = []
-    real = search.index.snippets
+    import search.query.searcher
+
+    real = search.query.searcher.snippets
 
     def counting(*args, **kwargs):
         made.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(search.index, "snippets", counting)
+    monkeypatch.setattr(search.query.searcher, "snippets", counting)
     with search.open_index(small_index) as index:
         export = index.export("pemerintah")
         assert made == []

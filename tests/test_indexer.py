@@ -7,7 +7,7 @@ import pytest
 
 import search
 from conftest import SAMPLE_JSONL
-from search import storage
+from search.store import disk as storage
 
 
 def test_build_reports_what_it_did(corpus_dir, tmp_path):
@@ -222,3 +222,22 @@ def test_duplicates_can_be_kept(seeds, tmp_path):
     (seeds / "b.jsonl").write_text(record("b1", BODY_A))
     report = search.build_index([seeds], tmp_path / "ix", merge_duplicates=False)
     assert report.added == 4 and report.merged == []
+
+
+def test_words_a_query_stemmed_are_not_saved_with_the_next_generation(corpus_dir, tmp_path):
+    # The roots saved beside a generation are those of its articles' words:
+    # what a query in the same process stemmed stays with that query's index.
+    index_dir = tmp_path / "ix"
+    search.build_index([corpus_dir], index_dir)
+    with search.open_index(index_dir) as index:
+        index.search("kucingku berlarian menyeberangi")
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    (extra / "banjir.jsonl").write_text(json.dumps(
+        {"id": "b1", "title": "Banjir di Bekasi", "body": "Warga kebanjiran sejak malam."}) + "\n")
+    search.add_articles([extra], index_dir)
+    table = storage.StemTable(storage.current_generation(index_dir))
+    saved = table.items()
+    table.close()
+    assert saved["kebanjiran"] == "banjir" and saved["memiliki"] == "milik"
+    assert not {"kucingku", "berlarian", "menyeberangi"} & saved.keys()

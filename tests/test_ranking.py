@@ -6,8 +6,9 @@ import re
 import pytest
 
 import search
-from search.query import parse_query
-from search.ranking import Candidate, amounts_of, query_sequence, rerank
+from search.query.parser import parse_query, query_sequence
+from search.store.generation import Generation
+from search.query.ranking import Candidate, amounts_of, rerank
 
 
 def _candidate(docnum, matched, positions=None, typed=()):
@@ -92,8 +93,8 @@ def test_ties_keep_document_order():
     ("kpk -nahrawi imam", ["kpk", "imam"]),
 ])
 def test_query_sequence_keeps_typed_order_without_exclusions(small_index, text, sequence):
-    with search.open_index(small_index) as index:
-        parsed = parse_query(text, index._schema)
+    with Generation.open_current(small_index) as generation:
+        parsed = parse_query(text, generation.schema)
     assert query_sequence(parsed.query, ["body"]) == sequence
 
 

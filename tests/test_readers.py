@@ -9,8 +9,8 @@ import pytest
 from conftest import FIXTURES, PROJECT, SAMPLE_JSONL, SEED_ARTICLE
 from conftest import PAGE_TEXT as PAGE
 from search.articles import ReadReport
-from search.readers import read_articles
-from search.readers.textpage import parse_text_page
+from search.ingest import read_articles
+from search.ingest.textpage import parse_text_page
 
 
 def read(*paths):
@@ -190,7 +190,7 @@ from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from search.errors import IngestError  # noqa: E402
-from search.readers.html import parse_html_page  # noqa: E402
+from search.ingest.html import parse_html_page  # noqa: E402
 
 PAGE_PIECES = st.sampled_from([
     "Judul\n", "\n", "Rabu, 17 Maret 2021, 17:36 WIB | Politik | Kota", " | ", "IKLAN X\n",

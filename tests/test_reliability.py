@@ -12,7 +12,7 @@ import pytest
 
 import search
 from conftest import PROJECT
-from search import storage
+from search.store import disk as storage
 
 SEED_ID = "000_b21858542a778c68.txt"
 
@@ -112,7 +112,7 @@ def test_a_lock_left_by_a_killed_writer_is_not_stale(tmp_path):
     index_dir = tmp_path / "ix"
     holder = subprocess.Popen([sys.executable, "-c", (
         "import sys, time; sys.path.insert(0, %r)\n"
-        "from pathlib import Path\nfrom search import storage\n"
+        "from pathlib import Path\nfrom search.store import disk as storage\n"
         "with storage.write_lock(Path(%r)):\n    print('locked', flush=True); time.sleep(60)\n"
     ) % (str(PROJECT), str(index_dir))], stdout=subprocess.PIPE, text=True)
     assert holder.stdout.readline().strip() == "locked"

@@ -1,6 +1,6 @@
 """The NumPy first stage gives Whoosh's own BM25F scores, order and counts."""
 
-from datetime import datetime
+from datetime import datetime, timezone
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -8,10 +8,26 @@ from hypothesis import strategies as st
 from whoosh.query import DateRange
 
 import search
-from search import scoring
-from search.index import _date_window, _utc
-from search.query import parse_query
-from search.ranking import WEIGHTING
+from search.query import scoring
+from search.query.parser import parse_query
+from search.query.ranking import Ranking
+from search.query.searcher import date_window
+from search.store.generation import Generation
+
+RANKING = Ranking()
+
+
+def opened(index_dir):
+    """The index's live generation, with Whoosh's searcher scoring as the engine does."""
+    return Generation.open_current(index_dir, RANKING.weighting())
+
+
+def scorer_of(generation):
+    return scoring.Scorer(generation.searcher, RANKING.k1, RANKING.b)
+
+
+def _utc(moment):
+    return moment.astimezone(timezone.utc).replace(tzinfo=None)
 
 SEED_ID = "000_b21858542a778c68.txt"
 
@@ -27,7 +43,7 @@ QUERIES = [
 
 
 def whoosh_top(index, query, limit, window=None):
-    results = index._searcher.search(query, limit=limit, filter=window, optimize=False)
+    results = index.searcher.search(query, limit=limit, filter=window, optimize=False)
     return [(hit.docnum, hit.score) for hit in results], len(results)
 
 
@@ -38,24 +54,25 @@ def assert_same(ours, theirs):
 
 @pytest.mark.parametrize("text", QUERIES)
 def test_scores_order_and_total_match_whoosh(seeds_index, text):
-    with search.open_index(seeds_index) as index:
-        assert len(index._searcher.leaf_searchers()) > 1  # the segment offsets are exercised
-        query = parse_query(text, index._schema).query
+    with opened(seeds_index) as index:
+        assert len(index.searcher.leaf_searchers()) > 1  # the segment offsets are exercised
+        query = parse_query(text, index.schema).query
         assert scoring.can_score(query)
-        scores = scoring.Scorer(index._searcher, WEIGHTING).score(query)
+        scores = scorer_of(index).score(query)
         expected, total = whoosh_top(index, query, 50)
         assert_same(scores.best(50), expected)
         assert scores.total == total
 
 
 def test_a_date_window_filters_as_in_whoosh(seeds_index):
-    with search.open_index(seeds_index) as index:
-        parsed = parse_query("pemerintah daerah tanggal:2017-01..2017-06", index._schema)
-        window = _date_window(parsed, None, None)
-        scorer = scoring.Scorer(index._searcher, WEIGHTING)
+    with opened(seeds_index) as index:
+        parsed = parse_query("pemerintah daerah tanggal:2017-01..2017-06", index.schema)
+        window = date_window(parsed, None, None)
+        scorer = scorer_of(index)
         scores = scorer.score(parsed.query, scorer.range_mask(window))
         expected, total = whoosh_top(index, parsed.query, 30, window)
-        assert 0 < total < index.search("pemerintah daerah").total
+        with search.open_index(seeds_index) as engine:
+            assert 0 < total < engine.search("pemerintah daerah").total
         assert_same(scores.best(30), expected)
         assert scores.total == total
 
@@ -64,10 +81,10 @@ def test_a_date_window_filters_as_in_whoosh(seeds_index):
     "2017", "2017-03", "2017-03-01..2017-03-15", "2016..2017-02", "..2016-10-01", "2016-10-01..", "2017-06-14", "1999",
 ])
 def test_date_windows_read_from_the_column_hold_the_articles_whoosh_finds(seeds_index, dates):
-    with search.open_index(seeds_index) as index:
-        window = _date_window(parse_query(f"x tanggal:{dates}", index._schema), None, None)
-        searcher = index._searcher
-        ours = scoring.Scorer(searcher, WEIGHTING).range_mask(window)
+    with opened(seeds_index) as index:
+        window = date_window(parse_query(f"x tanggal:{dates}", index.schema), None, None)
+        searcher = index.searcher
+        ours = scorer_of(index).range_mask(window)
         theirs = scoring.mask(searcher.docs_for_query(window), searcher.doc_count_all())
         assert (ours == theirs).all()
         assert dates == "1999" or ours.any()
@@ -77,14 +94,15 @@ def test_removed_articles_are_not_scored(corpus_dir, tmp_path):
     index_dir = tmp_path / "ix"
     search.build_index([corpus_dir], index_dir)
     search.remove_articles([SEED_ID], index_dir)
-    with search.open_index(index_dir) as index:
-        assert index._searcher.reader().has_deletions()  # deleted in place, not merged away
-        query = parse_query("milik dinas kominfo sawahlunto", index._schema).query
-        scores = scoring.Scorer(index._searcher, WEIGHTING).score(query)
+    with opened(index_dir) as index:
+        assert index.searcher.reader().has_deletions()  # deleted in place, not merged away
+        query = parse_query("milik dinas kominfo sawahlunto", index.schema).query
+        scores = scorer_of(index).score(query)
         expected, total = whoosh_top(index, query, 10)
         assert_same(scores.best(10), expected)
         assert scores.total == total
-        assert SEED_ID not in [hit.id for hit in index.search("milik dinas kominfo sawahlunto").hits]
+    with search.open_index(index_dir) as engine:
+        assert SEED_ID not in [hit.id for hit in engine.search("milik dinas kominfo sawahlunto").hits]
 
 
 def test_ties_go_to_the_lower_docnum():
@@ -107,8 +125,8 @@ def test_ties_go_to_the_lower_docnum():
     ("banjir OR bekasi", True),
 ])
 def test_which_queries_take_the_numpy_path(small_index, text, fast):
-    with search.open_index(small_index) as index:
-        assert scoring.can_score(parse_query(text, index._schema).query) is fast
+    with opened(small_index) as index:
+        assert scoring.can_score(parse_query(text, index.schema).query) is fast
 
 
 WORDS = st.sampled_from([
@@ -121,12 +139,12 @@ WORDS = st.sampled_from([
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(WORDS, min_size=1, max_size=8).map(" ".join))
 def test_any_word_query_scores_as_in_whoosh(seeds_index, text):
-    with search.open_index(seeds_index) as index:
-        parsed = parse_query(text, index._schema)
+    with opened(seeds_index) as index:
+        parsed = parse_query(text, index.schema)
         if parsed.is_empty or not scoring.can_score(parsed.query):
             return
-        window = _date_window(parsed, None, None)
-        scorer = scoring.Scorer(index._searcher, WEIGHTING)
+        window = date_window(parsed, None, None)
+        scorer = scorer_of(index)
         scores = scorer.score(parsed.query, None if window is None else scorer.range_mask(window))
         expected, total = whoosh_top(index, parsed.query, 20, window)
         assert scores.total == total
@@ -137,11 +155,11 @@ def test_any_word_query_scores_as_in_whoosh(seeds_index, text):
 
 @pytest.mark.parametrize("startexcl, endexcl", [(False, False), (True, False), (False, True), (True, True)])
 def test_date_window_ends_are_included_or_excluded_as_asked(seeds_index, startexcl, endexcl):
-    with search.open_index(seeds_index) as index:
-        searcher = index._searcher
+    with opened(seeds_index) as index:
+        searcher = index.searcher
         stamp = _utc(datetime.fromisoformat(searcher.stored_fields(0)["date_text"]))
         window = DateRange("date", stamp, stamp, startexcl=startexcl, endexcl=endexcl)
-        ours = scoring.Scorer(searcher, WEIGHTING).range_mask(window)
+        ours = scorer_of(index).range_mask(window)
         theirs = scoring.mask(searcher.docs_for_query(window), searcher.doc_count_all())
         assert (ours == theirs).all()
         assert ours[0] == (not startexcl and not endexcl)

@@ -6,7 +6,7 @@ import multiprocessing
 import pytest
 
 import search
-from search import storage
+from search.store import disk as storage
 
 SEED_ID = "000_b21858542a778c68.txt"
 
@@ -15,7 +15,9 @@ def test_a_full_build_saves_the_roots_the_workers_stemmed(corpus_dir, tmp_path):
     index_dir = tmp_path / "ix"
     search.build_index([corpus_dir], index_dir)
     generation = storage.current_generation(index_dir)
-    stems = storage.read_stems(generation)
+    table = storage.StemTable(generation)
+    stems = table.items()
+    table.close()
     assert stems["memiliki"] == "milik" and stems["perkembangan"] == "kembang"
     assert not list(generation.glob("worker-stems-*"))
     assert multiprocessing.active_children() == []

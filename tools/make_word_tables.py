@@ -1,4 +1,4 @@
-"""Regenerate search/data/root_counts.tsv and search/data/names.txt from seeds/indosum.jsonl.gz.
+"""Regenerate search/language/data/root_counts.tsv and search/language/data/names.txt from seeds/indosum.jsonl.gz.
 
     python tools/make_word_tables.py
 
@@ -42,7 +42,7 @@ def main() -> None:
                         inside[lower] += 1
                         if word[0].isupper():
                             capitalised[lower] += 1
-    data = ROOT / "search" / "data"
+    data = ROOT / "search" / "language" / "data"
     with open(data / "root_counts.tsv", "w", encoding="utf-8") as out:
         out.write("# Occurrences of Sastrawi root words in IndoSum bodies (CC BY-SA 4.0); "
                   "made by tools/make_word_tables.py\n")

@@ -19,8 +19,8 @@ from datetime import datetime, timedelta
 
 from markupsafe import Markup
 
-from ..analysis import analyze
-from ..highlight import Snippet
+from ..language.analysis import analyze
+from ..query.snippets import Snippet
 
 DAYS = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
 MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",

@@ -3,17 +3,21 @@
 Whoosh scores each article with BM25F over four fields: the title, the body,
 the body's lead (its opening words: news is written top-down) and the title's
 and body's words as written (so ``pemerintah`` is not just ``perintah``),
-weighted by ``FIELD_BOOSTS``. The best ``RERANK_DEPTH`` articles are then re-scored with
-what BM25F cannot see, from the postings of the query's own words:
+weighted by ``Ranking.field_boosts``. The best ``Ranking.rerank_depth`` articles are then
+re-scored with what BM25F cannot see, from the postings of the query's own words:
 
     score = BM25F
-            * (words matched / words in the query) ** COORDINATION
-            * (1 + ADJACENCY * share of the query's word pairs found side by side)
-            * (1 + LEAD_COVERAGE * share of the query's words in the first LEAD_POSITIONS words)
-            * (1 + DISTINCTNESS * how rare the matched words are among the candidates)
-            * (1 + AS_TYPED * share of the query's words held as typed, not only by root)
-              (AS_TYPED_ONE_WORD for a query of one word)
-            * (1 + AMOUNTS * share of the query's amounts found written together)
+            * (words matched / words in the query) ** coordination
+            * (1 + adjacency * share of the query's word pairs found side by side)
+            * (1 + lead_coverage * share of the query's words in the first lead_positions words)
+            * (1 + distinctness * how rare the matched words are among the candidates)
+            * (1 + as_typed * share of the query's words held as typed, not only by root)
+              (as_typed_one_word for a query of one word)
+            * (1 + amounts * share of the query's amounts found written together)
+
+Every weight is a field of :class:`Ranking`, a frozen configuration passed to
+the searcher (``open_index(path, ranking=Ranking(adjacency=0))``); nothing
+here reads a global.
 
 * Matched words: an article holding all the query's words outranks one
   holding a few of them many times. (Whoosh's own bonus, ``OrGroup.factory``,
@@ -39,69 +43,46 @@ Measured on known-item headline queries: benchmarks/README.md.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from itertools import groupby
+from types import MappingProxyType
 
 import numpy as np
-
-from whoosh import query as whoosh_query
 from whoosh.scoring import BM25F
 
-# Title, body, the body's opening words (lead) and the unstemmed words of both (exact).
-FIELD_BOOSTS = {"title": 2.0, "body": 1.0, "lead": 0.5, "exact": 0.5}
-WEIGHTING = BM25F(B=0.75, K1=1.2)
-COORDINATION = 0.5
-ADJACENCY = 0.2
-LEAD_COVERAGE = 0.4
-LEAD_POSITIONS = 30
-DISTINCTNESS = 1.0
-AS_TYPED = 0.5
-# With one word there is nothing else to tell the senses of a root apart
-# (perkembangan, Kembangan, kembang api): its form as typed decides more.
-AS_TYPED_ONE_WORD = 3.0
-AMOUNTS = 0.5
+from ..store.schema import POSITIONS_FIELD, TYPED_FIELD
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """How results are ordered: the first stage's BM25F and the re-ranking's weights."""
+
+    field_boosts: Mapping[str, float] = field(default_factory=lambda: MappingProxyType(
+        {"title": 2.0, "body": 1.0, "lead": 0.5, "exact": 0.5}))
+    """Title, body, the body's opening words (lead) and the unstemmed words of both (exact)."""
+    k1: float = 1.2
+    b: float = 0.75
+    coordination: float = 0.5
+    adjacency: float = 0.2
+    lead_coverage: float = 0.4
+    lead_positions: int = 30
+    distinctness: float = 1.0
+    as_typed: float = 0.5
+    as_typed_one_word: float = 3.0
+    """With one word there is nothing else to tell the senses of a root apart
+    (perkembangan, Kembangan, kembang api): its form as typed decides more."""
+    amounts: float = 0.5
+    rerank_depth: int = 200
+    """Candidates re-scored per query: pages beyond this depth are ranked by BM25F alone."""
+
+    def weighting(self) -> BM25F:
+        """Whoosh's BM25F with these parameters (for what Whoosh's own searcher scores)."""
+        return BM25F(B=self.b, K1=self.k1)
+
+
 # Analysed words written before an amount ("Rp 50", "Rp50").
 CURRENCIES = frozenset({"rp"})
-# The field whose word positions the re-scoring reads.
-POSITIONS_FIELD = "body"
-# The field of the words as written (unstemmed), for AS_TYPED.
-TYPED_FIELD = "exact"
-# Candidates re-scored per query: pages beyond this depth are ranked by BM25F alone.
-RERANK_DEPTH = 200
-
-
-def _walk_asked(query, visit) -> None:
-    """Call ``visit`` on every node the query asks for, in order, skipping excluded (NOT) parts."""
-    if isinstance(query, whoosh_query.Not):
-        return
-    if isinstance(query, whoosh_query.AndNot):  # a ANDNOT b: only a is asked for
-        _walk_asked(query.a, visit)
-        return
-    visit(query)
-    for child in query.children():
-        _walk_asked(child, visit)
-
-
-def _texts(node, fields) -> list[str]:
-    if isinstance(node, whoosh_query.Term) and node.fieldname in fields:
-        text = node.text
-        return [text.decode("utf-8") if isinstance(text, bytes) else text]
-    if isinstance(node, whoosh_query.Phrase) and node.fieldname in fields:
-        return list(node.words)
-    return []
-
-
-def query_words(query, fields) -> set[str]:
-    """The distinct analysed words a query asks for, leaving out excluded (NOT) ones."""
-    return set(query_sequence(query, fields))
-
-
-def query_sequence(query, fields) -> list[str]:
-    """The analysed words a query asks for in ``fields``, in the order they were typed."""
-    words: list[str] = []
-    _walk_asked(query, lambda node: words.extend(_texts(node, fields)))
-    return words
 
 
 @dataclass
@@ -109,7 +90,7 @@ class Candidate:
     docnum: int
     bm25: float
     # The query's words this article holds (in any text field), and where
-    # each stands in its POSITIONS_FIELD.
+    # each stands in the body (POSITIONS_FIELD).
     matched: set[str] = field(default_factory=set)
     positions: dict[str, list[int]] = field(default_factory=dict)
     # The query's words as typed (unstemmed) that this article writes so.
@@ -122,7 +103,7 @@ def collect_evidence(candidates: list[Candidate], words: set[str], fields, posti
     """Fill in each candidate's matched words and their positions, and the ``typed`` words it writes so.
 
     ``postings_of(field, word)`` gives a word's postings in a field (a
-    :class:`search.scoring.TermPostings`, with positions for
+    :class:`search.query.scoring.TermPostings`, with positions for
     ``POSITIONS_FIELD``), or None where no article holds it. The first stage
     has already read most of them. ``typed`` are the query's words as typed,
     looked up in ``TYPED_FIELD``.
@@ -195,7 +176,7 @@ def _written_together_share(positions: dict[str, list[int]], spans: list[tuple[s
     return found / len(spans)
 
 
-def rerank(candidates: list[Candidate], sequence: list[str],
+def rerank(candidates: list[Candidate], sequence: list[str], ranking: Ranking = Ranking(),
            tie_key: Callable[[int], str] | None = None, typed: list[str] = ()) -> list[Candidate]:
     """Re-score candidates (given best BM25F first) for the query words ``sequence``; best first.
 
@@ -207,23 +188,24 @@ def rerank(candidates: list[Candidate], sequence: list[str],
     words = set(sequence)
     total = max(len(words), 1)
     typed = set(typed)
-    as_typed = AS_TYPED_ONE_WORD if len(typed) == 1 else AS_TYPED
+    as_typed = ranking.as_typed_one_word if len(typed) == 1 else ranking.as_typed
     pairs = [(a, b) for a, b in zip(sequence, sequence[1:]) if a != b]
     amounts = amounts_of(sequence)
-    pool = candidates[:RERANK_DEPTH]
+    pool = candidates[:ranking.rerank_depth]
     holding = {word: sum(word in c.matched for c in pool) for word in words}
     rarity = {word: math.log(1 + len(pool) / count) for word, count in holding.items() if count}
     distinct = [sum(rarity.get(word, 0.0) for word in c.matched & words) for c in candidates]
     most_distinct = max(distinct, default=0.0) or 1.0
     for candidate, distinctness in zip(candidates, distinct):
         share = len(candidate.matched & words) / total if words else 1.0
-        in_lead = sum(any(p < LEAD_POSITIONS for p in candidate.positions.get(word, ())) for word in words)
-        candidate.score = (candidate.bm25 * share ** COORDINATION
-                           * (1 + ADJACENCY * _adjacent_share(candidate.positions, pairs))
-                           * (1 + LEAD_COVERAGE * in_lead / total)
-                           * (1 + DISTINCTNESS * distinctness / most_distinct)
+        in_lead = sum(any(p < ranking.lead_positions for p in candidate.positions.get(word, ()))
+                      for word in words)
+        candidate.score = (candidate.bm25 * share ** ranking.coordination
+                           * (1 + ranking.adjacency * _adjacent_share(candidate.positions, pairs))
+                           * (1 + ranking.lead_coverage * in_lead / total)
+                           * (1 + ranking.distinctness * distinctness / most_distinct)
                            * (1 + as_typed * (len(candidate.typed & typed) / len(typed) if typed else 0.0))
-                           * (1 + AMOUNTS * _written_together_share(candidate.positions, amounts)))
+                           * (1 + ranking.amounts * _written_together_share(candidate.positions, amounts)))
     ranked = sorted(candidates, key=lambda c: (-c.score, c.docnum))
     return ranked if tie_key is None else _break_ties(ranked, tie_key)
 

@@ -27,9 +27,9 @@ from bs4 import BeautifulSoup, Comment, NavigableString, Tag, UnicodeDammit
 from bs4.exceptions import ParserRejectedMarkup
 
 from ..articles import Article
-from ..boilerplate import clean_paragraphs
-from ..dates import parse_date
-from ..errors import IngestError
+from .boilerplate import clean_paragraphs
+from ..language.dates import parse_date
+from ..errors import IngestError, NotAnArticleError
 
 MIN_BODY_WORDS = 50
 """A body shorter than this is a gallery caption, a teaser or a listing, not an article."""
@@ -378,10 +378,6 @@ def _body_from_text(text: str) -> str:
 
 
 # --------------------------------------------------------------------------- the page
-
-class NotAnArticleError(IngestError):
-    """The page is a front page, a listing or a gallery, not an article."""
-
 
 def parse_html_page(data: bytes, article_id: str) -> Article:
     """Parse one saved page into an :class:`Article`, or raise :class:`NotAnArticleError`."""

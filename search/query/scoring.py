@@ -13,6 +13,11 @@ without operators) go this way; :func:`can_score` says which. Phrases keep
 Whoosh's own matcher. Everything else (AND, NOT, sorting by date, facets)
 is left to Whoosh's searcher.
 
+The collection statistics BM25F needs (each term's idf, each field's average
+length) come from a :class:`Statistics` object, by default the searcher's
+own; an index of several shards passes statistics gathered from all of them,
+so that every article gets the score it would get in one index.
+
 This reads Whoosh's posting blocks through the private attributes of its
 ``whoosh3`` codec (whoosh-reloaded 2.7.5, pinned in pyproject.toml); a posting
 list that does not look like one is read through the public matcher API
@@ -23,6 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
@@ -34,6 +40,19 @@ from whoosh.util.numeric import byte_to_length
 
 # Whoosh stores each field's length in a byte; this is what each byte stands for.
 _LENGTH_OF_BYTE = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
+
+
+class Statistics(Protocol):
+    """What BM25F needs to know of the whole collection (Whoosh's searcher has both)."""
+
+    def idf(self, fieldname: str, text) -> float: ...
+
+    def avg_field_length(self, fieldname: str, default: float | None = None) -> float: ...
+
+
+def bm25(idf, tf, length, average_length, b: float, k1: float):
+    """BM25 of term frequencies ``tf`` in fields of ``length`` (numbers or NumPy arrays), as Whoosh's BM25F."""
+    return idf * (tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * length / average_length))
 
 
 def can_score(query) -> bool:
@@ -93,10 +112,11 @@ class Scorer:
     make one per searcher and reuse it.
     """
 
-    def __init__(self, searcher, weighting):
+    def __init__(self, searcher, k1: float, b: float, statistics: Statistics | None = None):
         self._searcher = searcher
-        self._b = weighting.B
-        self._k1 = weighting.K1
+        self._b = b
+        self._k1 = k1
+        self._statistics = statistics if statistics is not None else searcher
         self._segments = searcher.leaf_searchers()
         self._lengths: dict[str, np.ndarray] = {}
         self._columns: dict[str, np.ndarray] = {}
@@ -123,20 +143,17 @@ class Scorer:
         return Scores(values, matched, postings)
 
     def _add_term(self, term: Term, boost: float, values, matched, postings: dict) -> None:
-        searcher = self._searcher
         fieldname, text = term.fieldname, term.text
         key = (fieldname, text.decode("utf-8") if isinstance(text, bytes) else text)
         if key not in postings:
-            postings[key] = read_postings(searcher, fieldname, text, with_positions=True)
+            postings[key] = read_postings(self._searcher, fieldname, text, with_positions=True)
         found = postings[key]
         if found is None:
             return
-        idf = searcher.idf(fieldname, text)
-        average = searcher.avg_field_length(fieldname) or 1
-        b, k1 = self._b, self._k1
+        idf = self._statistics.idf(fieldname, text)
+        average = self._statistics.avg_field_length(fieldname) or 1
         lengths = self._field_lengths(fieldname)[found.docnums]
-        weights = found.weights
-        scores = idf * (weights * (k1 + 1)) / (weights + k1 * ((1 - b) + b * lengths / average))
+        scores = bm25(idf, found.weights, lengths, average, self._b, self._k1)
         values[found.docnums] += boost * term.boost * scores
         matched[found.docnums] = True
 

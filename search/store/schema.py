@@ -1,23 +1,37 @@
-"""The fields of the index, and the version of their layout.
+"""The fields of the index, the one mapping between an :class:`Article` and them, and their version.
 
 Bump ``SCHEMA_VERSION`` whenever a field or the analysis chain changes in a way
 that makes an existing index answer differently: opening an index with another
 version asks the user to rebuild it.
 
-Field weights for ranking live in ``search.ranking`` (``FIELD_BOOSTS``).
+:func:`to_document` is what the indexer writes for an article and
+:func:`to_article` reads it back from the stored fields; nothing else knows
+how an article is laid out in the index. Field weights for ranking live in
+``search.query.ranking`` (``Ranking.field_boosts``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timezone
+
 from whoosh.analysis import IDTokenizer, LowercaseFilter, RegexTokenizer
 from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
 
-from .analysis import ExactAnalyzer, IndonesianAnalyzer
+from ..articles import Article
+from ..language.analysis import ExactAnalyzer, IndonesianAnalyzer
 
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 12
 
 # Text fields a plain query is about (highlighting, matched-word counts).
 TEXT_FIELDS = ("title", "body")
+# Every field a plain word is searched in: the text fields, the body's lead
+# and the words as written (weighed by ``search.query.ranking.Ranking``).
+SEARCHED_FIELDS = ("title", "body", "lead", "exact")
+# The field whose word positions the re-ranking reads.
+POSITIONS_FIELD = "body"
+# The field of the words as written (unstemmed).
+TYPED_FIELD = "exact"
 # The opening words of the body: news is written top-down, and the lead
 # paragraph holds the words a headline uses.
 LEAD_WORDS = 60
@@ -73,4 +87,51 @@ def build_schema() -> Schema:
         text_key=ID(),
         summary=STORED(),
         path=STORED(),
+    )
+
+
+# Stored as given, shown as given.
+_PLAIN_STORED = ("editor", "url", "summary", "path")
+
+
+def to_document(article: Article, keys: Iterable[tuple[str, str]] = ()) -> dict:
+    """The Whoosh document for one article; ``keys`` are its duplicate keys (``search.build.duplicates``)."""
+    doc = {
+        "id": article.id,
+        "title": article.title,
+        "body": article.body,
+        "lead": lead_of(article.body),
+        # The words as written, the title's too: a query word as typed is found in either.
+        "exact": f"{article.title}\n{article.body}" if article.title else article.body,
+        "date_text": article.date.isoformat() if article.date else "",
+        **{name: getattr(article, name) for name in _PLAIN_STORED},
+        **dict(keys),
+    }
+    if article.date:
+        doc["month"] = article.date.strftime("%Y-%m")
+        doc["date"] = article.date.astimezone(timezone.utc).replace(tzinfo=None)
+    for name in KEYWORD_FIELDS:
+        value = getattr(article, name)
+        if value:
+            doc[name] = value
+            doc[KEYWORD_WORDS[name]] = value
+    return doc
+
+
+def stored_date(text: str | None) -> datetime | None:
+    """The publication time kept in ``date_text``, with its own offset; None if there is none."""
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def to_article(stored: Mapping) -> Article:
+    """The article whose stored fields are ``stored`` (what :func:`to_document` wrote)."""
+    return Article(
+        id=stored["id"], body=stored.get("body", ""), title=stored.get("title", ""),
+        date=stored_date(stored.get("date_text")),
+        **{name: stored.get(name, "") for name in (*KEYWORD_FIELDS, *_PLAIN_STORED)},
     )

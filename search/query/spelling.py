@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import re
 
-from .analysis import SPELLING, STOP_WORDS, WORD_PATTERN, ExactAnalyzer, IndonesianAnalyzer
+from ..language.analysis import WORD_PATTERN
+from ..language.tables import word_tables
 
 VOCABULARY_FIELD = "exact"
 MAX_EDITS = 2
@@ -25,9 +26,9 @@ _NOT_WORDS = re.compile(r'\w+:(?:"[^"]*"|\S+)')
 
 
 def _correctable(word: str) -> bool:
-    lower = word.lower()
+    lower, tables = word.lower(), word_tables()
     return (len(lower) >= MIN_WORD_LENGTH and word not in OPERATORS
-            and lower not in STOP_WORDS and lower not in SPELLING)
+            and lower not in tables.stop_words and lower not in tables.spelling)
 
 
 def _known(word: str, searcher, analyzer, stemmer) -> bool:
@@ -46,7 +47,8 @@ def suggest(text: str, searcher) -> str | None:
         return None
     skipped = [m.span() for m in _NOT_WORDS.finditer(text)]
     corrector = searcher.corrector(VOCABULARY_FIELD)
-    analyzer, stemmer = ExactAnalyzer(), IndonesianAnalyzer()
+    # The index's own chains: the stemmed one asks the roots the build saved.
+    analyzer, stemmer = searcher.schema[VOCABULARY_FIELD].analyzer, searcher.schema["body"].analyzer
     pieces, last = [], 0
     for match in re.finditer(WORD_PATTERN, text):
         word = match.group(0)

@@ -15,7 +15,7 @@ import hashlib
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from .articles import Article
+from ..articles import Article
 
 _TRACKING = re.compile(r"^(utm_\w+|fbclid|gclid|ref|source|amp|page|i)$", re.IGNORECASE)
 _WORD = re.compile(r"\w+")

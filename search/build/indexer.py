@@ -19,7 +19,7 @@ own folder names are put in front (``b/berita.txt``).
 
 Every change is written to a new generation beside the live one (hard links
 to the unchanged segment files, then Whoosh's own update) and replaces it only
-when complete (see ``search.storage``), so a failed, interrupted or killed
+when complete (see ``search.store.generation``), so a failed, interrupted or killed
 update changes nothing. The same article arriving twice (same URL or same
 text, see ``search.duplicates``) is indexed once and reported as merged.
 
@@ -33,7 +33,6 @@ segment files.
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from collections.abc import Callable, Iterable
@@ -41,12 +40,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from whoosh import index as whoosh_index
-
-from . import analysis, storage
-from .articles import Article, ReadReport, Skipped
-from .duplicates import REASONS, keys_of
-from .errors import (
+from ..articles import Article, ReadReport, Skipped
+from ..errors import (
     IndexCorruptError,
     IndexNotFoundError,
     IndexOutdatedError,
@@ -54,15 +49,14 @@ from .errors import (
     SearchError,
     SourceMissingError,
 )
-from .readers import find_files, read_file
-from .schema import KEYWORD_FIELDS, KEYWORD_WORDS, SCHEMA_VERSION, build_schema, lead_of
-from .writers import CheckedMpWriter, collect_worker_stems
+from ..ingest import find_files, read_file
+from ..store import disk
+from ..store.generation import Generation, Manifest, WriteTransaction, under, write_error
+from ..store.schema import to_document
+from .duplicates import REASONS, keys_of
 
 DEFAULT_SEEDS = Path("seeds")
-MANIFEST = storage.MANIFEST
 PROGRESS_EVERY = 250
-# Memory for Whoosh's posting pools, shared among the writing processes.
-WRITER_MB = 256
 
 
 @dataclass
@@ -115,34 +109,6 @@ class BuildReport:
         return self.added + self.replaced
 
 
-def article_fields(article: Article) -> dict:
-    """The Whoosh document for one article."""
-    doc = {
-        "id": article.id,
-        "title": article.title,
-        "body": article.body,
-        "lead": lead_of(article.body),
-        # The words as written, the title's too: a query word as typed is found in either.
-        "exact": f"{article.title}\n{article.body}" if article.title else article.body,
-        "date_text": article.date.isoformat() if article.date else "",
-        "editor": article.editor,
-        "url": article.url,
-        "summary": article.summary,
-        "path": article.path,
-    }
-    for name, key in keys_of(article):
-        doc[name] = key
-    if article.date:
-        doc["month"] = article.date.strftime("%Y-%m")
-        doc["date"] = article.date.astimezone(timezone.utc).replace(tzinfo=None)
-    for name in KEYWORD_FIELDS:
-        value = getattr(article, name)
-        if value:
-            doc[name] = value
-            doc[KEYWORD_WORDS[name]] = value
-    return doc
-
-
 def _abs(path: str | Path) -> str:
     return os.path.abspath(path)
 
@@ -150,61 +116,29 @@ def _abs(path: str | Path) -> str:
 def _with_sources(sources: list[str], paths: list[Path]) -> list[str]:
     """``sources`` with each existing path added, unless a source already holds it; sources it holds go."""
     for path in (_abs(p) for p in paths if p.exists()):
-        if storage.source_of(path, sources) is None:
-            sources = [s for s in sources if not storage.under(s, path)] + [path]
+        if Manifest(sources).source_of(path) is None:
+            sources = [s for s in sources if not under(s, path)] + [path]
     return sources
 
 
 def _nothing_read(what: str, report: BuildReport) -> NothingToIndexError:
     reasons = "; ".join(str(s) for s in report.skipped[:3])
     return NothingToIndexError(f"{what}" + (f" ({reasons})" if reasons else "")
-                               + "; the existing index was left as it was")
-
-
-def _write_error(index_dir: Path, error: OSError) -> SearchError:
-    """What a failed write of the index tells the user: read-only, or the system's reason."""
-    return storage.read_only_error(index_dir, error) or SearchError(
-        f"could not write the index at {index_dir} ({error.strerror or error}); it was left as it was")
+                               + "; the existing index was left as it was", path=report.index_dir)
 
 
 class _Session:
-    """One writer's changes to a new generation, started empty or from the live one."""
+    """One writer's changes to the next generation, started empty or from the live one (``base``)."""
 
-    def __init__(self, index_dir: Path, base: Path | None, manifest: dict, report: BuildReport,
+    def __init__(self, index_dir: Path, base: Generation | None, manifest: Manifest, report: BuildReport,
                  progress: Callable[[int], None] | None, merge_duplicates: bool = True):
         self.index_dir, self.report, self.progress = index_dir, report, progress
         self.merge_duplicates = merge_duplicates
-        self.manifest = manifest
         # Labels chosen earlier, kept when a rebuild reads the same files again.
-        self.labels = {key: state["label"] for key, state in manifest["files"].items() if state.get("label")}
-        self.folder = storage.new_build_folder(index_dir)
-        if base is not None:
-            storage.link_generation(base, self.folder)
-            try:
-                self.ix = whoosh_index.open_dir(str(self.folder))
-                self.base = self.ix.searcher()
-            except Exception as error:  # noqa: BLE001 - any failure to open the live generation is damage
-                storage.discard(self.folder)
-                raise IndexCorruptError(
-                    f"the index at {index_dir} is damaged ({type(error).__name__}: {error}); "
-                    "rebuild it with `search index --rebuild`"
-                ) from None
-            analysis.remember_stems(storage.read_stems(base))
-        else:
-            self.ix = whoosh_index.create_in(str(self.folder), build_schema())
-            self.manifest = {"sources": manifest["sources"], "files": {}}
-            self.base = None
-        # A full build writes from every core; an update, a few articles, from this one.
-        # Segments stay separate files (compound=False): Whoosh reads a compound
-        # file's parts into memory when it opens them (a one-off query on 26,336
-        # articles spent 0.1 s and 300 MB on it), and assembling one copies the
-        # whole index once more at the end of a build.
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-        if base is None and cores > 1:
-            self.writer = CheckedMpWriter(self.ix, self.folder, procs=cores, limitmb=WRITER_MB // cores,
-                                          compound=False)
-        else:
-            self.writer = self.ix.writer(limitmb=WRITER_MB, compound=False)
+        self.labels = {key: state["label"] for key, state in manifest.files.items() if state.get("label")}
+        self.manifest = manifest if base is not None else Manifest(manifest.sources)
+        self.transaction = WriteTransaction(index_dir, base)
+        self.base = base.searcher if base is not None else None
         self.deleted: set[str] = set()          # ids deleted from the base
         self.added: dict[str, str] = {}         # id -> file key, written in this session
         self.keys: dict[tuple[str, str], str] = {}  # (field, key) -> id, written in this session
@@ -215,9 +149,9 @@ class _Session:
         return (self.base is not None and article_id not in self.deleted
                 and self.base.document_number(id=article_id) is not None)
 
-    def duplicate_of(self, article: Article) -> tuple[str, str] | None:
-        """(kept id, reason) if the index already holds this article under another id."""
-        for name, key in keys_of(article):
+    def duplicate_of(self, article: Article, keys: list[tuple[str, str]]) -> tuple[str, str] | None:
+        """(kept id, reason) if the index already holds this article (its ``keys``) under another id."""
+        for name, key in keys:
             kept = self.keys.get((name, key))
             if kept is None and self.base is not None:
                 kept = next((doc["id"] for doc in self.base.documents(**{name: key})
@@ -229,25 +163,25 @@ class _Session:
     # -- changes
     def delete(self, article_id: str) -> None:
         if self.in_base(article_id):
-            self.writer.delete_by_term("id", article_id)
+            self.transaction.delete(article_id)
             self.deleted.add(article_id)
             owner = self.owners().pop(article_id, None)
-            if owner and owner in self.manifest["files"]:
-                ids = self.manifest["files"][owner]["ids"]
+            if owner and owner in self.manifest.files:
+                ids = self.manifest.files[owner]["ids"]
                 if article_id in ids:
                     ids.remove(article_id)
 
     def owners(self) -> dict[str, str]:
         """id -> the key of the file it came from, for files in the manifest."""
         if self._owners is None:
-            self._owners = {i: key for key, state in self.manifest["files"].items() for i in state["ids"]}
+            self._owners = {i: key for key, state in self.manifest.files.items() for i in state["ids"]}
         return self._owners
 
     def _label_of(self, key: str) -> str:
         """The file's name in ids: kept from before, else its path under its source, made unique."""
         if key in self.labels:
             return self.labels[key]
-        source = storage.source_of(key, self.manifest["sources"]) or key
+        source = self.manifest.source_of(key) or key
         if os.path.isdir(source):
             parts = Path(os.path.relpath(key, source)).parts
             prefixes = Path(source).parts[::-1]
@@ -265,7 +199,7 @@ class _Session:
 
     def _where(self, article_id: str) -> str:
         key = self.added.get(article_id) or self.owners().get(article_id)
-        state = self.manifest["files"].get(key) if key else None
+        state = self.manifest.files.get(key) if key else None
         return (state or {}).get("label") or self.labels.get(key, "another file")
 
     def read(self, path: Path, label: str, key: str) -> list[str]:
@@ -286,13 +220,14 @@ class _Session:
                     reason = f"duplicate id {item.id!r}: already indexed from {other}; that one kept"
                 self.report.skipped.append(Skipped(where, reason))
                 continue
-            duplicate = self.duplicate_of(item) if self.merge_duplicates else None
+            keys = keys_of(item)
+            duplicate = self.duplicate_of(item, keys) if self.merge_duplicates else None
             if duplicate:
                 self.report.merged.append(Merged(where, item.id, *duplicate))
                 continue
-            self.writer.add_document(**article_fields(item))
+            self.transaction.add(to_document(item, keys))
             self.added[item.id] = key
-            for pair in keys_of(item):
+            for pair in keys:
                 self.keys.setdefault(pair, item.id)
             ids.append(item.id)
             if self.progress and len(self.added) % PROGRESS_EVERY == 0:
@@ -305,7 +240,7 @@ class _Session:
         With ``remove_missing``, the articles of files that were under one of
         ``paths`` and are gone are removed.
         """
-        files = self.manifest["files"]
+        files = self.manifest.files
         read_report = ReadReport()
         seen = set()
         for path, _ in find_files(paths, read_report):
@@ -335,20 +270,19 @@ class _Session:
         self.report.skipped[:0] = read_report.skipped
         if remove_missing:
             roots = [_abs(p) for p in paths if Path(p).exists()]
-            for key in [k for k in files if k not in seen and any(storage.under(k, r) for r in roots)]:
+            for key in [k for k in files if k not in seen and any(under(k, r) for r in roots)]:
                 self.report.deleted_files += 1
                 for article_id in files.pop(key)["ids"]:
                     self.delete(article_id)
 
     def forget(self, source: str) -> None:
         """Remove a source and the articles of its files."""
-        files = self.manifest["files"]
-        for key in [k for k in files if storage.under(k, source)
-                    and storage.source_of(k, self.manifest["sources"]) == source]:
+        files = self.manifest.files
+        for key in [k for k in files if under(k, source) and self.manifest.source_of(k) == source]:
             self.report.deleted_files += 1
             for article_id in files.pop(key)["ids"]:
                 self.delete(article_id)
-        self.manifest["sources"] = [s for s in self.manifest["sources"] if s != source]
+        self.manifest.sources = [s for s in self.manifest.sources if s != source]
 
     def finish(self, meta: dict, force: bool = False) -> None:
         """Count what changed; publish the new generation if anything did."""
@@ -356,89 +290,75 @@ class _Session:
         report.replaced = len(self.deleted & self.added.keys())
         report.added = len(self.added) - report.replaced
         report.removed = len(self.deleted) - report.replaced
-        report.sources = list(self.manifest["sources"])
+        report.sources = list(self.manifest.sources)
         report.changed = bool(self.added or self.deleted or report.deleted_files or report.new_files
                               or report.changed_files or self.base is None or force)
-        if self.base is not None:
-            report.articles = self.base.doc_count() - len(self.deleted) + len(self.added)
-            self.base.close()
-        else:
-            report.articles = len(self.added)
+        base_count = self.base.doc_count() if self.base is not None else 0
+        report.articles = base_count - len(self.deleted) + len(self.added)
         if not report.changed:
-            self.writer.cancel()
-            self.ix.close()
-            storage.discard(self.folder)
+            self.transaction.cancel()
             return
-        self.writer.commit()
-        self.ix.close()
-        collect_worker_stems(self.folder)
         if self.progress:
             self.progress(len(self.added))
-        (self.folder / MANIFEST).write_text(json.dumps(self.manifest), encoding="utf-8")
-        storage.write_stems(self.folder, analysis.known_stems())
-        storage.publish(self.index_dir, self.folder, {**meta, "schema_version": SCHEMA_VERSION,
-                                                      "articles": report.articles,
-                                                      "sources": self.manifest["sources"]})
+        self.transaction.commit({**meta, "articles": report.articles, "sources": self.manifest.sources},
+                                self.manifest)
 
     def cancel(self) -> None:
-        """Drop the unfinished generation. Closing may fail too (a full disk): the folder goes anyway."""
-        for close in (self.writer.cancel, self.base.close if self.base is not None else None, self.ix.close):
-            try:
-                if close is not None:
-                    close()
-            except Exception:  # noqa: BLE001 - the first error is the one reported
-                pass
-        storage.discard(self.folder)
+        self.transaction.cancel()
 
 
-def _live_generation(index_dir: Path) -> tuple[Path | None, dict]:
-    """The live generation and its meta, or ``(None, {})`` when there is no index.
+def _live(index_dir: Path) -> Generation | None:
+    """The live generation, or None when there is no index.
 
-    A damaged index raises :class:`IndexCorruptError`: it is never taken for
-    an absent one and built over.
+    A damaged index raises :class:`IndexCorruptError` and one of another
+    version :class:`IndexOutdatedError`: neither is taken for an absent index.
     """
     try:
-        generation = storage.current_generation(index_dir)
+        return Generation.open_current(index_dir)
     except IndexNotFoundError:
-        return None, {}
-    return generation, storage.read_meta(generation)
+        return None
 
 
-def _newest_manifest(index_dir: Path) -> dict:
-    """The sources of the newest generation whose manifest can be read (for a rebuild of a damaged index)."""
-    for generation in sorted(index_dir.glob(storage.GENERATION_PREFIX + "*"), reverse=True):
-        manifest = storage.read_manifest(generation)
-        if manifest["sources"]:
-            return manifest
-    return storage.read_manifest(None)
-
-
-def _run(index_dir: Path, base: Path | None, manifest: dict, report: BuildReport,
-         progress, work: Callable[[_Session], None], meta: dict, merge_duplicates: bool = True,
+def _run(index_dir: Path, base: Generation | None, manifest: Manifest, report: BuildReport,
+         progress, work: Callable[[_Session], None], merge_duplicates: bool = True,
          force: bool = False) -> BuildReport:
     started = time.monotonic()
-    try:
-        session = _Session(index_dir, base, manifest, report, progress, merge_duplicates)
-    except OSError as error:
-        raise _write_error(index_dir, error) from None
+    session = _Session(index_dir, base, manifest, report, progress, merge_duplicates)
     try:
         work(session)
         if base is None and not session.added:
-            raise _nothing_read("no article could be read from " + ", ".join(session.manifest["sources"]),
+            raise _nothing_read("no article could be read from " + ", ".join(session.manifest.sources),
                                 report)
         report.seconds = time.monotonic() - started
-        meta = {**meta, "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                "build_seconds": round(report.seconds, 2)}
-        session.finish(meta, force)
+        session.finish({"built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                        "build_seconds": round(report.seconds, 2)}, force)
     except BaseException as error:
         session.cancel()
-        if isinstance(error, (SearchError, KeyboardInterrupt)):
-            raise
         if isinstance(error, OSError):
-            raise _write_error(index_dir, error) from error
+            raise write_error(index_dir, error) from error
         raise
     report.seconds = time.monotonic() - started
     return report
+
+
+def _for_build(index_dir: Path, rebuild: bool) -> tuple[Generation | None, Manifest]:
+    """The live generation (None when there is none or it cannot serve as a base) and its manifest.
+
+    An index of another version is rebuilt from the sources its manifest
+    names; a damaged one only when a rebuild was asked for, from the newest
+    manifest that can be read.
+    """
+    try:
+        live = Generation.open_current(index_dir)
+    except IndexNotFoundError:
+        return None, Manifest()
+    except IndexOutdatedError:
+        return None, Manifest.read(disk.current_generation(index_dir))
+    except IndexCorruptError:
+        if not rebuild:
+            raise
+        return None, Manifest.newest_readable(index_dir)
+    return live, live.manifest
 
 
 def build_index(
@@ -462,55 +382,44 @@ def build_index(
     for another writer to finish.
     """
     index_dir = Path(index_dir)
-    with storage.write_lock(index_dir, wait=wait):
+    with disk.write_lock(index_dir, wait=wait):
+        live, manifest = _for_build(index_dir, rebuild)
         try:
-            generation, meta = _live_generation(index_dir)
-        except IndexCorruptError:
-            if not rebuild:
-                raise
-            generation, meta = None, {}
-            manifest = _newest_manifest(index_dir)
-        else:
-            manifest = storage.read_manifest(generation)
-        known = list(manifest["sources"])
-        given = [Path(p) for p in paths] if paths else []
-        if not given and not known:
-            given = [DEFAULT_SEEDS]
-        sources = manifest["sources"] = _with_sources(known, given)
-        incremental = (not rebuild and generation is not None
-                       and meta.get("schema_version") == SCHEMA_VERSION)
-        report = BuildReport(index_dir=index_dir, mode="update" if incremental else "rebuild")
-        report.new_sources = [s for s in sources if s not in known]
-        report.missing_sources = [s for s in known if not os.path.exists(s)]
-        if not incremental and report.missing_sources:
-            raise SourceMissingError(
-                f"cannot rebuild the index at {index_dir}: its source {report.missing_sources[0]} "
-                "no longer exists and its articles would be lost; restore it, or forget it first"
-            )
-        if incremental:
-            targets = given or [Path(s) for s in sources if os.path.exists(s)]
-        else:
-            targets = [Path(s) for s in sources] + [p for p in given if not p.exists()]
+            known = list(manifest.sources)
+            given = [Path(p) for p in paths] if paths else []
+            if not given and not known:
+                given = [DEFAULT_SEEDS]
+            sources = manifest.sources = _with_sources(known, given)
+            incremental = not rebuild and live is not None
+            report = BuildReport(index_dir=index_dir, mode="update" if incremental else "rebuild")
+            report.new_sources = [s for s in sources if s not in known]
+            report.missing_sources = [s for s in known if not os.path.exists(s)]
+            if not incremental and report.missing_sources:
+                raise SourceMissingError(
+                    f"cannot rebuild the index at {index_dir}: its source {report.missing_sources[0]} "
+                    "no longer exists and its articles would be lost", path=report.missing_sources[0])
+            if incremental:
+                targets = given or [Path(s) for s in sources if os.path.exists(s)]
+            else:
+                targets = [Path(s) for s in sources] + [p for p in given if not p.exists()]
 
-        def work(session: _Session) -> None:
-            session.sync(targets, remove_missing=True, reread=False)
-            if given and not session.added and not (report.unchanged_files or report.changed_files
-                                                    or report.deleted_files or report.merged):
-                raise _nothing_read("no article could be read from " + ", ".join(str(p) for p in given),
-                                    report)
+            def work(session: _Session) -> None:
+                session.sync(targets, remove_missing=True, reread=False)
+                if given and not session.added and not (report.unchanged_files or report.changed_files
+                                                        or report.deleted_files or report.merged):
+                    raise _nothing_read("no article could be read from " + ", ".join(str(p) for p in given),
+                                        report)
 
-        return _run(index_dir, generation if incremental else None, manifest, report, progress, work,
-                    {}, merge_duplicates, force=bool(report.new_sources))
+            return _run(index_dir, live if incremental else None, manifest, report, progress, work,
+                        merge_duplicates, force=bool(report.new_sources))
+        finally:
+            if live is not None:
+                live.close()
 
 
-def _existing(index_dir: Path) -> tuple[Path, dict]:
-    generation, meta = _live_generation(index_dir)
-    if generation is None:
-        raise IndexNotFoundError(f"no index at {index_dir}; build one with `search index PATHS --index {index_dir}`")
-    if meta.get("schema_version") != SCHEMA_VERSION:
-        raise IndexOutdatedError(f"the index at {index_dir} was built by another version; "
-                                 "rebuild it with `search index --rebuild` first")
-    return generation, meta
+def _existing(index_dir: Path) -> Generation:
+    """The live generation, to update in place: there must be one, of this version."""
+    return Generation.open_current(index_dir)
 
 
 def add_articles(paths: Iterable[str | Path], index_dir: str | Path = Path("indexes/default"),
@@ -523,44 +432,41 @@ def add_articles(paths: Iterable[str | Path], index_dir: str | Path = Path("inde
     """
     index_dir = Path(index_dir)
     given = [Path(p) for p in paths]
-    with storage.write_lock(index_dir, wait=wait):
-        generation, meta = _existing(index_dir)
-        manifest = storage.read_manifest(generation)
-        known = list(manifest["sources"])
-        manifest["sources"] = _with_sources(known, given)
+    with disk.write_lock(index_dir, wait=wait), _existing(index_dir) as live:
+        manifest = live.manifest
+        known = list(manifest.sources)
+        manifest.sources = _with_sources(known, given)
         report = BuildReport(index_dir=index_dir, mode="add")
-        report.new_sources = [s for s in manifest["sources"] if s not in known]
+        report.new_sources = [s for s in manifest.sources if s not in known]
 
         def work(session: _Session) -> None:
             session.sync(given, remove_missing=False, reread=True)
             if not session.added and report.files == 0:
                 raise _nothing_read("nothing to add", report)
 
-        return _run(index_dir, generation, manifest, report, None, work, {})
+        return _run(index_dir, live, manifest, report, None, work)
 
 
 def forget_source(path: str | Path, index_dir: str | Path = Path("indexes/default"),
                   wait: float = 0.0) -> BuildReport:
     """Remove the source ``path`` from the index, with the articles of its files (``removed``)."""
     index_dir = Path(index_dir)
-    with storage.write_lock(index_dir, wait=wait):
-        generation, _ = _existing(index_dir)
-        manifest = storage.read_manifest(generation)
+    with disk.write_lock(index_dir, wait=wait), _existing(index_dir) as live:
+        manifest = live.manifest
         source = _abs(path)
-        if source not in manifest["sources"]:
-            known = ", ".join(manifest["sources"]) or "none"
-            raise SourceMissingError(f"{path} is not a source of the index at {index_dir} (its sources: {known})")
+        if source not in manifest.sources:
+            known = ", ".join(manifest.sources) or "none"
+            raise SourceMissingError(f"{path} is not a source of the index at {index_dir} (its sources: {known})",
+                                     path=path)
         report = BuildReport(index_dir=index_dir, mode="forget")
-        return _run(index_dir, generation, manifest, report, None, lambda s: s.forget(source), {},
-                    force=True)
+        return _run(index_dir, live, manifest, report, None, lambda s: s.forget(source), force=True)
 
 
 def remove_articles(ids: Iterable[str], index_dir: str | Path = Path("indexes/default"),
                     wait: float = 0.0) -> BuildReport:
     """Remove the articles with these ids; ids the index does not hold are listed in ``not_found``."""
     index_dir = Path(index_dir)
-    with storage.write_lock(index_dir, wait=wait):
-        generation, _ = _existing(index_dir)
+    with disk.write_lock(index_dir, wait=wait), _existing(index_dir) as live:
         report = BuildReport(index_dir=index_dir, mode="remove")
 
         def work(session: _Session) -> None:
@@ -570,4 +476,4 @@ def remove_articles(ids: Iterable[str], index_dir: str | Path = Path("indexes/de
                 elif article_id not in report.not_found:
                     report.not_found.append(article_id)
 
-        return _run(index_dir, generation, storage.read_manifest(generation), report, None, work, {})
+        return _run(index_dir, live, live.manifest, report, None, work)

@@ -24,8 +24,8 @@ from __future__ import annotations
 import re
 
 from ..articles import Article
-from ..boilerplate import clean_paragraphs
-from ..dates import parse_date
+from .boilerplate import clean_paragraphs
+from ..language.dates import parse_date
 from ..errors import IngestError
 
 # "SAWAHLUNTO, binews.id - ", "JAKARTA, KOMPAS.com - ", "Jakarta (ANTARA) - ", "BANDUNG - "

@@ -42,7 +42,7 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.structfile import StructFile
 from whoosh.index import FileIndex
 
-from .errors import IndexCorruptError, IndexLockedError, IndexNotFoundError, IndexReadOnlyError
+from ..errors import IndexCorruptError, IndexLockedError, IndexNotFoundError, IndexReadOnlyError
 
 CURRENT = "CURRENT"
 META = "meta.json"
@@ -66,50 +66,19 @@ def current_generation(index_dir: Path) -> Path:
         name = (index_dir / CURRENT).read_text(encoding="utf-8").strip()
     except FileNotFoundError:
         if any(index_dir.glob(GENERATION_PREFIX + "*")):
-            raise IndexCorruptError(
-                f"the index at {index_dir} is damaged: its {CURRENT} file is missing; "
-                "rebuild it with `search index --rebuild`"
-            ) from None
-        raise IndexNotFoundError(
-            f"no index at {index_dir}; build one with `search index PATHS --index {index_dir}`"
-        ) from None
+            raise IndexCorruptError(f"the index at {index_dir} is damaged: its {CURRENT} file is missing",
+                                    path=index_dir) from None
+        raise IndexNotFoundError(f"no index at {index_dir}", path=index_dir) from None
     except (OSError, UnicodeError) as error:
-        raise IndexCorruptError(
-            f"cannot read the index at {index_dir} ({getattr(error, 'strerror', None) or error}); "
-            "rebuild it with `search index --rebuild`"
-        ) from None
+        cause = getattr(error, "strerror", None) or str(error)
+        raise IndexCorruptError(f"cannot read the index at {index_dir} ({cause})", path=index_dir,
+                                cause=cause) from None
     generation = index_dir / name
     if not name.startswith(GENERATION_PREFIX) or "/" in name or not generation.is_dir():
         raise IndexCorruptError(
-            f"the index at {index_dir} is damaged: {CURRENT} names a missing generation {name[:40]!r}; "
-            "rebuild it with `search index --rebuild`"
-        )
+            f"the index at {index_dir} is damaged: {CURRENT} names a missing generation {name[:40]!r}",
+            path=index_dir)
     return generation
-
-
-def under(key: str, root: str) -> bool:
-    """Whether the absolute path ``key`` is ``root`` or inside it."""
-    return key == root or key.startswith(root.rstrip(os.sep) + os.sep)
-
-
-def source_of(key: str, sources: list[str]) -> str | None:
-    """The innermost of ``sources`` that holds the file or folder ``key``."""
-    holding = [source for source in sources if under(key, source)]
-    return max(holding, key=len) if holding else None
-
-
-def read_manifest(generation: Path | None) -> dict:
-    """The generation's sources and files; an index from before sources took its roots as sources."""
-    manifest = {}
-    if generation is not None:
-        try:
-            manifest = json.loads((generation / MANIFEST).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            manifest = {}
-    if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
-        manifest = {"files": {}}
-    sources = manifest.get("sources", manifest.get("roots", []))
-    return {"sources": [str(s) for s in sources if isinstance(s, str)], "files": manifest["files"]}
 
 
 def read_meta(generation: Path) -> dict:
@@ -119,11 +88,10 @@ def read_meta(generation: Path) -> dict:
     except (OSError, ValueError) as error:
         raise IndexCorruptError(
             f"the index at {generation.parent} is damaged: cannot read {generation.name}/{META} "
-            f"({type(error).__name__}); rebuild it with `search index --rebuild`"
-        ) from None
+            f"({type(error).__name__})", path=generation.parent, cause=str(error)) from None
     if not isinstance(meta, dict):
-        raise IndexCorruptError(f"the index at {generation.parent} is damaged: {META} is not an object; "
-                                "rebuild it with `search index --rebuild`")
+        raise IndexCorruptError(f"the index at {generation.parent} is damaged: {META} is not an object",
+                                path=generation.parent)
     return meta
 
 
@@ -141,9 +109,8 @@ def check_files(generation: Path, meta: dict) -> None:
         if actual != size:
             what = "is missing" if actual is None else f"has {actual} bytes instead of {size}"
             raise IndexCorruptError(
-                f"the index at {generation.parent} is damaged: {generation.name}/{name} {what}; "
-                "rebuild it with `search index --rebuild`"
-            )
+                f"the index at {generation.parent} is damaged: {generation.name}/{name} {what}",
+                path=generation.parent)
 
 
 _READ_ONLY = (errno.EACCES, errno.EPERM, errno.EROFS)
@@ -153,7 +120,7 @@ def read_only_error(index_dir: Path, error: OSError) -> IndexReadOnlyError | Non
     """:class:`IndexReadOnlyError` if ``error`` says the index cannot be written, else None."""
     if error.errno in _READ_ONLY:
         return IndexReadOnlyError(f"the index at {index_dir} is read-only ({error.strerror}); "
-                                  "nothing was changed")
+                                  "nothing was changed", path=index_dir, cause=error.strerror)
     return None
 
 
@@ -195,10 +162,8 @@ def _lock(index_dir: Path, handle, wait: float) -> None:
             if error.errno not in (errno.EAGAIN, errno.EACCES):
                 raise
             if time.monotonic() >= deadline:
-                raise IndexLockedError(
-                    f"the index at {index_dir} is being updated by another process; "
-                    "try again later or pass --wait SECONDS"
-                ) from None
+                raise IndexLockedError(f"the index at {index_dir} is being updated by another process",
+                                       path=index_dir) from None
             time.sleep(0.1)
 
 
@@ -278,15 +243,6 @@ class StemTable:
         if self._db is not None:
             self._db.close()
             self._db = None
-
-
-def read_stems(generation: Path) -> dict[str, str]:
-    """A generation's saved roots, or ``{}`` when it has none or they cannot be read."""
-    table = StemTable(generation)
-    try:
-        return table.items()
-    finally:
-        table.close()
 
 
 def _fsync_dir(path: Path) -> None:

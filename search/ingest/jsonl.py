@@ -18,8 +18,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..articles import MAX_ARTICLE_BYTES, Article, Skipped
-from ..boilerplate import clean_body
-from ..dates import parse_date
+from ..errors import IngestError
+from .boilerplate import clean_body
+from ..language.dates import parse_date
 
 _TEXT_FIELDS = ("title", "category", "source", "url", "summary", "author", "editor", "location")
 # A query string (a "?" then a parameter name and "="), or an AddThis fragment
@@ -43,15 +44,15 @@ def open_lines(path: Path):
 
 def _record_to_article(record: object, default_id: str) -> Article:
     if not isinstance(record, dict):
-        raise ValueError("record is not a JSON object")
+        raise IngestError("record is not a JSON object")
     body = record.get("body")
     if not isinstance(body, str) or not body.strip():
-        raise ValueError("record has no text body")
+        raise IngestError("record has no text body")
     record_id = record.get("id")
     if record_id is None or record_id == "":
         record_id = default_id
     elif not isinstance(record_id, (str, int)):
-        raise ValueError("record id is not text")
+        raise IngestError("record id is not text")
     fields = {}
     for name in _TEXT_FIELDS:
         value = record.get(name)
@@ -83,9 +84,10 @@ def read_jsonl(path: Path, label: str) -> Iterator[Article | Skipped]:
                     continue
                 try:
                     yield _record_to_article(json.loads(line), f"{label}#{lineno}")
-                except ValueError as error:  # json.JSONDecodeError is a ValueError
-                    reason = error.msg if isinstance(error, json.JSONDecodeError) else str(error)
-                    yield Skipped(f"{label}:{lineno}", f"bad record: {reason}")
+                except json.JSONDecodeError as error:
+                    yield Skipped(f"{label}:{lineno}", f"bad record: {error.msg}")
+                except IngestError as error:
+                    yield Skipped(f"{label}:{lineno}", f"bad record: {error}")
                 except RecursionError:
                     yield Skipped(f"{label}:{lineno}", "bad record: nested too deeply")
         except (EOFError, OSError, gzip.BadGzipFile) as error:

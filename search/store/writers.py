@@ -9,7 +9,7 @@ parallel part saved). As shipped it has two faults for us:
 * a worker that fails (a full disk) just exits, and the parent commits
   anyway, publishing an index with that worker's articles missing;
 * the roots of the words a worker stemmed stay in that worker, and the build
-  saves them beside the index for highlighting (``storage.write_stems``).
+  saves them beside the index for highlighting (``disk.write_stems``).
 
 ``CheckedMpWriter`` waits for its workers before committing and raises
 ``OSError`` if any failed, with the worker's own error; each worker leaves
@@ -28,7 +28,7 @@ from pathlib import Path
 
 from whoosh.multiproc import MpWriter, SubWriterTask
 
-from . import analysis
+from ..language.analysis import stemmer_of
 
 WORKER_STEMS = "worker-stems-*.marshal"
 _PR_SET_PDEATHSIG = 1
@@ -53,8 +53,9 @@ class _Worker(SubWriterTask):
         try:
             super().run()
             if self.running:
+                stemmer = stemmer_of(self.writer.schema["body"].analyzer)
                 with open(self.folder / WORKER_STEMS.replace("*", str(self.pid)), "wb") as handle:
-                    marshal.dump(analysis.known_stems(), handle)
+                    marshal.dump(stemmer.roots() if stemmer is not None else {}, handle)
         except Exception as error:  # noqa: BLE001 - reported to the parent, which raises it
             self.errors.put((getattr(error, "errno", None), f"{type(error).__name__}: {error}"))
             raise SystemExit(1) from None
@@ -102,9 +103,11 @@ class CheckedMpWriter(MpWriter):
         super().cancel()
 
 
-def collect_worker_stems(folder: Path) -> None:
-    """Take the roots the workers stemmed into this process's table; remove their files."""
+def collect_worker_stems(folder: Path) -> dict[str, str]:
+    """The roots the workers stemmed, gathered from their files (which are removed)."""
+    roots: dict[str, str] = {}
     for part in sorted(folder.glob(WORKER_STEMS)):
         with open(part, "rb") as handle:
-            analysis.remember_stems(marshal.load(handle))
+            roots.update(marshal.load(handle))
         part.unlink()
+    return roots

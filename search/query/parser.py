@@ -25,6 +25,7 @@ plain words, and ``ParsedQuery.notes`` says what was ignored or changed.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -33,10 +34,9 @@ from whoosh.query import (
     And, AndNot, ConstantScoreQuery, Not, NullQuery, Or, Phrase, Prefix, Query, Term,
 )
 
-from .analysis import WORD_PATTERN
-from .dates import intersect, parse_date_range
-from .ranking import FIELD_BOOSTS, query_words
-from .schema import KEYWORD_FIELDS, KEYWORD_WORDS, TEXT_FIELDS, WORD_TOKENS
+from ..language.analysis import WORD_PATTERN
+from ..language.dates import intersect, parse_date_range
+from ..store.schema import KEYWORD_FIELDS, KEYWORD_WORDS, SEARCHED_FIELDS, TEXT_FIELDS, WORD_TOKENS
 
 MAX_QUERY_CHARS = 2000
 
@@ -77,15 +77,43 @@ class ParsedQuery:
     def is_empty(self) -> bool:
         return _is_null(self.query)
 
-    def terms(self, fields=TEXT_FIELDS) -> set[str]:
-        """The analysed words the query asks for in ``fields`` (not the excluded ones)."""
-        return query_words(self.query, fields)
+    def words(self, fields=TEXT_FIELDS) -> list[str]:
+        """The analysed words the query asks for in ``fields``, in the order typed (see :func:`query_sequence`)."""
+        return query_sequence(self.query, fields)
 
 
-def _parser(schema, syntax: bool = True) -> qparser.QueryParser:
-    fields = [name for name, boost in FIELD_BOOSTS.items() if boost > 0 and name in schema]
+def _walk_asked(query: Query, visit: Callable[[Query], None]) -> None:
+    """Call ``visit`` on every node the query asks for, in order, skipping excluded (NOT) parts."""
+    if isinstance(query, Not):
+        return
+    if isinstance(query, AndNot):  # a ANDNOT b: only a is asked for
+        _walk_asked(query.a, visit)
+        return
+    visit(query)
+    for child in query.children():
+        _walk_asked(child, visit)
+
+
+def _texts(node: Query, fields) -> list[str]:
+    if isinstance(node, Term) and node.fieldname in fields:
+        text = node.text
+        return [text.decode("utf-8") if isinstance(text, bytes) else text]
+    if isinstance(node, Phrase) and node.fieldname in fields:
+        return list(node.words)
+    return []
+
+
+def query_sequence(query: Query, fields) -> list[str]:
+    """The analysed words a query asks for in ``fields``, in the order they were typed (not the excluded ones)."""
+    words: list[str] = []
+    _walk_asked(query, lambda node: words.extend(_texts(node, fields)))
+    return words
+
+
+def _parser(schema, field_boosts: Mapping[str, float], syntax: bool = True) -> qparser.QueryParser:
+    fields = [name for name, boost in field_boosts.items() if boost > 0 and name in schema]
     parser = qparser.MultifieldParser(
-        fields, schema, fieldboosts=FIELD_BOOSTS, group=qparser.OrGroup,
+        fields, schema, fieldboosts=dict(field_boosts), group=qparser.OrGroup,
     )
     # Wildcards and fuzzy terms expand over the whole vocabulary; a stray "*"
     # should not turn a query into a crawl of every word.
@@ -147,7 +175,7 @@ def _keyword_values_forgive(query: Query, schema) -> Query:
 
 def _asks_for_words(query: Query) -> bool:
     """Whether the query holds a word or phrase to rank by (not only excluded ones)."""
-    return bool(query_words(query, tuple(FIELD_BOOSTS)))
+    return bool(query_sequence(query, SEARCHED_FIELDS))
 
 
 def _exclusions_apply_to_all(query: Query) -> Query:
@@ -211,8 +239,15 @@ def _known_fields(schema) -> set[str]:
     return names
 
 
-def parse_query(text: str, schema) -> ParsedQuery:
-    """Parse ``text`` for the index's ``schema``. Never raises on any input string."""
+def parse_query(text: str, schema, field_boosts: Mapping[str, float] | None = None) -> ParsedQuery:
+    """Parse ``text`` for the index's ``schema``. Never raises on any input string.
+
+    A plain word is searched in each field of ``field_boosts`` with a
+    weight above 0, weighted so (``Ranking.field_boosts``); by default in
+    every field of ``SEARCHED_FIELDS`` alike.
+    """
+    if field_boosts is None:
+        field_boosts = dict.fromkeys(SEARCHED_FIELDS, 1.0)
     notes = []
     if len(text) > MAX_QUERY_CHARS:
         text = text[:MAX_QUERY_CHARS]
@@ -233,7 +268,7 @@ def parse_query(text: str, schema) -> ParsedQuery:
             notes.append(f"there is no field {name!r}; searched {name}: as words")
     try:
         # Rewrite the tree as parsed, one group per word, before Whoosh flattens it.
-        query = _parser(schema).parse(words_text, normalize=False)
+        query = _parser(schema, field_boosts).parse(words_text, normalize=False)
         query = _phrases_where_positions_are(query, schema)
         query = _exclusions_apply_to_all(query)
         query = _fields_are_required(query).normalize()
@@ -243,7 +278,7 @@ def parse_query(text: str, schema) -> ParsedQuery:
             raise ValueError("unknown field")
     except Exception:
         words = " ".join(re.findall(WORD_PATTERN, words_text))
-        query = _parser(schema, syntax=False).parse(words)
+        query = _parser(schema, field_boosts, syntax=False).parse(words)
         notes.append("query syntax not understood; searched for its words")
     excluded = _excluded_words(query)
     if excluded:

@@ -1,0 +1,1 @@
+"""Indonesian language: the analysis chain, its word tables and dates. Imports nothing of the engine."""

@@ -1,0 +1,176 @@
+"""Indonesian text analysis: tokens, spelling, stop words and stems.
+
+The same chain runs when articles are indexed and when queries are parsed, so
+``memiliki`` in an article and ``milik`` in a query meet at the stem ``milik``::
+
+    tokenizer | lowercase | informal spelling | stop words | Sastrawi stem
+
+* Tokens are runs of letters and digits; hyphenated words stay whole
+  (``anak-anak``, ``berbeda-beda``) so Sastrawi can see reduplication, and
+  numbers with separators (``1.500``, ``2,5``) stay whole, apart from a
+  rupiah sign written against them (``Rp5.000`` is ``rp`` and ``5.000``).
+* Small numbers stem to their digits (``sembilan`` -> ``9``): bodies write
+  them as words, headlines as digits.
+* A hyphenated word that is not a reduplication (``se-Sumbar``, ``Covid-19``)
+  is indexed as its parts, at the same position.
+* Whoosh pickles the analyzer into the index, so everything in the chain is
+  importable by name and small: the word tables are read from the package
+  (``search.language.tables``), and each stem filter owns a
+  :class:`~search.language.stemming.Stemmer` that pickles without its cache.
+* :class:`Analysis` is one set of chains sharing one stemmer; the functions
+  :func:`stem` and :func:`analyze` use a default one, for callers that only
+  want to see what the analysis does.
+
+The word lists live in ``search/language/data``; see the comments at their top.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from whoosh.analysis import CompositeAnalyzer, Filter, LowercaseFilter, RegexTokenizer, StopFilter
+
+from .stemming import Stemmer
+from .tables import word_tables
+
+# The rupiah sign before an amount (Rp5.000 is Rp 5.000); a number with inner
+# separators (1.500, 2,5); or letters and digits, with inner hyphens or
+# apostrophes (anak-anak, Jum'at).
+WORD_PATTERN = r"(?i:rp)(?=\d)|\d+(?:[.,]\d+)+|\w+(?:[-'\u2019]\w+)*"
+
+
+_INFORMAL_REDUPLICATION = re.compile(r"^([^\W\d_]{3,})2$")
+
+
+class SpellingFilter(Filter):
+    """Standardise informal spellings and colloquial words.
+
+    ``yg`` -> ``yang``, ``bikin`` -> ``buat``, ``anak2`` -> ``anak-anak``.
+    """
+
+    def __call__(self, tokens):
+        spelling = word_tables().spelling
+        for token in tokens:
+            text = token.text
+            if text in spelling:
+                token.text = spelling[text]
+            else:
+                match = _INFORMAL_REDUPLICATION.match(text)
+                if match:
+                    token.text = f"{match.group(1)}-{match.group(1)}"
+            yield token
+
+
+class IndonesianStemFilter(Filter):
+    """Replace each token by its stem; split hyphenated words that are not reduplications."""
+
+    is_morph = True
+
+    def __init__(self, stemmer: Stemmer | None = None):
+        self.stemmer = stemmer if stemmer is not None else Stemmer()
+
+    def __call__(self, tokens):
+        stem = self.stemmer
+        for token in tokens:
+            if token.stopped:
+                # Kept only for display (highlighting): never searched, so not stemmed.
+                yield token
+                continue
+            text = token.text
+            root = stem(text)
+            if "-" not in root:
+                token.text = root
+                yield token
+                continue
+            # Not a reduplication: index each part, at the same position.
+            # Point each part at its own characters when the token is written
+            # as it reads (informal spellings were rewritten and are not).
+            start = None
+            if token.chars and token.endchar - token.startchar == len(text):
+                start = token.startchar
+            offset = 0
+            for part in text.split("-"):
+                if part:
+                    token.text = stem(part)
+                    if start is not None:
+                        token.startchar = start + offset
+                        token.endchar = start + offset + len(part)
+                    yield token
+                offset += len(part) + 1
+
+
+def _normalized():
+    """The words as written, standardised: the part every chain shares."""
+    return (RegexTokenizer(WORD_PATTERN) | LowercaseFilter() | SpellingFilter()
+            | StopFilter(stoplist=word_tables().stop_words, minsize=1))
+
+
+def IndonesianAnalyzer(stemmer: Stemmer | None = None):
+    """The analysis chain used for every stemmed field, at index and query time."""
+    return _normalized() | IndonesianStemFilter(stemmer)
+
+
+def ExactAnalyzer():
+    """The same tokens without stemming: for matching the word form as written."""
+    return _normalized()
+
+
+def stemmer_of(analyzer) -> Stemmer | None:
+    """The stemmer inside an analysis chain (one built by :func:`IndonesianAnalyzer`), or None."""
+    for item in getattr(analyzer, "items", ()) if isinstance(analyzer, CompositeAnalyzer) else ():
+        if isinstance(item, IndonesianStemFilter):
+            return item.stemmer
+    return None
+
+
+@dataclass(frozen=True)
+class AnalyzedToken:
+    """One token of a text: as written, its stem, and whether it is a stop word."""
+
+    text: str
+    stem: str
+    position: int
+    start: int
+    end: int
+    stop_word: bool
+
+
+@dataclass
+class Analysis:
+    """The stemmed and the exact chain, sharing one stemmer (and so one cache)."""
+
+    stemmer: Stemmer = field(default_factory=Stemmer)
+
+    def __post_init__(self) -> None:
+        self.stemmed = IndonesianAnalyzer(self.stemmer)
+        self.exact = ExactAnalyzer()
+
+    def stem(self, word: str) -> str:
+        """The root of one lowercase word."""
+        return self.stemmer(word)
+
+    def analyze(self, text: str) -> list[AnalyzedToken]:
+        """Each token of ``text`` and its stem, stop words included."""
+        return [
+            AnalyzedToken(text=text[token.startchar:token.endchar], stem=token.text, position=token.pos,
+                          start=token.startchar, end=token.endchar, stop_word=bool(token.stopped))
+            for token in self.stemmed(text, positions=True, chars=True, removestops=False)
+        ]
+
+
+@lru_cache(maxsize=1)
+def default_analysis() -> Analysis:
+    """The analysis :func:`stem` and :func:`analyze` use (never an index's own)."""
+    return Analysis()
+
+
+def stem(word: str) -> str:
+    """The root of one lowercase word."""
+    return default_analysis().stem(word)
+
+
+def analyze(text: str) -> list[AnalyzedToken]:
+    """Show how a text is analysed: each token and its stem, stop words included."""
+    return default_analysis().analyze(text)

@@ -1,0 +1,362 @@
+"""Answering a query over one generation, in explicit stages.
+
+::
+
+    read_query      text -> QueryPlan        parse, filters (dates), did-you-mean
+    FirstStage      plan -> Candidates       BM25F over the index (NumPy, or Whoosh's searcher)
+    rerank_stage    candidates -> ranked     the re-ranking of search.query.ranking
+    Renderer        docnum -> Hit            stored fields and snippets
+
+:class:`Searcher` runs them for ``search``, ``export``, ``similar``,
+``values`` and ``get``. Each stage takes what it needs (the generation's
+Whoosh searcher, a :class:`~search.query.ranking.Ranking`) as arguments; none
+reads a global. The first stage is the only one that touches postings: an
+index of several shards, or another postings format, replaces it alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from whoosh import sorting
+from whoosh.query import DateRange, Every, Or, Query
+
+from ..articles import Article
+from ..errors import ArticleNotFoundError, InvalidArgumentError, QueryError
+from ..language.dates import intersect, parse_date_range
+from ..results import Export, ExportRow, FieldValue, Hit, SearchResults
+from ..store.generation import Generation, reading
+from ..store.schema import KEYWORD_FIELDS, TEXT_FIELDS, TYPED_FIELD, to_article
+from . import scoring
+from .parser import FIELD_ALIASES, ParsedQuery, parse_query, query_sequence
+from .ranking import Candidate, Ranking, collect_evidence, rerank
+from .snippets import marked_title, snippets
+from .spelling import suggest
+
+SORTS = ("relevance", "date", "-date")
+FACETS = ("category", "source", "month")
+# Fields whose values ``Searcher.values`` lists, and their Indonesian names.
+VALUE_FIELDS = (*KEYWORD_FIELDS, "month")
+VALUE_ALIASES = {
+    **{alias: name for name, aliases in FIELD_ALIASES.items() if name in VALUE_FIELDS
+       for alias in aliases},
+    "bulan": "month",
+}
+SUGGEST_MAX_WORDS = 4
+NO_WORDS = "no searchable words in the query (only stop words or symbols)"
+
+
+# --------------------------------------------------------------------------- stage 1: read the query
+
+@dataclass
+class QueryPlan:
+    """A query as the later stages need it: parsed, its date window, what to tell the user."""
+
+    text: str
+    parsed: ParsedQuery
+    window: DateRange | None
+    notes: list[str]
+    suggestion: str | None
+    sort: str
+    browse: bool
+    """Only filters were typed: list what they let through, by date."""
+
+    @property
+    def words(self) -> list[str]:
+        """The analysed words asked for in the text fields, in order: re-scored and highlighted."""
+        return self.parsed.words(TEXT_FIELDS)
+
+    @property
+    def typed(self) -> list[str]:
+        """The query's words as typed, unstemmed."""
+        return self.parsed.words((TYPED_FIELD,))
+
+    @property
+    def short(self) -> bool:
+        return len(self.parsed.text.split()) <= SUGGEST_MAX_WORDS
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    return moment.astimezone(timezone.utc).replace(tzinfo=None) if moment else None
+
+
+def date_window(parsed: ParsedQuery, date_from: str | None, date_to: str | None) -> DateRange | None:
+    """The filter for the query's ``tanggal:`` and the ``date_from``/``date_to`` options."""
+    start, end = parsed.date_from, parsed.date_to
+    try:
+        if date_from:
+            start, end = intersect((start, end), (parse_date_range(date_from)[0], None))
+        if date_to:
+            start, end = intersect((start, end), (None, parse_date_range(date_to)[1]))
+    except ValueError as error:
+        raise QueryError(str(error)) from None
+    if start is None and end is None:
+        return None
+    return DateRange("date", _utc(start), _utc(end), endexcl=True)
+
+
+def read_query(searcher, ranking: Ranking, text: str, sort: str = "relevance",
+               date_from: str | None = None, date_to: str | None = None) -> QueryPlan:
+    """Parse ``text``, add the date options, and correct it when it matches nothing as typed.
+
+    A short query with a misspelled word gets a suggestion; if it matches
+    nothing as typed, the corrected query is searched instead. Looking up
+    corrections costs tens of milliseconds per unknown word, so a long query
+    (often a headline full of names) gets none here.
+    """
+    if sort not in SORTS:
+        raise InvalidArgumentError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
+    schema = searcher.schema
+    parsed = parse_query(text, schema, ranking.field_boosts)
+    notes = list(parsed.notes)
+    window = date_window(parsed, date_from, date_to)
+    short = len(parsed.text.split()) <= SUGGEST_MAX_WORDS
+    suggestion = suggest(parsed.text, searcher) if short else None
+    if suggestion is not None and (parsed.is_empty or not _matches(searcher, parsed, window)):
+        corrected = parse_query(suggestion, schema, ranking.field_boosts)
+        if not corrected.is_empty:
+            notes.append(f"nothing matched {text!r}; showing results for {suggestion!r}")
+            parsed = corrected
+    browse = parsed.filters_only and (not parsed.is_empty or window is not None)
+    return QueryPlan(text, parsed, window, notes, suggestion, sort, browse)
+
+
+def _matches(searcher, parsed: ParsedQuery, window) -> bool:
+    return not searcher.search(parsed.query, limit=1, filter=window, optimize=False).is_empty()
+
+
+# --------------------------------------------------------------------------- stage 2: the first stage
+
+@dataclass
+class Candidates:
+    """What the first stage found: the best (docnum, score) pairs, how many matched, facet counts."""
+
+    ranked: list[tuple[int, float | None]]
+    total: int
+    facets: dict[str, dict[str, int]] | None = None
+    postings: dict = field(default_factory=dict)
+    """Postings read while scoring, by (field, word): the re-ranking reuses them."""
+
+
+def facet_counts(results, names=FACETS) -> dict[str, dict[str, int]]:
+    """Matching articles per category, source and month (or ``names``), the largest first."""
+    counts = {}
+    for name in names:
+        groups = results.groups(name)
+        items = [(key.decode("utf-8") if isinstance(key, bytes) else key, n)
+                 for key, n in groups.items() if key not in (None, "", b"")]
+        counts[name] = dict(sorted(items, key=lambda item: (-item[1], item[0])))
+    return counts
+
+
+def _sum_unions_in_arrays(query: Query) -> None:
+    if isinstance(query, Or):
+        query.matcher_type = Or.ARRAY_MATCHER
+    for child in query.children():
+        _sum_unions_in_arrays(child)
+
+
+class FirstStage:
+    """BM25F over one generation: in NumPy for words and phrases joined by OR, else Whoosh's searcher.
+
+    Keeps the NumPy scorer (every article's field lengths and dates as
+    arrays) for the life of the generation.
+    """
+
+    def __init__(self, searcher, ranking: Ranking, statistics: scoring.Statistics | None = None):
+        self._searcher = searcher
+        self._scorer = scoring.Scorer(searcher, ranking.k1, ranking.b, statistics)
+
+    def run(self, plan: QueryPlan, depth: int | None, facets: bool = False) -> Candidates:
+        """The best ``depth`` matches of ``plan`` (all with None) in its sort order, and the total."""
+        if plan.browse:
+            results = self._by_date(plan, depth, facets)
+            return Candidates([(hit.docnum, None) for hit in results], len(results),
+                              facet_counts(results) if facets else None)
+        query = plan.parsed.query
+        if plan.sort == "relevance" and not facets and scoring.can_score(query):
+            allowed = None if plan.window is None else self._scorer.range_mask(plan.window)
+            scores = self._scorer.score(query, allowed)
+            return Candidates(scores.best(scores.total if depth is None else depth), scores.total,
+                              None, scores.postings)
+        options: dict = {"limit": depth, "filter": plan.window, "optimize": False}
+        if facets:
+            options["groupedby"] = {name: sorting.FieldFacet(name) for name in FACETS}
+            options["maptype"] = sorting.Count
+        if plan.sort != "relevance":
+            options.update(sortedby="date", reverse=plan.sort == "-date")
+        results = self._with_cheap_matchers(query, options)
+        score = plan.sort == "relevance"
+        return Candidates([(hit.docnum, hit.score if score else None) for hit in results], len(results),
+                          facet_counts(results) if facets else None)
+
+    def _by_date(self, plan: QueryPlan, limit: int | None, facets: bool):
+        """The articles a query of filters only lets through, newest first unless sorted by ``date``."""
+        options: dict = {"limit": limit, "filter": plan.window, "optimize": False,
+                         "sortedby": "date", "reverse": plan.sort != "date"}
+        if facets:
+            options["groupedby"] = {name: sorting.FieldFacet(name) for name in FACETS}
+            options["maptype"] = sorting.Count
+        return self._searcher.search(Every() if plan.parsed.is_empty else plan.parsed.query, **options)
+
+    def _with_cheap_matchers(self, query: Query, options: dict):
+        """``searcher.search(query, **options)``, with cheaper matchers for long OR queries.
+
+        * Whoosh's collector rebuilds the matcher tree every 10 matches, asking
+          each term matcher for its best possible score, so that it can turn
+          unions into cheaper intersections. For a top 200 that pruning seldom
+          pays; the tree is left as built.
+        * Above 5,000 articles Whoosh walks an OR as a binary tree of unions, one
+          document at a time. A query made only of words and phrases has its ORs
+          add up their terms' scores in an array instead, part by part, as
+          Whoosh itself does for small indexes.
+
+        Each halved the query time with the same results (benchmarks/README.md).
+        """
+        if scoring.can_score(query):
+            _sum_unions_in_arrays(query)
+        collector = self._searcher.collector(**options)
+        inner = collector
+        while inner is not None:
+            if hasattr(inner, "replace"):
+                inner.replace = 0
+            inner = getattr(inner, "child", None)
+        self._searcher.search_with_collector(query, collector)
+        return collector.results()
+
+    def postings_of(self, read: dict) -> Callable:
+        """``postings_of(field, word)`` for the re-ranking: from ``read`` where the first stage has them."""
+        def postings_of(fieldname: str, word: str):
+            if (fieldname, word) not in read:
+                read[fieldname, word] = scoring.read_postings(self._searcher, fieldname, word,
+                                                              with_positions=True)
+            return read[fieldname, word]
+        return postings_of
+
+
+# --------------------------------------------------------------------------- stage 3: re-rank
+
+def rerank_stage(found: Candidates, plan: QueryPlan, ranking: Ranking, postings_of: Callable,
+                 tie_key: Callable[[int], str]) -> list[tuple[int, float | None]]:
+    """``found.ranked`` with its first ``ranking.rerank_depth`` re-scored (relevance order only)."""
+    if plan.sort != "relevance" or plan.browse:
+        return found.ranked
+    top = [Candidate(docnum, score or 0.0) for docnum, score in found.ranked[:ranking.rerank_depth]]
+    words, typed = plan.words, plan.typed
+    collect_evidence(top, set(words), TEXT_FIELDS, postings_of, set(typed))
+    top = rerank(top, words, ranking, tie_key=tie_key, typed=typed)
+    return [(c.docnum, c.score) for c in top] + found.ranked[ranking.rerank_depth:]
+
+
+# --------------------------------------------------------------------------- stage 4: render
+
+class Renderer:
+    """Hits and export rows from stored fields, with the query's words marked in their inflected forms."""
+
+    def __init__(self, searcher):
+        self._searcher = searcher
+        self._body = searcher.schema["body"].analyzer
+        self._title = searcher.schema["title"].analyzer
+
+    def article(self, docnum: int) -> Article:
+        return to_article(self._searcher.stored_fields(docnum))
+
+    def hit(self, docnum: int, score: float | None, terms: set[str] | None) -> Hit:
+        """``terms``: the analysed words to mark, or None for no snippets at all."""
+        article = self.article(docnum)
+        return Hit(
+            id=article.id, title=article.title, score=score, date=article.date, source=article.source,
+            category=article.category, url=article.url,
+            snippets=snippets(article.body, terms, self._body) if terms is not None else [],
+            title_snippet=marked_title(article.title, terms, self._title) if terms is not None else None,
+        )
+
+    def row(self, docnum: int, score: float | None, terms: set[str]) -> ExportRow:
+        article = self.article(docnum)
+        first = snippets(article.body, terms, self._body)
+        return ExportRow(id=article.id, title=article.title, date=article.date, source=article.source,
+                         category=article.category, url=article.url, score=score,
+                         snippet=first[0].text if first else "")
+
+
+# --------------------------------------------------------------------------- the stages together
+
+class Searcher:
+    """One generation and one ranking configuration: search, export, similar, values, get."""
+
+    def __init__(self, generation: Generation, ranking: Ranking):
+        self.generation = generation
+        self.ranking = ranking
+        self._whoosh = generation.searcher
+        self._first = FirstStage(self._whoosh, ranking)
+        self._render = Renderer(self._whoosh)
+
+    def _article_id(self, docnum: int) -> str:
+        return self._whoosh.stored_fields(docnum)["id"]
+
+    def _ranked(self, plan: QueryPlan, depth: int | None, facets: bool = False):
+        found = self._first.run(plan, depth, facets)
+        ranked = rerank_stage(found, plan, self.ranking, self._first.postings_of(found.postings),
+                              self._article_id)
+        return found, ranked
+
+    def search(self, text: str, limit: int = 10, page: int = 1, highlight: bool = True,
+               sort: str = "relevance", date_from: str | None = None,
+               date_to: str | None = None, facets: bool = False) -> SearchResults:
+        if limit < 1 or page < 1:
+            raise InvalidArgumentError("limit and page must be at least 1")
+        plan = read_query(self._whoosh, self.ranking, text, sort, date_from, date_to)
+        if plan.parsed.is_empty and not plan.browse:
+            plan.notes.append(NO_WORDS)
+            return SearchResults(text, 0, page, limit, [], plan.notes, plan.suggestion,
+                                 {name: {} for name in FACETS} if facets else None)
+        depth = page * limit if plan.browse else max(self.ranking.rerank_depth, page * limit)
+        found, ranked = self._ranked(plan, depth, facets)
+        terms = (set() if plan.browse else set(plan.words)) if highlight else None
+        hits = [self._render.hit(docnum, score, terms) for docnum, score in ranked[(page - 1) * limit: page * limit]]
+        suggestion = plan.suggestion
+        if not plan.short and found.total < limit:
+            suggestion = suggest(plan.parsed.text, self._whoosh)
+        return SearchResults(text, found.total, page, limit, hits, plan.notes, suggestion, found.facets)
+
+    def export(self, text: str, sort: str = "relevance", date_from: str | None = None,
+               date_to: str | None = None) -> Export:
+        plan = read_query(self._whoosh, self.ranking, text, sort, date_from, date_to)
+        if plan.parsed.is_empty and not plan.browse:
+            plan.notes.append(NO_WORDS)
+            return Export(text, 0, plan.notes, iter(()))
+        _, ranked = self._ranked(plan, None)
+        terms = set() if plan.browse else set(plan.words)
+        return Export(text, len(ranked), plan.notes, self._rows(ranked, terms))
+
+    def _rows(self, ranked, terms: set[str]) -> Iterator[ExportRow]:
+        with reading(self.generation.index_dir):
+            for docnum, score in ranked:
+                yield self._render.row(docnum, score, terms)
+
+    def similar(self, article_id: str, limit: int = 10) -> list[Hit]:
+        docnum = self._whoosh.document_number(id=article_id)
+        if docnum is None:
+            raise ArticleNotFoundError(f"no article with id {article_id!r}")
+        results = self._whoosh.more_like(docnum, "body", top=limit, numterms=25)
+        return [self._render.hit(hit.docnum, hit.score, None) for hit in results]
+
+    def values(self, fieldname: str, limit: int | None = None) -> list[FieldValue]:
+        name = VALUE_ALIASES.get(fieldname.lower(), fieldname.lower())
+        if name not in VALUE_FIELDS:
+            allowed = ", ".join(f"{n} ({a})" for a, n in VALUE_ALIASES.items())
+            raise InvalidArgumentError(f"no field {fieldname!r} to list values of; use one of: {allowed}")
+        if limit is not None and limit < 1:
+            raise InvalidArgumentError(f"limit must be at least 1, not {limit}")
+        results = self._whoosh.search(Every(), limit=1, groupedby={name: sorting.FieldFacet(name)},
+                                      maptype=sorting.Count)
+        found = [FieldValue(value, count) for value, count in facet_counts(results, (name,))[name].items()]
+        return found if limit is None else found[:limit]
+
+    def get(self, article_id: str) -> Article:
+        docnum = self._whoosh.document_number(id=article_id)
+        if docnum is None:
+            raise ArticleNotFoundError(f"no article with id {article_id!r}")
+        return self._render.article(docnum)

@@ -1,0 +1,169 @@
+"""What the library returns: small dataclasses, each with ``to_dict`` for JSON.
+
+The command line's ``--json``, the HTTP API and the library all give these
+same shapes. Whoosh objects never appear here.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from .query.snippets import Snippet
+
+
+@dataclass
+class Hit:
+    """One article in a result list."""
+
+    id: str
+    title: str
+    # Relevance score; None when results are sorted by date.
+    score: float | None
+    date: datetime | None = None
+    source: str = ""
+    category: str = ""
+    url: str = ""
+    snippets: list[Snippet] = field(default_factory=list)
+    # The whole title with the query's words marked; None when not highlighted.
+    title_snippet: Snippet | None = None
+
+    @property
+    def highlights(self) -> list[str]:
+        """Snippets as HTML: matches in ``<mark>``, the rest escaped."""
+        return [s.html() for s in self.snippets]
+
+    @property
+    def title_highlight(self) -> str:
+        """The title as HTML: matches in ``<mark>``, the rest escaped."""
+        return self.title_snippet.html() if self.title_snippet else html.escape(self.title)
+
+    def to_dict(self) -> dict:
+        return {
+            "id": self.id, "title": self.title, "title_highlight": self.title_highlight,
+            "date": self.date.isoformat() if self.date else None,
+            "source": self.source, "category": self.category, "url": self.url,
+            "score": None if self.score is None else round(self.score, 4), "highlights": self.highlights,
+        }
+
+
+EXPORT_FIELDS = ("id", "title", "date", "source", "category", "url", "score", "snippet")
+
+
+@dataclass
+class ExportRow:
+    """One matching article in an export: its metadata and first snippet as plain text."""
+
+    id: str
+    title: str
+    date: datetime | None
+    source: str
+    category: str
+    url: str
+    # Relevance score; None when sorted by date.
+    score: float | None
+    snippet: str
+
+    @classmethod
+    def from_hit(cls, hit: Hit) -> ExportRow:
+        return cls(hit.id, hit.title, hit.date, hit.source, hit.category, hit.url, hit.score,
+                   hit.snippets[0].text if hit.snippets else "")
+
+    def to_dict(self) -> dict:
+        """The row in ``EXPORT_FIELDS`` order; the date in ISO 8601."""
+        return {
+            "id": self.id, "title": self.title,
+            "date": self.date.isoformat() if self.date else None,
+            "source": self.source, "category": self.category, "url": self.url,
+            "score": None if self.score is None else round(self.score, 4), "snippet": self.snippet,
+        }
+
+
+class Export(Iterator[ExportRow]):
+    """Every article matching a query, one :class:`ExportRow` at a time (iterate once).
+
+    ``total`` and ``notes`` are known before the first row: the ranked list
+    of article numbers is computed up front, each row's stored fields and
+    snippet only when it is reached, so memory does not grow with the rows.
+    Read it while its index is open.
+    """
+
+    def __init__(self, query: str, total: int, notes: list[str], rows: Iterator[ExportRow]):
+        self.query = query
+        self.total = total
+        self.notes = notes
+        self._rows = rows
+
+    def __next__(self) -> ExportRow:
+        return next(self._rows)
+
+
+@dataclass
+class SearchResults:
+    """A page of hits, and how many articles matched in all."""
+
+    query: str
+    total: int
+    page: int
+    limit: int
+    hits: list[Hit]
+    notes: list[str] = field(default_factory=list)
+    # The query with misspelled words corrected, when any were.
+    suggestion: str | None = None
+    # Matching articles by "category", "source" and "month", when asked for.
+    facets: dict[str, dict[str, int]] | None = None
+
+    def to_dict(self) -> dict:
+        data = {
+            "query": self.query, "total": self.total, "page": self.page, "limit": self.limit,
+            "suggestion": self.suggestion,
+            "hits": [hit.to_dict() for hit in self.hits], "notes": self.notes,
+        }
+        if self.facets is not None:
+            data["facets"] = self.facets
+        return data
+
+
+@dataclass
+class SourceStats:
+    """One file or folder the index was built from."""
+
+    path: str
+    files: int
+    articles: int
+    exists: bool
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+@dataclass
+class IndexStats:
+    path: Path
+    articles: int
+    fields: list[str]
+    size_bytes: int
+    built_at: str
+    build_seconds: float
+    schema_version: int
+    sources: list[SourceStats] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        data = dict(self.__dict__)
+        data["path"] = str(self.path)
+        data["sources"] = [source.to_dict() for source in self.sources]
+        return data
+
+
+@dataclass
+class FieldValue:
+    """One value of a keyword field, as written, and how many articles have it."""
+
+    value: str
+    count: int
+
+    def to_dict(self) -> dict:
+        return {"value": self.value, "count": self.count}
