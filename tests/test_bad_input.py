@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 import search
+from search.articles import MAX_ARTICLE_BYTES
 import search.build.indexer
 from conftest import FIXTURES, SAMPLE_JSONL, SEED_ARTICLE
 from search.cli import main
@@ -40,10 +41,9 @@ def bad_seeds(folder: Path) -> dict[str, str]:
     (folder / "latin1.txt").write_bytes(
         "Kafe Baru Dibuka\n\nRabu, 17 Maret 2021, 17:36 WIB | Gaya | Kota Bandung\n".encode()
         + ("BANDUNG, contoh.id - Kafe bernama Été dibuka di pusat kota. " * 5).encode("latin-1") + b"\xff\n")
-    line = ("Hujan deras membuat sungai meluap dan warga mengungsi. " * 20 + "\n\n").encode()
     with open(folder / "huge.txt", "wb") as huge:
-        huge.write(b"Judul\n\n")
-        huge.write(line * (50 * 1024 * 1024 // len(line) + 1))  # 50 MB
+        huge.write(b"Judul\n\n" + ("Hujan deras membuat sungai meluap. " * 20 + "\n\n").encode())
+        huge.truncate(MAX_ARTICLE_BYTES + 1)  # one byte over the limit, without writing it (a sparse file)
     (folder / "nested.html").write_text("<html><body>" + "<div>" * 50_000 + "<p>isi</p>" + "</div>" * 50_000)
     (folder / "unclosed.html").write_text(
         "<html><body><p>" + "Berita dengan tag yang tidak pernah ditutup <b><i><span>" * 3000)
@@ -60,7 +60,7 @@ def bad_seeds(folder: Path) -> dict[str, str]:
         "empty.txt": "empty page",
         "binary.txt": "binary file",
         "binary.html": "binary file",
-        "huge.txt": "too large for one article page (52.4 MB",
+        "huge.txt": "too large for one article page (5.0 MB",
         "nested.html": "not an article",
         "loop-a.txt": "Too many levels of symbolic links",
         "loop-b.txt": "Too many levels of symbolic links",

@@ -422,6 +422,7 @@ def _readme_queries():
     return queries
 
 
+@pytest.mark.slow  # builds the seeds' index
 @pytest.mark.parametrize("text", _readme_queries())
 def test_every_query_the_readme_shows_finds_articles_in_the_seeds(runner, seeds_index, text):
     result = runner.invoke(main, ["query", text, "--json", "-n", "1", "--index", str(seeds_index)])

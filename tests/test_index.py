@@ -40,12 +40,20 @@ def test_reduplication_is_found_by_its_root(small_index):
                for word in s.marked)
 
 
-def test_partial_matches_rank_below_fuller_matches(small_index):
+def test_partial_matches_rank_below_fuller_matches(small_index, tmp_path):
     with search.open_index(small_index) as index:
         full = index.search("sawahlunto kominfo xyzzyqwerty")
         one = index.search("xyzzyqwerty")
     assert one.total == 0
     assert full.hits[0].id == SEED_ID  # the missing word does not stop the search
+    filler = "Warga kota berkumpul membahas rencana pembangunan jalan. " * 3
+    with index_of(tmp_path, [
+        {"id": "one-word-often", "title": "Kabar kota", "body": f"Sawahlunto. {filler} Sawahlunto, Sawahlunto."},
+        {"id": "both-words", "title": "Kabar kota", "body": f"Sawahlunto membuka Dinas Kominfo. {filler}"},
+        {"id": "neither", "title": "Kabar kota", "body": filler},
+    ]) as index:
+        ranked = [hit.id for hit in index.search("sawahlunto kominfo xyzzyqwerty").hits]
+    assert ranked == ["both-words", "one-word-often"]
 
 
 def test_more_matched_words_rank_higher(small_index):

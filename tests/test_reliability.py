@@ -40,6 +40,7 @@ def _processes_writing(index_dir):
     return found
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("corpus, kill_after", KILL_POINTS)
 def test_killing_a_rebuild_leaves_the_previous_index_serving(tmp_path, corpus, kill_after):
     index_dir = tmp_path / "ix"
@@ -68,6 +69,7 @@ def test_killing_a_rebuild_leaves_the_previous_index_serving(tmp_path, corpus, k
     assert not list(index_dir.glob("building-*"))
 
 
+@pytest.mark.slow
 def test_readers_keep_answering_during_a_rebuild(tmp_path):
     index_dir = tmp_path / "ix"
     first = tmp_path / "first"

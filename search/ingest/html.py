@@ -27,7 +27,7 @@ from bs4 import BeautifulSoup, Comment, NavigableString, Tag, UnicodeDammit
 from bs4.exceptions import ParserRejectedMarkup
 
 from ..articles import Article
-from .boilerplate import clean_paragraphs
+from .boilerplate import clean_body, clean_paragraphs
 from ..language.dates import parse_date
 from ..errors import IngestError, NotAnArticleError
 
@@ -374,7 +374,7 @@ def _body_from_text(text: str) -> str:
     """A declared ``articleBody``: it may hold markup; paragraphs are its lines."""
     if "<" in text:
         text = BeautifulSoup(text, "html.parser").get_text("\n")
-    return "\n\n".join(clean_paragraphs(text.splitlines()))
+    return clean_body(text)
 
 
 # --------------------------------------------------------------------------- the page
