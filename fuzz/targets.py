@@ -12,8 +12,8 @@ import tempfile
 from pathlib import Path
 
 from search.articles import Article, Skipped
-from search.query.parser import parse_query
 from search.ingest import read_file
+from search.query.parser import parse_query
 from search.store.schema import build_schema
 
 SCHEMA = build_schema()

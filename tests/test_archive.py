@@ -11,8 +11,8 @@ import sys
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import SEED_ARTICLE
+
 from search.cli import main
 
 

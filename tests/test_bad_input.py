@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import FIXTURES, SAMPLE_JSONL, SEED_ARTICLE
 
 import search
-from search.articles import MAX_ARTICLE_BYTES
 import search.build.indexer
-from conftest import FIXTURES, SAMPLE_JSONL, SEED_ARTICLE
+from search.articles import MAX_ARTICLE_BYTES
 from search.cli import main
 
 
@@ -39,7 +39,7 @@ def bad_seeds(folder: Path) -> dict[str, str]:
     (folder / "binary.txt").write_bytes(bytes(range(256)) * 20)
     (folder / "binary.html").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00" + os.urandom(3000))
     (folder / "latin1.txt").write_bytes(
-        "Kafe Baru Dibuka\n\nRabu, 17 Maret 2021, 17:36 WIB | Gaya | Kota Bandung\n".encode()
+        b"Kafe Baru Dibuka\n\nRabu, 17 Maret 2021, 17:36 WIB | Gaya | Kota Bandung\n"
         + ("BANDUNG, contoh.id - Kafe bernama Été dibuka di pusat kota. " * 5).encode("latin-1") + b"\xff\n")
     with open(folder / "huge.txt", "wb") as huge:
         huge.write(b"Judul\n\n" + ("Hujan deras membuat sungai meluap. " * 20 + "\n\n").encode())

@@ -5,8 +5,8 @@ import shutil
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import FIXTURES, SEED_ARTICLE
+
 from search.cli import main
 
 SEED_ID = "000_b21858542a778c68.txt"

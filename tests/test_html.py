@@ -1,5 +1,6 @@
 """Saved HTML pages: real pages of several outlets, and the traps real pages set."""
 
+import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -103,7 +104,8 @@ SYNTHETIC = f"""<html><head>
 <p>{PARAGRAPH}</p>
 <p><a href="/1">Berita terkait satu</a> <a href="/2">Berita terkait dua</a></p>
 </div>
-<div class="related-posts"><h3>Berita Terkait</h3><ul><li><a href="/3">Judul lain yang panjang sekali</a></li></ul></div>
+<div class="related-posts"><h3>Berita Terkait</h3>
+<ul><li><a href="/3">Judul lain yang panjang sekali</a></li></ul></div>
 <div class="comment-box">Tulis komentar Anda di sini</div>
 </article>
 <footer>Copyright 2021 Berita Contoh</footer>
@@ -130,9 +132,9 @@ def test_body_keeps_paragraphs_and_drops_furniture():
 
 def test_declared_article_body_is_used_when_markup_hides_the_text():
     paragraphs = "\n".join([PARAGRAPH] * 6)
-    html = ('<html><head><script type="application/ld+json">'
-            '{"@type": "NewsArticle", "headline": "Judul", "articleBody": %s}</script></head>'
-            '<body><div id="app"></div></body></html>') % __import__("json").dumps(paragraphs)
+    declared = json.dumps({"@type": "NewsArticle", "headline": "Judul", "articleBody": paragraphs})
+    html = (f'<html><head><script type="application/ld+json">{declared}</script></head>'
+            '<body><div id="app"></div></body></html>')
     article = parse_html_page(html.encode(), "x")
     assert article.body.count("Pemerintah Kota Sawahlunto") == 6
 

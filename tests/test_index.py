@@ -377,7 +377,6 @@ def test_total_counts_every_article_holding_a_word(seeds_index, text):
     # articles that could not reach the top: 9,054 of 9,058 for one headline
     # over 26,336 articles.)
     from search.query.parser import parse_query
-
     from search.store.generation import Generation
 
     with Generation.open_current(seeds_index) as generation:

@@ -4,9 +4,9 @@ import json
 import shutil
 
 import pytest
+from conftest import SAMPLE_JSONL
 
 import search
-from conftest import SAMPLE_JSONL
 from search.store import disk as storage
 
 

@@ -7,8 +7,8 @@ import pytest
 
 import search
 from search.query.parser import parse_query, query_sequence
-from search.store.generation import Generation
 from search.query.ranking import Candidate, amounts_of, rerank
+from search.store.generation import Generation
 
 
 def _candidate(docnum, matched, positions=None, typed=()):
@@ -142,7 +142,7 @@ def test_articles_writing_the_query_as_typed_rank_first_on_the_seeds(seeds_index
         hits = index.search(text, limit=top, highlight=False).hits
         holds = [bool(re.search(written, f"{a.title}\n{a.body}", re.IGNORECASE))
                  for a in (index.get(hit.id) for hit in hits)]
-    assert all(holds), list(zip([hit.title for hit in hits], holds))
+    assert all(holds), list(zip([hit.title for hit in hits], holds, strict=True))
 
 
 def test_a_title_written_as_typed_counts_as_the_word_as_typed(tmp_path):

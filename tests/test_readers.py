@@ -5,9 +5,9 @@ import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
-
 from conftest import FIXTURES, PROJECT, SAMPLE_JSONL, SEED_ARTICLE
 from conftest import PAGE_TEXT as PAGE
+
 from search.articles import ReadReport
 from search.ingest import read_articles
 from search.ingest.textpage import parse_text_page

@@ -19,16 +19,18 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT / "tests"))
 
-import search  # noqa: E402
 from webserver import chromium, chromium_missing, running_server  # noqa: E402
+
+import search  # noqa: E402
 
 DOCS = PROJECT / "docs"
 
 
 def take(index_dir: Path, query: str) -> list[Path]:
+    from urllib.parse import urlencode
+
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
-    from urllib.parse import urlencode
 
     DOCS.mkdir(exist_ok=True)
     shots = []

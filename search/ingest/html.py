@@ -27,9 +27,9 @@ from bs4 import BeautifulSoup, Comment, NavigableString, Tag, UnicodeDammit
 from bs4.exceptions import ParserRejectedMarkup
 
 from ..articles import Article
-from .boilerplate import clean_body, clean_paragraphs
-from ..language.dates import parse_date
 from ..errors import IngestError, NotAnArticleError
+from ..language.dates import parse_date
+from .boilerplate import clean_body, clean_paragraphs
 
 MIN_BODY_WORDS = 50
 """A body shorter than this is a gallery caption, a teaser or a listing, not an article."""

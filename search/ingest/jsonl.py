@@ -19,8 +19,8 @@ from pathlib import Path
 
 from ..articles import MAX_ARTICLE_BYTES, Article, Skipped
 from ..errors import IngestError
-from .boilerplate import clean_body
 from ..language.dates import parse_date
+from .boilerplate import clean_body
 
 _TEXT_FIELDS = ("title", "category", "source", "url", "summary", "author", "editor", "location")
 # A query string (a "?" then a parameter name and "="), or an AddThis fragment

@@ -24,9 +24,9 @@ from __future__ import annotations
 import re
 
 from ..articles import Article
-from .boilerplate import clean_paragraphs
-from ..language.dates import parse_date
 from ..errors import IngestError
+from ..language.dates import parse_date
+from .boilerplate import clean_paragraphs
 
 # "SAWAHLUNTO, binews.id - ", "JAKARTA, KOMPAS.com - ", "Jakarta (ANTARA) - ", "BANDUNG - "
 _OPENING = re.compile(

@@ -175,7 +175,7 @@ def _root(word: str, tables: WordTables) -> str:
         return word
     try:
         root = sastrawi().stem_word(word) or word
-    except Exception:  # Sastrawi's regexes on unusual input: keep the word
+    except Exception:  # noqa: BLE001 - Sastrawi's regexes on unusual input: keep the word
         return word
     if "-" in word or root == word:
         return root

@@ -31,7 +31,16 @@ from datetime import datetime
 
 from whoosh import qparser
 from whoosh.query import (
-    And, AndNot, ConstantScoreQuery, Not, NullQuery, Or, Phrase, Prefix, Query, Term,
+    And,
+    AndNot,
+    ConstantScoreQuery,
+    Not,
+    NullQuery,
+    Or,
+    Phrase,
+    Prefix,
+    Query,
+    Term,
 )
 
 from ..language.analysis import WORD_PATTERN
@@ -276,7 +285,7 @@ def parse_query(text: str, schema, field_boosts: Mapping[str, float] | None = No
         # Terms in fields the index does not have match nothing; treat them as words.
         if any(fieldname not in schema for fieldname, _ in query.iter_all_terms()):
             raise ValueError("unknown field")
-    except Exception:
+    except Exception:  # noqa: BLE001 - never raises: what is not syntax is searched as words
         words = " ".join(re.findall(WORD_PATTERN, words_text))
         query = _parser(schema, field_boosts, syntax=False).parse(words)
         notes.append("query syntax not understood; searched for its words")

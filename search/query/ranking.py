@@ -45,7 +45,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from itertools import groupby
+from itertools import groupby, pairwise
 from types import MappingProxyType
 
 import numpy as np
@@ -189,14 +189,14 @@ def rerank(candidates: list[Candidate], sequence: list[str], ranking: Ranking = 
     total = max(len(words), 1)
     typed = set(typed)
     as_typed = ranking.as_typed_one_word if len(typed) == 1 else ranking.as_typed
-    pairs = [(a, b) for a, b in zip(sequence, sequence[1:]) if a != b]
+    pairs = [(a, b) for a, b in pairwise(sequence) if a != b]
     amounts = amounts_of(sequence)
     pool = candidates[:ranking.rerank_depth]
     holding = {word: sum(word in c.matched for c in pool) for word in words}
     rarity = {word: math.log(1 + len(pool) / count) for word, count in holding.items() if count}
     distinct = [sum(rarity.get(word, 0.0) for word in c.matched & words) for c in candidates]
     most_distinct = max(distinct, default=0.0) or 1.0
-    for candidate, distinctness in zip(candidates, distinct):
+    for candidate, distinctness in zip(candidates, distinct, strict=True):
         share = len(candidate.matched & words) / total if words else 1.0
         in_lead = sum(any(p < ranking.lead_positions for p in candidate.positions.get(word, ()))
                       for word in words)

@@ -24,7 +24,6 @@ The postings and per-article columns come as NumPy arrays from
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 

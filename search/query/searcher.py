@@ -30,7 +30,7 @@ from ..results import Export, ExportRow, FieldValue, Hit, SearchResults
 from ..store.generation import Generation, reading
 from ..store.schema import KEYWORD_FIELDS, TEXT_FIELDS, TYPED_FIELD, to_article
 from . import scoring
-from .parser import FIELD_ALIASES, ParsedQuery, parse_query, query_sequence
+from .parser import FIELD_ALIASES, ParsedQuery, parse_query
 from .ranking import Candidate, Ranking, collect_evidence, rerank
 from .snippets import marked_title, snippets
 from .spelling import suggest

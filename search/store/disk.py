@@ -139,7 +139,7 @@ def write_lock(index_dir: Path, wait: float = 0.0):
         index_dir.mkdir(parents=True, exist_ok=True)
         handle = open(index_dir / LOCK, "a+")
     except OSError as error:
-        raise read_only_error(index_dir, error) or error
+        raise (read_only_error(index_dir, error) or error) from None
     try:
         _lock(index_dir, handle, wait)
         try:
