@@ -21,9 +21,9 @@ Every change is written to a new generation beside the live one (hard links
 to the unchanged segment files, then Whoosh's own update) and replaces it only
 when complete (see ``search.store.generation``), so a failed, interrupted or killed
 update changes nothing. The same article arriving twice (same URL or same
-text, see ``search.duplicates``) is indexed once and reported as merged.
+text, see ``search.build.duplicates``) is indexed once and reported as merged.
 
-A full build writes from one worker process per core (``search.writers``);
+A full build writes from one worker process per core (``search.store.writers``);
 an update, which touches a few articles, from this process.
 
 The index remembers its sources and the files it read, with their size,
@@ -417,11 +417,6 @@ def build_index(
                 live.close()
 
 
-def _existing(index_dir: Path) -> Generation:
-    """The live generation, to update in place: there must be one, of this version."""
-    return Generation.open_current(index_dir)
-
-
 def add_articles(paths: Iterable[str | Path], index_dir: str | Path = Path("indexes/default"),
                  wait: float = 0.0) -> BuildReport:
     """Read the files in ``paths`` again and add their articles to an existing index.
@@ -432,7 +427,7 @@ def add_articles(paths: Iterable[str | Path], index_dir: str | Path = Path("inde
     """
     index_dir = Path(index_dir)
     given = [Path(p) for p in paths]
-    with disk.write_lock(index_dir, wait=wait), _existing(index_dir) as live:
+    with disk.write_lock(index_dir, wait=wait), Generation.open_current(index_dir) as live:
         manifest = live.manifest
         known = list(manifest.sources)
         manifest.sources = _with_sources(known, given)
@@ -451,7 +446,7 @@ def forget_source(path: str | Path, index_dir: str | Path = Path("indexes/defaul
                   wait: float = 0.0) -> BuildReport:
     """Remove the source ``path`` from the index, with the articles of its files (``removed``)."""
     index_dir = Path(index_dir)
-    with disk.write_lock(index_dir, wait=wait), _existing(index_dir) as live:
+    with disk.write_lock(index_dir, wait=wait), Generation.open_current(index_dir) as live:
         manifest = live.manifest
         source = _abs(path)
         if source not in manifest.sources:
@@ -466,7 +461,7 @@ def remove_articles(ids: Iterable[str], index_dir: str | Path = Path("indexes/de
                     wait: float = 0.0) -> BuildReport:
     """Remove the articles with these ids; ids the index does not hold are listed in ``not_found``."""
     index_dir = Path(index_dir)
-    with disk.write_lock(index_dir, wait=wait), _existing(index_dir) as live:
+    with disk.write_lock(index_dir, wait=wait), Generation.open_current(index_dir) as live:
         report = BuildReport(index_dir=index_dir, mode="remove")
 
         def work(session: _Session) -> None:

@@ -24,7 +24,7 @@ IGNORED_NAMES = {"README.md", "README", "LICENSE", ".gitignore", ".gitkeep"}
 
 
 def parse_html_page(data: bytes, article_id: str) -> Article:
-    """One saved HTML page as an article (``search.readers.html``).
+    """One saved HTML page as an article (``search.ingest.html``).
 
     Imported on first use: beautifulsoup4 takes a tenth of a second to import,
     and a query never reads HTML.

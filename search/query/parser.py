@@ -3,7 +3,7 @@
 The query language (documented in the README and ``search query --help``):
 
 * words, matched by their root in the title, the body, the body's lead and
-  the body's words as written (``search.ranking`` weighs them);
+  the body's words as written (``search.query.ranking`` weighs them);
 * ``"exact phrases"``; ``-word`` to exclude, ``+word`` to require;
 * ``AND`` / ``OR`` / ``NOT`` and parentheses, also in Indonesian:
   ``DAN`` / ``ATAU`` / ``BUKAN``;

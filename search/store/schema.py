@@ -82,7 +82,7 @@ def build_schema() -> Schema:
         **{words: _keyword_words() for words in KEYWORD_WORDS.values()},
         editor=STORED(),
         url=STORED(),
-        # What makes two articles the same (see ``search.duplicates``).
+        # What makes two articles the same (see ``search.build.duplicates``).
         url_key=ID(),
         text_key=ID(),
         summary=STORED(),
