@@ -451,3 +451,16 @@ def test_export_makes_each_row_only_when_it_is_reached(small_index, monkeypatch)
         next(export)
         assert len(made) == 1
         assert 1 + sum(1 for _ in export) == export.total
+
+
+def test_paging_past_the_rerank_depth_shows_each_article_once_in_export_order(seeds_index):
+    # Pages beyond Ranking.rerank_depth follow by BM25F alone, the same order
+    # on every page (re-ranking a pool that grew with the page number showed
+    # some articles twice and others never).
+    ranking = search.Ranking(rerank_depth=30)
+    text = "Pemerintah daerah membangun jalan dan jembatan baru di kota"
+    with search.open_index(seeds_index, ranking=ranking) as index:
+        paged = [hit.id for page in range(1, 9) for hit in index.search(text, page=page, highlight=False).hits]
+        exported = [row.id for row in index.export(text)][:80]
+    assert len(set(paged)) == len(paged) == 80
+    assert paged == exported

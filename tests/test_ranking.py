@@ -158,3 +158,21 @@ def test_a_title_written_as_typed_counts_as_the_word_as_typed(tmp_path):
     search.build_index([seeds], tmp_path / "ix")
     with search.open_index(tmp_path / "ix") as index:
         assert [hit.id for hit in index.search("perkembangan").hits] == ["typed", "root"]
+
+
+def test_each_open_index_ranks_by_its_own_configuration(small_index):
+    import dataclasses
+
+    default = search.Ranking()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        default.k1 = 2.0  # type: ignore[misc]
+    body_only = dataclasses.replace(default, field_boosts={"body": 1.0}, rerank_depth=1)
+    text = "sawahlunto kominfo"
+    with search.open_index(small_index) as engine, \
+            search.open_index(small_index, ranking=body_only) as plain:
+        ours, theirs = engine.search(text, limit=5), plain.search(text, limit=5)
+        assert engine.ranking == default and plain.ranking == body_only
+        assert ours.hits[0].id == theirs.hits[0].id == "000_b21858542a778c68.txt"
+        assert ours.hits[0].score != theirs.hits[0].score
+        # A field the user names is searched whatever the weights of the plain words.
+        assert engine.search("judul:sawahlunto").total == plain.search("judul:sawahlunto").total > 0

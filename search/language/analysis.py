@@ -27,13 +27,14 @@ The word lists live in ``search/language/data``; see the comments at their top.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 
 from whoosh.analysis import CompositeAnalyzer, Filter, LowercaseFilter, RegexTokenizer, StopFilter
 
 from .stemming import Stemmer
-from .tables import word_tables
+from .tables import WordTables, word_tables
 
 # The rupiah sign before an amount (Rp5.000 is Rp 5.000); a number with inner
 # separators (1.500, 2,5); or letters and digits, with inner hyphens or
@@ -48,10 +49,14 @@ class SpellingFilter(Filter):
     """Standardise informal spellings and colloquial words.
 
     ``yg`` -> ``yang``, ``bikin`` -> ``buat``, ``anak2`` -> ``anak-anak``.
+    The table is the package's (``WordTables.spelling``) unless one is given.
     """
 
+    def __init__(self, spelling: Mapping[str, str] | None = None):
+        self.spelling = spelling
+
     def __call__(self, tokens):
-        spelling = word_tables().spelling
+        spelling = self.spelling if self.spelling is not None else word_tables().spelling
         for token in tokens:
             text = token.text
             if text in spelling:
@@ -101,20 +106,26 @@ class IndonesianStemFilter(Filter):
                 offset += len(part) + 1
 
 
-def _normalized():
+def _normalized(tables: WordTables | None = None, word_pattern: str = WORD_PATTERN):
     """The words as written, standardised: the part every chain shares."""
-    return (RegexTokenizer(WORD_PATTERN) | LowercaseFilter() | SpellingFilter()
-            | StopFilter(stoplist=word_tables().stop_words, minsize=1))
+    return (RegexTokenizer(word_pattern) | LowercaseFilter()
+            | SpellingFilter(tables.spelling if tables is not None else None)
+            | StopFilter(stoplist=(tables or word_tables()).stop_words, minsize=1))
 
 
-def IndonesianAnalyzer(stemmer: Stemmer | None = None):
-    """The analysis chain used for every stemmed field, at index and query time."""
-    return _normalized() | IndonesianStemFilter(stemmer)
+def IndonesianAnalyzer(stemmer: Stemmer | None = None, tables: WordTables | None = None,
+                       word_pattern: str = WORD_PATTERN):
+    """The analysis chain used for every stemmed field, at index and query time.
+
+    The index's own chain is built with the defaults; other ``tables`` or
+    ``word_pattern`` give a variant for experiments (``benchmarks.ablation``).
+    """
+    return _normalized(tables, word_pattern) | IndonesianStemFilter(stemmer or Stemmer(tables))
 
 
-def ExactAnalyzer():
+def ExactAnalyzer(tables: WordTables | None = None, word_pattern: str = WORD_PATTERN):
     """The same tokens without stemming: for matching the word form as written."""
-    return _normalized()
+    return _normalized(tables, word_pattern)
 
 
 def stemmer_of(analyzer) -> Stemmer | None:
@@ -139,16 +150,25 @@ class AnalyzedToken:
 
 @dataclass
 class Analysis:
-    """The stemmed and the exact chain, sharing one stemmer (and so one cache)."""
+    """The stemmed and the exact chain, sharing one stemmer (and so one cache).
 
-    stemmer: Stemmer = field(default_factory=Stemmer)
+    By default the engine's own analysis; ``tables``, ``word_pattern`` and
+    ``stemmer`` build a variant of it.
+    """
+
+    tables: WordTables | None = None
+    word_pattern: str = WORD_PATTERN
+    stemmer: Stemmer | None = None
 
     def __post_init__(self) -> None:
-        self.stemmed = IndonesianAnalyzer(self.stemmer)
-        self.exact = ExactAnalyzer()
+        if self.stemmer is None:
+            self.stemmer = Stemmer(self.tables)
+        self.stemmed = IndonesianAnalyzer(self.stemmer, self.tables, self.word_pattern)
+        self.exact = ExactAnalyzer(self.tables, self.word_pattern)
 
     def stem(self, word: str) -> str:
         """The root of one lowercase word."""
+        assert self.stemmer is not None
         return self.stemmer(word)
 
     def analyze(self, text: str) -> list[AnalyzedToken]:

@@ -11,7 +11,7 @@ into an index stays small.
 from __future__ import annotations
 
 import string
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Protocol
 
@@ -197,14 +197,17 @@ class Stemmer:
     """The root of a lowercase word (:func:`root_of`), cached per word.
 
     ``saved`` (anything with ``get(word)``) is asked before Sastrawi: an open
-    index passes its generation's table of roots. :meth:`roots` is every word
+    index passes its generation's table of roots. ``tables`` (other word
+    lists) or ``root`` (another function of a word) make a stemmer that
+    differs from the engine's, for experiments. :meth:`roots` is every word
     this stemmer has stemmed, which a build saves beside its index. The cache
     and the saved table are not pickled: an unpickled stemmer starts empty.
     """
 
     def __init__(self, tables: WordTables | None = None, saved: SavedRoots | None = None,
-                 max_cached: int = MAX_CACHED_STEMS):
+                 max_cached: int = MAX_CACHED_STEMS, root: Callable[[str], str] | None = None):
         self._tables = tables
+        self._root = root
         self.saved = saved
         self._max_cached = max_cached
         self._cache: dict[str, str] = {}
@@ -214,7 +217,7 @@ class Stemmer:
         if root is None:
             root = self.saved.get(word) if self.saved is not None else None
             if root is None:
-                root = root_of(word, self._tables or word_tables())
+                root = self._root(word) if self._root is not None else root_of(word, self._tables or word_tables())
             if len(self._cache) < self._max_cached:
                 self._cache[word] = root
         return root

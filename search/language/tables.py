@@ -24,7 +24,8 @@ def _data_lines(name: str) -> list[str]:
     return lines
 
 
-def _load_table(name: str) -> dict[str, str]:
+def load_table(name: str) -> dict[str, str]:
+    """One tab-separated table of ``data/`` (word, replacement), comments left out."""
     table = {}
     for line in _data_lines(name):
         word, replacement = line.split("\t")
@@ -51,11 +52,11 @@ class WordTables:
     def load(cls) -> WordTables:
         return cls(
             stop_words=frozenset(word for line in _data_lines("stopwords.txt") for word in line.split()),
-            spelling=MappingProxyType({**_load_table("spelling.tsv"), **_load_table("colloquial.tsv")}),
-            stem_exceptions=MappingProxyType(_load_table("stem_exceptions.tsv")),
+            spelling=MappingProxyType({**load_table("spelling.tsv"), **load_table("colloquial.tsv")}),
+            stem_exceptions=MappingProxyType(load_table("stem_exceptions.tsv")),
             names=frozenset(_data_lines("names.txt")),
-            numerals=MappingProxyType(_load_table("numerals.tsv")),
-            root_counts=MappingProxyType({w: int(n) for w, n in _load_table("root_counts.tsv").items()}),
+            numerals=MappingProxyType(load_table("numerals.tsv")),
+            root_counts=MappingProxyType({w: int(n) for w, n in load_table("root_counts.tsv").items()}),
         )
 
 
