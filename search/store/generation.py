@@ -33,9 +33,11 @@ from . import disk
 from .schema import SCHEMA_VERSION, build_schema
 from .writers import CheckedMpWriter, collect_worker_stems
 
-# What a damaged segment file raises while Whoosh opens or reads it.
-READ_ERRORS = (OSError, EOFError, ValueError, KeyError, IndexError, struct.error, zlib.error,
-               pickle.UnpicklingError, whoosh_index.IndexError)
+# What a damaged file raises while Whoosh reads a posting block or stored fields.
+READ_ERRORS = (OSError, EOFError, struct.error, zlib.error, pickle.UnpicklingError)
+# ... and, besides, while it opens a generation: unpickling a damaged table of
+# contents or segment list can fail in any of these ways.
+OPEN_ERRORS = (*READ_ERRORS, ValueError, KeyError, IndexError, whoosh_index.IndexError)
 OPEN_ATTEMPTS = 5
 # Memory for Whoosh's posting pools, shared among the writing processes.
 WRITER_MB = 256
@@ -48,11 +50,11 @@ def damaged(index_dir: Path, error: BaseException) -> IndexCorruptError:
 
 
 @contextmanager
-def reading(index_dir: Path) -> Iterator[None]:
-    """Turn a failure to read the index's files into :class:`IndexCorruptError`."""
+def reading(index_dir: Path, errors: tuple[type[BaseException], ...] = READ_ERRORS) -> Iterator[None]:
+    """Turn a failure to read the index's files (``errors``) into :class:`IndexCorruptError`."""
     try:
         yield
-    except READ_ERRORS as error:
+    except errors as error:
         raise damaged(index_dir, error) from None
 
 
@@ -153,7 +155,7 @@ class Generation:
         hold = disk.hold(folder)
         ix = None
         try:
-            with reading(index_dir):
+            with reading(index_dir, OPEN_ERRORS):
                 ix = disk.open_for_reading(folder)
                 searcher = ix.searcher(**({"weighting": weighting} if weighting is not None else {}))
         except BaseException:
@@ -229,7 +231,7 @@ class WriteTransaction:
         try:
             if base is not None:
                 disk.link_generation(base.folder, self.folder)
-                with reading(index_dir):
+                with reading(index_dir, OPEN_ERRORS):
                     self._ix = whoosh_index.open_dir(str(self.folder))
             else:
                 self._ix = whoosh_index.create_in(str(self.folder), build_schema())
