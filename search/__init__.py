@@ -10,8 +10,9 @@ Build an index from seed files, then search it::
             print(hit.title, hit.snippets[0].text)
 """
 
+from typing import TYPE_CHECKING
+
 from .articles import Article, Skipped
-from .build.indexer import BuildReport, Merged, add_articles, build_index, forget_source, remove_articles
 from .errors import (
     ArticleNotFoundError,
     IndexCorruptError,
@@ -31,11 +32,43 @@ from .errors import (
     SourceError,
     SourceMissingError,
 )
-from .index import Index, open_index
-from .language.analysis import AnalyzedToken, analyze, stem
-from .query.ranking import Ranking
-from .query.snippets import Snippet
-from .results import Export, ExportRow, FieldValue, Hit, IndexStats, SearchResults, SourceStats
+
+if TYPE_CHECKING:
+    from .build.indexer import BuildReport, Merged, add_articles, build_index, forget_source, remove_articles
+    from .index import Index, open_index
+    from .language.analysis import AnalyzedToken, analyze, stem
+    from .query.ranking import Ranking
+    from .query.snippets import Snippet
+    from .results import Export, ExportRow, FieldValue, Hit, IndexStats, SearchResults, SourceStats
+
+# Each name's module, imported when the name is first used (PEP 562): a
+# one-off query never loads the indexer and the readers, a build never loads
+# the query stages.
+_LAZY = {
+    **dict.fromkeys(["BuildReport", "Merged", "add_articles", "build_index", "forget_source",
+                     "remove_articles"], ".build.indexer"),
+    **dict.fromkeys(["Index", "open_index"], ".index"),
+    **dict.fromkeys(["AnalyzedToken", "analyze", "stem"], ".language.analysis"),
+    "Ranking": ".query.ranking",
+    "Snippet": ".query.snippets",
+    **dict.fromkeys(["Export", "ExportRow", "FieldValue", "Hit", "IndexStats", "SearchResults",
+                     "SourceStats"], ".results"),
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        from importlib import import_module
+
+        value = getattr(import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
 
 __all__ = [
     "AnalyzedToken", "Article", "ArticleNotFoundError", "BuildReport", "Export", "ExportRow", "FieldValue",

@@ -17,10 +17,10 @@ import shutil
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from .build import indexer
 from .errors import (
     IndexCorruptError,
     IndexLockedError,
@@ -30,9 +30,13 @@ from .errors import (
     SourceMissingError,
 )
 from .index import DEFAULT_INDEX, EXPORT_FIELDS, SORTS, open_index
-from .ingest import estimate_count
-from .language import analysis
 from .results import ExportRow
+
+if TYPE_CHECKING:
+    from .build.indexer import BuildReport
+
+# Building, reading files and the analysis are imported by the commands that
+# use them: a one-off `search query` loads only what a query needs.
 
 
 def _index_dir(ctx: click.Context, param, value: Path | None) -> Path:
@@ -174,7 +178,7 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
-def _print_build(report: indexer.BuildReport) -> None:
+def _print_build(report: BuildReport) -> None:
     for skipped in report.skipped:
         click.echo(f"skipped {skipped}", err=True)
     for merged in report.merged:
@@ -209,8 +213,11 @@ def _print_build(report: indexer.BuildReport) -> None:
 
 
 def _build(paths, index_dir: Path, wait: float = 0.0, rebuild: bool = False,
-           merge_duplicates: bool = True) -> indexer.BuildReport:
+           merge_duplicates: bool = True) -> BuildReport:
     """Build with a progress bar on a terminal, nothing extra otherwise."""
+    from .build import indexer
+    from .ingest import estimate_count
+
     options = {"wait": wait, "rebuild": rebuild, "merge_duplicates": merge_duplicates}
     if not sys.stderr.isatty():
         return indexer.build_index(paths, index_dir, **options)
@@ -332,6 +339,8 @@ def index_command(paths, index_dir, rebuild, keep_duplicates, wait, forget):
             if paths or rebuild:
                 raise click.UsageError("--forget takes no PATHS and no --rebuild")
             for path in forget:
+                from .build import indexer
+
                 _print_build(indexer.forget_source(path, index_dir, wait=wait))
             return
         report = _build(list(paths) or None, index_dir, wait, rebuild, not keep_duplicates)
@@ -354,6 +363,8 @@ def add_command(paths, index_dir, wait):
     could be added.
     """
     try:
+        from .build import indexer
+
         report = indexer.add_articles(paths, index_dir, wait=wait)
     except SearchError as error:
         _fail(error)
@@ -373,6 +384,8 @@ def remove_command(ids, index_dir, wait):
     still there. Exit status 1 if no id was found.
     """
     try:
+        from .build import indexer
+
         report = indexer.remove_articles(ids, index_dir, wait=wait)
     except SearchError as error:
         _fail(error)
@@ -391,6 +404,8 @@ def _open_or_build(index_dir: Path):
     try:
         return open_index(index_dir)
     except IndexNotFoundError:
+        from .build import indexer
+
         ctx = click.get_current_context()
         default = click.core.ParameterSource.DEFAULT
         explicit = any(source not in (None, default) for source in (
@@ -726,6 +741,8 @@ def serve_command(index_dir, host, port):
 @click.option("--json", "as_json", is_flag=True)
 def analyze_command(text, as_json):
     """Show each token of TEXT and its stem: why a word does or does not match."""
+    from .language import analysis
+
     tokens = analysis.analyze(text)
     if as_json:
         _dump([token.__dict__ for token in tokens])

@@ -36,7 +36,7 @@ import uuid
 from contextlib import closing, contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from urllib.request import pathname2url
+from urllib.parse import quote
 
 from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.structfile import StructFile
@@ -213,7 +213,7 @@ class StemTable:
         if (generation / STEMS).is_file():
             try:
                 # immutable: a generation's files never change, so SQLite need not lock.
-                uri = f"file:{pathname2url(str(generation / STEMS))}?immutable=1"
+                uri = f"file:{quote(str(generation / STEMS))}?immutable=1"
                 self._db = sqlite3.connect(uri, uri=True, check_same_thread=False)
             except sqlite3.Error:
                 self._db = None

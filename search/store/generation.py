@@ -31,7 +31,6 @@ from ..errors import IndexCorruptError, IndexOutdatedError, IndexWriteError, Sea
 from ..language.analysis import stemmer_of
 from . import disk
 from .schema import SCHEMA_VERSION, build_schema
-from .writers import CheckedMpWriter, collect_worker_stems
 
 # What a damaged file raises while Whoosh reads a posting block or stored fields.
 READ_ERRORS = (OSError, EOFError, struct.error, zlib.error, pickle.UnpicklingError)
@@ -251,7 +250,10 @@ class WriteTransaction:
         # file's parts into memory when it opens them, and assembling one copies
         # the whole index once more at the end of a build (benchmarks/README.md).
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-        if parallel and cores > 1:
+        self._parallel = parallel and cores > 1
+        if self._parallel:
+            from .writers import CheckedMpWriter  # multiprocessing: loaded only by a full build
+
             return CheckedMpWriter(self._ix, self.folder, procs=cores, limitmb=WRITER_MB // cores,
                                    compound=False)
         return self._ix.writer(limitmb=WRITER_MB, compound=False)
@@ -269,7 +271,10 @@ class WriteTransaction:
         roots = dict(self.base.stems.items()) if self.base is not None else {}
         if self._stemmer is not None:
             roots.update(self._stemmer.roots())
-        roots.update(collect_worker_stems(self.folder))
+        if self._parallel:  # a full build's workers left their roots in files
+            from .writers import collect_worker_stems
+
+            roots.update(collect_worker_stems(self.folder))
         manifest.write(self.folder)
         disk.write_stems(self.folder, roots)
         return disk.publish(self.index_dir, self.folder, {**meta, "schema_version": SCHEMA_VERSION})
