@@ -101,9 +101,13 @@ def _width() -> int:
     return max(shutil.get_terminal_size((80, 24)).columns, 40)
 
 
-def _words(parts) -> list[list[tuple[str, bool]]]:
+_Part = tuple[str, bool | None]
+"""``(text, marked)``: marked True or False, or None for text beside the snippet (a hit's score)."""
+
+
+def _words(parts) -> list[list[_Part]]:
     """``(text, marked)`` parts as words, each a list of parts, split at spaces."""
-    words: list[list[tuple[str, bool]]] = [[]]
+    words: list[list[_Part]] = [[]]
     for text, marked in parts:
         for n, piece in enumerate(text.split(" ")):
             if n:
@@ -120,7 +124,9 @@ def _wrap(words, first: str, rest: str, style, width: int | None = None) -> list
     not the colour codes. A word longer than a line gets a line of its own.
     """
     width = width or _width()
-    lines, line, used = [], [], len(first)
+    lines: list[list[list[_Part]]] = []
+    line: list[list[_Part]] = []
+    used = len(first)
     for word in words:
         size = sum(len(text) for text, _ in word)
         if line and used + 1 + size > width:
@@ -218,13 +224,12 @@ def _build(paths, index_dir: Path, wait: float = 0.0, rebuild: bool = False,
     from .build import indexer
     from .ingest import estimate_count
 
-    options = {"wait": wait, "rebuild": rebuild, "merge_duplicates": merge_duplicates}
     if not sys.stderr.isatty():
-        return indexer.build_index(paths, index_dir, **options)
+        return indexer.build_index(paths, index_dir, wait=wait, rebuild=rebuild, merge_duplicates=merge_duplicates)
     with click.progressbar(length=max(estimate_count(paths), 1), label="indexing",
                            file=sys.stderr, show_pos=True) as bar:
         return indexer.build_index(paths, index_dir, progress=lambda done: bar.update(done - bar.pos),
-                                   **options)
+                                   wait=wait, rebuild=rebuild, merge_duplicates=merge_duplicates)
 
 
 class _Commands(click.Group):

@@ -318,6 +318,14 @@ def test_damaged_index_is_reported_with_the_fix(corpus_dir, tmp_path):
     assert "search index --rebuild" in _cli_output("query", "banjir", "--index", str(ix))
 
 
+@pytest.mark.parametrize("sources", [None, 3])
+def test_a_manifest_whose_sources_are_not_a_list_names_no_sources(tmp_path, sources):
+    from search.store.generation import Manifest
+
+    (tmp_path / storage.MANIFEST).write_text(json.dumps({"sources": sources, "files": {}}))
+    assert Manifest.read(tmp_path) == Manifest()
+
+
 def test_an_open_index_refreshes_to_a_new_generation(corpus_dir, tmp_path):
     ix = tmp_path / "ix"
     search.build_index([corpus_dir], ix)

@@ -199,7 +199,9 @@ class _Session:
 
     def _where(self, article_id: str) -> str:
         key = self.added.get(article_id) or self.owners().get(article_id)
-        state = self.manifest.files.get(key) if key else None
+        if not key:
+            return "another file"
+        state = self.manifest.files.get(key)
         return (state or {}).get("label") or self.labels.get(key, "another file")
 
     def read(self, path: Path, label: str, key: str) -> list[str]:

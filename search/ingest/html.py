@@ -128,7 +128,7 @@ def _meta(metas: dict[str, str], *names: str) -> str:
 
 def _itemprop(soup: BeautifulSoup, name: str) -> str:
     """The text of the first non-``<meta>`` element with ``itemprop=name``."""
-    for tag in soup.find_all(attrs={"itemprop": name}):
+    for tag in soup.find_all(itemprop=name):
         if tag.name != "meta":
             value = tag.get("datetime") or tag.get("content") or tag.get_text(" ", strip=True)
             if value:
@@ -157,7 +157,8 @@ class _Declared:
         self.section = (_text_of(ld.get("articleSection")) or _meta(metas, "article:section")
                         or _itemprop(soup, "articleSection"))
         canonical = soup.find("link", rel="canonical")
-        self.url = (_meta(metas, "og:url") or (canonical.get("href", "") if canonical else "")
+        # href is a single-valued attribute: a str, never a list.
+        self.url = (_meta(metas, "og:url") or (str(canonical.get("href", "")) if canonical else "")
                     or _text_of(ld.get("url")))
         self.site = _meta(metas, "og:site_name") or _text_of(ld.get("publisher"))
 
@@ -204,8 +205,8 @@ def _headline(soup: BeautifulSoup, declared: _Declared) -> str:
             return text
     if titles:
         return _strip_site_name(titles[0], _site_words(declared))
-    heading = soup.find("h1")
-    return heading.get_text(" ", strip=True) if heading else ""
+    h1 = soup.find("h1")
+    return h1.get_text(" ", strip=True) if h1 else ""
 
 
 # --------------------------------------------------------------------------- time
@@ -220,10 +221,11 @@ def _published(soup: BeautifulSoup, declared: _Declared) -> datetime | None:
         date = parse_date(text)
         if date:
             return date
-    candidates = [t.get("datetime") or t.get_text(" ", strip=True) for t in soup.find_all("time")]
+    # datetime is a single-valued attribute: a str, never a list.
+    candidates = [str(t.get("datetime") or t.get_text(" ", strip=True)) for t in soup.find_all("time")]
     candidates += [tag.get_text(" ", strip=True) for tag in soup.find_all(True)
                    if tag.name in ("div", "span", "p", "small", "li")
-                   and _DATE_HINT.search(" ".join(tag.get("class", [])) + " " + str(tag.get("id", "")))
+                   and _DATE_HINT.search(" ".join(tag.get("class") or []) + " " + str(tag.get("id", "")))
                    and len(tag.get_text()) < 120]
     dates = [d for d in map(parse_date, candidates) if d]
     match = _URL_DATE.search(declared.url)
@@ -260,7 +262,8 @@ def _remove_furniture(soup: BeautifulSoup) -> None:
 
 
 def _depth(soup: BeautifulSoup) -> int:
-    deepest, stack = 0, [(soup, 0)]
+    deepest = 0
+    stack: list[tuple[Tag, int]] = [(soup, 0)]
     while stack:
         node, depth = stack.pop()
         deepest = max(deepest, depth)
@@ -280,7 +283,8 @@ def _is_paragraph(tag: Tag) -> bool:
         return True
     if tag.name not in ("div", "span", "font", "section"):
         return False
-    return all(isinstance(c, NavigableString) or c.name in _INLINE or c.name == "br" for c in tag.children)
+    return all(isinstance(c, NavigableString) or (isinstance(c, Tag) and (c.name in _INLINE or c.name == "br"))
+               for c in tag.children)
 
 
 def _text_outside_links(tag: Tag) -> int:
@@ -330,6 +334,8 @@ def _block_lines(block: Tag) -> list[tuple[str, float]]:
                     parts.append(str(child))
                     if in_link:
                         link_chars[0] += len(child.strip())
+            elif not isinstance(child, Tag):  # a node is a string or a tag
+                continue
             elif child.name == "br":
                 flush()
             elif child.name in _INLINE:

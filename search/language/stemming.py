@@ -238,7 +238,10 @@ class Stemmer:
         return {"max_cached": self._max_cached}
 
     def __setstate__(self, state: dict) -> None:
-        self.__init__(max_cached=state.get("max_cached", MAX_CACHED_STEMS))
+        self._tables = None
+        self.saved = None
+        self._max_cached = state.get("max_cached", MAX_CACHED_STEMS)
+        self._cache = {}
 
     # Whoosh compares fields (and so analyzers) by their attributes: every
     # stemmer computes the same roots.

@@ -230,7 +230,8 @@ def _fields_are_required(query: Query) -> Query:
     """
     if not isinstance(query, Or):
         return query
-    fielded, loose = [], []
+    fielded: list[Query] = []
+    loose: list[Query] = []
     for child in query.subqueries:
         fields = {name for name, _ in child.iter_all_terms()}
         (fielded if fields and not set(TEXT_FIELDS) <= fields else loose).append(child)

@@ -43,7 +43,7 @@ Measured on known-item headline queries: benchmarks/README.md.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import groupby, pairwise
 from types import MappingProxyType
@@ -99,7 +99,7 @@ class Candidate:
 
 
 def collect_evidence(candidates: list[Candidate], words: set[str], fields, postings_of,
-                     typed: set[str] = frozenset()) -> None:
+                     typed: Iterable[str] = ()) -> None:
     """Fill in each candidate's matched words and their positions, and the ``typed`` words it writes so.
 
     ``postings_of(field, word)`` gives a word's postings in a field (a
@@ -177,7 +177,7 @@ def _written_together_share(positions: dict[str, list[int]], spans: list[tuple[s
 
 
 def rerank(candidates: list[Candidate], sequence: list[str], ranking: Ranking = Ranking(),
-           tie_key: Callable[[int], str] | None = None, typed: list[str] = ()) -> list[Candidate]:
+           tie_key: Callable[[int], str] | None = None, typed: Iterable[str] = ()) -> list[Candidate]:
     """Re-score candidates (given best BM25F first) for the query words ``sequence``; best first.
 
     ``typed`` are the query's words as typed (see ``Candidate.typed``).
@@ -187,8 +187,8 @@ def rerank(candidates: list[Candidate], sequence: list[str], ranking: Ranking = 
     """
     words = set(sequence)
     total = max(len(words), 1)
-    typed = set(typed)
-    as_typed = ranking.as_typed_one_word if len(typed) == 1 else ranking.as_typed
+    typed_words = set(typed)
+    as_typed = ranking.as_typed_one_word if len(typed_words) == 1 else ranking.as_typed
     pairs = [(a, b) for a, b in pairwise(sequence) if a != b]
     amounts = amounts_of(sequence)
     pool = candidates[:ranking.rerank_depth]
@@ -204,7 +204,8 @@ def rerank(candidates: list[Candidate], sequence: list[str], ranking: Ranking = 
                            * (1 + ranking.adjacency * _adjacent_share(candidate.positions, pairs))
                            * (1 + ranking.lead_coverage * in_lead / total)
                            * (1 + ranking.distinctness * distinctness / most_distinct)
-                           * (1 + as_typed * (len(candidate.typed & typed) / len(typed) if typed else 0.0))
+                           * (1 + as_typed * (len(candidate.typed & typed_words) / len(typed_words)
+                                              if typed_words else 0.0))
                            * (1 + ranking.amounts * _written_together_share(candidate.positions, amounts)))
     ranked = sorted(candidates, key=lambda c: (-c.score, c.docnum))
     return ranked if tie_key is None else _break_ties(ranked, tie_key)
@@ -214,6 +215,6 @@ def _break_ties(ranked: list[Candidate], tie_key: Callable[[int], str]) -> list[
     """Order each run of equal scores in ``ranked`` by ``tie_key(docnum)``."""
     result: list[Candidate] = []
     for _, run in groupby(ranked, key=lambda c: c.score):
-        run = list(run)
-        result.extend(sorted(run, key=lambda c: tie_key(c.docnum)) if len(run) > 1 else run)
+        tied = list(run)
+        result.extend(sorted(tied, key=lambda c: tie_key(c.docnum)) if len(tied) > 1 else tied)
     return result

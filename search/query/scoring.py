@@ -113,7 +113,7 @@ class Scorer:
         size = searcher.doc_count_all()
         values = np.zeros(size)
         matched = np.zeros(size, dtype=bool)
-        postings = {}
+        postings: dict[tuple[str, str], TermPostings | None] = {}
         for node, boost in _leaves(query):
             if isinstance(node, Term):
                 self._add_term(node, boost, values, matched, postings)

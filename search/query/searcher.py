@@ -16,7 +16,7 @@ index of several shards, or another postings format, replaces it alone.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -133,7 +133,7 @@ def _matches(searcher, parsed: ParsedQuery, window) -> bool:
 class Candidates:
     """What the first stage found: the best (docnum, score) pairs, how many matched, facet counts."""
 
-    ranked: list[tuple[int, float | None]]
+    ranked: Sequence[tuple[int, float | None]]
     total: int
     facets: dict[str, dict[str, int]] | None = None
     postings: dict = field(default_factory=dict)
@@ -239,7 +239,7 @@ class FirstStage:
 # --------------------------------------------------------------------------- stage 3: re-rank
 
 def rerank_stage(found: Candidates, plan: QueryPlan, ranking: Ranking, postings_of: Callable,
-                 tie_key: Callable[[int], str]) -> list[tuple[int, float | None]]:
+                 tie_key: Callable[[int], str]) -> Sequence[tuple[int, float | None]]:
     """``found.ranked`` with its first ``ranking.rerank_depth`` re-scored (relevance order only)."""
     if plan.sort != "relevance" or plan.browse:
         return found.ranked
@@ -247,7 +247,9 @@ def rerank_stage(found: Candidates, plan: QueryPlan, ranking: Ranking, postings_
     words, typed = plan.words, plan.typed
     collect_evidence(top, set(words), TEXT_FIELDS, postings_of, set(typed))
     top = rerank(top, words, ranking, tie_key=tie_key, typed=typed)
-    return [(c.docnum, c.score) for c in top] + found.ranked[ranking.rerank_depth:]
+    ranked: list[tuple[int, float | None]] = [(c.docnum, c.score) for c in top]
+    ranked.extend(found.ranked[ranking.rerank_depth:])
+    return ranked
 
 
 # --------------------------------------------------------------------------- stage 4: render

@@ -39,7 +39,9 @@ class TermPostings:
     decode: Callable[[bytes], list[int]] | None = None
 
     def positions(self, index: int) -> list[int]:
-        """The word positions of the ``index``-th posting."""
+        """The word positions of the ``index``-th posting (postings read ``with_positions``)."""
+        if self.values is None or self.decode is None:
+            raise ValueError("these postings were read without word positions")
         return self.decode(self.values[index])
 
 
@@ -51,7 +53,9 @@ def read_postings(searcher, fieldname: str, text, with_positions: bool = False) 
     """
     fieldformat = searcher.schema[fieldname].format
     keep_values = with_positions and fieldformat.supports("positions")
-    docnums, weights, values = [], [], [] if keep_values else None
+    docnums: list[np.ndarray] = []
+    weights: list[np.ndarray] = []
+    values: list | None = [] if keep_values else None
     for sub, offset in searcher.leaf_searchers():
         try:
             matcher = sub.reader().postings(fieldname, text)
@@ -95,12 +99,14 @@ def field_lengths(searcher, fieldname: str) -> np.ndarray:
     return _LENGTH_OF_BYTE[np.concatenate(parts) if parts else np.zeros(0, np.uint8)]
 
 
-def _read_matcher(matcher, offset: int, docnums: list, weights: list, values: list | None) -> None:
+def _read_matcher(matcher, offset: int, docnums: list[np.ndarray], weights: list[np.ndarray],
+                  values: list | None) -> None:
     """Append a segment's postings (docnums moved by ``offset``) to the lists given."""
     if isinstance(matcher, FilterMatcher):  # the segment's deletions: left to the caller
         matcher = matcher.child
     if not isinstance(matcher, W3LeafMatcher):
-        ids, frequencies = [], []
+        ids: list[int] = []
+        frequencies: list[float] = []
         while matcher.is_active():
             ids.append(matcher.id())
             frequencies.append(matcher.weight())
@@ -113,14 +119,17 @@ def _read_matcher(matcher, offset: int, docnums: list, weights: list, values: li
     # One block of up to 128 postings at a time. Each block's first docnum is
     # stored whole and the rest as gaps; the gaps of all blocks are gathered and
     # summed once, with each block's first entry made a gap from the block before.
-    gaps, frequencies, block_starts, block_last = [], [], [], []
+    gap_list: list[int] = []
+    frequencies = []
+    block_starts: list[int] = []
+    block_last: list[int] = []
     while True:
         matcher._read_data()
         block_gaps, block_weights = matcher._data[0], matcher._data[1]
         count = matcher._blocklength
-        block_starts.append(len(gaps))
+        block_starts.append(len(gap_list))
         block_last.append(matcher._maxid)
-        gaps.extend(block_gaps)
+        gap_list.extend(block_gaps)
         if block_weights is None:
             frequencies.extend([1.0] * count)
         elif isinstance(block_weights, float):
@@ -133,7 +142,7 @@ def _read_matcher(matcher, offset: int, docnums: list, weights: list, values: li
         if matcher._lastblock:
             break
         matcher._goto(matcher._nextoffset)
-    gaps = np.array(gaps, dtype=np.int64)
+    gaps = np.array(gap_list, dtype=np.int64)
     gaps[np.array(block_starts[1:], dtype=np.int64)] -= np.array(block_last[:-1], dtype=np.int64)
     docnums.append(np.cumsum(gaps) + offset)
     weights.append(np.array(frequencies, dtype=np.float64))

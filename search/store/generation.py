@@ -85,6 +85,8 @@ class Manifest:
         if not isinstance(data, dict) or not isinstance(data.get("files"), dict):
             return cls()
         sources = data.get("sources", data.get("roots", []))
+        if not isinstance(sources, list):  # a damaged manifest ("sources": null) names no sources
+            sources = []
         return cls([str(s) for s in sources if isinstance(s, str)], data["files"])
 
     @classmethod

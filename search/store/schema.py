@@ -96,7 +96,7 @@ _PLAIN_STORED = ("editor", "url", "summary", "path")
 
 def to_document(article: Article, keys: Iterable[tuple[str, str]] = ()) -> dict:
     """The Whoosh document for one article; ``keys`` are its duplicate keys (``search.build.duplicates``)."""
-    doc = {
+    doc: dict[str, object] = {
         "id": article.id,
         "title": article.title,
         "body": article.body,

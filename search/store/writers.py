@@ -44,7 +44,7 @@ def _die_with_parent() -> None:
 class _Worker(SubWriterTask):
     """One worker process; reports failure on ``errors`` instead of a traceback."""
 
-    errors: multiprocessing.Queue
+    errors: multiprocessing.Queue[tuple[int | None, str]]
     folder: Path
 
     def run(self) -> None:
@@ -68,7 +68,8 @@ class CheckedMpWriter(MpWriter):
         super().__init__(ix, procs=procs, batchsize=100, multisegment=True, limitmb=limitmb,
                          compound=compound)
         self.folder = folder
-        self.errors = multiprocessing.Queue()
+        # (errno or None, "ErrorType: message") from each failed worker.
+        self.errors: multiprocessing.Queue[tuple[int | None, str]] = multiprocessing.Queue()
 
     def _new_task(self):
         task = _Worker(self.storage, self.indexname, self.jobqueue, self.resultqueue,
