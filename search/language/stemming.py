@@ -239,6 +239,7 @@ class Stemmer:
 
     def __setstate__(self, state: dict) -> None:
         self._tables = None
+        self._root = None
         self.saved = None
         self._max_cached = state.get("max_cached", MAX_CACHED_STEMS)
         self._cache = {}
