@@ -126,9 +126,17 @@ def _meta(metas: dict[str, str], *names: str) -> str:
     return next((metas[name] for name in names if metas.get(name)), "")
 
 
-def _itemprop(soup: BeautifulSoup, name: str) -> str:
+def _itemprops(soup: BeautifulSoup) -> dict[str, list[Tag]]:
+    """Every element with an ``itemprop``, by its value, in page order (one walk of the tree)."""
+    found: dict[str, list[Tag]] = {}
+    for tag in soup.find_all(itemprop=True):
+        found.setdefault(str(tag.get("itemprop", "")), []).append(tag)
+    return found
+
+
+def _itemprop(itemprops: dict[str, list[Tag]], name: str) -> str:
     """The text of the first non-``<meta>`` element with ``itemprop=name``."""
-    for tag in soup.find_all(itemprop=name):
+    for tag in itemprops.get(name, ()):
         if tag.name != "meta":
             value = tag.get("datetime") or tag.get("content") or tag.get_text(" ", strip=True)
             if value:
@@ -142,20 +150,21 @@ class _Declared:
     def __init__(self, soup: BeautifulSoup):
         ld = next(_json_ld_articles(soup), {})
         metas = _meta_tags(soup)
-        self.headline = _text_of(ld.get("headline")) or _itemprop(soup, "headline")
+        itemprops = _itemprops(soup)
+        self.headline = _text_of(ld.get("headline")) or _itemprop(itemprops, "headline")
         self.title = _meta(metas, "og:title", "twitter:title")
         self.page_title = soup.title.get_text(" ", strip=True) if soup.title else ""
         self.body = _text_of(ld.get("articleBody"))
         self.dates = [
             _text_of(ld.get("datePublished")), _meta(metas, "article:published_time"),
-            _meta(metas, "datePublished"), _itemprop(soup, "datePublished"),
+            _meta(metas, "datePublished"), _itemprop(itemprops, "datePublished"),
             _meta(metas, "og:article:published_time", "pubdate", "publishdate", "publish-date",
                   "dc.date", "date", "content_PublishedDate", "dateCreated"),
         ]
-        author = _text_of(ld.get("author")) or _itemprop(soup, "author") or _meta(metas, "author")
+        author = _text_of(ld.get("author")) or _itemprop(itemprops, "author") or _meta(metas, "author")
         self.author = "" if author.startswith("http") else author
         self.section = (_text_of(ld.get("articleSection")) or _meta(metas, "article:section")
-                        or _itemprop(soup, "articleSection"))
+                        or _itemprop(itemprops, "articleSection"))
         canonical = soup.find("link", rel="canonical")
         # href is a single-valued attribute: a str, never a list.
         self.url = (_meta(metas, "og:url") or (str(canonical.get("href", "")) if canonical else "")
@@ -390,7 +399,7 @@ def parse_html_page(data: bytes, article_id: str) -> Article:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # bs4's guesses about markup are not errors here
         try:
-            soup = BeautifulSoup(decode_html(data), "html.parser")
+            soup = BeautifulSoup(decode_html(data), "lxml")
         except ParserRejectedMarkup as error:  # found by fuzzing: "<![ehhh[" sections
             reason = str(error).strip().splitlines()[-1].strip()
             raise IngestError(f"not readable as HTML: {reason}") from None
