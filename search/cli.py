@@ -428,7 +428,10 @@ QUERY_HELP = """Search for TEXT and print ranked hits with highlighted snippets.
 
 \b
 Words are matched by their root (milik finds memiliki) in the title and
-the body; the more of them an article holds, the higher it ranks.
+the body; the more of them an article holds, the higher it ranks, and
+higher still where it writes them side by side, in its opening, or as
+typed (perkembangan before Kembangan), and an amount written together
+(Rp 50 miliar).
   "dinas kominfo"            an exact phrase
   banjir -jakarta            exclude a word (+word requires one)
   banjir DAN bekasi          AND / OR / NOT and (...); DAN / ATAU / BUKAN too
