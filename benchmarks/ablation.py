@@ -1,6 +1,6 @@
 """Ablation of the ranking choices, each switched off in turn, on known-item queries.
 
-    python benchmarks/ablation.py [--queries ../shared/eval/dev/headline.tsv]
+    python -m benchmarks.ablation [--queries ../shared/eval/dev/headline.tsv]
 
 Querying Whoosh takes minutes per configuration, so this script re-implements
 the engine's first stage in NumPy over the engine's own analysis chain: per
@@ -8,7 +8,7 @@ field BM25 (k1=1.2, b=0.75) summed with the field weights of
 ``search.ranking.FIELD_BOOSTS``. The best ``RERANK_DEPTH`` articles then go
 through the engine's own ``search.ranking.rerank``, with its weights switched
 off one at a time. Its "all on" row tracks the engine's own figure from
-``benchmarks/quality.py`` (within about 0.005 MRR@10); the rows below it show
+``python -m benchmarks.quality`` (within about 0.005 MRR@10); the rows below it show
 what each choice is worth. Analysis rows re-analyse the corpus with one part of
 the analysis swapped out (``VARIANTS``; cached in --out).
 """
@@ -16,27 +16,20 @@ the analysis swapped out (``VARIANTS``; cached in --out).
 from __future__ import annotations
 
 import argparse
-import gzip
 import hashlib
-import json
 import math
 import pickle
-import sys
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
-HERE = Path(__file__).parent
-sys.path.insert(0, str(HERE))
-sys.path.insert(0, str(HERE.parent))
-
-import search.analysis as analysis  # noqa: E402
-from peers import _sastrawi_stem  # noqa: E402
-from quality import DEFAULT_CORPORA, DEFAULT_QUERIES, halves, measure, read_queries  # noqa: E402
-from search.boilerplate import clean_body  # noqa: E402
-import search.ranking as ranking  # noqa: E402
-from search.schema import lead_of  # noqa: E402
+import search.analysis as analysis
+import search.ranking as ranking
+from benchmarks.common import (DEFAULT_CORPORA, DEFAULT_QUERIES, OUT, PROJECT, halves, measure, read_articles,
+                               read_queries, sastrawi_stem)
+from search.boilerplate import clean_body
+from search.schema import lead_of
 
 K1, B = 1.2, 0.75
 # The analysis each row uses: the engine's, or the engine's with some of its
@@ -45,7 +38,7 @@ ENGINE = {"stem": analysis.stem, "SPELLING": analysis.SPELLING, "WORD_PATTERN": 
 VARIANTS = {
     "engine": {},
     # Sastrawi alone, without this engine's exceptions, names and readings.
-    "sastrawi": {"stem": _sastrawi_stem},
+    "sastrawi": {"stem": sastrawi_stem},
     "engine-words": {"stem": lru_cache(maxsize=None)(analysis._root)},  # number words kept as words
     "engine-colloquial": {"SPELLING": analysis._load_table("spelling.tsv")},  # colloquial words kept
     "engine-rp-joined": {"WORD_PATTERN": analysis.WORD_PATTERN.removeprefix(r"(?i:rp)(?=\d)|")},
@@ -55,7 +48,7 @@ assert VARIANTS["engine-rp-joined"]["WORD_PATTERN"] != analysis.WORD_PATTERN, "t
 
 def _analysis_version() -> str:
     """A digest of the code and word lists the analysis reads, so a stale cache is never read."""
-    package = HERE.parent / "search"
+    package = PROJECT / "search"
     files = [package / "analysis.py", package / "boilerplate.py", package / "schema.py",
              *sorted((package / "data").iterdir())]
     return hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()[:12]
@@ -68,18 +61,15 @@ def analysed_corpus(corpora, out: Path, variant: str, clean: bool):
         return pickle.loads(cache.read_bytes())
     stemmed, exact = analysis.IndonesianAnalyzer(), analysis.ExactAnalyzer()
     ids, docs = [], []
-    for path in corpora:
-        with gzip.open(path, "rt", encoding="utf-8") as lines:
-            for line in lines:
-                record = json.loads(line)
-                body = clean_body(record["body"]) if clean else record["body"]
-                ids.append(record["id"])
-                stems = [(t.text, t.pos) for t in stemmed(body, positions=True)]
-                positions: dict[str, list[int]] = {}
-                for text, position in stems:
-                    positions.setdefault(text, []).append(position)
-                docs.append(([text for text, _ in stems], [t.text for t in exact(body)],
-                             [t.text for t in stemmed(lead_of(body))], positions))
+    for article_id, body in read_articles(corpora):
+        body = clean_body(body) if clean else body
+        ids.append(article_id)
+        stems = [(t.text, t.pos) for t in stemmed(body, positions=True)]
+        positions: dict[str, list[int]] = {}
+        for text, position in stems:
+            positions.setdefault(text, []).append(position)
+        docs.append(([text for text, _ in stems], [t.text for t in exact(body)],
+                     [t.text for t in stemmed(lead_of(body))], positions))
     cache.write_bytes(pickle.dumps((ids, docs)))
     return ids, docs
 
@@ -140,7 +130,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--corpus", type=Path, nargs="+", default=DEFAULT_CORPORA)
     parser.add_argument("--queries", type=Path, default=DEFAULT_QUERIES)
-    parser.add_argument("--out", type=Path, default=HERE / "out")
+    parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     queries = read_queries(args.queries)

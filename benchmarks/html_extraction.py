@@ -9,7 +9,7 @@ Photo galleries (a caption and little else) and listing pages (front pages)
 must be skipped, with a reason. Times are compared to the minute and by day
 (several pages show no time at all, only the URL's date).
 
-    python benchmarks/html_extraction.py [--html ../shared/html] [--show-diff]
+    python -m benchmarks.html_extraction [--html ../shared/html] [--show-diff]
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from collections import Counter, defaultdict
 from datetime import datetime, timezone
 from pathlib import Path
 
+from benchmarks.common import DEFAULT_HTML
 from search.errors import IngestError
 from search.readers import parse_html_page
 
@@ -62,7 +63,7 @@ def overlap(extracted: str, expected: str) -> tuple[float, float]:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--html", type=Path, default=Path("../shared/html"))
+    parser.add_argument("--html", type=Path, default=DEFAULT_HTML)
     parser.add_argument("--show-diff", action="store_true", help="print the words missed and added per page")
     args = parser.parse_args(argv)
 
