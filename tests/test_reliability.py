@@ -185,8 +185,7 @@ def test_no_space_left_on_device_is_one_line_and_cleans_up(corpus_dir, tmp_path,
 
 def test_a_short_soak_one_writer_and_readers(tmp_path):
     """benchmarks/soak.py for a few seconds: readers never fail, the index ends exact."""
-    sys.path.insert(0, str(PROJECT / "benchmarks"))
-    import soak
+    from benchmarks import soak
 
     result = soak.soak(seconds=8, readers=2, corpus=PROJECT / "tests" / "fixtures" / "indosum-sample.jsonl")
     assert result["writer errors"] == [] and result["error messages"] == []

@@ -486,11 +486,8 @@ def test_browser_phone_width(browser, server):
 # -- load ----------------------------------------------------------------------
 
 def test_short_load_run(tmp_path):
-    sys.path.insert(0, str(PROJECT / "benchmarks"))
-    try:
-        import serve_load
-    finally:
-        sys.path.pop(0)
+    from benchmarks import serve_load
+
     report = serve_load.run(corpus=FIXTURES, seconds=3, clients=4, work_dir=tmp_path)
     assert report["requests"] > 0
     assert report["errors"] == 0, report["error_samples"]
