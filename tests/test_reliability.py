@@ -184,7 +184,7 @@ def test_no_space_left_on_device_is_one_line_and_cleans_up(corpus_dir, tmp_path,
 # --------------------------------------------------------------------------- load
 
 def test_a_short_soak_one_writer_and_readers(tmp_path):
-    """benchmarks/soak.py for a few seconds: readers never fail, the index ends exact."""
+    """benchmarks.soak for a few seconds: readers never fail, the index ends exact."""
     from benchmarks import soak
 
     result = soak.soak(seconds=8, readers=2, corpus=PROJECT / "tests" / "fixtures" / "indosum-sample.jsonl")
