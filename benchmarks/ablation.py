@@ -8,7 +8,7 @@ field BM25 (k1=1.2, b=0.75) summed with the field weights of
 ``search.ranking.FIELD_BOOSTS``. The best ``RERANK_DEPTH`` articles then go
 through the engine's own ``search.ranking.rerank``, with its weights switched
 off one at a time. Its "all on" row tracks the engine's own figure from
-``python -m benchmarks.quality`` (within about 0.005 MRR@10); the rows below it show
+``python -m benchmarks.quality`` (how closely: benchmarks/README.md); the rows below it show
 what each choice is worth. Analysis rows re-analyse the corpus with one part of
 the analysis swapped out (``VARIANTS``; cached in --out).
 """

@@ -249,8 +249,8 @@ def _utc(moment: datetime | None) -> datetime | None:
 def _search_with_cheap_matchers(searcher, query, options: dict):
     """``searcher.search(query, **options)``, with cheaper matchers for long OR queries.
 
-    Measured on 26,336 articles with headline queries (an OR of 40-60 terms),
-    each of these halved the query time and gave the same results:
+    On long OR queries (headlines, 40-60 terms) each of these cut the query
+    time and gave the same results (figures in benchmarks/README.md):
 
     * Whoosh's collector rebuilds the matcher tree every 10 matches, asking
       each term matcher for its best possible score, so that it can turn

@@ -196,8 +196,8 @@ class _Session:
             self.base = None
         # A full build writes from every core; an update, a few articles, from this one.
         # Segments stay separate files (compound=False): Whoosh reads a compound
-        # file's parts into memory when it opens them (a one-off query on 26,336
-        # articles spent 0.1 s and 300 MB on it), and assembling one copies the
+        # file's parts into memory when it opens them (time and memory of a one-off
+        # query: benchmarks/README.md), and assembling one copies the
         # whole index once more at the end of a build.
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
         if base is None and cores > 1:
