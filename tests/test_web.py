@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import search
-from conftest import FIXTURES, PROJECT, SAMPLE_JSONL, SEED_ARTICLE
+from conftest import FIXTURES, SAMPLE_JSONL, SEED_ARTICLE
 
 pytest.importorskip("starlette", reason="the web extra is not installed: pip install -e '.[web]'")
 

@@ -14,7 +14,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from benchmarks.server import free_port, running_server, stop_process  # noqa: F401 - used by the tests
+from benchmarks.server import running_server, stop_process  # noqa: F401 - re-exported
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
