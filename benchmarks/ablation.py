@@ -1,63 +1,73 @@
 """Ablation of the ranking choices, each switched off in turn, on known-item queries.
 
-    python benchmarks/ablation.py [--queries ../shared/eval/dev/headline.tsv]
+    python -m benchmarks.ablation [--queries ../shared/eval/dev/headline.tsv]
 
 Querying Whoosh takes minutes per configuration, so this script re-implements
 the engine's first stage in NumPy over the engine's own analysis chain: per
-field BM25 (k1=1.2, b=0.75) summed with the field weights of
-``search.ranking.FIELD_BOOSTS``. The best ``RERANK_DEPTH`` articles then go
-through the engine's own ``search.ranking.rerank``, with its weights switched
-off one at a time. Its "all on" row tracks the engine's own figure from
-``benchmarks/quality.py`` (within about 0.005 MRR@10); the rows below it show
-what each choice is worth. Analysis rows re-analyse the corpus with one part of
-the analysis swapped out (``VARIANTS``; cached in --out).
+field BM25 (the configuration's k1 and b) summed with the field weights of a
+:class:`search.Ranking`. The best ``rerank_depth`` articles then go through
+the engine's own ``search.query.ranking.rerank``, with one configuration per
+row (``dataclasses.replace`` of the engine's, one weight switched off). Its
+"all on" row tracks the engine's own figure from ``python -m benchmarks.quality``
+(how closely: benchmarks/README.md); the rows below it show what each choice
+is worth. Analysis rows re-analyse the corpus with one part of
+the analysis swapped out: an :class:`~search.language.analysis.Analysis` built
+with other word tables, another word pattern or another root function
+(``VARIANTS``; cached in --out). Nothing in the engine is patched.
 """
 
 from __future__ import annotations
 
 import argparse
-import gzip
+import dataclasses
 import hashlib
-import json
 import math
 import pickle
-import sys
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
-HERE = Path(__file__).parent
-sys.path.insert(0, str(HERE))
-sys.path.insert(0, str(HERE.parent))
+from benchmarks.common import (
+    DEFAULT_CORPORA,
+    DEFAULT_QUERIES,
+    OUT,
+    PROJECT,
+    halves,
+    measure,
+    read_articles,
+    read_queries,
+    sastrawi_stem,
+)
+from search.ingest.boilerplate import clean_body
+from search.language.analysis import WORD_PATTERN, Analysis
+from search.language.stemming import Stemmer
+from search.language.tables import load_table, word_tables
+from search.query.ranking import Candidate, Ranking, rerank
+from search.store.schema import lead_of
 
-import search.language.analysis as analysis  # noqa: E402
-from peers import _sastrawi_stem  # noqa: E402
-from quality import DEFAULT_CORPORA, DEFAULT_QUERIES, halves, measure, read_queries  # noqa: E402
-from search.ingest.boilerplate import clean_body  # noqa: E402
-import search.query.ranking as ranking  # noqa: E402
-from search.store.schema import lead_of  # noqa: E402
-
-K1, B = 1.2, 0.75
-# The analysis each row uses: the engine's, or the engine's with some of its
-# parts swapped out (attributes of search.analysis, set before analysing).
-ENGINE = {"stem": analysis.stem, "SPELLING": analysis.SPELLING, "WORD_PATTERN": analysis.WORD_PATTERN}
+ENGINE = Ranking()
+# The analysis each row uses: the engine's, or the engine's with one part swapped out.
 VARIANTS = {
-    "engine": {},
+    "engine": lambda: Analysis(),
     # Sastrawi alone, without this engine's exceptions, names and readings.
-    "sastrawi": {"stem": _sastrawi_stem},
-    "engine-words": {"stem": lru_cache(maxsize=None)(analysis._root)},  # number words kept as words
-    "engine-colloquial": {"SPELLING": analysis._load_table("spelling.tsv")},  # colloquial words kept
-    "engine-rp-joined": {"WORD_PATTERN": analysis.WORD_PATTERN.removeprefix(r"(?i:rp)(?=\d)|")},
+    "sastrawi": lambda: Analysis(stemmer=Stemmer(root=sastrawi_stem)),
+    # Number words kept as words (sembilan is not 9).
+    "engine-words": lambda: Analysis(dataclasses.replace(word_tables(), numerals={})),
+    # Colloquial words kept as written (bikin is not buat).
+    "engine-colloquial": lambda: Analysis(dataclasses.replace(word_tables(), spelling=load_table("spelling.tsv"))),
+    # The rupiah sign joined to its amount (Rp50 one token).
+    "engine-rp-joined": lambda: Analysis(word_pattern=WORD_PATTERN.removeprefix(r"(?i:rp)(?=\d)|")),
 }
-assert VARIANTS["engine-rp-joined"]["WORD_PATTERN"] != analysis.WORD_PATTERN, "the rupiah alternative moved"
+assert WORD_PATTERN.startswith(r"(?i:rp)(?=\d)|"), "the rupiah alternative moved"
 
 
 def _analysis_version() -> str:
     """A digest of the code and word lists the analysis reads, so a stale cache is never read."""
-    package = HERE.parent / "search"
-    files = [package / "analysis.py", package / "boilerplate.py", package / "schema.py",
-             *sorted((package / "data").iterdir())]
+    package = PROJECT / "search"
+    language = package / "language"
+    files = [language / "analysis.py", language / "stemming.py", language / "tables.py",
+             package / "ingest" / "boilerplate.py", package / "store" / "schema.py",
+             *sorted((language / "data").iterdir())]
     return hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()[:12]
 
 
@@ -66,26 +76,26 @@ def analysed_corpus(corpora, out: Path, variant: str, clean: bool):
     cache = out / f"ablation-{_analysis_version()}-{variant}-{'clean' if clean else 'raw'}.pkl"
     if cache.exists():
         return pickle.loads(cache.read_bytes())
-    stemmed, exact = analysis.IndonesianAnalyzer(), analysis.ExactAnalyzer()
+    chains = VARIANTS[variant]()
+    stemmed, exact = chains.stemmed, chains.exact
     ids, docs = [], []
-    for path in corpora:
-        with gzip.open(path, "rt", encoding="utf-8") as lines:
-            for line in lines:
-                record = json.loads(line)
-                body = clean_body(record["body"]) if clean else record["body"]
-                ids.append(record["id"])
-                stems = [(t.text, t.pos) for t in stemmed(body, positions=True)]
-                positions: dict[str, list[int]] = {}
-                for text, position in stems:
-                    positions.setdefault(text, []).append(position)
-                docs.append(([text for text, _ in stems], [t.text for t in exact(body)],
-                             [t.text for t in stemmed(lead_of(body))], positions))
+    for article_id, body in read_articles(corpora):
+        body = clean_body(body) if clean else body
+        ids.append(article_id)
+        stems = [(t.text, t.pos) for t in stemmed(body, positions=True)]
+        positions: dict[str, list[int]] = {}
+        for text, position in stems:
+            positions.setdefault(text, []).append(position)
+        written = [t.text for t in exact(body)]
+        docs.append(([text for text, _ in stems], written,
+                     [t.text for t in stemmed(lead_of(body))], positions, frozenset(written)))
     cache.write_bytes(pickle.dumps((ids, docs)))
     return ids, docs
 
 
 class FieldIndex:
-    def __init__(self, token_lists):
+    def __init__(self, token_lists, k1: float, b: float):
+        self.k1, self.b = k1, b
         self.n = len(token_lists)
         self.lengths = np.array([len(t) for t in token_lists], dtype=float)
         self.avg = self.lengths.mean() or 1.0
@@ -108,31 +118,29 @@ class FieldIndex:
             docs, tf = self.postings[term]
             idf = math.log(1 + (self.n - len(docs) + 0.5) / (len(docs) + 0.5))
             qtf = terms.count(term)
-            scores[docs] += qtf * idf * tf * (K1 + 1) / (tf + K1 * (1 - B + B * self.lengths[docs] / self.avg))
+            k1, b = self.k1, self.b
+            scores[docs] += qtf * idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * self.lengths[docs] / self.avg))
             matched[term] = docs
         return scores, matched
 
 
-def evaluate(fields, ids, docs, queries, weights, signals):
-    stemmed_q = analysis.IndonesianAnalyzer()
-    exact_q = analysis.ExactAnalyzer()
-    for name, value in signals.items():
-        setattr(ranking, name, value)
+def evaluate(fields, ids, docs, queries, ranking: Ranking, chains: Analysis):
+    weights = ranking.field_boosts
     run = {}
     for qid, text, _ in queries:
-        stems = [t.text for t in stemmed_q(text)]
-        words = [t.text for t in exact_q(text)]
-        body = fields["body"].score(stems)[0]
-        total = weights["body"] * body
-        if weights["lead"]:
+        stems = [t.text for t in chains.stemmed(text)]
+        words = [t.text for t in chains.exact(text)]
+        total = weights.get("body", 0.0) * fields["body"].score(stems)[0]
+        if weights.get("lead"):
             total += weights["lead"] * fields["lead"].score(stems)[0]
-        if weights["exact"]:
+        if weights.get("exact"):
             total += weights["exact"] * fields["exact"].score(words)[0]
-        top = [int(i) for i in np.argsort(-total, kind="stable")[:ranking.RERANK_DEPTH] if total[i] > 0]
-        candidates = [ranking.Candidate(i, float(total[i]), matched={w for w in stems if w in docs[i][3]},
-                                        positions={w: docs[i][3][w] for w in stems if w in docs[i][3]})
+        top = [int(i) for i in np.argsort(-total, kind="stable")[:ranking.rerank_depth] if total[i] > 0]
+        candidates = [Candidate(i, float(total[i]), matched={w for w in stems if w in docs[i][3]},
+                                positions={w: docs[i][3][w] for w in stems if w in docs[i][3]},
+                                typed={w for w in words if w in docs[i][4]})
                       for i in top]
-        run[qid] = [ids[c.docnum] for c in ranking.rerank(candidates, stems)[:100]]
+        run[qid] = [ids[c.docnum] for c in rerank(candidates, stems, ranking, typed=words)[:100]]
     return run
 
 
@@ -140,47 +148,51 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--corpus", type=Path, nargs="+", default=DEFAULT_CORPORA)
     parser.add_argument("--queries", type=Path, default=DEFAULT_QUERIES)
-    parser.add_argument("--out", type=Path, default=HERE / "out")
+    parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     queries = read_queries(args.queries)
-    weights = {name: ranking.FIELD_BOOSTS[name] for name in ("body", "lead", "exact")}
-    signals = {name: getattr(ranking, name) for name in ("COORDINATION", "ADJACENCY", "LEAD_COVERAGE", "DISTINCTNESS")}
-    off = dict.fromkeys(signals, 0.0)
+    engine = ENGINE
+    boosts = dict(engine.field_boosts)
+    off = {"coordination": 0.0, "adjacency": 0.0, "lead_coverage": 0.0, "distinctness": 0.0,
+           "as_typed": 0.0, "as_typed_one_word": 0.0, "amounts": 0.0}
+
+    def changed(**weights) -> Ranking:
+        return dataclasses.replace(engine, **weights)
 
     configs = [
-        ("all on (the engine's ranking)", "engine", True, weights, signals),
-        ("no matched-words bonus", "engine", True, weights, {**signals, "COORDINATION": 0.0}),
-        ("no adjacency", "engine", True, weights, {**signals, "ADJACENCY": 0.0}),
-        ("no lead coverage", "engine", True, weights, {**signals, "LEAD_COVERAGE": 0.0}),
-        ("no distinctness", "engine", True, weights, {**signals, "DISTINCTNESS": 0.0}),
-        ("no lead field", "engine", True, {**weights, "lead": 0.0}, signals),
-        ("no exact-form field", "engine", True, {**weights, "exact": 0.0}, signals),
-        ("Sastrawi alone (no exceptions, names, readings)", "sastrawi", True, weights, signals),
-        ("number words kept as words (sembilan is not 9)", "engine-words", True, weights, signals),
-        ("colloquial words kept as written (bikin is not buat)", "engine-colloquial", True, weights, signals),
-        ("rupiah sign joined to its amount (Rp50 one token)", "engine-rp-joined", True, weights, signals),
-        ("boilerplate lines kept", "engine", False, weights, signals),
-        ("the earlier ranking (no adjacency, lead coverage, distinctness)", "engine", True, weights,
-         {**off, "COORDINATION": signals["COORDINATION"]}),
-        ("all off (BM25 on body stems)", "engine", True, {**weights, "lead": 0.0, "exact": 0.0}, off),
+        ("all on (the engine's ranking)", "engine", True, engine),
+        ("no matched-words bonus", "engine", True, changed(coordination=0.0)),
+        ("no adjacency", "engine", True, changed(adjacency=0.0)),
+        ("no lead coverage", "engine", True, changed(lead_coverage=0.0)),
+        ("no distinctness", "engine", True, changed(distinctness=0.0)),
+        ("no word as typed", "engine", True, changed(as_typed=0.0, as_typed_one_word=0.0)),
+        ("no amounts written together", "engine", True, changed(amounts=0.0)),
+        ("no lead field", "engine", True, changed(field_boosts={**boosts, "lead": 0.0})),
+        ("no exact-form field", "engine", True, changed(field_boosts={**boosts, "exact": 0.0})),
+        ("Sastrawi alone (no exceptions, names, readings)", "sastrawi", True, engine),
+        ("number words kept as words (sembilan is not 9)", "engine-words", True, engine),
+        ("colloquial words kept as written (bikin is not buat)", "engine-colloquial", True, engine),
+        ("rupiah sign joined to its amount (Rp50 one token)", "engine-rp-joined", True, engine),
+        ("boilerplate lines kept", "engine", False, engine),
+        ("the earlier ranking (matched words only)", "engine", True,
+         changed(**{**off, "coordination": engine.coordination})),
+        ("all off (BM25 on body stems)", "engine", True,
+         changed(**off, field_boosts={**boosts, "lead": 0.0, "exact": 0.0})),
     ]
     fields_for: dict[tuple, dict] = {}
     print("| configuration | MRR@10 all | MRR@10 half A | MRR@10 half B | Success@10 | Recall@100 |")
     print("| --- | --- | --- | --- | --- | --- |")
-    for label, variant, clean, w, switches in configs:
-        for name, value in {**ENGINE, **VARIANTS[variant]}.items():
-            setattr(analysis, name, value)
+    for label, variant, clean, ranking in configs:
         key = (variant, clean)
         if key not in fields_for:
             ids, docs = analysed_corpus(args.corpus, args.out, variant, clean)
             fields_for[key] = (ids, {
-                "body": FieldIndex([d[0] for d in docs]),
-                "exact": FieldIndex([d[1] for d in docs]),
-                "lead": FieldIndex([d[2] for d in docs]),
-            }, docs)
-        ids, fields, docs = fields_for[key]
-        run = evaluate(fields, ids, docs, queries, w, switches)
+                name: FieldIndex([d[column] for d in docs], engine.k1, engine.b)
+                for name, column in (("body", 0), ("exact", 1), ("lead", 2))
+            }, docs, VARIANTS[variant]())
+        ids, fields, docs, chains = fields_for[key]
+        run = evaluate(fields, ids, docs, queries, ranking, chains)
         parts = {label: measure(run, subset) for label, subset in halves(queries).items()}
         every, a, b = parts.values()
         print(f"| {label} | {every['MRR@10']:.3f} | {a['MRR@10']:.3f} | {b['MRR@10']:.3f} | "

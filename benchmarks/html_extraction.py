@@ -1,6 +1,6 @@
 """How well saved HTML pages extract: headline, time and body, per outlet.
 
-Compares ``search.readers.parse_html_page`` with what the pages' original
+Compares ``search.ingest.parse_html_page`` with what the pages' original
 scraper (anpandu/indonesian-news-scraper, MIT) asserted in its own tests,
 which ``../shared/html/expected/*.test.js`` hold. Body text is compared as
 bags of lowercase words: precision is the share of extracted words that the
@@ -9,7 +9,7 @@ Photo galleries (a caption and little else) and listing pages (front pages)
 must be skipped, with a reason. Times are compared to the minute and by day
 (several pages show no time at all, only the URL's date).
 
-    python benchmarks/html_extraction.py [--html ../shared/html] [--show-diff]
+    python -m benchmarks.html_extraction [--html ../shared/html] [--show-diff]
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from collections import Counter, defaultdict
 from datetime import datetime, timezone
 from pathlib import Path
 
+from benchmarks.common import DEFAULT_HTML
 from search.errors import IngestError
 from search.ingest import parse_html_page
 
@@ -62,7 +63,7 @@ def overlap(extracted: str, expected: str) -> tuple[float, float]:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--html", type=Path, default=Path("../shared/html"))
+    parser.add_argument("--html", type=Path, default=DEFAULT_HTML)
     parser.add_argument("--show-diff", action="store_true", help="print the words missed and added per page")
     args = parser.parse_args(argv)
 
@@ -85,7 +86,8 @@ def main(argv=None) -> int:
             continue
         want = expected.get(path) if "older version" not in path else None
         if want is None:
-            state = f"skipped: {skipped}" if article is None else f"{len(article.body.split())} words, no expected record"
+            state = (f"skipped: {skipped}" if article is None
+                     else f"{len(article.body.split())} words, no expected record")
             print(f"| {name} | | | | | {state} |")
             continue
         if article is None:

@@ -1,8 +1,8 @@
 """Error analysis: which known-item queries the engine misses, and why.
 
-    python benchmarks/misses.py [--run benchmarks/out/run-search.trec] [--show 15]
+    python -m benchmarks.misses [--run benchmarks/out/run-search.trec] [--show 15]
 
-Reads a run file written by benchmarks/quality.py and sorts every query whose
+Reads a run file written by ``python -m benchmarks.quality`` and sorts every query whose
 article is not in the top 10 into one kind, the first that applies:
 
   words missing   fewer than half of the query's words (stems) occur in the
@@ -17,17 +17,11 @@ from __future__ import annotations
 
 import argparse
 import collections
-import gzip
-import json
 import sys
 from pathlib import Path
 
-HERE = Path(__file__).parent
-sys.path.insert(0, str(HERE))
-sys.path.insert(0, str(HERE.parent))
-
-from quality import DEFAULT_CORPORA, DEFAULT_QUERIES, read_queries, read_run  # noqa: E402
-from search.language.analysis import IndonesianAnalyzer  # noqa: E402
+from benchmarks.common import DEFAULT_CORPORA, DEFAULT_QUERIES, OUT, read_articles, read_queries, read_run
+from search.language.analysis import IndonesianAnalyzer
 
 
 def kind_of(query_stems: set[str], body_stems: set[str], text: str) -> str:
@@ -42,7 +36,7 @@ def kind_of(query_stems: set[str], body_stems: set[str], text: str) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--run", type=Path, default=HERE / "out" / "run-search.trec")
+    parser.add_argument("--run", type=Path, default=OUT / "run-search.trec")
     parser.add_argument("--queries", type=Path, default=DEFAULT_QUERIES)
     parser.add_argument("--corpus", type=Path, nargs="+", default=DEFAULT_CORPORA)
     parser.add_argument("--show", type=int, default=10, help="examples to print per kind")
@@ -50,13 +44,7 @@ def main() -> None:
     queries = read_queries(args.queries)
     run = read_run(args.run)
     wanted = {doc for _, _, doc in queries}
-    bodies = {}
-    for path in args.corpus:
-        with gzip.open(path, "rt", encoding="utf-8") as lines:
-            for line in lines:
-                record = json.loads(line)
-                if record["id"] in wanted:
-                    bodies[record["id"]] = record["body"]
+    bodies = {i: body for i, body in read_articles(args.corpus) if i in wanted}
     analyzer = IndonesianAnalyzer()
     kinds: dict[str, list] = collections.defaultdict(list)
     for qid, text, doc in queries:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from benchmarks.common import sastrawi_stem
+
 WORD = re.compile(r"\w+")
 
 
@@ -29,20 +31,8 @@ def snowball(text: str) -> list[str]:
     return _snowball().stemWords(words(text))
 
 
-@lru_cache(maxsize=1)
-def _sastrawi():
-    from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
-
-    return StemmerFactory().create_stemmer().delegatedStemmer
-
-
-@lru_cache(maxsize=None)
-def _sastrawi_stem(word: str) -> str:
-    return _sastrawi().stem_word(word)
-
-
 def sastrawi(text: str) -> list[str]:
-    return [_sastrawi_stem(w) for w in words(text)]
+    return [sastrawi_stem(w) for w in words(text)]
 
 
 TOKENIZERS = {"bm25s-words": words, "bm25s-snowball": snowball, "bm25s-sastrawi": sastrawi}
@@ -66,4 +56,4 @@ class BM25Peer:
             return []
         docs, scores = self.retriever.retrieve([tokens], k=min(k, len(self.ids)),
                                                show_progress=False, n_threads=1)
-        return [(self.ids[d], float(s)) for d, s in zip(docs[0], scores[0]) if s > 0]
+        return [(self.ids[d], float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0]

@@ -1,8 +1,8 @@
 """Speed and memory: this engine beside the typical Whoosh pipeline, tantivy-py and bm25s, in one run.
 
     pip install -e '.[bench]'
-    python benchmarks/performance.py                          # 26,336 real articles, 200 headlines
-    python benchmarks/performance.py --synthetic 100000       # a synthetic 100k corpus (see below)
+    python -m benchmarks.performance                          # 26,336 real articles, 200 headlines
+    python -m benchmarks.performance --synthetic 100000       # a synthetic 100k corpus (see below)
 
 Systems, all on the same documents (id and body, as in quality.py) and queries:
   engine    this project: ``search.build_index`` and ``Index.search``
@@ -27,7 +27,6 @@ engine), median of 5. MRR@10 over the same queries shows what the speed buys.
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import os
 import random
@@ -39,12 +38,17 @@ import sys
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-PROJECT = HERE.parent
-sys.path.insert(0, str(HERE))
-sys.path.insert(0, str(PROJECT))
-
-from quality import DEFAULT_CORPORA, DEFAULT_QUERIES, read_queries  # noqa: E402
+from benchmarks.common import (
+    DEFAULT_CORPORA,
+    DEFAULT_QUERIES,
+    OUT,
+    module_command,
+    project_env,
+    read_articles,
+    read_queries,
+    sastrawi_stemmer,
+    write_body_only,
+)
 
 SYSTEMS = ["engine", "whoosh", "tantivy", "bm25s"]
 WORD_PATTERN = r"\w+"
@@ -54,30 +58,19 @@ WORD_PATTERN = r"\w+"
 
 def write_corpus(corpora: list[Path], out: Path, synthetic: int = 0, seed: int = 0) -> int:
     """The benchmark corpus as JSONL.gz (id, body); real, or ``synthetic`` recombined articles."""
-    records = []
-    for path in corpora:
-        with gzip.open(path, "rt", encoding="utf-8") as source:
-            for line in source:
-                record = json.loads(line)
-                records.append((record["id"], record["body"]))
-    with gzip.open(out, "wt", encoding="utf-8") as sink:
-        if not synthetic:
-            for article_id, body in records:
-                sink.write(json.dumps({"id": article_id, "body": body}, ensure_ascii=False) + "\n")
-            return len(records)
-        rng = random.Random(seed)
-        paragraphs = [p for _, body in records for p in body.split("\n") if len(p.split()) >= 5]
-        for number in range(synthetic):
-            body = "\n".join(rng.choice(paragraphs) for _ in range(rng.randint(5, 15)))
-            sink.write(json.dumps({"id": f"syn-{number}", "body": body}, ensure_ascii=False) + "\n")
-        return synthetic
+    records = list(read_articles(corpora))
+    if not synthetic:
+        return write_body_only(records, out)
+    rng = random.Random(seed)
+    paragraphs = [p for _, body in records for p in body.split("\n") if len(p.split()) >= 5]
+    return write_body_only(
+        ((f"syn-{number}", "\n".join(rng.choice(paragraphs) for _ in range(rng.randint(5, 15))))
+         for number in range(synthetic)), out)
 
 
 def read_corpus(path: Path):
-    with gzip.open(path, "rt", encoding="utf-8") as source:
-        for line in source:
-            record = json.loads(line)
-            yield record["id"], record["body"]
+    """(id, body) of the benchmark corpus written by ``write_corpus``."""
+    return read_articles([path])
 
 
 # --------------------------------------------------------------------------- shared analysis for the peers
@@ -89,9 +82,7 @@ def sastrawi_stem(word: str) -> str:
     """Sastrawi's stem, cached (module level: Whoosh pickles the analyzer)."""
     stem = _STEMS.get(word)
     if stem is None:
-        from peers import _sastrawi
-
-        stem = _STEMS[word] = _sastrawi().stem_word(word)
+        stem = _STEMS[word] = sastrawi_stemmer().stem_word(word)
     return stem
 
 
@@ -156,7 +147,7 @@ class TypicalWhoosh:
         return [hit["id"] for hit in results]
 
     def cold(self, folder: Path, query: str) -> list[str]:
-        return [sys.executable, __file__, "--child", "cold", "whoosh", str(folder), query]
+        return module_command("benchmarks.performance", "--child", "cold", "whoosh", str(folder), query)
 
 
 class Tantivy:
@@ -196,7 +187,7 @@ class Tantivy:
         return [doc["id"][0] for doc in docs]
 
     def cold(self, folder: Path, query: str) -> list[str]:
-        return [sys.executable, __file__, "--child", "cold", "tantivy", str(folder), query]
+        return module_command("benchmarks.performance", "--child", "cold", "tantivy", str(folder), query)
 
 
 class BM25S:
@@ -221,10 +212,10 @@ class BM25S:
         if not words:
             return []
         docs, scores = self.retriever.retrieve([words], k=10, show_progress=False, n_threads=1)
-        return [doc["id"] for doc, score in zip(docs[0], scores[0]) if score > 0]
+        return [doc["id"] for doc, score in zip(docs[0], scores[0], strict=True) if score > 0]
 
     def cold(self, folder: Path, query: str) -> list[str]:
-        return [sys.executable, __file__, "--child", "cold", "bm25s", str(folder), query]
+        return module_command("benchmarks.performance", "--child", "cold", "bm25s", str(folder), query)
 
 
 IMPLEMENTATIONS = {"engine": Engine, "whoosh": TypicalWhoosh, "tantivy": Tantivy, "bm25s": BM25S}
@@ -301,7 +292,8 @@ def child_cold(system: str, folder: Path, query: str) -> None:
 
 
 def run_child(*args: str) -> dict:
-    process = subprocess.run([sys.executable, __file__, "--child", *args], capture_output=True, text=True)
+    process = subprocess.run(module_command("benchmarks.performance", "--child", *args),
+                             capture_output=True, text=True, env=project_env())
     if process.returncode != 0:
         raise SystemExit(f"child {args[:2]} failed:\n{process.stderr[-3000:]}")
     return json.loads(process.stdout.strip().splitlines()[-1])
@@ -315,7 +307,7 @@ def cold_start(command: list[str], runs: int = 5) -> float:
     times = []
     for _ in range(runs):
         started = time.perf_counter()
-        subprocess.run(command, capture_output=True, check=True)
+        subprocess.run(command, capture_output=True, check=True, env=project_env())
         times.append(time.perf_counter() - started)
     return statistics.median(times)
 
@@ -323,14 +315,14 @@ def cold_start(command: list[str], runs: int = 5) -> float:
 # --------------------------------------------------------------------------- the run
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--corpora", type=Path, nargs="+", default=DEFAULT_CORPORA)
     parser.add_argument("--queries", type=Path, default=DEFAULT_QUERIES)
     parser.add_argument("--latency-queries", type=int, default=200)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--synthetic", type=int, default=0, metavar="N")
     parser.add_argument("--systems", nargs="+", default=SYSTEMS, choices=SYSTEMS)
-    parser.add_argument("--out", type=Path, default=HERE / "out" / "performance")
+    parser.add_argument("--out", type=Path, default=OUT / "performance")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
 

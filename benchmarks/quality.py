@@ -1,7 +1,7 @@
 """Search quality on known-item queries, this engine beside its peers, in one run.
 
-    python benchmarks/quality.py                       # dev headlines, 26,336 articles
-    python benchmarks/quality.py --queries ../shared/eval/dev/summary.tsv
+    python -m benchmarks.quality                       # dev headlines, 26,336 articles
+    python -m benchmarks.quality --queries ../shared/eval/dev/summary.tsv
 
 Protocol (../shared/README.md): every record of the corpora is indexed with
 title and summary left out (body only); each query has one relevant article.
@@ -16,80 +16,32 @@ The engine is built and queried through its command line (`search index`,
 from __future__ import annotations
 
 import argparse
-import csv
-import gzip
-import json
 import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-HERE = Path(__file__).parent
-sys.path.insert(0, str(HERE))
-
-from peers import TOKENIZERS, BM25Peer  # noqa: E402
-
-SHARED = HERE.parent.parent / "shared"
-DEFAULT_CORPORA = sorted((SHARED / "corpora").glob("*.jsonl.gz"))
-DEFAULT_QUERIES = SHARED / "eval" / "dev" / "headline.tsv"
-
-
-def read_queries(path: Path) -> list[tuple[str, str, str]]:
-    """(qid, query, relevant docid) rows of a TSV with a header."""
-    with open(path, encoding="utf-8", newline="") as handle:
-        rows = list(csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
-    return [(r[0], r[1], r[2]) for r in rows[1:] if len(r) >= 3]
+from benchmarks.common import (
+    DEFAULT_CORPORA,
+    DEFAULT_QUERIES,
+    OUT,
+    halves,
+    measure,
+    read_articles,
+    read_queries,
+    read_run,
+    write_body_only,
+    write_run,
+)
+from benchmarks.peers import TOKENIZERS, BM25Peer
 
 
 def body_only_corpus(corpora: list[Path], out: Path) -> tuple[list[str], list[str]]:
     """Write the evaluation corpus (id and body only) and return its ids and bodies."""
-    ids, bodies = [], []
-    with gzip.open(out, "wt", encoding="utf-8") as sink:
-        for path in corpora:
-            with gzip.open(path, "rt", encoding="utf-8") as source:
-                for line in source:
-                    record = json.loads(line)
-                    ids.append(record["id"])
-                    bodies.append(record["body"])
-                    sink.write(json.dumps({"id": record["id"], "body": record["body"]},
-                                          ensure_ascii=False) + "\n")
-    return ids, bodies
-
-
-def read_run(path: Path) -> dict[str, list[str]]:
-    """qid -> docids in rank order, from a TREC run file."""
-    ranked: dict[str, list[tuple[int, str]]] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        parts = line.split()
-        if len(parts) == 6:
-            ranked.setdefault(parts[0], []).append((int(parts[3]), parts[2]))
-    return {qid: [doc for _, doc in sorted(docs)] for qid, docs in ranked.items()}
-
-
-def write_run(path: Path, results: dict[str, list[tuple[str, float]]], tag: str) -> None:
-    with open(path, "w", encoding="utf-8") as handle:
-        for qid, hits in results.items():
-            for rank, (doc, score) in enumerate(hits, start=1):
-                handle.write(f"{qid} Q0 {doc} {rank} {score:.4f} {tag}\n")
-
-
-def measure(run: dict[str, list[str]], queries) -> dict[str, float]:
-    """MRR@10, Success@10 and Recall@100 for known-item queries (one relevant each)."""
-    rr = s10 = r100 = 0.0
-    for qid, _, relevant in queries:
-        docs = run.get(qid, [])
-        if relevant in docs[:10]:
-            rr += 1.0 / (docs.index(relevant) + 1)
-            s10 += 1
-        if relevant in docs[:100]:
-            r100 += 1
-    n = max(len(queries), 1)
-    return {"MRR@10": rr / n, "Success@10": s10 / n, "Recall@100": r100 / n}
-
-
-def halves(queries):
-    return {"all": queries, "half A (odd)": queries[0::2], "half B (even)": queries[1::2]}
+    articles = list(read_articles(corpora))
+    write_body_only(articles, out)
+    return [i for i, _ in articles], [b for _, b in articles]
 
 
 def table(runs: dict[str, dict[str, list[str]]], queries) -> str:
@@ -106,7 +58,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--corpus", type=Path, nargs="+", default=DEFAULT_CORPORA)
     parser.add_argument("--queries", type=Path, default=DEFAULT_QUERIES)
-    parser.add_argument("--out", type=Path, default=HERE / "out")
+    parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--reuse-index", action="store_true",
                         help="query the engine index in --out if it exists instead of rebuilding")
     parser.add_argument("--peers", nargs="*", default=list(TOKENIZERS), choices=list(TOKENIZERS))

@@ -12,8 +12,8 @@ errors, p50/p95 latency per kind, and how many updates the server saw and how
 long each took to show. Traffic goes to 127.0.0.1 only; every loop is bounded
 in time; the server is stopped by its process id.
 
-    python benchmarks/serve_load.py                      # 60 s, 8 clients, seeds/
-    python benchmarks/serve_load.py --seconds 5 --corpus tests/fixtures
+    python -m benchmarks.serve_load                      # 60 s, 8 clients, seeds/
+    python -m benchmarks.serve_load --seconds 5 --corpus tests/fixtures
 """
 
 from __future__ import annotations
@@ -29,13 +29,11 @@ import threading
 import time
 from pathlib import Path
 
-PROJECT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(PROJECT / "tests"))
+import httpx2 as httpx
 
-import httpx2 as httpx  # noqa: E402
-
-import search  # noqa: E402
-from webserver import running_server  # noqa: E402
+import search
+from benchmarks.common import PROJECT
+from benchmarks.server import running_server
 
 QUERIES = [
     "banjir", "milik dinas", "pemerintah", "jakarta", "presiden jokowi", "harga beras naik",

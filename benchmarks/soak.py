@@ -1,6 +1,6 @@
 """Soak test: one writer updating the index continuously while reader processes query it.
 
-    python benchmarks/soak.py --seconds 180 --readers 4 [--corpus seeds/indosum.jsonl.gz]
+    python -m benchmarks.soak --seconds 180 --readers 4 [--corpus seeds/indosum.jsonl.gz]
 
 The writer keeps changing a seeds folder and bringing the index up to date:
 new files, changed files, deleted files (``build_index``), articles added from
@@ -25,10 +25,8 @@ import tempfile
 import time
 from pathlib import Path
 
-PROJECT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(PROJECT))
-
-import search  # noqa: E402
+import search
+from benchmarks.common import PROJECT
 
 SENTINEL = "000_b21858542a778c68.txt"
 QUERIES = ["banjir", "harga cabai naik", "presiden jokowi", "gempa", "sepak bola", "korupsi pejabat",

@@ -1,6 +1,6 @@
 """Stemming accuracy on gold word-to-root lists: raw Sastrawi beside this engine's stem().
 
-    python benchmarks/stemming.py [--gold-dir ../shared/stemming] [--errors N]
+    python -m benchmarks.stemming [--gold-dir ../shared/stemming] [--errors N]
 
 Gold lists are Universal Dependencies treebanks (GSD, CSUI; CC BY-SA 4.0),
 ``word<TAB>root``. Accuracy is measured on the "affixed" rows (root differs from
@@ -15,18 +15,11 @@ import argparse
 import sys
 from pathlib import Path
 
-HERE = Path(__file__).parent
-sys.path.insert(0, str(HERE))
-sys.path.insert(0, str(HERE.parent))
-
-from peers import _sastrawi_stem  # noqa: E402
-
+from benchmarks.common import DEFAULT_GOLD, sastrawi_stem
 from search.language.analysis import stem
 from search.language.tables import word_tables
 
-NUMERALS = word_tables().numerals  # noqa: E402
-
-DEFAULT_GOLD = HERE.parent.parent / "shared" / "stemming"
+NUMERALS = word_tables().numerals
 
 
 def read_pairs(path: Path) -> list[tuple[str, str]]:
@@ -52,7 +45,7 @@ def main() -> None:
     parser.add_argument("--errors", type=int, default=0, help="list this many remaining errors per list")
     args = parser.parse_args()
     # The engine writes a number word's root as its digits (kedua -> dua -> 2).
-    stemmers = {"Sastrawi 1.2.1": _sastrawi_stem, "this engine": lambda word: _as_word(stem(word))}
+    stemmers = {"Sastrawi 1.2.1": sastrawi_stem, "this engine": lambda word: _as_word(stem(word))}
     print("| list | rows | affixed | " + " | ".join(f"{n} (affixed)" for n in stemmers) + " |")
     print("| --- | --- | --- | " + " | ".join("---" for _ in stemmers) + " |")
     for gold in sorted(args.gold_dir.glob("gold_*.tsv")):

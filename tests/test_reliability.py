@@ -1,17 +1,17 @@
 """A killed or concurrent rebuild never loses the index that was serving."""
 
 import os
-import signal
 import shutil
+import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
+from conftest import PROJECT
 
 import search
-from conftest import PROJECT
 from search.store import disk as storage
 
 SEED_ID = "000_b21858542a778c68.txt"
@@ -113,10 +113,10 @@ def test_a_second_writer_waits_or_is_told(tmp_path):
 def test_a_lock_left_by_a_killed_writer_is_not_stale(tmp_path):
     index_dir = tmp_path / "ix"
     holder = subprocess.Popen([sys.executable, "-c", (
-        "import sys, time; sys.path.insert(0, %r)\n"
+        f"import sys, time; sys.path.insert(0, {str(PROJECT)!r})\n"
         "from pathlib import Path\nfrom search.store import disk as storage\n"
-        "with storage.write_lock(Path(%r)):\n    print('locked', flush=True); time.sleep(60)\n"
-    ) % (str(PROJECT), str(index_dir))], stdout=subprocess.PIPE, text=True)
+        f"with storage.write_lock(Path({str(index_dir)!r})):\n    print('locked', flush=True); time.sleep(60)\n"
+    )], stdout=subprocess.PIPE, text=True)
     assert holder.stdout.readline().strip() == "locked"
     with pytest.raises(search.IndexLockedError):
         search.build_index([PROJECT / "tests" / "fixtures"], index_dir)
@@ -186,9 +186,8 @@ def test_no_space_left_on_device_is_one_line_and_cleans_up(corpus_dir, tmp_path,
 # --------------------------------------------------------------------------- load
 
 def test_a_short_soak_one_writer_and_readers(tmp_path):
-    """benchmarks/soak.py for a few seconds: readers never fail, the index ends exact."""
-    sys.path.insert(0, str(PROJECT / "benchmarks"))
-    import soak
+    """benchmarks.soak for a few seconds: readers never fail, the index ends exact."""
+    from benchmarks import soak
 
     result = soak.soak(seconds=8, readers=2, corpus=PROJECT / "tests" / "fixtures" / "indosum-sample.jsonl")
     assert result["writer errors"] == [] and result["error messages"] == []

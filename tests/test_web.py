@@ -14,18 +14,18 @@ from datetime import datetime, timedelta, timezone
 from urllib.parse import quote
 
 import pytest
+from conftest import FIXTURES, SAMPLE_JSONL, SEED_ARTICLE
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import search
-from conftest import FIXTURES, PROJECT, SAMPLE_JSONL, SEED_ARTICLE
 
 pytest.importorskip("starlette", reason="the web extra is not installed: pip install -e '.[web]'")
 
 from starlette.testclient import TestClient  # noqa: E402
+from webserver import chromium, chromium_missing, running_server  # noqa: E402
 
 from search.web import create_app, present  # noqa: E402
-from webserver import chromium, chromium_missing, running_server  # noqa: E402
 
 SEED_ID = "000_b21858542a778c68.txt"
 XSS_ID = "arsip/2021/uji xss?#1"
@@ -486,11 +486,8 @@ def test_browser_phone_width(browser, server):
 # -- load ----------------------------------------------------------------------
 
 def test_short_load_run(tmp_path):
-    sys.path.insert(0, str(PROJECT / "benchmarks"))
-    try:
-        import serve_load
-    finally:
-        sys.path.pop(0)
+    from benchmarks import serve_load
+
     report = serve_load.run(corpus=FIXTURES, seconds=3, clients=4, work_dir=tmp_path)
     assert report["requests"] > 0
     assert report["errors"] == 0, report["error_samples"]

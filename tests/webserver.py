@@ -1,24 +1,20 @@
-"""Starting a real ``search serve`` and a headless Chromium, for the browser tests,
-``tools/screenshots.py`` and ``benchmarks/serve_load.py``.
+"""Starting a real ``search serve`` and a headless Chromium, for the browser tests and
+``tools/screenshots.py``.
 
-Both are real processes: uvicorn on a free loopback port, Chromium from the
-system's packages driven by its own chromedriver (nothing is downloaded). Each
-is stopped by its process id, within a bounded time.
+Both are real processes: uvicorn on a free loopback port (``benchmarks.server``,
+which ``benchmarks.serve_load`` uses too), Chromium from the system's packages
+driven by its own chromedriver (nothing is downloaded). Each is stopped by its
+process id, within a bounded time.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
+
+from benchmarks.server import running_server, stop_process  # noqa: F401 - re-exported
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -27,54 +23,6 @@ CHROMIUM_FLAGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
     "--disable-dev-shm-usage",
 ]
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _stop(process: subprocess.Popen, grace: float = 10.0) -> None:
-    if process.poll() is None:
-        os.kill(process.pid, signal.SIGTERM)
-        try:
-            process.wait(grace)
-        except subprocess.TimeoutExpired:
-            os.kill(process.pid, signal.SIGKILL)
-            process.wait(grace)
-
-
-@contextlib.contextmanager
-def running_server(index_dir: Path, port: int | None = None, startup: float = 60.0):
-    """``search serve`` over ``index_dir`` on a free loopback port; yields its base URL."""
-    port = port or free_port()
-    log = tempfile.TemporaryFile()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "search", "serve", "--index", str(index_dir), "--port", str(port)],
-        stdout=log, stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + startup
-        while True:
-            if process.poll() is not None:
-                log.seek(0)
-                raise RuntimeError(f"search serve exited with {process.returncode}: "
-                                   f"{log.read().decode('utf-8', 'replace')[-2000:]}")
-            try:
-                with urllib.request.urlopen(base + "/api/stats", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"search serve did not answer within {startup:g} s")
-            time.sleep(0.1)
-        yield base
-    finally:
-        _stop(process)
-        log.close()
 
 
 def chromium_missing() -> str | None:
@@ -115,5 +63,5 @@ def chromium(width: int = 1200, height: int = 900):
         finally:
             process = getattr(service, "process", None)
             if process is not None and process.poll() is None:
-                _stop(process, grace=5)
+                stop_process(process, grace=5)
             shutil.rmtree(profile, ignore_errors=True)

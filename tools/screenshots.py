@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(PROJECT / "tests"))
+sys.path[:0] = [str(PROJECT), str(PROJECT / "tests")]  # tests/webserver.py imports benchmarks.server
 
 from webserver import chromium, chromium_missing, running_server  # noqa: E402
 

@@ -2,11 +2,11 @@
 
 A search for a headline is an OR of 30-60 terms (each word in the title,
 body, lead and exact fields). Whoosh scores such a query one posting at a
-time in Python, through a tree of matchers; on 26,336 articles that took
-100-300 ms. Here each term's postings are read a block at a time (128
-postings), scored with NumPy and added into one array of scores for all
-articles: 20-60 ms, with the same scores, the same order and the same
-count of matches (benchmarks/README.md).
+time in Python, through a tree of matchers. Here each term's postings are
+read a block at a time (128 postings), scored with NumPy and added into one
+array of scores for all articles: faster, with the same scores, the same
+order and the same count of matches (figures in benchmarks/README.md,
+"Figures behind the code's comments").
 
 Only queries made of words and phrases joined by OR (what a user types
 without operators) go this way; :func:`can_score` says which. Phrases keep
@@ -156,7 +156,7 @@ class Scorer:
         """The articles inside a date range, read from the date field's column.
 
         Whoosh finds them by walking the range's terms, one article at a time
-        (20 ms for a year of the 3,464 seed articles); the column holds every
+        (what that cost: benchmarks/README.md); the column holds every
         article's date, so this is a comparison over an array.
         """
         field_ = self._searcher.schema[date_range.fieldname]

@@ -197,7 +197,7 @@ def write_stems(folder: Path, table: dict[str, str]) -> None:
     """Save the roots of the words a generation holds, so readers need not stem them again.
 
     A table in SQLite: a reader looks up the few words it needs instead of
-    loading 100,000 of them (0.27 s of a one-off query on 26,336 articles).
+    loading 100,000 of them (what that cost: benchmarks/README.md).
     """
     with closing(sqlite3.connect(folder / STEMS)) as db:
         db.execute("CREATE TABLE stems (word TEXT PRIMARY KEY, root TEXT NOT NULL) WITHOUT ROWID")
