@@ -232,7 +232,7 @@ class FieldValue:
 
 
 SORTS = ("relevance", "date", "-date")
-FACETS = ("category", "source", "month")
+FACETS = ("category", "source", "author", "location", "month")
 # Fields whose values ``Index.values`` lists, and their Indonesian names.
 VALUE_FIELDS = (*KEYWORD_FIELDS, "month")
 VALUE_ALIASES = {

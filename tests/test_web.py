@@ -251,6 +251,18 @@ def test_results_page(client):
     assert _no_inline_script(html)
 
 
+def test_author_and_location_facets(client):
+    data = client.get("/api/search", params={"q": "milik dinas", "facets": "true"}).json()
+    assert data["facets"]["author"]["Imel"] == 1 and data["facets"]["location"] == {"Kota Sawahlunto": 1}
+    html = client.get("/", params={"q": "milik dinas"}).text
+    assert 'data-facet="author"' in html and 'data-facet="location"' in html
+    assert 'href="/?q=milik+dinas&amp;penulis=Imel"' in html
+    assert 'href="/?q=milik+dinas&amp;lokasi=Kota+Sawahlunto"' in html
+    narrowed = client.get("/", params={"q": "milik dinas", "lokasi": "Kota Sawahlunto"}).text
+    assert re.search(r"<strong>1</strong> hasil", narrowed) and SEED_ID in narrowed
+    assert "Kota Sawahlunto ✕" in narrowed
+
+
 def test_results_page_state_in_url(client):
     html = client.get("/", params={"q": "indonesia", "kategori": "tajuk utama", "sort": "terbaru"}).text
     assert "tajuk utama ✕" in html  # the active filter, removable
