@@ -281,6 +281,13 @@ def test_filter_only_page(client):
     assert SEED_ID in html
     dated = client.get("/", params={"from": "2021-03", "to": "2021-03"}).text
     assert re.search(r'<strong>2</strong> hasil', dated) and SEED_ID in dated
+    for listed in (html, dated):  # listed newest first, and the sort says so
+        assert '<option value="terbaru" selected>' in listed
+        assert '<option value="relevansi" selected>' not in listed
+    oldest = client.get("/", params={"kategori": "Politik", "sort": "terlama"}).text
+    assert '<option value="terlama" selected>' in oldest
+    ranked = client.get("/", params={"q": "indonesia"}).text
+    assert '<option value="relevansi" selected>' in ranked
 
 
 def test_page_errors(client):

@@ -312,6 +312,9 @@ async def search_page(request: Request):
     except QueryError as error:
         return _page_response(request, "search.html", {**context, "results": None, "count": None,
                                                        "error": str(error)}, status=400)
+    if sort == "relevance" and results.hits and all(hit.score is None for hit in results.hits):
+        # A query of filters only is listed by date, newest first: say so.
+        context["sort"] = "terbaru"
     unit, bars = present.histogram(results.facets.get("month", {}) if results.facets else {})
     last_page = max(1, min(-(-results.total // PAGE_SIZE), MAX_DEPTH // PAGE_SIZE))
     context.update({
