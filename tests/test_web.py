@@ -164,6 +164,38 @@ def test_unexpected_failure_is_no_stack_trace(web_index, monkeypatch):
     assert page.status_code == 200
 
 
+def test_openapi_describes_every_api_route(client):
+    response = client.get("/api/openapi.json")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("application/json")
+    spec = response.json()
+    assert spec["openapi"].startswith("3.") and spec["info"]["title"]
+    described = set(spec["paths"])
+    assert described == {"/api/search", "/api/articles/{id}", "/api/similar/{id}", "/api/stats",
+                         "/api/values/{field}", "/export"}
+    search_op = spec["paths"]["/api/search"]["get"]
+    assert {p["name"] for p in search_op["parameters"]} == {"q", "limit", "page", "sort", "from", "to", "facets"}
+    assert {"200", "400"} <= set(search_op["responses"])
+
+    def refs(node):
+        if isinstance(node, dict):
+            yield from ([node["$ref"]] if "$ref" in node else [])
+            for value in node.values():
+                yield from refs(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from refs(value)
+
+    for ref in refs(spec):  # every reference resolves
+        target = spec
+        for part in ref.removeprefix("#/").split("/"):
+            target = target[part]
+    # Each path described answers (the ids and field filled in).
+    for path in described:
+        url = path.replace("{id}", SEED_ID).replace("{field}", "category")
+        assert client.get(url, params={"q": "banjir"}).status_code == 200, url
+    assert 'href="/api/openapi.json"' in client.get("/").text
+
+
 def test_api_values_is_the_cli_json(client, web_index):
     with search.open_index(web_index) as index:
         expected = [value.to_dict() for value in index.values("category")]

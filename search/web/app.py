@@ -50,7 +50,7 @@ from starlette.templating import Jinja2Templates
 
 from ..errors import ArticleNotFoundError, InvalidArgumentError, QueryError, SearchError
 from ..index import EXPORT_FIELDS, SORTS, open_index
-from . import present
+from . import openapi, present
 
 log = logging.getLogger("search.web")
 
@@ -192,6 +192,27 @@ def _json(data, status: int = 200, headers=None) -> JSONResponse:
 
 
 async def api_search(request: Request):
+    """Search, as ``search query --json``.
+    ---
+    summary: Search the articles
+    parameters:
+      - {name: q, in: query, required: true, schema: {type: string, maxLength: 500},
+         description: "The query language of the CLI (an empty q with from/to lists by date)"}
+      - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 100, default: 10}}
+      - {name: page, in: query, schema: {type: integer, minimum: 1, default: 1},
+         description: "page * limit at most 10,000"}
+      - {name: sort, in: query, schema: {type: string, enum: [relevance, date, -date], default: relevance},
+         description: "date: oldest first; -date: newest first (relevansi, terlama, terbaru too)"}
+      - {name: from, in: query, schema: {type: string}, description: "2021, 2021-03, Maret 2021, 2021-03-17"}
+      - {name: to, in: query, schema: {type: string}, description: "the same values as from; included"}
+      - {name: facets, in: query, schema: {type: boolean, default: false}}
+    responses:
+      200:
+        description: The page of hits
+        content: {application/json: {schema: {$ref: "#/components/schemas/SearchResults"}}}
+      400: {$ref: "#/components/responses/BadRequest"}
+      503: {$ref: "#/components/responses/Unavailable"}
+    """
     params = request.query_params
     if "q" not in params:
         raise BadRequest("the parameter q is required")
@@ -210,12 +231,38 @@ async def api_search(request: Request):
 
 
 async def api_article(request: Request):
+    """One article, as ``search show --json``.
+    ---
+    summary: One article
+    parameters:
+      - {name: id, in: path, required: true, schema: {type: string}, description: "URL-encoded; / may stay"}
+    responses:
+      200:
+        description: The article
+        content: {application/json: {schema: {$ref: "#/components/schemas/Article"}}}
+      404: {$ref: "#/components/responses/NotFound"}
+      503: {$ref: "#/components/responses/Unavailable"}
+    """
     article_id = request.path_params["id"]
     article = await request.app.state.index.run(lambda index: index.get(article_id))
     return _json(article.to_dict())
 
 
 async def api_similar(request: Request):
+    """The articles most like one, as ``search similar --json``.
+    ---
+    summary: Articles like one article
+    parameters:
+      - {name: id, in: path, required: true, schema: {type: string}, description: "URL-encoded; / may stay"}
+      - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 100, default: 10}}
+    responses:
+      200:
+        description: The most similar articles, best first, not including the article itself
+        content: {application/json: {schema: {$ref: "#/components/schemas/Similar"}}}
+      400: {$ref: "#/components/responses/BadRequest"}
+      404: {$ref: "#/components/responses/NotFound"}
+      503: {$ref: "#/components/responses/Unavailable"}
+    """
     article_id = request.path_params["id"]
     limit = _integer(request.query_params, "limit", 10, 1, MAX_LIMIT)
     hits = await request.app.state.index.run(lambda index: index.similar(article_id, limit=limit))
@@ -223,11 +270,38 @@ async def api_similar(request: Request):
 
 
 async def api_stats(request: Request):
+    """The index's figures, as ``search stats --json``.
+    ---
+    summary: The index's statistics
+    responses:
+      200:
+        description: Article count, fields, size, build time, sources
+        content: {application/json: {schema: {$ref: "#/components/schemas/Stats"}}}
+      503: {$ref: "#/components/responses/Unavailable"}
+    """
     stats = await request.app.state.index.run(lambda index: index.stats())
     return _json(stats.to_dict())
 
 
 async def api_values(request: Request):
+    """The values of a field with their counts, as ``search values FIELD --json``.
+    ---
+    summary: What there is to filter by
+    parameters:
+      - name: field
+        in: path
+        required: true
+        schema:
+          type: string
+          enum: [category, source, author, location, month, kategori, sumber, penulis, lokasi, bulan]
+      - {name: limit, in: query, schema: {type: integer, minimum: 1}, description: "the most common only"}
+    responses:
+      200:
+        description: Values, most common first
+        content: {application/json: {schema: {type: array, items: {$ref: "#/components/schemas/Value"}}}}
+      400: {$ref: "#/components/responses/BadRequest"}
+      503: {$ref: "#/components/responses/Unavailable"}
+    """
     name = request.path_params["field"]
     limit = _integer(request.query_params, "limit", 0, 1, 100_000) or None
     values = await request.app.state.index.run(lambda index: index.values(name, limit=limit))
@@ -354,7 +428,28 @@ async def article_page(request: Request):
 
 
 async def export(request: Request):
-    """Every match of the page's query as CSV or JSON Lines: the CLI's ``--all`` export."""
+    """Every match of the page's query as CSV or JSON Lines: the CLI's ``--all`` export.
+    ---
+    summary: Every match, as CSV or JSON Lines (search query --all)
+    parameters:
+      - {name: q, in: query, schema: {type: string, maxLength: 500}}
+      - {name: format, in: query, schema: {type: string, enum: [csv, jsonl], default: csv}}
+      - {name: kategori, in: query, schema: {type: string}, description: "the page's filters"}
+      - {name: sumber, in: query, schema: {type: string}}
+      - {name: penulis, in: query, schema: {type: string}}
+      - {name: lokasi, in: query, schema: {type: string}}
+      - {name: sort, in: query, schema: {type: string, enum: [relevance, date, -date]}}
+      - {name: from, in: query, schema: {type: string}}
+      - {name: to, in: query, schema: {type: string}}
+    responses:
+      200:
+        description: "One row per article: id, title, date, source, category, url, score, snippet"
+        content:
+          text/csv: {schema: {type: string}}
+          application/x-ndjson: {schema: {type: string}}
+      400: {$ref: "#/components/responses/BadRequest"}
+      503: {$ref: "#/components/responses/Unavailable"}
+    """
     params = request.query_params
     fmt = params.get("format", "csv")
     if fmt not in EXPORT_FORMATS:
@@ -382,6 +477,10 @@ async def export(request: Request):
             writer.writerow(["" if row[name] is None else row[name] for name in EXPORT_FIELDS])
     return Response(out.getvalue(), media_type=EXPORT_FORMATS[fmt],
                     headers={"content-disposition": f'attachment; filename="hasil.{fmt}"'})
+
+
+async def api_openapi(request: Request):
+    return _json(request.app.state.openapi)
 
 
 # -- the application ----------------------------------------------------------
@@ -503,14 +602,15 @@ def create_app(index_dir: str | Path, refresh_seconds: float = REFRESH_SECONDS,
         shared.close()
 
     routes = [
-        Route("/", search_page, name="search"),
-        Route("/articles/{id:path}", article_page, name="article"),
+        Route("/", search_page, name="search", include_in_schema=False),
+        Route("/articles/{id:path}", article_page, name="article", include_in_schema=False),
         Route("/export", export, name="export"),
         Route("/api/search", api_search),
         Route("/api/articles/{id:path}", api_article),
         Route("/api/similar/{id:path}", api_similar),
         Route("/api/stats", api_stats),
         Route("/api/values/{field}", api_values),
+        Route("/api/openapi.json", api_openapi, include_in_schema=False),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     handlers = {
@@ -523,6 +623,7 @@ def create_app(index_dir: str | Path, refresh_seconds: float = REFRESH_SECONDS,
     app = Starlette(routes=routes, exception_handlers=handlers, lifespan=lifespan)
     app.state.index = shared
     app.state.templates = _templates()
+    app.state.openapi = openapi.describe(app.routes)
     app.add_middleware(SecurityHeaders)
     return app
 
