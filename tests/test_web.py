@@ -9,7 +9,9 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from urllib.parse import quote
 
@@ -224,16 +226,99 @@ def test_export(client):
     assert 'href="/export?q=indonesia&amp;format=csv"' in client.get("/?q=indonesia").text
 
 
-def test_slow_index_call_is_a_503(web_index):
-    app = create_app(web_index, timeout=0.2)
+def test_slow_index_call_is_a_503(web_index, monkeypatch):
+    release = threading.Event()
+    original = search.Index.stats
+
+    def slow(self):
+        release.wait(30)
+        return original(self)
+
+    monkeypatch.setattr(search.Index, "stats", slow)
+    app = create_app(web_index, timeout=0.5, readers=1)
     with TestClient(app) as test_client:
-        app.state.index._lock.acquire()  # another request holds the index
         try:
-            response = test_client.get("/api/stats")
+            response = test_client.get("/api/stats")  # no answer within the timeout
+            busy = test_client.get(f"/api/articles/{SEED_ID}")  # the one index is still busy
         finally:
-            app.state.index._lock.release()
+            release.set()
         assert response.status_code == 503 and response.json()["status"] == 503
-        assert test_client.get("/api/stats").status_code == 200
+        assert "within 0.5 s" in response.json()["error"]
+        assert busy.status_code == 503
+        assert test_client.get(f"/api/articles/{SEED_ID}").status_code == 200
+
+
+def test_requests_are_answered_in_parallel(web_index, monkeypatch):
+    """Two calls run at once, each with an index of its own: with one shared index
+    the second would wait for the first, which waits for the second."""
+    both = threading.Barrier(2, timeout=20)
+    seen = []
+    original = search.Index.stats
+
+    def meeting(self):
+        seen.append(id(self))
+        both.wait()  # returns only when the other call is running too
+        return original(self)
+
+    monkeypatch.setattr(search.Index, "stats", meeting)
+    with TestClient(create_app(web_index, readers=2, timeout=30)) as test_client:
+        with ThreadPoolExecutor(2) as pool:
+            answers = list(pool.map(lambda _: test_client.get("/api/stats"), range(2)))
+    assert [answer.status_code for answer in answers] == [200, 200]
+    assert len(set(seen)) == 2  # two indexes, never one shared by two threads
+
+
+def test_readers_from_the_environment(web_index, monkeypatch):
+    monkeypatch.setenv("SEARCH_SERVE_READERS", "3")
+    assert create_app(web_index).state.index.size == 3
+    monkeypatch.setenv("SEARCH_SERVE_READERS", "0")
+    with pytest.raises(ValueError, match="SEARCH_SERVE_READERS"):
+        create_app(web_index)
+
+
+def test_export_streams_while_other_requests_are_answered(web_index, monkeypatch):
+    """An export being read holds no index the other requests need, and its rows are
+    read in the thread pool, not on the event loop: a search is answered while
+    the export waits in the middle of its rows."""
+    reached, release = threading.Event(), threading.Event()
+    original = search.Index.export
+
+    def gated(self, *args, **kwargs):
+        found = original(self, *args, **kwargs)
+        rows = found._rows
+
+        def paced():
+            for number, row in enumerate(rows):
+                if number == 3:
+                    reached.set()
+                    release.wait(30)
+                yield row
+        found._rows = paced()
+        return found
+
+    monkeypatch.setattr(search.Index, "export", gated)
+    app = create_app(web_index, readers=1, timeout=5)
+    with TestClient(app) as test_client:
+        total = test_client.get("/api/search", params={"q": "indonesia"}).json()["total"]
+        with ThreadPoolExecutor(1) as pool:
+            download = pool.submit(test_client.get, "/export", params={"q": "indonesia", "format": "jsonl"})
+            try:
+                assert reached.wait(30), "the export never started"
+                during = test_client.get("/api/search", params={"q": "milik dinas"})
+                page = test_client.get("/", params={"q": "banjir"})
+            finally:
+                release.set()
+            exported = download.result(60)
+    assert during.status_code == 200 and during.json()["hits"][0]["id"] == SEED_ID
+    assert page.status_code == 200
+    assert exported.status_code == 200 and len(exported.text.splitlines()) == total
+
+
+def test_export_errors_come_before_the_stream(client):
+    response = client.get("/export", params={"q": "banjir", "from": "bogus"})
+    assert response.status_code == 400 and "not a date" in response.json()["error"]
+    empty = client.get("/export", params={"q": "zzzqqqxxyy", "format": "csv"})
+    assert empty.status_code == 200 and empty.text.splitlines() == [",".join(search.index.EXPORT_FIELDS)]
 
 
 def test_a_running_server_sees_updates(tmp_path):
@@ -542,7 +627,7 @@ def test_short_load_run(tmp_path):
         import serve_load
     finally:
         sys.path.pop(0)
-    report = serve_load.run(corpus=FIXTURES, seconds=3, clients=4, work_dir=tmp_path)
+    report = serve_load.run(corpus=FIXTURES, seconds=3, clients=4, work_dir=tmp_path, readers=4)
     assert report["requests"] > 0
     assert report["errors"] == 0, report["error_samples"]
     assert report["updates"] >= 1 and report["updates_seen"] == report["updates"]

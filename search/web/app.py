@@ -2,16 +2,19 @@
 
 Why it is built this way:
 
-* One open :class:`search.Index` per process, shared by every request and
-  used by one thread at a time (Whoosh's searcher and the engine's caches are
-  not made for concurrent use, and on two cores the GIL would serialise most
-  of the work anyway). At most once a second a request first calls
-  ``Index.refresh()``, so a running server answers from a generation that
-  ``search index`` or ``search add`` published a second or two ago.
+* A small pool of open :class:`search.Index` objects (``SEARCH_SERVE_READERS``,
+  2 by default), each used by one thread at a time (Whoosh's searcher and
+  the engine's caches are not made for concurrent use), so that a few
+  requests are answered at once and a cheap one does not queue behind a slow
+  search. At most once a second a request reads which generation is the
+  newest, and a member behind it calls ``Index.refresh()`` before answering,
+  so a running server answers from a generation that ``search index`` or
+  ``search add`` published a second or two ago.
 * Index calls block, so they run in Starlette's thread pool, never on the
   event loop; a call that does not finish within the request timeout is
   answered with 503 (the thread finishes on its own and its answer is
-  dropped; a call still waiting for the index gives up).
+  dropped; a call still waiting for an index gives up). An export opens an
+  index of its own and streams its rows, each chunk read in the thread pool.
 * Nothing from a URL reaches the file system: ids are looked up in the index,
   static files come from this package. Pages are Jinja2 templates with
   autoescape on; the only HTML that is not escaped is the engine's own
@@ -30,6 +33,8 @@ import csv
 import io
 import json
 import logging
+import os
+import queue
 import threading
 import time
 from contextlib import asynccontextmanager
@@ -39,16 +44,17 @@ from urllib.parse import quote, urlencode
 
 from jinja2 import Environment, FileSystemLoader
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
+from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, StreamingResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from ..errors import ArticleNotFoundError, InvalidArgumentError, QueryError, SearchError
+from .. import storage
 from ..index import EXPORT_FIELDS, SORTS, open_index
 from . import openapi, present
 
@@ -61,8 +67,13 @@ MAX_DEPTH = 10_000  # page * limit: deeper pages cost a ranking of that many art
 PAGE_SIZE = 10
 SIMILAR = 5
 REQUEST_TIMEOUT = 10.0
-EXPORT_TIMEOUT = 120.0  # an export reads every match
+EXPORT_TIMEOUT = 120.0  # an export ranks every match before its first row
+EXPORT_STREAM_SECONDS = 600.0  # and then streams them, each row read when it is sent
+EXPORTS = 2  # exports streaming at once, each with an index of its own
+EXPORT_CHUNK_ROWS = 100
 REFRESH_SECONDS = 1.0
+# Open indexes, so that as many requests are answered at once (SEARCH_SERVE_READERS).
+READERS = 2
 # The page's sort names and the library's.
 SORT_NAMES = {"relevansi": "relevance", "terbaru": "-date", "terlama": "date"}
 SORT_LABELS = {"relevansi": "Relevansi", "terbaru": "Terbaru", "terlama": "Terlama"}
@@ -87,59 +98,137 @@ class Unavailable(Exception):
     """The index cannot answer (missing, damaged, too slow): 503."""
 
 
-class SharedIndex:
-    """The process's one open :class:`search.Index`, used by one thread at a time."""
+class IndexPool:
+    """A few open :class:`search.Index` objects, each used by one thread at a time.
 
-    def __init__(self, path: Path, refresh_seconds: float = REFRESH_SECONDS,
+    A request borrows one for its call and gives it back; up to ``size`` calls
+    run at once, each in its own thread of Starlette's pool. Whoosh's searcher
+    and the engine's caches are not made for concurrent use, so no object is
+    ever shared between two running calls; the searchers work in parallel
+    where they wait on the disk or numpy releases the GIL, and a cheap call
+    (an article, the stats) no longer queues behind a slow search.
+
+    At most once every ``refresh_seconds`` a borrower reads which generation is
+    the newest; a member that is behind calls ``Index.refresh()`` before it
+    answers. Once one request has seen a generation, every later one sees it
+    or a newer one, whichever member answers it.
+    """
+
+    def __init__(self, path: Path, size: int = READERS, refresh_seconds: float = REFRESH_SECONDS,
                  timeout: float = REQUEST_TIMEOUT):
+        if size < 1:
+            raise ValueError("an index pool needs at least one index")
         self.path = Path(path)
+        self.size = size
         self.refresh_seconds = refresh_seconds
         self.timeout = timeout
         self.refreshes = 0
-        self._index = None
+        self._idle: queue.LifoQueue = queue.LifoQueue()
+        self._opened = 0
+        self._closed = False
+        self._newest = None  # the newest generation seen, read at most once a refresh_seconds
         self._checked = 0.0
         self._lock = threading.Lock()
 
-    def _fresh(self):
-        now = time.monotonic()
-        if self._index is None:
-            self._index = open_index(self.path)
-            self._checked = now
-        elif now - self._checked >= self.refresh_seconds:
-            self._checked = now
+    def _borrow(self, deadline: float):
+        with self._lock:
+            if self._closed:
+                raise Unavailable("the server is stopping")
             try:
-                if self._index.refresh():
-                    self.refreshes += 1
-            except SearchError as error:  # keep answering from the generation we have
+                return self._idle.get_nowait()
+            except queue.Empty:
+                opening = self._opened < self.size
+                if opening:
+                    self._opened += 1
+        if opening:
+            try:
+                return open_index(self.path)
+            except BaseException:
+                with self._lock:
+                    self._opened -= 1
+                raise
+        try:
+            return self._idle.get(timeout=max(deadline - time.monotonic(), 0.001))
+        except queue.Empty:
+            raise Unavailable("the index is busy; try again") from None
+
+    def _give_back(self, index) -> None:
+        with self._lock:
+            if not self._closed:
+                self._idle.put(index)
+                return
+            self._opened -= 1
+        index.close()
+
+    def _newest_generation(self):
+        now = time.monotonic()
+        with self._lock:
+            if self._newest is not None and now - self._checked < self.refresh_seconds:
+                return self._newest
+            self._checked = now
+        try:
+            newest = storage.current_generation(self.path)
+        except SearchError as error:  # keep answering from the generations we have
+            log.warning("could not read the index's newest generation: %s", error)
+            return self._newest
+        with self._lock:
+            self._newest = newest
+        return newest
+
+    def _fresh(self, index):
+        newest = self._newest_generation()
+        if newest is not None and index.generation != newest:
+            try:
+                if index.refresh():
+                    with self._lock:
+                        self.refreshes += 1
+            except SearchError as error:
                 log.warning("could not move to the index's new generation: %s", error)
-        return self._index
+        return index
 
     def _call(self, work, deadline: float):
-        if not self._lock.acquire(timeout=max(deadline - time.monotonic(), 0.001)):
-            raise Unavailable("the index is busy; try again")
+        index = self._borrow(deadline)
         try:
             if time.monotonic() > deadline:
                 raise Unavailable("the index is busy; try again")
-            return work(self._fresh())
+            return work(self._fresh(index))
         finally:
-            self._lock.release()
+            self._give_back(index)
 
     async def run(self, work, timeout: float | None = None):
-        """``work(index)`` in the thread pool, within the request timeout."""
-        timeout = timeout or self.timeout
-        deadline = time.monotonic() + timeout
-        task = asyncio.ensure_future(run_in_threadpool(self._call, work, deadline))
-        try:
-            return await asyncio.wait_for(asyncio.shield(task), timeout)
-        except TimeoutError:
-            task.add_done_callback(lambda done: done.cancelled() or done.exception())
-            raise Unavailable(f"no answer within {timeout:g} s") from None
+        """``work(index)`` in the thread pool, with an index of its own, within the request timeout."""
+        return await run_with_timeout(self._call, timeout or self.timeout, work)
 
     def close(self) -> None:
+        """Close the idle indexes now, the borrowed ones when they come back."""
         with self._lock:
-            if self._index is not None:
-                self._index.close()
-                self._index = None
+            self._closed = True
+            idle = []
+            while True:
+                try:
+                    idle.append(self._idle.get_nowait())
+                except queue.Empty:
+                    break
+            self._opened -= len(idle)
+        for index in idle:
+            index.close()
+
+
+async def run_with_timeout(function, timeout: float, *args, on_late=None):
+    """``function(*args, deadline)`` in the thread pool; :class:`Unavailable` after ``timeout``
+    seconds (the thread finishes on its own; ``on_late`` gets what it returns then)."""
+    deadline = time.monotonic() + timeout
+    task = asyncio.ensure_future(run_in_threadpool(function, *args, deadline))
+    try:
+        return await asyncio.wait_for(asyncio.shield(task), timeout)
+    except TimeoutError:
+        def finished(done):
+            if done.cancelled() or done.exception() is not None:
+                return
+            if on_late is not None:
+                on_late(done.result())
+        task.add_done_callback(finished)
+        raise Unavailable(f"no answer within {timeout:g} s") from None
 
 
 # -- parameters ---------------------------------------------------------------
@@ -460,26 +549,132 @@ async def export(request: Request):
     sort = _sort(params)
     date_from, date_to = _text(params, "from", max_chars=40) or None, _text(params, "to", max_chars=40) or None
 
-    def work(index):
-        # The rows are read while this thread holds the index: a refresh between
-        # two rows would close the generation they come from.
-        return [row.to_dict() for row in index.export(text, sort=sort, date_from=date_from, date_to=date_to)]
+    index_dir, exports = request.app.state.index.path, request.app.state.exports
 
-    rows = await request.app.state.index.run(work, timeout=EXPORT_TIMEOUT)
-    out = io.StringIO()
-    if fmt == "jsonl":
-        for row in rows:
-            out.write(json.dumps(row, ensure_ascii=False) + "\n")
-    else:
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(EXPORT_FIELDS)
-        for row in rows:
-            writer.writerow(["" if row[name] is None else row[name] for name in EXPORT_FIELDS])
-    return Response(out.getvalue(), media_type=EXPORT_FORMATS[fmt],
-                    headers={"content-disposition": f'attachment; filename="hasil.{fmt}"'})
+    def start(deadline):
+        # An index of its own, opened for this export and closed when it ends: the
+        # stream reads one generation from start to end, whatever is published
+        # meanwhile, and borrows none of the indexes that answer the other requests.
+        if not exports.acquire(blocking=False):
+            raise Unavailable("too many exports at once; try again")
+        try:
+            index = open_index(index_dir)
+        except BaseException:
+            exports.release()
+            raise
+        try:
+            found = index.export(text, sort=sort, date_from=date_from, date_to=date_to)
+        except BaseException:
+            index.close()
+            exports.release()
+            raise
+        return ExportStream(found, fmt, index, exports.release)
+
+    stream = await run_with_timeout(start, EXPORT_TIMEOUT, on_late=lambda late: late.close())
+    return StreamingResponse(_closing(stream), media_type=EXPORT_FORMATS[fmt],
+                             headers={"content-disposition": f'attachment; filename="hasil.{fmt}"'})
+
+
+class ExportStream:
+    """An export's rows as CSV or JSON Lines text, a chunk of rows per ``next()``.
+
+    Starlette's StreamingResponse runs each ``next()`` of a plain iterator in
+    its thread pool, so reading rows (stored fields, a snippet each) never
+    blocks the event loop. The stream owns its index: :meth:`close`, at the
+    end, on a disconnected client, or past :data:`EXPORT_STREAM_SECONDS`,
+    closes it, once, and never under a ``next()`` that is still running.
+    """
+
+    def __init__(self, rows, fmt: str, index, release, rows_per_chunk: int = EXPORT_CHUNK_ROWS,
+                 seconds: float | None = None):
+        self._rows = rows
+        self._fmt = fmt
+        self._index = index
+        self._release = release
+        self._rows_per_chunk = rows_per_chunk
+        self._deadline = time.monotonic() + (EXPORT_STREAM_SECONDS if seconds is None else seconds)
+        self._header = fmt == "csv"
+        self._lock = threading.Lock()
+        self._busy = False
+        self._closed = False
+        self._released = False
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        with self._lock:
+            if self._closed:
+                raise StopIteration
+            self._busy = True
+        try:
+            if time.monotonic() > self._deadline:
+                # Cut off: the connection closes without the end of the body, so the
+                # client sees an incomplete download, never a short one passed as whole.
+                raise Unavailable(f"the export took longer than {EXPORT_STREAM_SECONDS:g} s")
+            chunk = self._chunk()
+        except BaseException:
+            self.close()
+            raise
+        finally:
+            with self._lock:
+                self._busy = False
+                closing = self._closed
+            if closing:
+                self._finish()
+        if chunk is None:
+            self.close()
+            raise StopIteration
+        return chunk
+
+    def _chunk(self) -> str | None:
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n") if self._fmt == "csv" else None
+        if self._header:
+            writer.writerow(EXPORT_FIELDS)
+            self._header = False
+        count = 0
+        for row in self._rows:
+            data = row.to_dict()
+            if writer is None:
+                out.write(json.dumps(data, ensure_ascii=False) + "\n")
+            else:
+                writer.writerow(["" if data[name] is None else data[name] for name in EXPORT_FIELDS])
+            count += 1
+            if count >= self._rows_per_chunk:
+                break
+        text = out.getvalue()
+        return text or None
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            if self._busy:
+                return  # the running next() finishes it
+        self._finish()
+
+    def _finish(self) -> None:
+        with self._lock:
+            if self._released:
+                return
+            self._released = True
+        try:
+            self._index.close()
+        finally:
+            self._release()
+
+
+async def _closing(stream: ExportStream):
+    """The stream's chunks, each read in the thread pool; the stream closed however it ends."""
+    try:
+        async for chunk in iterate_in_threadpool(stream):
+            yield chunk
+    finally:
+        stream.close()
 
 
 async def api_openapi(request: Request):
+    """The OpenAPI description of the API (see :mod:`search.web.openapi`)."""
     return _json(request.app.state.openapi)
 
 
@@ -587,15 +782,32 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+def readers_from_environment() -> int:
+    """``SEARCH_SERVE_READERS`` (1-16), or :data:`READERS`."""
+    raw = os.environ.get("SEARCH_SERVE_READERS", "").strip()
+    if not raw:
+        return READERS
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= 16:
+        raise ValueError(f"SEARCH_SERVE_READERS must be a whole number from 1 to 16, not {raw!r}")
+    return value
+
+
 def create_app(index_dir: str | Path, refresh_seconds: float = REFRESH_SECONDS,
-               timeout: float = REQUEST_TIMEOUT) -> Starlette:
-    """The ASGI application serving the index at ``index_dir`` (read-only)."""
-    shared = SharedIndex(Path(index_dir), refresh_seconds, timeout)
+               timeout: float = REQUEST_TIMEOUT, readers: int | None = None,
+               exports: int = EXPORTS) -> Starlette:
+    """The ASGI application serving the index at ``index_dir`` (read-only), answering
+    ``readers`` requests at once (default ``SEARCH_SERVE_READERS`` or 2) and
+    streaming ``exports`` exports at once."""
+    shared = IndexPool(Path(index_dir), readers or readers_from_environment(), refresh_seconds, timeout)
 
     @asynccontextmanager
     async def lifespan(app):
         try:
-            await shared.run(lambda index: None)  # open it now, not on the first request
+            await shared.run(lambda index: None)  # open one now, not on the first request
         except (SearchError, Unavailable) as error:
             log.warning("the index is not available yet: %s", error)
         yield
@@ -622,6 +834,7 @@ def create_app(index_dir: str | Path, refresh_seconds: float = REFRESH_SECONDS,
     }
     app = Starlette(routes=routes, exception_handlers=handlers, lifespan=lifespan)
     app.state.index = shared
+    app.state.exports = threading.BoundedSemaphore(exports)
     app.state.templates = _templates()
     app.state.openapi = openapi.describe(app.routes)
     app.add_middleware(SecurityHeaders)
