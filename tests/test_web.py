@@ -393,6 +393,40 @@ def test_results_page_state_in_url(client):
     assert "Catatan: there is no field" in client.get("/", params={"q": "foo:bar banjir"}).text
 
 
+def _page_links(html: str) -> list[str]:
+    """The links to pages, but the one to the page in the other language."""
+    html = re.sub(r'<a id="language"[^>]*>', "", html)
+    return [link for link in re.findall(r'href="(/[^"]*)"', html)
+            if not link.startswith(("/static/", "/api/", "/export"))]
+
+
+def test_english_labels_are_kept_in_every_link(client):
+    html = client.get("/", params={"q": "indonesia", "lang": "en"}).text
+    assert '<html lang="en">' in html and "Why it matched:" in html and "Mengapa cocok" not in html
+    assert re.search(r"<strong>15</strong> results \(\d+\.\d\d seconds\) · showing 1–10", html)
+    assert '<option value="relevansi" selected>Relevance</option>' in html and ">Category</h2>" in html
+    assert '<input type="hidden" name="lang" value="en">' in html  # a new search keeps it
+    links = _page_links(html)
+    assert len(links) > 10
+    assert all("lang=en" in link for link in links), links
+    assert 'id="language" href="/?q=indonesia" hreflang="id">Bahasa Indonesia</a>' in html
+    article = client.get(f"/articles/{SEED_ID}", params={"q": "milik", "lang": "en"}).text
+    assert "Wednesday, 17 March 2021 17:36 WIB" in article and "Similar articles" in article
+    assert all("lang=en" in link for link in _page_links(article))
+    assert "Page or article not found." in client.get("/articles/none", params={"lang": "en"}).text
+    landing = client.get("/", params={"lang": "en"}).text
+    assert "Search 24 news articles." in landing and "How to search" in landing
+    assert 'href="/?lang=en&amp;q=milik"' in landing  # the help's examples too
+
+
+def test_indonesian_is_the_default(client):
+    html = client.get("/", params={"q": "indonesia"}).text
+    assert '<html lang="id">' in html and "Mengapa cocok:" in html
+    assert not any("lang=" in link for link in _page_links(html))
+    assert 'id="language" href="/?q=indonesia&amp;lang=en" hreflang="en">English</a>' in html
+    assert "Mengapa cocok:" in client.get("/", params={"q": "indonesia", "lang": "xx"}).text
+
+
 def test_filter_only_page(client):
     html = client.get("/", params={"kategori": "Politik"}).text
     assert SEED_ID in html

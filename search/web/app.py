@@ -43,6 +43,7 @@ from pathlib import Path
 from urllib.parse import quote, urlencode
 
 from jinja2 import Environment, FileSystemLoader
+from markupsafe import Markup
 from starlette.applications import Starlette
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 from starlette.datastructures import MutableHeaders
@@ -56,7 +57,7 @@ from starlette.templating import Jinja2Templates
 from ..errors import ArticleNotFoundError, InvalidArgumentError, QueryError, SearchError
 from .. import storage
 from ..index import EXPORT_FIELDS, SORTS, open_index
-from . import openapi, present
+from . import labels, openapi, present
 
 log = logging.getLogger("search.web")
 
@@ -76,7 +77,6 @@ REFRESH_SECONDS = 1.0
 READERS = 2
 # The page's sort names and the library's.
 SORT_NAMES = {"relevansi": "relevance", "terbaru": "-date", "terlama": "date"}
-SORT_LABELS = {"relevansi": "Relevansi", "terbaru": "Terbaru", "terlama": "Terlama"}
 EXPORT_FORMATS = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson; charset=utf-8"}
 
 SECURITY_HEADERS = {
@@ -400,9 +400,13 @@ async def api_values(request: Request):
 # -- the pages ----------------------------------------------------------------
 
 def _state(params) -> dict[str, str]:
-    """The page's state from its URL: query, filters, dates, sort, page (non-empty only)."""
+    """The page's state from its URL: query, filters, dates, sort, page, language (non-empty only)."""
     names = ["q", *present.FILTERS, "from", "to", "sort", "page"]
-    return {name: params[name] for name in names if params.get(name)}
+    state = {name: params[name] for name in names if params.get(name)}
+    lang = labels.language(params.get("lang"))
+    if lang != labels.DEFAULT:
+        state["lang"] = lang
+    return state
 
 
 def _link(path: str, state: dict[str, str], **changes) -> str:
@@ -421,6 +425,10 @@ def _link(path: str, state: dict[str, str], **changes) -> str:
     if merged.get("page") == "1":
         merged.pop("page")
     return path + ("?" + urlencode(merged) if merged else "")
+
+
+def _only_language(state: dict[str, str]) -> dict[str, str]:
+    return {"lang": state["lang"]} if "lang" in state else {}
 
 
 def article_path(article_id: str) -> str:
@@ -461,9 +469,9 @@ async def search_page(request: Request):
     sort_key = next((key for key, value in SORT_NAMES.items() if value == sort), "relevansi")
     context = {
         "state": state, "typed": typed, "filters": filters, "date_from": date_from, "date_to": date_to,
-        "sort": sort_key, "sort_labels": SORT_LABELS, "link": lambda **changes: _link("/", state, **changes),
+        "sort": sort_key, "link": lambda **changes: _link("/", state, **changes),
         "article_link": lambda hit_id: _link(article_path(hit_id), state),
-        "export_link": lambda fmt: _link("/export", state, format=fmt),
+        "export_link": lambda fmt: _link("/export", state, format=fmt, lang=None),
     }
     text = present.compose_query(typed, filters)
     if not text and not date_from and not date_to:
@@ -486,7 +494,7 @@ async def search_page(request: Request):
         "bar_max": max((bar.count for bar in bars), default=0),
         "first": (page - 1) * PAGE_SIZE + 1, "page": page, "last_page": last_page,
         "pages": present.page_numbers(page, last_page),
-        "facets": [(name, present.FACET_LABELS[name], present.FACET_PARAMS[name], counts)
+        "facets": [(name, present.FACET_PARAMS[name], counts)
                    for name, counts in (results.facets or {}).items() if name in present.FACET_PARAMS],
     })
     return _page_response(request, "search.html", context)
@@ -510,8 +518,8 @@ async def article_page(request: Request):
         "title": present.marked(article.title or article.id, stems),
         "paragraphs": [present.marked(part, stems) for part in present.paragraphs(article.body)],
         "back": _link("/", state) if state.get("q") or any(state.get(n) for n in present.FILTERS) else None,
-        "link": lambda **changes: _link("/", {}, **changes),
-        "article_link": lambda hit_id: _link(article_path(hit_id), {"q": typed} if typed else {}),
+        "link": lambda **changes: _link("/", _only_language(state), **changes),
+        "article_link": lambda hit_id: _link(article_path(hit_id), {**_only_language(state), "q": typed}),
     }
     return _page_response(request, "article.html", context)
 
@@ -683,16 +691,37 @@ async def api_openapi(request: Request):
 def _templates() -> Jinja2Templates:
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True,
                       trim_blocks=True, lstrip_blocks=True)
-    env.globals.update(date=present.indonesian_date, month_label=present.month_label,
-                       number=present.number, seconds=present.seconds, article_path=article_path,
-                       marked=present.marked, safe_url=present.safe_url)
+    env.globals.update(article_path=article_path, marked=present.marked, safe_url=present.safe_url,
+                       html=lambda text, *args, **values: Markup(text).format(*args, **values))
     # Notes the page already says in Indonesian (the correction, stop words, exclusions).
     env.tests["match_note"] = lambda note: note.startswith(("nothing matched", "left out articles with",
                                                             "no searchable words"))
     return Jinja2Templates(env=env)
 
 
+def _language_context(request: Request) -> dict:
+    """The page's words, dates and numbers in its language, and links that keep it."""
+    params = request.query_params
+    lang = labels.language(params.get("lang"))
+    words = labels.LABELS[lang]
+    kept = {"lang": lang} if lang != labels.DEFAULT else {}
+    switched = {key: value for key, value in params.items() if key != "lang"}
+    if lang == labels.DEFAULT:
+        switched["lang"] = "en"
+    return {
+        "lang": lang, "t": words,
+        "date": lambda moment, with_time=True: present.indonesian_date(moment, with_time, words["days"],
+                                                                       words["months"]),
+        "month_label": lambda key: present.month_label(key, words["months"]),
+        "number": lambda value: present.number(value, words["thousands"]),
+        "seconds": lambda value: present.seconds(value, words["decimal"]),
+        "home": lambda **query: _link("/", kept, **query),
+        "other_language": request.url.path + ("?" + urlencode(switched) if switched else ""),
+    }
+
+
 def _page_response(request: Request, name: str, context: dict, status: int = 200):
+    context = {**_language_context(request), **context}
     return request.app.state.templates.TemplateResponse(request, name, context, status_code=status)
 
 
@@ -703,19 +732,11 @@ def _wants_json(request: Request) -> bool:
 def _error(request: Request, status: int, message: str):
     if _wants_json(request) or request.url.path.startswith("/export"):
         return _json({"error": message, "status": status}, status)
-    heading = PAGE_MESSAGES.get(status, "Permintaan tidak valid.")
+    messages = labels.LABELS[labels.language(request.query_params.get("lang"))]["errors"]
+    heading = messages.get(status, messages[400])
     return _page_response(request, "error.html", {"status": status, "message": heading,
                                                   "detail": message if message != heading else ""},
                           status=status)
-
-
-PAGE_MESSAGES = {
-    400: "Permintaan tidak valid.",
-    404: "Halaman atau artikel tidak ditemukan.",
-    405: "Metode ini tidak didukung.",
-    503: "Indeks sedang tidak dapat menjawab. Coba lagi sebentar lagi.",
-    500: "Terjadi kesalahan di server.",
-}
 
 
 async def _http_error(request: Request, error: HTTPException):
@@ -723,7 +744,7 @@ async def _http_error(request: Request, error: HTTPException):
     if _wants_json(request):
         return _json({"error": detail or _default_message(error.status_code), "status": error.status_code},
                      error.status_code)
-    return _error(request, error.status_code, detail or PAGE_MESSAGES.get(error.status_code, "Kesalahan."))
+    return _error(request, error.status_code, detail or "")
 
 
 def _is_default_phrase(error: HTTPException) -> bool:
@@ -757,7 +778,7 @@ async def _unavailable(request: Request, error: Unavailable):
 
 async def _server_error(request: Request, error: Exception):
     log.error("unexpected error on %s: %s: %s", request.url.path, type(error).__name__, error)
-    return _error(request, 500, "internal error" if _wants_json(request) else PAGE_MESSAGES[500])
+    return _error(request, 500, "internal error" if _wants_json(request) else "")
 
 
 class SecurityHeaders:
