@@ -459,10 +459,19 @@ def test_article_page(client):
     assert 'href="/?penulis=Imel"' in html
     plain = client.get(f"/articles/{SEED_ID}").text
     assert "<mark>" not in plain and "Kembali ke hasil" not in plain
+    assert "?q=" not in plain and "&amp;q=" not in plain  # similar articles: no empty query
+    dated = client.get(f"/articles/{SEED_ID}", params={"from": "2021-03"}).text
+    assert 'class="back" href="/?from=2021-03"' in dated  # back to a listing by date too
 
 
 def test_untrusted_text_is_escaped(client):
     from urllib.parse import quote
+
+    # The link to the other language leads to the same article, whatever its id holds.
+    page = client.get("/articles/" + quote(XSS_ID, safe=""), params={"q": "zebrakuda"}).text
+    switch = re.search(r'<a id="language" href="([^"]*)"', page).group(1).replace("&amp;", "&")
+    english = client.get(switch)
+    assert english.status_code == 200 and "Similar articles" in english.text and XSS_ID in english.text
 
     for html in (client.get("/", params={"q": "zebrakuda"}).text,
                  client.get("/articles/" + quote(XSS_ID, safe=""), params={"q": "zebrakuda"}).text):

@@ -517,9 +517,9 @@ async def article_page(request: Request):
         "article": article, "similar": similar, "typed": typed, "words": words,
         "title": present.marked(article.title or article.id, stems),
         "paragraphs": [present.marked(part, stems) for part in present.paragraphs(article.body)],
-        "back": _link("/", state) if state.get("q") or any(state.get(n) for n in present.FILTERS) else None,
+        "back": _link("/", state) if any(state.get(n) for n in ("q", *present.FILTERS, "from", "to")) else None,
         "link": lambda **changes: _link("/", _only_language(state), **changes),
-        "article_link": lambda hit_id: _link(article_path(hit_id), {**_only_language(state), "q": typed}),
+        "article_link": lambda hit_id: _link(article_path(hit_id), _only_language(state), q=typed),
     }
     return _page_response(request, "article.html", context)
 
@@ -716,7 +716,8 @@ def _language_context(request: Request) -> dict:
         "number": lambda value: present.number(value, words["thousands"]),
         "seconds": lambda value: present.seconds(value, words["decimal"]),
         "home": lambda **query: _link("/", kept, **query),
-        "other_language": request.url.path + ("?" + urlencode(switched) if switched else ""),
+        # The path as requested, quoted again: an article id may hold "?", "#" or a space.
+        "other_language": quote(request.scope["path"], safe="/") + ("?" + urlencode(switched) if switched else ""),
     }
 
 
