@@ -525,7 +525,7 @@ def test_safe_url_and_filters():
         'banjir kategori:"tajuk  utama"'
 
 
-def test_serve_command(tmp_path):
+def test_serve_command(tmp_path, web_index):
     from click.testing import CliRunner
 
     from search.cli import main
@@ -533,6 +533,10 @@ def test_serve_command(tmp_path):
     assert "--port" in CliRunner().invoke(main, ["serve", "--help"]).output
     missing = CliRunner().invoke(main, ["serve", "--index", str(tmp_path / "none")])
     assert missing.exit_code == 1 and "no index" in missing.output
+    bad = subprocess.run([sys.executable, "-m", "search", "serve", "--index", str(web_index)],
+                         env={**os.environ, "SEARCH_SERVE_READERS": "many"}, capture_output=True, text=True,
+                         timeout=120)
+    assert bad.returncode == 1 and "SEARCH_SERVE_READERS must be" in bad.stderr and "Traceback" not in bad.stderr
     assert not (tmp_path / "none").exists()
 
 

@@ -867,8 +867,12 @@ def serve(index_dir: str | Path, host: str = "127.0.0.1", port: int = 8000) -> N
     """Run the application on uvicorn until interrupted."""
     import uvicorn
 
+    try:
+        app = create_app(index_dir)
+    except ValueError as error:  # SEARCH_SERVE_READERS: one line, not a traceback
+        raise SystemExit(f"Error: {error}") from None
     config = uvicorn.Config(
-        create_app(index_dir), host=host, port=port, log_level="warning", access_log=False,
+        app, host=host, port=port, log_level="warning", access_log=False,
         server_header=False, limit_concurrency=200, timeout_keep_alive=5, lifespan="on",
     )
     uvicorn.Server(config).run()
