@@ -14,6 +14,7 @@ in time; the server is stopped by its process id.
 
     python benchmarks/serve_load.py                      # 60 s, 8 clients, seeds/
     python benchmarks/serve_load.py --readers 4          # the server with 4 open indexes
+    python benchmarks/serve_load.py --workers 2          # 2 server processes, each with its pool
     python benchmarks/serve_load.py --seconds 5 --corpus tests/fixtures
 """
 
@@ -133,19 +134,23 @@ def _writer(base: str, index_dir: Path, folder: Path, stop: float, report: dict,
 
 def run(corpus: Path = PROJECT / "seeds", seconds: float = 60, clients: int = 8,
         work_dir: Path | None = None, minimum_updates: int = 2, index: Path | None = None,
-        readers: int | None = None) -> dict:
+        readers: int | None = None, workers: int | None = None) -> dict:
     """Build an index of ``corpus`` (or copy ``index``), serve it, load it; return the figures.
-    ``readers``: the server's open indexes (``SEARCH_SERVE_READERS``; its default if None)."""
-    before = os.environ.get("SEARCH_SERVE_READERS")
-    if readers is not None:
-        os.environ["SEARCH_SERVE_READERS"] = str(readers)  # the server, a child process, reads it
+    ``readers``: the server's open indexes per process (``SEARCH_SERVE_READERS``), ``workers``
+    its processes (``SEARCH_SERVE_WORKERS``); the server's defaults if None."""
+    settings = {"SEARCH_SERVE_READERS": readers, "SEARCH_SERVE_WORKERS": workers}
+    before = {name: os.environ.get(name) for name in settings}
+    for name, value in settings.items():
+        if value is not None:
+            os.environ[name] = str(value)  # the server, a child process, reads it
     try:
         return _run(corpus, seconds, clients, work_dir, minimum_updates, index)
     finally:
-        if before is None:
-            os.environ.pop("SEARCH_SERVE_READERS", None)
-        else:
-            os.environ["SEARCH_SERVE_READERS"] = before
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def _run(corpus: Path, seconds: float, clients: int, work_dir: Path | None, minimum_updates: int,
@@ -180,7 +185,8 @@ def _run(corpus: Path, seconds: float, clients: int, work_dir: Path | None, mini
     everything = [value for values in tally.latencies.values() for value in values]
     return {
         "corpus": str(index or corpus), "articles": articles, "clients": clients,
-        "readers": os.environ.get("SEARCH_SERVE_READERS", "default"), "seconds": round(elapsed, 1),
+        "readers": os.environ.get("SEARCH_SERVE_READERS", "default"),
+        "workers": os.environ.get("SEARCH_SERVE_WORKERS", "default"), "seconds": round(elapsed, 1),
         "requests": len(everything), "errors": tally.errors, "error_samples": tally.error_samples,
         "requests_per_second": round(len(everything) / elapsed, 1),
         "p50_ms": round(statistics.median(everything) * 1000, 1) if everything else None,
@@ -201,9 +207,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--index", type=Path, help="copy this index instead of building one of --corpus")
-    parser.add_argument("--readers", type=int, help="the server's open indexes (SEARCH_SERVE_READERS)")
+    parser.add_argument("--readers", type=int, help="the server's open indexes per process (SEARCH_SERVE_READERS)")
+    parser.add_argument("--workers", type=int, help="the server's processes (SEARCH_SERVE_WORKERS)")
     args = parser.parse_args()
-    report = run(args.corpus, args.seconds, args.clients, index=args.index, readers=args.readers)
+    report = run(args.corpus, args.seconds, args.clients, index=args.index, readers=args.readers,
+                 workers=args.workers)
     print(json.dumps(report, indent=2, ensure_ascii=False))
     sys.exit(1 if report["errors"] or report["updates_seen"] != report["updates"] else 0)
 

@@ -11,7 +11,9 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from datetime import datetime, timedelta, timezone
 from urllib.parse import quote
 
@@ -538,6 +540,54 @@ def test_serve_command(tmp_path, web_index):
                          timeout=120)
     assert bad.returncode == 1 and "SEARCH_SERVE_READERS must be" in bad.stderr and "Traceback" not in bad.stderr
     assert not (tmp_path / "none").exists()
+
+
+def test_worker_processes_answer_and_stop_with_the_server(web_index):
+    """SEARCH_SERVE_WORKERS=2: two processes answer on one port, and stopping the
+    server by its process id stops them too."""
+    from webserver import _stop, free_port
+
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "search", "serve", "--index", str(web_index), "--port", str(port)],
+        env={**os.environ, "SEARCH_SERVE_WORKERS": "2"}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    workers = []
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert process.poll() is None, "search serve exited"
+            children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/stats", timeout=2) as response:
+                    if response.status == 200 and len(children) >= 3:  # 2 workers, multiprocessing's tracker
+                        break
+            except OSError:
+                pass
+            assert time.monotonic() < deadline, "the workers never answered"
+            time.sleep(0.2)
+        workers = [int(pid) for pid in children
+                   if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+        assert len(workers) == 2
+        for _ in range(6):
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/search?q=indonesia", timeout=30) as response:
+                assert json.loads(response.read())["total"] == 15
+    finally:
+        _stop(process)
+    deadline = time.monotonic() + 30
+    while any(Path(f"/proc/{pid}").exists() for pid in workers):
+        assert time.monotonic() < deadline, "a worker outlived the server"
+        time.sleep(0.2)
+
+
+def test_workers_from_the_environment(monkeypatch):
+    from search.web.app import workers_from_environment
+
+    assert workers_from_environment() == 1
+    monkeypatch.setenv("SEARCH_SERVE_WORKERS", "2")
+    assert workers_from_environment() == 2
+    monkeypatch.setenv("SEARCH_SERVE_WORKERS", "-1")
+    with pytest.raises(ValueError, match="SEARCH_SERVE_WORKERS"):
+        workers_from_environment()
 
 
 def test_plain_commands_do_not_import_the_web_stack():

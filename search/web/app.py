@@ -863,16 +863,38 @@ def create_app(index_dir: str | Path, refresh_seconds: float = REFRESH_SECONDS,
     return app
 
 
-def serve(index_dir: str | Path, host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Run the application on uvicorn until interrupted."""
-    import uvicorn
+def workers_from_environment() -> int:
+    """``SEARCH_SERVE_WORKERS`` (1-16): processes answering, each with its own pool; 1 by default."""
+    raw = os.environ.get("SEARCH_SERVE_WORKERS", "").strip() or "1"
+    if not raw.isdigit() or not 1 <= int(raw) <= 16:
+        raise ValueError(f"SEARCH_SERVE_WORKERS must be a whole number from 1 to 16, not {raw!r}")
+    return int(raw)
 
+
+def app_from_environment() -> Starlette:
+    """The application of one worker process: the index named by ``SEARCH_SERVE_INDEX``."""
+    return create_app(os.environ["SEARCH_SERVE_INDEX"])
+
+
+def serve(index_dir: str | Path, host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Run the application on uvicorn until interrupted: in this process, or in
+    ``SEARCH_SERVE_WORKERS`` worker processes sharing one socket (the GIL lets one
+    process use about one core)."""
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    options = dict(host=host, port=port, log_level="warning", access_log=False, server_header=False,
+                   limit_concurrency=200, timeout_keep_alive=5, lifespan="on")
     try:
-        app = create_app(index_dir)
-    except ValueError as error:  # SEARCH_SERVE_READERS: one line, not a traceback
+        workers = workers_from_environment()
+        app = create_app(index_dir)  # checks SEARCH_SERVE_READERS, and the workers' app
+    except ValueError as error:  # one line, not a traceback
         raise SystemExit(f"Error: {error}") from None
-    config = uvicorn.Config(
-        app, host=host, port=port, log_level="warning", access_log=False,
-        server_header=False, limit_concurrency=200, timeout_keep_alive=5, lifespan="on",
-    )
-    uvicorn.Server(config).run()
+    if workers == 1:
+        uvicorn.Server(uvicorn.Config(app, **options)).run()
+        return
+    # Each worker is a fresh process (spawned) that builds its own application
+    # and opens its own indexes; the supervisor stops them on SIGINT or SIGTERM.
+    os.environ["SEARCH_SERVE_INDEX"] = str(Path(index_dir).resolve())
+    config = uvicorn.Config("search.web.app:app_from_environment", factory=True, workers=workers, **options)
+    Multiprocess(config, sockets=[config.bind_socket()]).run()
