@@ -13,6 +13,8 @@ long each took to show. Traffic goes to 127.0.0.1 only; every loop is bounded
 in time; the server is stopped by its process id.
 
     python -m benchmarks.serve_load                      # 60 s, 8 clients, seeds/
+    python -m benchmarks.serve_load --readers 4          # the server with 4 open indexes
+    python -m benchmarks.serve_load --workers 2          # 2 server processes, each with its pool
     python -m benchmarks.serve_load --seconds 5 --corpus tests/fixtures
 """
 
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import shutil
 import statistics
@@ -128,8 +131,28 @@ def _writer(base: str, index_dir: Path, folder: Path, stop: float, report: dict,
 
 
 def run(corpus: Path = PROJECT / "seeds", seconds: float = 60, clients: int = 8,
-        work_dir: Path | None = None, minimum_updates: int = 2, index: Path | None = None) -> dict:
-    """Build an index of ``corpus`` (or copy ``index``), serve it, load it; return the figures."""
+        work_dir: Path | None = None, minimum_updates: int = 2, index: Path | None = None,
+        readers: int | None = None, workers: int | None = None) -> dict:
+    """Build an index of ``corpus`` (or copy ``index``), serve it, load it; return the figures.
+    ``readers``: the server's open indexes per process (``SEARCH_SERVE_READERS``), ``workers``
+    its processes (``SEARCH_SERVE_WORKERS``); the server's defaults if None."""
+    settings = {"SEARCH_SERVE_READERS": readers, "SEARCH_SERVE_WORKERS": workers}
+    before = {name: os.environ.get(name) for name in settings}
+    for name, value in settings.items():
+        if value is not None:
+            os.environ[name] = str(value)  # the server, a child process, reads it
+    try:
+        return _run(corpus, seconds, clients, work_dir, minimum_updates, index)
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _run(corpus: Path, seconds: float, clients: int, work_dir: Path | None, minimum_updates: int,
+         index: Path | None) -> dict:
     with tempfile.TemporaryDirectory(dir=work_dir) as tmp:
         tmp = Path(tmp)
         index_dir = tmp / "ix"
@@ -159,7 +182,9 @@ def run(corpus: Path = PROJECT / "seeds", seconds: float = 60, clients: int = 8,
             elapsed = time.monotonic() - started
     everything = [value for values in tally.latencies.values() for value in values]
     return {
-        "corpus": str(index or corpus), "articles": articles, "clients": clients, "seconds": round(elapsed, 1),
+        "corpus": str(index or corpus), "articles": articles, "clients": clients,
+        "readers": os.environ.get("SEARCH_SERVE_READERS", "default"),
+        "workers": os.environ.get("SEARCH_SERVE_WORKERS", "default"), "seconds": round(elapsed, 1),
         "requests": len(everything), "errors": tally.errors, "error_samples": tally.error_samples,
         "requests_per_second": round(len(everything) / elapsed, 1),
         "p50_ms": round(statistics.median(everything) * 1000, 1) if everything else None,
@@ -180,8 +205,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--index", type=Path, help="copy this index instead of building one of --corpus")
+    parser.add_argument("--readers", type=int, help="the server's open indexes per process (SEARCH_SERVE_READERS)")
+    parser.add_argument("--workers", type=int, help="the server's processes (SEARCH_SERVE_WORKERS)")
     args = parser.parse_args()
-    report = run(args.corpus, args.seconds, args.clients, index=args.index)
+    report = run(args.corpus, args.seconds, args.clients, index=args.index, readers=args.readers,
+                 workers=args.workers)
     print(json.dumps(report, indent=2, ensure_ascii=False))
     sys.exit(1 if report["errors"] or report["updates_seen"] != report["updates"] else 0)
 

@@ -469,7 +469,7 @@ FORMATS = ("text", "json", "jsonl", "csv")
                    "lists newest first unless sorted by date.")
 @click.option("--from", "date_from", metavar="DATE", help="Published on or after DATE (as tanggal:).")
 @click.option("--to", "date_to", metavar="DATE", help="Published on or before DATE (as tanggal:).")
-@click.option("--facets", is_flag=True, help="Count matching articles by category, source and month.")
+@click.option("--facets", is_flag=True, help="Count matching articles by category, source, author, location and month.")
 @click.option("--format", "output_format", type=click.Choice(FORMATS), default=None,
               help="text [default]; json (as --json); jsonl or csv: one row per article.")
 @click.option("--all", "everything", is_flag=True,

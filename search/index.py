@@ -95,7 +95,7 @@ class Index:
         ``-date`` (newest first). ``date_from`` and ``date_to`` take the same
         values as the ``tanggal:`` filter (``2021``, ``2021-03``, ``Maret 2021``
         ...), both ends included. ``facets`` adds counts of all matching
-        articles by category, source and month. A query of filters only
+        articles by category, source, author, location and month. A query of filters only
         (``kategori:politik``, ``tanggal:2021-03``, or no text beside a date
         option) lists every article they let through, newest first.
         """

@@ -113,7 +113,7 @@ class SearchResults:
     notes: list[str] = field(default_factory=list)
     # The query with misspelled words corrected, when any were.
     suggestion: str | None = None
-    # Matching articles by "category", "source" and "month", when asked for.
+    # Matching articles by "category", "source", "author", "location" and "month", when asked for.
     facets: dict[str, dict[str, int]] | None = None
 
     def to_dict(self) -> dict:

@@ -9,8 +9,12 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -164,6 +168,38 @@ def test_unexpected_failure_is_no_stack_trace(web_index, monkeypatch):
     assert page.status_code == 200
 
 
+def test_openapi_describes_every_api_route(client):
+    response = client.get("/api/openapi.json")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("application/json")
+    spec = response.json()
+    assert spec["openapi"].startswith("3.") and spec["info"]["title"]
+    described = set(spec["paths"])
+    assert described == {"/api/search", "/api/articles/{id}", "/api/similar/{id}", "/api/stats",
+                         "/api/values/{field}", "/export"}
+    search_op = spec["paths"]["/api/search"]["get"]
+    assert {p["name"] for p in search_op["parameters"]} == {"q", "limit", "page", "sort", "from", "to", "facets"}
+    assert {"200", "400"} <= set(search_op["responses"])
+
+    def refs(node):
+        if isinstance(node, dict):
+            yield from ([node["$ref"]] if "$ref" in node else [])
+            for value in node.values():
+                yield from refs(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from refs(value)
+
+    for ref in refs(spec):  # every reference resolves
+        target = spec
+        for part in ref.removeprefix("#/").split("/"):
+            target = target[part]
+    # Each path described answers (the ids and field filled in).
+    for path in described:
+        url = path.replace("{id}", SEED_ID).replace("{field}", "category")
+        assert client.get(url, params={"q": "banjir"}).status_code == 200, url
+    assert 'href="/api/openapi.json"' in client.get("/").text
+
+
 def test_api_values_is_the_cli_json(client, web_index):
     with search.open_index(web_index) as index:
         expected = [value.to_dict() for value in index.values("category")]
@@ -192,16 +228,99 @@ def test_export(client):
     assert 'href="/export?q=indonesia&amp;format=csv"' in client.get("/?q=indonesia").text
 
 
-def test_slow_index_call_is_a_503(web_index):
-    app = create_app(web_index, timeout=0.2)
+def test_slow_index_call_is_a_503(web_index, monkeypatch):
+    release = threading.Event()
+    original = search.Index.stats
+
+    def slow(self):
+        release.wait(30)
+        return original(self)
+
+    monkeypatch.setattr(search.Index, "stats", slow)
+    app = create_app(web_index, timeout=0.5, readers=1)
     with TestClient(app) as test_client:
-        app.state.index._lock.acquire()  # another request holds the index
         try:
-            response = test_client.get("/api/stats")
+            response = test_client.get("/api/stats")  # no answer within the timeout
+            busy = test_client.get(f"/api/articles/{SEED_ID}")  # the one index is still busy
         finally:
-            app.state.index._lock.release()
+            release.set()
         assert response.status_code == 503 and response.json()["status"] == 503
-        assert test_client.get("/api/stats").status_code == 200
+        assert "within 0.5 s" in response.json()["error"]
+        assert busy.status_code == 503
+        assert test_client.get(f"/api/articles/{SEED_ID}").status_code == 200
+
+
+def test_requests_are_answered_in_parallel(web_index, monkeypatch):
+    """Two calls run at once, each with an index of its own: with one shared index
+    the second would wait for the first, which waits for the second."""
+    both = threading.Barrier(2, timeout=20)
+    seen = []
+    original = search.Index.stats
+
+    def meeting(self):
+        seen.append(id(self))
+        both.wait()  # returns only when the other call is running too
+        return original(self)
+
+    monkeypatch.setattr(search.Index, "stats", meeting)
+    with TestClient(create_app(web_index, readers=2, timeout=30)) as test_client:
+        with ThreadPoolExecutor(2) as pool:
+            answers = list(pool.map(lambda _: test_client.get("/api/stats"), range(2)))
+    assert [answer.status_code for answer in answers] == [200, 200]
+    assert len(set(seen)) == 2  # two indexes, never one shared by two threads
+
+
+def test_readers_from_the_environment(web_index, monkeypatch):
+    monkeypatch.setenv("SEARCH_SERVE_READERS", "3")
+    assert create_app(web_index).state.index.size == 3
+    monkeypatch.setenv("SEARCH_SERVE_READERS", "0")
+    with pytest.raises(ValueError, match="SEARCH_SERVE_READERS"):
+        create_app(web_index)
+
+
+def test_export_streams_while_other_requests_are_answered(web_index, monkeypatch):
+    """An export being read holds no index the other requests need, and its rows are
+    read in the thread pool, not on the event loop: a search is answered while
+    the export waits in the middle of its rows."""
+    reached, release = threading.Event(), threading.Event()
+    original = search.Index.export
+
+    def gated(self, *args, **kwargs):
+        found = original(self, *args, **kwargs)
+        rows = found._rows
+
+        def paced():
+            for number, row in enumerate(rows):
+                if number == 3:
+                    reached.set()
+                    release.wait(30)
+                yield row
+        found._rows = paced()
+        return found
+
+    monkeypatch.setattr(search.Index, "export", gated)
+    app = create_app(web_index, readers=1, timeout=5)
+    with TestClient(app) as test_client:
+        total = test_client.get("/api/search", params={"q": "indonesia"}).json()["total"]
+        with ThreadPoolExecutor(1) as pool:
+            download = pool.submit(test_client.get, "/export", params={"q": "indonesia", "format": "jsonl"})
+            try:
+                assert reached.wait(30), "the export never started"
+                during = test_client.get("/api/search", params={"q": "milik dinas"})
+                page = test_client.get("/", params={"q": "banjir"})
+            finally:
+                release.set()
+            exported = download.result(60)
+    assert during.status_code == 200 and during.json()["hits"][0]["id"] == SEED_ID
+    assert page.status_code == 200
+    assert exported.status_code == 200 and len(exported.text.splitlines()) == total
+
+
+def test_export_errors_come_before_the_stream(client):
+    response = client.get("/export", params={"q": "banjir", "from": "bogus"})
+    assert response.status_code == 400 and "not a date" in response.json()["error"]
+    empty = client.get("/export", params={"q": "zzzqqqxxyy", "format": "csv"})
+    assert empty.status_code == 200 and empty.text.splitlines() == [",".join(search.index.EXPORT_FIELDS)]
 
 
 def test_a_running_server_sees_updates(tmp_path):
@@ -251,6 +370,18 @@ def test_results_page(client):
     assert _no_inline_script(html)
 
 
+def test_author_and_location_facets(client):
+    data = client.get("/api/search", params={"q": "milik dinas", "facets": "true"}).json()
+    assert data["facets"]["author"]["Imel"] == 1 and data["facets"]["location"] == {"Kota Sawahlunto": 1}
+    html = client.get("/", params={"q": "milik dinas"}).text
+    assert 'data-facet="author"' in html and 'data-facet="location"' in html
+    assert 'href="/?q=milik+dinas&amp;penulis=Imel"' in html
+    assert 'href="/?q=milik+dinas&amp;lokasi=Kota+Sawahlunto"' in html
+    narrowed = client.get("/", params={"q": "milik dinas", "lokasi": "Kota Sawahlunto"}).text
+    assert re.search(r"<strong>1</strong> hasil", narrowed) and SEED_ID in narrowed
+    assert "Kota Sawahlunto ✕" in narrowed
+
+
 def test_results_page_state_in_url(client):
     html = client.get("/", params={"q": "indonesia", "kategori": "tajuk utama", "sort": "terbaru"}).text
     assert "tajuk utama ✕" in html  # the active filter, removable
@@ -264,11 +395,52 @@ def test_results_page_state_in_url(client):
     assert "Catatan: there is no field" in client.get("/", params={"q": "foo:bar banjir"}).text
 
 
+def _page_links(html: str) -> list[str]:
+    """The links to pages, but the one to the page in the other language."""
+    html = re.sub(r'<a id="language"[^>]*>', "", html)
+    return [link for link in re.findall(r'href="(/[^"]*)"', html)
+            if not link.startswith(("/static/", "/api/", "/export"))]
+
+
+def test_english_labels_are_kept_in_every_link(client):
+    html = client.get("/", params={"q": "indonesia", "lang": "en"}).text
+    assert '<html lang="en">' in html and "Why it matched:" in html and "Mengapa cocok" not in html
+    assert re.search(r"<strong>15</strong> results \(\d+\.\d\d seconds\) · showing 1–10", html)
+    assert '<option value="relevansi" selected>Relevance</option>' in html and ">Category</h2>" in html
+    assert '<input type="hidden" name="lang" value="en">' in html  # a new search keeps it
+    links = _page_links(html)
+    assert len(links) > 10
+    assert all("lang=en" in link for link in links), links
+    assert 'id="language" href="/?q=indonesia" hreflang="id">Bahasa Indonesia</a>' in html
+    article = client.get(f"/articles/{SEED_ID}", params={"q": "milik", "lang": "en"}).text
+    assert "Wednesday, 17 March 2021 17:36 WIB" in article and "Similar articles" in article
+    assert all("lang=en" in link for link in _page_links(article))
+    assert "Page or article not found." in client.get("/articles/none", params={"lang": "en"}).text
+    landing = client.get("/", params={"lang": "en"}).text
+    assert "Search 24 news articles." in landing and "How to search" in landing
+    assert 'href="/?lang=en&amp;q=milik"' in landing  # the help's examples too
+
+
+def test_indonesian_is_the_default(client):
+    html = client.get("/", params={"q": "indonesia"}).text
+    assert '<html lang="id">' in html and "Mengapa cocok:" in html
+    assert not any("lang=" in link for link in _page_links(html))
+    assert 'id="language" href="/?q=indonesia&amp;lang=en" hreflang="en">English</a>' in html
+    assert "Mengapa cocok:" in client.get("/", params={"q": "indonesia", "lang": "xx"}).text
+
+
 def test_filter_only_page(client):
     html = client.get("/", params={"kategori": "Politik"}).text
     assert SEED_ID in html
     dated = client.get("/", params={"from": "2021-03", "to": "2021-03"}).text
     assert re.search(r'<strong>2</strong> hasil', dated) and SEED_ID in dated
+    for listed in (html, dated):  # listed newest first, and the sort says so
+        assert '<option value="terbaru" selected>' in listed
+        assert '<option value="relevansi" selected>' not in listed
+    oldest = client.get("/", params={"kategori": "Politik", "sort": "terlama"}).text
+    assert '<option value="terlama" selected>' in oldest
+    ranked = client.get("/", params={"q": "indonesia"}).text
+    assert '<option value="relevansi" selected>' in ranked
 
 
 def test_page_errors(client):
@@ -289,10 +461,19 @@ def test_article_page(client):
     assert 'href="/?penulis=Imel"' in html
     plain = client.get(f"/articles/{SEED_ID}").text
     assert "<mark>" not in plain and "Kembali ke hasil" not in plain
+    assert "?q=" not in plain and "&amp;q=" not in plain  # similar articles: no empty query
+    dated = client.get(f"/articles/{SEED_ID}", params={"from": "2021-03"}).text
+    assert 'class="back" href="/?from=2021-03"' in dated  # back to a listing by date too
 
 
 def test_untrusted_text_is_escaped(client):
     from urllib.parse import quote
+
+    # The link to the other language leads to the same article, whatever its id holds.
+    page = client.get("/articles/" + quote(XSS_ID, safe=""), params={"q": "zebrakuda"}).text
+    switch = re.search(r'<a id="language" href="([^"]*)"', page).group(1).replace("&amp;", "&")
+    english = client.get(switch)
+    assert english.status_code == 200 and "Similar articles" in english.text and XSS_ID in english.text
 
     for html in (client.get("/", params={"q": "zebrakuda"}).text,
                  client.get("/articles/" + quote(XSS_ID, safe=""), params={"q": "zebrakuda"}).text):
@@ -346,7 +527,7 @@ def test_safe_url_and_filters():
         'banjir kategori:"tajuk  utama"'
 
 
-def test_serve_command(tmp_path):
+def test_serve_command(tmp_path, web_index):
     from click.testing import CliRunner
 
     from search.cli import main
@@ -354,7 +535,59 @@ def test_serve_command(tmp_path):
     assert "--port" in CliRunner().invoke(main, ["serve", "--help"]).output
     missing = CliRunner().invoke(main, ["serve", "--index", str(tmp_path / "none")])
     assert missing.exit_code == 1 and "no index" in missing.output
+    bad = subprocess.run([sys.executable, "-m", "search", "serve", "--index", str(web_index)],
+                         env={**os.environ, "SEARCH_SERVE_READERS": "many"}, capture_output=True, text=True,
+                         timeout=120)
+    assert bad.returncode == 1 and "SEARCH_SERVE_READERS must be" in bad.stderr and "Traceback" not in bad.stderr
     assert not (tmp_path / "none").exists()
+
+
+def test_worker_processes_answer_and_stop_with_the_server(web_index):
+    """SEARCH_SERVE_WORKERS=2: two processes answer on one port, and stopping the
+    server by its process id stops them too."""
+    from benchmarks.server import free_port, stop_process
+
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "search", "serve", "--index", str(web_index), "--port", str(port)],
+        env={**os.environ, "SEARCH_SERVE_WORKERS": "2"}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    workers = []
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert process.poll() is None, "search serve exited"
+            children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/stats", timeout=2) as response:
+                    if response.status == 200 and len(children) >= 3:  # 2 workers, multiprocessing's tracker
+                        break
+            except OSError:
+                pass
+            assert time.monotonic() < deadline, "the workers never answered"
+            time.sleep(0.2)
+        workers = [int(pid) for pid in children
+                   if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+        assert len(workers) == 2
+        for _ in range(6):
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/search?q=indonesia", timeout=30) as response:
+                assert json.loads(response.read())["total"] == 15
+    finally:
+        stop_process(process)
+    deadline = time.monotonic() + 30
+    while any(Path(f"/proc/{pid}").exists() for pid in workers):
+        assert time.monotonic() < deadline, "a worker outlived the server"
+        time.sleep(0.2)
+
+
+def test_workers_from_the_environment(monkeypatch):
+    from search.web.app import workers_from_environment
+
+    assert workers_from_environment() == 1
+    monkeypatch.setenv("SEARCH_SERVE_WORKERS", "2")
+    assert workers_from_environment() == 2
+    monkeypatch.setenv("SEARCH_SERVE_WORKERS", "-1")
+    with pytest.raises(ValueError, match="SEARCH_SERVE_WORKERS"):
+        workers_from_environment()
 
 
 def test_plain_commands_do_not_import_the_web_stack():
@@ -392,7 +625,7 @@ def _no_xss(driver):
 
     assert driver.execute_script("return window.__xss === undefined")
     with pytest.raises(NoAlertPresentException):
-        driver.switch_to.alert.text
+        _ = driver.switch_to.alert.text  # no alert was raised by the article
 
 
 def test_browser_search_filter_page_article_back(browser, server, tmp_path):
@@ -488,7 +721,7 @@ def test_browser_phone_width(browser, server):
 def test_short_load_run(tmp_path):
     from benchmarks import serve_load
 
-    report = serve_load.run(corpus=FIXTURES, seconds=3, clients=4, work_dir=tmp_path)
+    report = serve_load.run(corpus=FIXTURES, seconds=3, clients=4, work_dir=tmp_path, readers=4)
     assert report["requests"] > 0
     assert report["errors"] == 0, report["error_samples"]
     assert report["updates"] >= 1 and report["updates_seen"] == report["updates"]

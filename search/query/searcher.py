@@ -36,7 +36,7 @@ from .snippets import marked_title, snippets
 from .spelling import suggest
 
 SORTS = ("relevance", "date", "-date")
-FACETS = ("category", "source", "month")
+FACETS = ("category", "source", "author", "location", "month")
 # Fields whose values ``Searcher.values`` lists, and their Indonesian names.
 VALUE_FIELDS = (*KEYWORD_FIELDS, "month")
 VALUE_ALIASES = {
@@ -141,7 +141,7 @@ class Candidates:
 
 
 def facet_counts(results, names=FACETS) -> dict[str, dict[str, int]]:
-    """Matching articles per category, source and month (or ``names``), the largest first."""
+    """Matching articles per category, source, author, location and month (or ``names``), the largest first."""
     counts = {}
     for name in names:
         groups = results.groups(name)

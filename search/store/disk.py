@@ -223,7 +223,9 @@ class StemTable:
         if self._db is None:
             return None
         try:
-            with self._lock:
+            with self._lock:  # another thread may close it meanwhile (a server refreshing)
+                if self._db is None:
+                    return None
                 row = self._db.execute("SELECT root FROM stems WHERE word = ?", (word,)).fetchone()
         except sqlite3.Error:  # a damaged table: the caller stems the word itself
             return None
@@ -240,9 +242,10 @@ class StemTable:
             return {}
 
     def close(self) -> None:
-        if self._db is not None:
-            self._db.close()
-            self._db = None
+        with self._lock:  # never under a get() running in another thread
+            if self._db is not None:
+                self._db.close()
+                self._db = None
 
 
 def _fsync_dir(path: Path) -> None:

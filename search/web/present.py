@@ -31,7 +31,6 @@ ZONE_NAMES = {7: "WIB", 8: "WITA", 9: "WIT", 0: "UTC"}
 FILTERS = {"kategori": "kategori", "sumber": "sumber", "penulis": "penulis", "lokasi": "lokasi"}
 # Facet names as the library counts them, and the parameter a click sets.
 FACET_PARAMS = {"category": "kategori", "source": "sumber", "author": "penulis", "location": "lokasi"}
-FACET_LABELS = {"category": "Kategori", "source": "Sumber", "author": "Penulis", "location": "Lokasi"}
 
 _OPERATORS = {"AND", "OR", "NOT", "DAN", "ATAU", "BUKAN"}
 _NEGATIONS = {"NOT", "BUKAN"}
@@ -39,35 +38,35 @@ _TEXT_FIELDS = {"judul": "judul", "title": "judul", "isi": "isi", "body": "isi"}
 _FIELD_CLAUSE = re.compile(r'(?<![\w:])(\w+):("[^"]*"|\S+)')
 
 
-def indonesian_date(moment: datetime | None, with_time: bool = True) -> str:
+def indonesian_date(moment: datetime | None, with_time: bool = True, days=DAYS, months=MONTHS) -> str:
     """``Rabu, 17 Maret 2021 17:36 WIB``; the time is left out when it is midnight
-    (a source that gives only the day)."""
+    (a source that gives only the day). ``days`` and ``months``: names in another language."""
     if moment is None:
         return ""
-    text = f"{DAYS[moment.weekday()]}, {moment.day} {MONTHS[moment.month - 1]} {moment.year}"
+    text = f"{days[moment.weekday()]}, {moment.day} {months[moment.month - 1]} {moment.year}"
     if with_time and (moment.hour, moment.minute, moment.second) != (0, 0, 0):
         text += f" {moment:%H:%M}"
         offset = moment.utcoffset()
         if offset is not None:
             hours, rest = divmod(int(offset.total_seconds()), 3600)
-            text += " " + (ZONE_NAMES.get(hours) if not rest and hours in ZONE_NAMES
+            text += " " + (ZONE_NAMES[hours] if not rest and hours in ZONE_NAMES
                            else f"UTC{'+' if offset >= timedelta(0) else '-'}{abs(hours):02d}:{rest // 60:02d}")
     return text
 
 
-def month_label(key: str) -> str:
+def month_label(key: str, months=MONTHS) -> str:
     """``2021-03`` -> ``Maret 2021``; ``2021`` -> ``2021``."""
     year, _, month = key.partition("-")
-    return f"{MONTHS[int(month) - 1]} {year}" if month else year
+    return f"{months[int(month) - 1]} {year}" if month else year
 
 
-def number(value: int) -> str:
-    """``3464`` -> ``3.464``, as Indonesian writes it."""
-    return f"{value:,}".replace(",", ".")
+def number(value: int, thousands: str = ".") -> str:
+    """``3464`` -> ``3.464``, as Indonesian writes it (``thousands=","``: as English does)."""
+    return f"{value:,}".replace(",", thousands)
 
 
-def seconds(value: float) -> str:
-    return f"{value:.2f}".replace(".", ",")
+def seconds(value: float, decimal: str = ",") -> str:
+    return f"{value:.2f}".replace(".", decimal)
 
 
 def safe_url(url: str | None) -> str | None:
@@ -172,7 +171,7 @@ def word_forms(words: QueryWords, title: str, body: str) -> list[WordForms]:
                 counter[token.stem, token.text.lower()] += 1
     answer = []
     for word in words.words:
-        forms = Counter()
+        forms: Counter[str] = Counter()
         for name in ([word.field] if word.field else texts):
             for (stem, form), count in counters[name].items():
                 if stem == word.stem:
@@ -227,7 +226,7 @@ def histogram(months: dict[str, int], max_months: int = 24) -> tuple[str, list[B
             bars.append(Bar(key, month_label(key), months.get(key, 0), key, key))
             year, month = (year + 1, 1) if month == 12 else (year, month + 1)
         return "bulan", bars
-    years = Counter()
+    years: Counter[str] = Counter()
     for key in keys:
         years[key[:4]] += months[key]
     return "tahun", [Bar(str(year), str(year), years.get(str(year), 0), str(year), str(year))

@@ -1,0 +1,89 @@
+"""The API's OpenAPI description, published at ``GET /api/openapi.json``.
+
+Starlette's :class:`~starlette.schemas.SchemaGenerator` walks the routes and
+reads each endpoint's docstring after its ``---`` as YAML (the operation:
+parameters and responses); what the operations share (the shapes of the
+answers, the error) is written once here, under ``components``. The page
+routes and the static files are not part of the API and are left out.
+"""
+
+from __future__ import annotations
+
+from starlette.schemas import SchemaGenerator
+
+_STRING = {"type": "string"}
+_NULLABLE_STRING = {"type": "string", "nullable": True}
+
+COMPONENTS = {
+    "schemas": {
+        "Error": {
+            "type": "object", "required": ["error", "status"],
+            "properties": {"error": _STRING, "status": {"type": "integer"}},
+        },
+        "Hit": {
+            "type": "object",
+            "properties": {
+                "id": _STRING, "title": _STRING,
+                "title_highlight": {**_NULLABLE_STRING,
+                                    "description": "HTML: matches in <mark>, all article text escaped"},
+                "date": {**_NULLABLE_STRING, "format": "date-time"},
+                "source": _STRING, "category": _STRING, "url": _STRING,
+                "score": {"type": "number", "nullable": True,
+                          "description": "null when listed by date"},
+                "highlights": {"type": "array", "items": _STRING,
+                               "description": "HTML snippets: matches in <mark>, all article text escaped"},
+            },
+        },
+        "SearchResults": {
+            "type": "object",
+            "properties": {
+                "query": _STRING, "total": {"type": "integer"}, "page": {"type": "integer"},
+                "limit": {"type": "integer"}, "suggestion": _NULLABLE_STRING,
+                "hits": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
+                "notes": {"type": "array", "items": _STRING},
+                "facets": {
+                    "type": "object",
+                    "description": "with facets=true: counts by category, source, author, location, month",
+                    "additionalProperties": {"type": "object", "additionalProperties": {"type": "integer"}},
+                },
+            },
+        },
+        "Article": {
+            "type": "object",
+            "properties": {
+                **{name: _STRING for name in ("id", "title", "body", "category", "source", "location",
+                                              "author", "editor", "url", "summary", "path")},
+                "date": {**_NULLABLE_STRING, "format": "date-time"},
+            },
+        },
+        "Similar": {
+            "type": "object",
+            "properties": {"id": _STRING, "hits": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}}},
+        },
+        "Stats": {"type": "object", "description": "as search stats --json"},
+        "Value": {"type": "object", "properties": {"value": _STRING, "count": {"type": "integer"}}},
+    },
+    "responses": {
+        "BadRequest": {"description": "A bad parameter",
+                       "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+        "NotFound": {"description": "No article with this id",
+                     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+        "Unavailable": {"description": "The index is missing or gave no answer in time",
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+    },
+}
+
+BASE = {
+    "openapi": "3.0.3",
+    "info": {
+        "title": "Indonesian news search",
+        "version": "1.0",
+        "description": "The JSON API of `search serve`, in the shapes of the CLI's --json. Read-only.",
+    },
+    "components": COMPONENTS,
+}
+
+
+def describe(routes) -> dict:
+    """The OpenAPI document for ``routes``."""
+    return SchemaGenerator(BASE).get_schema(routes=routes)
