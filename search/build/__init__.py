@@ -1,0 +1,1 @@
+"""Building and updating an index from sources: the indexer and duplicate detection."""
