@@ -46,7 +46,6 @@ from ..errors import (
     IndexNotFoundError,
     IndexOutdatedError,
     NothingToIndexError,
-    SearchError,
     SourceMissingError,
 )
 from ..ingest import find_files, read_file

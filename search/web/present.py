@@ -5,7 +5,7 @@ wants to see the date as an Indonesian newsroom writes it, the filters that a
 click adds, a histogram of matches by month or year, and *why* an article
 matched: which forms of each query word it used (``milik`` -> memiliki,
 dimiliki). Everything here is plain Python over the library's dataclasses and
-``search.analysis``, so it is tested without a server; HTML comes out only as
+``search.language.analysis``, so it is tested without a server; HTML comes out only as
 :class:`markupsafe.Markup` built from :meth:`search.Snippet.html`, which
 escapes every character of article text.
 """
