@@ -27,7 +27,6 @@ from .errors import (
     IndexNotFoundError,
     IndexOutdatedError,
     SearchError,
-    SourceMissingError,
 )
 from .index import DEFAULT_INDEX, EXPORT_FIELDS, SORTS, open_index
 from .results import ExportRow
@@ -77,8 +76,6 @@ def _hint(error: SearchError) -> str:
         return f"rebuild it with `search index --rebuild{where}`"
     if isinstance(error, IndexLockedError):
         return "try again later or pass --wait SECONDS"
-    if isinstance(error, SourceMissingError) and "rebuild" in str(error):
-        return f"restore it, or forget it first with `search index --forget PATH{where}`"
     return ""
 
 

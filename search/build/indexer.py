@@ -398,7 +398,8 @@ def build_index(
             if not incremental and report.missing_sources:
                 raise SourceMissingError(
                     f"cannot rebuild the index at {index_dir}: its source {report.missing_sources[0]} "
-                    "no longer exists and its articles would be lost", path=report.missing_sources[0])
+                    "no longer exists and its articles would be lost; restore it, or forget it first",
+                    path=report.missing_sources[0])
             if incremental:
                 targets = given or [Path(s) for s in sources if os.path.exists(s)]
             else:

@@ -131,10 +131,8 @@ def ExactAnalyzer(tables: WordTables | None = None, word_pattern: str = WORD_PAT
 
 def stemmer_of(analyzer) -> Stemmer | None:
     """The stemmer inside an analysis chain (one built by :func:`IndonesianAnalyzer`), or None."""
-    for item in getattr(analyzer, "items", ()) if isinstance(analyzer, CompositeAnalyzer) else ():
-        if isinstance(item, IndonesianStemFilter):
-            return item.stemmer
-    return None
+    items = analyzer.items if isinstance(analyzer, CompositeAnalyzer) else ()
+    return next((item.stemmer for item in items if isinstance(item, IndonesianStemFilter)), None)
 
 
 @dataclass(frozen=True)

@@ -75,7 +75,12 @@ class QueryPlan:
 
     @property
     def short(self) -> bool:
-        return len(self.parsed.text.split()) <= SUGGEST_MAX_WORDS
+        return _is_short(self.parsed)
+
+
+def _is_short(parsed: ParsedQuery) -> bool:
+    """Short enough to look up corrections for (tens of milliseconds per unknown word)."""
+    return len(parsed.text.split()) <= SUGGEST_MAX_WORDS
 
 
 def _utc(moment: datetime | None) -> datetime | None:
@@ -112,8 +117,7 @@ def read_query(searcher, ranking: Ranking, text: str, sort: str = "relevance",
     parsed = parse_query(text, schema, ranking.field_boosts)
     notes = list(parsed.notes)
     window = date_window(parsed, date_from, date_to)
-    short = len(parsed.text.split()) <= SUGGEST_MAX_WORDS
-    suggestion = suggest(parsed.text, searcher) if short else None
+    suggestion = suggest(parsed.text, searcher) if _is_short(parsed) else None
     if suggestion is not None and (parsed.is_empty or not _matches(searcher, parsed, window)):
         corrected = parse_query(suggestion, schema, ranking.field_boosts)
         if not corrected.is_empty:
@@ -151,6 +155,13 @@ def facet_counts(results, names=FACETS) -> dict[str, dict[str, int]]:
     return counts
 
 
+def _facet_options(facets: bool) -> dict:
+    """Whoosh's search options that count matches per facet field, or none."""
+    if not facets:
+        return {}
+    return {"groupedby": {name: sorting.FieldFacet(name) for name in FACETS}, "maptype": sorting.Count}
+
+
 def _sum_unions_in_arrays(query: Query) -> None:
     if isinstance(query, Or):
         query.matcher_type = Or.ARRAY_MATCHER
@@ -181,10 +192,7 @@ class FirstStage:
             scores = self._scorer.score(query, allowed)
             return Candidates(scores.best(scores.total if depth is None else depth), scores.total,
                               None, scores.postings)
-        options: dict = {"limit": depth, "filter": plan.window, "optimize": False}
-        if facets:
-            options["groupedby"] = {name: sorting.FieldFacet(name) for name in FACETS}
-            options["maptype"] = sorting.Count
+        options: dict = {"limit": depth, "filter": plan.window, "optimize": False, **_facet_options(facets)}
         if plan.sort != "relevance":
             options.update(sortedby="date", reverse=plan.sort == "-date")
         results = self._with_cheap_matchers(query, options)
@@ -195,10 +203,7 @@ class FirstStage:
     def _by_date(self, plan: QueryPlan, limit: int | None, facets: bool):
         """The articles a query of filters only lets through, newest first unless sorted by ``date``."""
         options: dict = {"limit": limit, "filter": plan.window, "optimize": False,
-                         "sortedby": "date", "reverse": plan.sort != "date"}
-        if facets:
-            options["groupedby"] = {name: sorting.FieldFacet(name) for name in FACETS}
-            options["maptype"] = sorting.Count
+                         "sortedby": "date", "reverse": plan.sort != "date", **_facet_options(facets)}
         return self._searcher.search(Every() if plan.parsed.is_empty else plan.parsed.query, **options)
 
     def _with_cheap_matchers(self, query: Query, options: dict):
