@@ -2,27 +2,56 @@
 
 The first stage (``search.query.scoring``) scores in NumPy; it needs each
 term's document numbers and frequencies, and every article's field lengths
-and dates, as arrays. Whoosh's public API gives them one posting at a time,
-so this reads its posting blocks and columns through the private attributes
-of the ``whoosh3`` codec (whoosh-reloaded 2.7.5, pinned in pyproject.toml). A
-posting list that does not look like one is read through the public matcher
-API instead, one posting at a time. Another postings format replaces this
-module alone.
+and dates, as arrays. Postings come from the engine's own codec
+(``search.store.codec``), whose posting lists are arrays already: a term is
+one ``np.frombuffer``, and a posting's word positions are decoded only when
+the re-ranking asks for them. The columns are read through the private
+attributes of Whoosh's ``whoosh3`` codec (whoosh-reloaded 2.7.5, pinned in
+pyproject.toml), which the engine's codec keeps. A posting list of another
+codec is read through the public matcher API, one posting at a time.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
+from .codec import ArrayMatcher
+
 # Whoosh stores each field's length in a byte; this is what each byte stands for.
 _LENGTH_OF_BYTE = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
+
+
+class PostingValues:
+    """The encoded values of a term's postings over several segments, read one at a time when asked for."""
+
+    def __init__(self) -> None:
+        self._starts: list[int] = []
+        self._parts: list = []
+        self._count = 0
+
+    def add(self, part) -> None:
+        """Add a segment's values: a list of bytes, or an ``ArrayMatcher`` (read lazily)."""
+        self._starts.append(self._count)
+        self._parts.append(part)
+        self._count += len(part.arrays()[0]) if isinstance(part, ArrayMatcher) else len(part)
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, index: int) -> bytes:
+        if not 0 <= index < self._count:
+            raise IndexError(index)
+        which = bisect_right(self._starts, index) - 1
+        part, start = self._parts[which], self._starts[which]
+        return part.value_at(index - start) if isinstance(part, ArrayMatcher) else part[index - start]
 
 
 @dataclass
@@ -35,7 +64,7 @@ class TermPostings:
 
     docnums: np.ndarray
     weights: np.ndarray
-    values: list | None = None
+    values: PostingValues | None = None
     decode: Callable[[bytes], list[int]] | None = None
 
     def positions(self, index: int) -> list[int]:
@@ -55,7 +84,7 @@ def read_postings(searcher, fieldname: str, text, with_positions: bool = False) 
     keep_values = with_positions and fieldformat.supports("positions")
     docnums: list[np.ndarray] = []
     weights: list[np.ndarray] = []
-    values: list | None = [] if keep_values else None
+    values = PostingValues() if keep_values else None
     for sub, offset in searcher.leaf_searchers():
         try:
             matcher = sub.reader().postings(fieldname, text)
@@ -100,49 +129,27 @@ def field_lengths(searcher, fieldname: str) -> np.ndarray:
 
 
 def _read_matcher(matcher, offset: int, docnums: list[np.ndarray], weights: list[np.ndarray],
-                  values: list | None) -> None:
+                  values: PostingValues | None) -> None:
     """Append a segment's postings (docnums moved by ``offset``) to the lists given."""
     if isinstance(matcher, FilterMatcher):  # the segment's deletions: left to the caller
         matcher = matcher.child
-    if not isinstance(matcher, W3LeafMatcher):
-        ids: list[int] = []
-        frequencies: list[float] = []
-        while matcher.is_active():
-            ids.append(matcher.id())
-            frequencies.append(matcher.weight())
-            if values is not None:
-                values.append(matcher.value())
-            matcher.next()
-        docnums.append(np.array(ids, dtype=np.int64) + offset)
-        weights.append(np.array(frequencies, dtype=np.float64))
-        return
-    # One block of up to 128 postings at a time. Each block's first docnum is
-    # stored whole and the rest as gaps; the gaps of all blocks are gathered and
-    # summed once, with each block's first entry made a gap from the block before.
-    gap_list: list[int] = []
-    frequencies = []
-    block_starts: list[int] = []
-    block_last: list[int] = []
-    while True:
-        matcher._read_data()
-        block_gaps, block_weights = matcher._data[0], matcher._data[1]
-        count = matcher._blocklength
-        block_starts.append(len(gap_list))
-        block_last.append(matcher._maxid)
-        gap_list.extend(block_gaps)
-        if block_weights is None:
-            frequencies.extend([1.0] * count)
-        elif isinstance(block_weights, float):
-            frequencies.extend([block_weights] * count)
-        else:
-            frequencies.extend(block_weights)
+    if isinstance(matcher, ArrayMatcher):
+        ids, frequencies = matcher.arrays()
+        docnums.append(ids.astype(np.int64) + offset)
+        weights.append(frequencies)
         if values is not None:
-            matcher._read_values()
-            values.extend(matcher._values)
-        if matcher._lastblock:
-            break
-        matcher._goto(matcher._nextoffset)
-    gaps = np.array(gap_list, dtype=np.int64)
-    gaps[np.array(block_starts[1:], dtype=np.int64)] -= np.array(block_last[:-1], dtype=np.int64)
-    docnums.append(np.cumsum(gaps) + offset)
-    weights.append(np.array(frequencies, dtype=np.float64))
+            values.add(matcher)
+        return
+    ids_read: list[int] = []
+    frequencies_read: list[float] = []
+    found: list[bytes] = []
+    while matcher.is_active():
+        ids_read.append(matcher.id())
+        frequencies_read.append(matcher.weight())
+        if values is not None:
+            found.append(matcher.value())
+        matcher.next()
+    docnums.append(np.array(ids_read, dtype=np.int64) + offset)
+    weights.append(np.array(frequencies_read, dtype=np.float64))
+    if values is not None:
+        values.add(found)

@@ -30,6 +30,7 @@ from whoosh import index as whoosh_index
 from ..errors import IndexCorruptError, IndexOutdatedError, IndexWriteError, SearchError
 from ..language.analysis import stemmer_of
 from . import disk
+from .codec import ArrayCodec
 from .schema import SCHEMA_VERSION, build_schema
 
 # What a damaged file raises while Whoosh reads a posting block or stored fields.
@@ -257,8 +258,8 @@ class WriteTransaction:
             from .writers import CheckedMpWriter  # multiprocessing: loaded only by a full build
 
             return CheckedMpWriter(self._ix, self.folder, procs=cores, limitmb=WRITER_MB // cores,
-                                   compound=False)
-        return self._ix.writer(limitmb=WRITER_MB, compound=False)
+                                   compound=False, codec=ArrayCodec())
+        return self._ix.writer(limitmb=WRITER_MB, compound=False, codec=ArrayCodec())
 
     def add(self, document: dict) -> None:
         self.writer.add_document(**document)

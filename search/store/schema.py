@@ -20,8 +20,9 @@ from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
 
 from ..articles import Article
 from ..language.analysis import ExactAnalyzer, IndonesianAnalyzer
+from .codec import packed
 
-SCHEMA_VERSION = 12
+SCHEMA_VERSION = 13
 
 # Text fields a plain query is about (highlighting, matched-word counts).
 TEXT_FIELDS = ("title", "body")
@@ -61,7 +62,7 @@ def lead_of(body: str, words: int = LEAD_WORDS) -> str:
 def build_schema() -> Schema:
     """A new schema object (Whoosh pickles it into the index)."""
     analyzer = IndonesianAnalyzer()
-    return Schema(
+    schema = Schema(
         id=ID(stored=True, unique=True),
         title=TEXT(analyzer=analyzer, stored=True, phrase=True),
         body=TEXT(analyzer=analyzer, stored=True, phrase=True),
@@ -88,6 +89,10 @@ def build_schema() -> Schema:
         summary=STORED(),
         path=STORED(),
     )
+    # Word positions packed for NumPy (search.store.codec) instead of pickled.
+    for name in schema.names():
+        schema[name].format = packed(schema[name].format)
+    return schema
 
 
 # Stored as given, shown as given.

@@ -64,9 +64,9 @@ class _Worker(SubWriterTask):
 class CheckedMpWriter(MpWriter):
     """``MpWriter`` that refuses to commit when a worker failed."""
 
-    def __init__(self, ix, folder: Path, procs: int, limitmb: int, compound: bool = True):
+    def __init__(self, ix, folder: Path, procs: int, limitmb: int, compound: bool = True, codec=None):
         super().__init__(ix, procs=procs, batchsize=100, multisegment=True, limitmb=limitmb,
-                         compound=compound)
+                         compound=compound, codec=codec)
         self.folder = folder
         # (errno or None, "ErrorType: message") from each failed worker.
         self.errors: multiprocessing.Queue[tuple[int | None, str]] = multiprocessing.Queue()

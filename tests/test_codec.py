@@ -1,0 +1,121 @@
+"""The engine's Whoosh codec (search.store.codec) against Whoosh's own, on random indexes.
+
+Whoosh's whole test suite also runs against it: ``python -m benchmarks.whoosh_suite``
+(in .ci/run).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from whoosh import fields
+from whoosh.codec.whoosh3 import W3Codec
+from whoosh.filedb.filestore import RamStorage
+from whoosh.query import And, Phrase, Term
+
+from search.store.codec import ArrayCodec, ArrayMatcher, PackedCharacters, PackedPositions, packed
+
+WORDS = ["banjir", "jakarta", "dinas", "milik", "anak", "kota", "rumah"]
+
+documents = st.lists(st.lists(st.sampled_from(WORDS), max_size=30).map(" ".join), min_size=1, max_size=40)
+
+
+def _index(codec, docs, deleted=()):
+    schema = fields.Schema(body=fields.TEXT(phrase=True, chars=True), lead=fields.TEXT(phrase=False),
+                           tag=fields.KEYWORD)
+    for name in schema.names():
+        schema[name].format = packed(schema[name].format) if isinstance(codec, ArrayCodec) else schema[name].format
+    ix = RamStorage().create_index(schema)
+    # Two segments, so that merging and docnum offsets are exercised.
+    half = len(docs) // 2
+    for part in (docs[:half], docs[half:]):
+        with ix.writer(codec=codec) as writer:
+            for text in part:
+                writer.add_document(body=text, lead=text[:20], tag=f"t{len(text) % 3}")
+    if deleted:
+        with ix.writer(codec=codec) as writer:
+            for docnum in deleted:
+                if docnum < len(docs):
+                    writer.delete_document(docnum)
+    return ix
+
+
+def _postings(ix):
+    found = {}
+    with ix.reader() as reader:
+        for fieldname, text in reader.all_terms():
+            matcher = reader.postings(fieldname, text)
+            items = []
+            while matcher.is_active():
+                value = matcher.value_as("characters") if fieldname == "body" else matcher.weight()
+                items.append((matcher.id(), matcher.weight(), value))
+                matcher.next()
+            found[fieldname, text] = items
+    return found
+
+
+@settings(max_examples=40, deadline=None)
+@given(documents)
+def test_the_array_codec_gives_the_postings_whoosh_codec_gives(docs):
+    assert _postings(_index(ArrayCodec(), docs)) == _postings(_index(W3Codec(), docs))
+
+
+@settings(max_examples=30, deadline=None)
+@given(documents, st.sets(st.integers(0, 39), max_size=8), st.sampled_from(WORDS), st.sampled_from(WORDS))
+def test_queries_find_the_same_articles_with_either_codec(docs, deleted, first, second):
+    queries = [Term("body", first), And([Term("body", first), Term("body", second)]),
+               Phrase("body", [first, second]), Term("tag", "t1")]
+    answers = []
+    for codec in (ArrayCodec(), W3Codec()):
+        with _index(codec, docs, sorted(deleted)).searcher() as searcher:
+            answers.append([[(hit.docnum, round(hit.score, 5)) for hit in searcher.search(q, limit=None)]
+                            for q in queries])
+    assert answers[0] == answers[1]
+
+
+@settings(max_examples=30, deadline=None)
+@given(documents, st.integers(0, 60))
+def test_skip_to_lands_on_the_first_posting_at_or_after_the_target(docs, target):
+    ix = _index(ArrayCodec(), docs)
+    with ix.reader() as reader:
+        for fieldname, text in reader.all_terms():
+            for sub in [reader] if not hasattr(reader, "readers") else reader.readers:
+                if (fieldname, text) not in sub:
+                    continue
+                matcher = sub.postings(fieldname, text)
+                ids = list(matcher.all_ids())
+                matcher.reset()
+                expected = [i for i in ids if i >= target]
+                if matcher.is_active() and expected:
+                    matcher.skip_to(target)
+                    assert matcher.id() == expected[0]
+
+
+def test_a_term_reads_as_arrays_in_one_call():
+    ix = _index(ArrayCodec(), ["banjir jakarta banjir", "kota", "banjir"])
+    with ix.reader() as reader:
+        matcher = reader.leaf_readers()[0][0].postings("body", "banjir")
+        assert isinstance(matcher, ArrayMatcher)
+        docnums, weights = matcher.arrays()
+        assert docnums.tolist() == [0] and weights.tolist() == [2.0]
+
+
+positions = st.lists(st.integers(0, 200_000), max_size=50)
+
+
+@given(positions)
+def test_packed_positions_round_trip_in_any_order(numbers):
+    encoded = PackedPositions().encode(numbers)
+    assert PackedPositions().decode_positions(encoded) == numbers
+    assert PackedPositions().decode_frequency(encoded) == len(numbers)
+
+
+@given(st.lists(st.tuples(st.integers(0, 5000), st.integers(0, 70_000), st.integers(0, 30)), max_size=40))
+def test_packed_characters_round_trip(rows):
+    poslist = [(pos, start, start + length) for pos, start, length in rows]
+    encoded = PackedCharacters().encode(poslist)
+    assert PackedCharacters().decode_characters(encoded) == poslist
+    assert PackedCharacters().decode_positions(encoded) == [row[0] for row in poslist]
+    assert np.array_equal(PackedCharacters().decode_character_array(encoded).reshape(-1, 3),
+                          np.array(poslist, dtype=np.int64).reshape(-1, 3))
