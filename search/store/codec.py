@@ -21,8 +21,8 @@ disagree with it.
 
 The word positions inside each posting value are Whoosh's ``Positions`` and
 ``Characters`` formats with a packed encoding (:class:`PackedPositions`,
-:class:`PackedCharacters`): deltas as fixed-width integers instead of a
-pickled list, decoded by NumPy.
+:class:`PackedCharacters`): gaps as fixed-width integers (one, two or four
+bytes, whichever holds the largest) instead of a pickled list.
 
 Whoosh's own test suite runs against this codec (benchmarks/README.md says
 how and what it found).
@@ -34,6 +34,7 @@ import struct
 import sys
 from array import array
 from bisect import bisect_left
+from itertools import accumulate
 from typing import Any
 
 import numpy as np
@@ -320,65 +321,81 @@ def _pack(numbers: list[int]) -> bytes:
     return (b"\x02" if kind == "H" else b"\x04") + packed.tobytes()
 
 
-def _unpack(data, offset: int) -> np.ndarray:
+def _unpack(data: bytes, offset: int):
+    """The integers :func:`_pack` wrote at ``offset`` (bytes or an array: both iterate as ints)."""
     width = data[offset]
-    return np.frombuffer(data, dtype=np.dtype(f"<u{width}"), offset=offset + 1)
+    if width == 1:
+        return data[offset + 1:]
+    numbers = array("H" if width == 2 else "I")
+    numbers.frombytes(data[offset + 1:])
+    if not _LITTLE:
+        numbers.byteswap()
+    return numbers
 
 
+def _gaps(numbers) -> list[int]:
+    return [after - before for before, after in zip((0, *numbers), numbers, strict=False)]
+
+
+# Posting values are encoded and decoded one posting at a time, millions of
+# times in a build: plain Python on short lists, not NumPy, is the fast way here.
 # The count leads, big-endian, as in all of Whoosh's formats (its vectors read it with `unpack_uint`).
 _COUNT = struct.Struct("!I")
+_GAPS, _WHOLE = b"\x01", b"\x00"
 
 
 class PackedPositions(formats.Positions):
-    """Whoosh's ``Positions`` (frequency and word positions), with the positions packed for NumPy."""
+    """Whoosh's ``Positions`` (frequency and word positions), with the positions packed, not pickled."""
 
     def encode(self, poslist):
-        deltas = np.diff(np.asarray(poslist, dtype=np.int64), prepend=0)
-        if len(deltas) and deltas.min() < 0:  # positions out of order: kept whole
-            return _COUNT.pack(len(poslist)) + b"\x00" + _pack(list(poslist))
-        return _COUNT.pack(len(poslist)) + b"\x01" + _pack(deltas.tolist())
-
-    def decode_position_array(self, valuestring) -> np.ndarray:
-        """The positions of one posting, as an array."""
-        numbers = _unpack(valuestring, 5)
-        return np.cumsum(numbers, dtype=np.int64) if valuestring[4] else numbers.astype(np.int64)
+        head = _COUNT.pack(len(poslist))
+        try:  # the common case, every gap under 256, in one C call
+            return head + _GAPS + b"\x01" + bytes(map(int.__sub__, poslist, (0, *poslist[:-1])))
+        except (ValueError, TypeError):
+            pass
+        gaps = _gaps(poslist)
+        if gaps and min(gaps) < 0:  # positions out of order: kept whole
+            return head + _WHOLE + _pack(list(poslist))
+        return head + _GAPS + _pack(gaps)
 
     def decode_positions(self, valuestring):
-        return self.decode_position_array(valuestring).tolist()
+        numbers = _unpack(valuestring, 5)
+        return list(accumulate(numbers)) if valuestring[4] else list(numbers)
 
     def decode_frequency(self, valuestring):
         return _COUNT.unpack_from(valuestring)[0]
 
 
 class PackedCharacters(formats.Characters):
-    """Whoosh's ``Characters`` (positions and each word's first and last character), packed for NumPy."""
+    """Whoosh's ``Characters`` (positions and each word's first and last character), packed, not pickled."""
 
     def encode(self, poslist):
-        count = len(poslist)
-        table = np.asarray(poslist, dtype=np.int64).reshape(count, 3)
-        deltas = np.empty((count, 3), dtype=np.int64)
-        deltas[:, 0] = np.diff(table[:, 0], prepend=0)
-        # Each word's start as a gap from the previous word's end, then its length.
-        deltas[:, 1] = table[:, 1] - np.concatenate(([0], table[:-1, 2]))
-        deltas[:, 2] = table[:, 2] - table[:, 1]
-        if count and deltas.min() < 0:  # overlapping words (some analyzers emit them): whole numbers
-            return _COUNT.pack(count) + b"\x00" + _pack(table.ravel().tolist())
-        return _COUNT.pack(count) + b"\x01" + _pack(deltas.ravel().tolist())
-
-    def decode_character_array(self, valuestring) -> np.ndarray:
-        """(position, start, end) of each occurrence in one posting, as a (count, 3) array."""
-        table = _unpack(valuestring, 5).astype(np.int64).reshape(-1, 3)
-        if valuestring[4] == 0:
-            return table
-        positions = np.cumsum(table[:, 0])
-        ends = np.cumsum(table[:, 1] + table[:, 2])
-        return np.column_stack((positions, ends - table[:, 2], ends))
+        flat: list[int] = []
+        position = end = 0
+        for pos, startchar, endchar in poslist:
+            # Each word's position and start as gaps from the word before, then its length.
+            flat += (pos - position, startchar - end, endchar - startchar)
+            position, end = pos, endchar
+        if flat and min(flat) < 0:  # out of order or overlapping (some analyzers do): whole numbers
+            return _COUNT.pack(len(poslist)) + _WHOLE + _pack([n for row in poslist for n in row])
+        return _COUNT.pack(len(poslist)) + _GAPS + _pack(flat)
 
     def decode_characters(self, valuestring):
-        return [tuple(row) for row in self.decode_character_array(valuestring).tolist()]
+        numbers = _unpack(valuestring, 5)
+        if not valuestring[4]:
+            return list(zip(numbers[0::3], numbers[1::3], numbers[2::3], strict=True))
+        found = []
+        position = end = 0
+        for index in range(0, len(numbers), 3):
+            position += numbers[index]
+            start = end + numbers[index + 1]
+            end = start + numbers[index + 2]
+            found.append((position, start, end))
+        return found
 
     def decode_positions(self, valuestring):
-        return self.decode_character_array(valuestring)[:, 0].tolist()
+        numbers = _unpack(valuestring, 5)
+        return list(accumulate(numbers[0::3])) if valuestring[4] else list(numbers[0::3])
 
     def decode_frequency(self, valuestring):
         return _COUNT.unpack_from(valuestring)[0]
