@@ -198,8 +198,8 @@ def rerank(candidates: list[Candidate], sequence: list[str], ranking: Ranking = 
     most_distinct = max(distinct, default=0.0) or 1.0
     for candidate, distinctness in zip(candidates, distinct, strict=True):
         share = len(candidate.matched & words) / total if words else 1.0
-        in_lead = sum(any(p < ranking.lead_positions for p in candidate.positions.get(word, ()))
-                      for word in words)
+        in_lead = sum(1 for word in words
+                      if min(candidate.positions.get(word) or (ranking.lead_positions,)) < ranking.lead_positions)
         candidate.score = (candidate.bm25 * share ** ranking.coordination
                            * (1 + ranking.adjacency * _adjacent_share(candidate.positions, pairs))
                            * (1 + ranking.lead_coverage * in_lead / total)

@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy as np
 from whoosh import formats
-from whoosh.codec.whoosh3 import W3Codec
+from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter
 from whoosh.matching import LeafMatcher, ReadTooFar
 from whoosh.system import emptybytes
 
@@ -58,6 +58,9 @@ _LITTLE = sys.byteorder == "little"
 class ArrayCodec(W3Codec):
     """Whoosh's W3 codec with each term's postings stored as contiguous arrays."""
 
+    def field_writer(self, storage, segment):
+        return ArrayFieldWriter(self, storage, segment)
+
     def postings_writer(self, dbfile, byteids=False):
         if byteids:  # term vectors keep Whoosh's own block format
             return super().postings_writer(dbfile, byteids=True)
@@ -71,6 +74,31 @@ class ArrayCodec(W3Codec):
             length = length[0]
         return ArrayMatcher(dbfile, offset, length, format_, term=term, scorer=scorer,
                             terminfo=terminfo)
+
+
+class ArrayFieldWriter(W3FieldWriter):
+    """Whoosh's field writer, asking each article's field length once per field, not once per posting."""
+
+    def add_postings(self, schema, lengths, items):
+        # (Any object with doc_field_length will do; only a segment's reader knows its size.)
+        if lengths and hasattr(lengths, "doc_count_all"):
+            lengths = _LengthsOnce(lengths)
+        super().add_postings(schema, lengths, items)
+
+
+class _LengthsOnce:
+    """A segment's field lengths (``PerDocumentReader.doc_field_length``), read once per field."""
+
+    def __init__(self, lengths):
+        self._lengths = lengths
+        self._fields: dict[str, list[int]] = {}
+
+    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int:
+        found = self._fields.get(fieldname)
+        if found is None:
+            read = self._lengths.doc_field_length
+            found = self._fields[fieldname] = [read(n, fieldname) for n in range(self._lengths.doc_count_all())]
+        return found[docnum] if docnum < len(found) else default
 
 
 def _weight_code(weights: np.ndarray) -> int:
