@@ -72,3 +72,62 @@ def test_a_snippet_says_whether_it_reaches_the_start_or_end_of_its_text():
     assert leading_snippet("Kalimat pendek.").ends_text
     cut = leading_snippet("Kalimat pertama artikel. " * 30)
     assert cut.starts_text and not cut.ends_text and cut.text.endswith("\u2026")
+
+
+# --------------------------------------------------------------------------- from the index's characters
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from search import open_index  # noqa: E402
+from search.build.indexer import build_index  # noqa: E402
+from search.query.snippets import snippets_at  # noqa: E402
+
+# Words with affixes, reduplications, hyphenated names, amounts and punctuation.
+PIECES = ["memiliki", "Dinas", "milik", "anak-anak", "anak", "se-Sumbar", "Rp50", "Rp 50 juta",
+          "pendataan", "data", "yang", "dan", "di", "Kota", "kota", "Covid-19", "berbeda-beda",
+          "tidak", "valid.", "(Kominfo),", "\"kata\"", "Jum'at", "1.500", "—", "\n\n", "perkembangan",
+          "teknologi", "kembang", "<b>", "&", "Bandung"]
+
+
+def _matches(text, terms):
+    return [(t.text, t.startchar, t.endchar) for t in ANALYZER(text, chars=True, mode="index")
+            if t.text in terms]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), min_size=1, max_size=120), st.sets(
+    st.sampled_from(["milik", "dinas", "anak", "data", "kota", "sumbar", "50", "kembang", "teknologi", "covid"]),
+    min_size=1, max_size=4), st.integers(1, 3))
+def test_snippets_from_the_indexed_characters_are_the_snippets_from_the_text(pieces, terms, top):
+    text = " ".join(pieces)
+    assert snippets_at(text, _matches(text, terms), top=top) == snippets(text, terms, ANALYZER, top=top)
+
+
+def test_a_match_is_marked_as_written_from_its_characters():
+    text = "Kota itu memiliki Dinas Kominfo. Kelemahan kita di pendataan."
+    found = snippets_at(text, [("milik", 9, 17), ("data", 51, 60)])
+    assert [word for s in found for word in s.marked] == ["memiliki", "pendataan"]
+    assert snippets_at(text, []) == [leading_snippet(text)]
+
+
+def test_hits_are_highlighted_from_the_index(tmp_path):
+    (tmp_path / "a.jsonl").write_text(
+        '{"id": "a", "title": "Rapat", "body": "Kota itu memiliki Dinas Kominfo. Anak-anak <b>bermain</b> & '
+        'belajar.", "date": "2021-03-17"}\n'
+        '{"id": "b", "title": "Dinas baru", "body": "Tidak ada kata yang dicari di sini.", "date": "2021-03-18"}\n')
+    build_index([tmp_path / "a.jsonl"], tmp_path / "ix")
+    with open_index(tmp_path / "ix") as index:
+        (hit,) = index.search("milik dinas anak", limit=1).hits
+        assert hit.id == "a"
+        assert [w for s in hit.snippets for w in s.marked] == ["memiliki", "Dinas", "Anak-anak"]
+        html = hit.snippets[0].html()
+        assert "&lt;b&gt;bermain&lt;/b&gt; &amp;" in html and "<mark>memiliki</mark>" in html
+        # Matched on its title only: the opening of the body, unmarked.
+        title_only = next(h for h in index.search("dinas baru").hits if h.id == "b")
+        assert title_only.snippets[0].marked == [] and title_only.snippets[0].starts_text
+        # An AND query goes through Whoosh's searcher; its marks come from the index too.
+        (both,) = index.search("memiliki DAN kominfo").hits
+        assert both.snippets[0].marked == ["memiliki", "Kominfo"]
+        rows = list(index.export("anak"))
+        assert rows[0].snippet.startswith("Kota itu memiliki")

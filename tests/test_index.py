@@ -446,13 +446,13 @@ def test_export_makes_each_row_only_when_it_is_reached(small_index, monkeypatch)
     made = []
     import search.query.searcher
 
-    real = search.query.searcher.snippets
+    real = search.query.searcher.snippets_at  # what makes a row's snippet, from the index's characters
 
     def counting(*args, **kwargs):
         made.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(search.query.searcher, "snippets", counting)
+    monkeypatch.setattr(search.query.searcher, "snippets_at", counting)
     with search.open_index(small_index) as index:
         export = index.export("pemerintah")
         assert made == []

@@ -25,14 +25,15 @@ from whoosh.query import DateRange, Every, Or, Query
 
 from ..articles import Article
 from ..errors import ArticleNotFoundError, InvalidArgumentError, QueryError
+from ..language.analysis import WORD_PATTERN
 from ..language.dates import intersect, parse_date_range
 from ..results import Export, ExportRow, FieldValue, Hit, SearchResults
 from ..store.generation import Generation, reading
-from ..store.schema import KEYWORD_FIELDS, TEXT_FIELDS, TYPED_FIELD, to_article
+from ..store.schema import KEYWORD_FIELDS, POSITIONS_FIELD, TEXT_FIELDS, TYPED_FIELD, to_article
 from . import scoring
 from .parser import FIELD_ALIASES, ParsedQuery, parse_query
 from .ranking import Candidate, Ranking, collect_evidence, rerank
-from .snippets import marked_title, snippets
+from .snippets import Snippet, marked_title, snippets, snippets_at
 from .spelling import suggest
 
 SORTS = ("relevance", "date", "-date")
@@ -260,29 +261,53 @@ def rerank_stage(found: Candidates, plan: QueryPlan, ranking: Ranking, postings_
 # --------------------------------------------------------------------------- stage 4: render
 
 class Renderer:
-    """Hits and export rows from stored fields, with the query's words marked in their inflected forms."""
+    """Hits and export rows from stored fields, with the query's words marked in their inflected forms.
+
+    A body's marks come from the characters its postings keep
+    (``body_matches``), so the body is not analysed again; a title, a few
+    words, is analysed again to mark it.
+    """
 
     def __init__(self, searcher):
         self._searcher = searcher
         self._body = searcher.schema["body"].analyzer
         self._title = searcher.schema["title"].analyzer
+        tokenizer = getattr(self._body, "items", [None])[0]
+        expression = getattr(tokenizer, "expression", None)
+        self._word_pattern = expression.pattern if expression is not None else WORD_PATTERN
+        self._keeps_characters = searcher.schema["body"].format.supports("characters")
 
     def article(self, docnum: int) -> Article:
         return to_article(self._searcher.stored_fields(docnum))
 
-    def hit(self, docnum: int, score: float | None, terms: set[str] | None) -> Hit:
-        """``terms``: the analysed words to mark, or None for no snippets at all."""
+    def _snippets(self, docnum: int, body: str, terms: set[str], postings_of: Callable | None) -> list[Snippet]:
+        if postings_of is None or not self._keeps_characters:
+            return snippets(body, terms, self._body)
+        matches: list[tuple[str, int, int]] = []
+        for term in terms:
+            postings = postings_of(POSITIONS_FIELD, term)
+            found = postings.characters(docnum) if postings is not None else None
+            matches.extend((term, start, end) for _, start, end in found or ())
+        return snippets_at(body, matches, word_pattern=self._word_pattern)
+
+    def hit(self, docnum: int, score: float | None, terms: set[str] | None,
+            postings_of: Callable | None = None) -> Hit:
+        """``terms``: the analysed words to mark, or None for no snippets at all.
+
+        ``postings_of(field, word)`` gives the postings the body's marks come
+        from (``FirstStage.postings_of``); without it the body is analysed again.
+        """
         article = self.article(docnum)
         return Hit(
             id=article.id, title=article.title, score=score, date=article.date, source=article.source,
             category=article.category, url=article.url,
-            snippets=snippets(article.body, terms, self._body) if terms is not None else [],
+            snippets=self._snippets(docnum, article.body, terms, postings_of) if terms is not None else [],
             title_snippet=marked_title(article.title, terms, self._title) if terms is not None else None,
         )
 
-    def row(self, docnum: int, score: float | None, terms: set[str]) -> ExportRow:
+    def row(self, docnum: int, score: float | None, terms: set[str], postings_of: Callable | None = None) -> ExportRow:
         article = self.article(docnum)
-        first = snippets(article.body, terms, self._body)
+        first = self._snippets(docnum, article.body, terms, postings_of)
         return ExportRow(id=article.id, title=article.title, date=article.date, source=article.source,
                          category=article.category, url=article.url, score=score,
                          snippet=first[0].text if first else "")
@@ -305,9 +330,9 @@ class Searcher:
 
     def _ranked(self, plan: QueryPlan, depth: int | None, facets: bool = False):
         found = self._first.run(plan, depth, facets)
-        ranked = rerank_stage(found, plan, self.ranking, self._first.postings_of(found.postings),
-                              self._article_id)
-        return found, ranked
+        postings_of = self._first.postings_of(found.postings)
+        ranked = rerank_stage(found, plan, self.ranking, postings_of, self._article_id)
+        return found, ranked, postings_of
 
     def search(self, text: str, limit: int = 10, page: int = 1, highlight: bool = True,
                sort: str = "relevance", date_from: str | None = None,
@@ -320,9 +345,10 @@ class Searcher:
             return SearchResults(text, 0, page, limit, [], plan.notes, plan.suggestion,
                                  {name: {} for name in FACETS} if facets else None)
         depth = page * limit if plan.browse else max(self.ranking.rerank_depth, page * limit)
-        found, ranked = self._ranked(plan, depth, facets)
+        found, ranked, postings_of = self._ranked(plan, depth, facets)
         terms = (set() if plan.browse else set(plan.words)) if highlight else None
-        hits = [self._render.hit(docnum, score, terms) for docnum, score in ranked[(page - 1) * limit: page * limit]]
+        hits = [self._render.hit(docnum, score, terms, postings_of)
+                for docnum, score in ranked[(page - 1) * limit: page * limit]]
         suggestion = plan.suggestion
         if not plan.short and found.total < limit:
             suggestion = suggest(plan.parsed.text, self._whoosh)
@@ -334,14 +360,14 @@ class Searcher:
         if plan.parsed.is_empty and not plan.browse:
             plan.notes.append(NO_WORDS)
             return Export(text, 0, plan.notes, iter(()))
-        _, ranked = self._ranked(plan, None)
+        _, ranked, postings_of = self._ranked(plan, None)
         terms = set() if plan.browse else set(plan.words)
-        return Export(text, len(ranked), plan.notes, self._rows(ranked, terms))
+        return Export(text, len(ranked), plan.notes, self._rows(ranked, terms, postings_of))
 
-    def _rows(self, ranked, terms: set[str]) -> Iterator[ExportRow]:
+    def _rows(self, ranked, terms: set[str], postings_of: Callable) -> Iterator[ExportRow]:
         with reading(self.generation.index_dir):
             for docnum, score in ranked:
-                yield self._render.row(docnum, score, terms)
+                yield self._render.row(docnum, score, terms, postings_of)
 
     def similar(self, article_id: str, limit: int = 10) -> list[Hit]:
         docnum = self._whoosh.document_number(id=article_id)

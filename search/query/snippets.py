@@ -1,25 +1,34 @@
 """Snippets of an article's body with the matched words marked.
 
-Whoosh finds the passages: it re-analyses the stored body with the index's own
-analyzer, so a word is marked when its *stem* matches a query stem, and the
-inflected form as written is what gets marked (``milik`` marks ``memiliki``).
-This module only turns Whoosh's fragments into :class:`Snippet` objects, which
-know nothing about terminals or HTML; renderers decide how a mark looks. A
-title is marked by the same code, whole (:func:`marked_title`).
+A word is marked when its *stem* matches a query stem, and the inflected form
+as written is what gets marked (``milik`` marks ``memiliki``). The index keeps
+each body word's characters in its postings, so :func:`snippets_at` takes the
+matches from there: it gives Whoosh's passage finder (``ContextFragmenter``,
+its scorer and order) the matched words and the words around them, found by
+the tokenizer's pattern alone, and never runs the analyzer (stems, spellings,
+stop words) over the body. :func:`snippets` is the same from the text alone,
+re-analysing it, for text the index does not hold. This module only turns
+Whoosh's fragments into :class:`Snippet` objects, which know nothing about
+terminals or HTML; renderers decide how a mark looks. A title is marked by
+the same code, whole (:func:`marked_title`).
 """
 
 from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from whoosh import highlight as whoosh_highlight
 
+from ..language.analysis import WORD_PATTERN
+
 _SPACE = re.compile(r"\s+")
 _WORD = re.compile(r"\w")
 SNIPPET_CHARS = 220
+# Characters of context Whoosh's fragmenter keeps before the first match and after the last.
+SURROUND = 60
 
 
 @dataclass(frozen=True)
@@ -101,24 +110,115 @@ def leading_snippet(text: str, chars: int = SNIPPET_CHARS) -> Snippet:
     return Snippet(((text, False),) if text else (), True, whole)
 
 
+def _fragmenter(chars: int) -> whoosh_highlight.ContextFragmenter:
+    return whoosh_highlight.ContextFragmenter(maxchars=chars, surround=SURROUND)
+
+
+def _passages(text: str, tokens, top: int, chars: int) -> list[Snippet]:
+    fragments = _fragmenter(chars).fragment_tokens(text, tokens)
+    best = whoosh_highlight.top_fragments(fragments, top, whoosh_highlight.BasicFragmentScorer(),
+                                          whoosh_highlight.FIRST)
+    return _PartsFormatter().format(best)
+
+
 def snippets(text: str, terms: Iterable[str], analyzer, top: int = 2,
              chars: int = SNIPPET_CHARS) -> list[Snippet]:
     """Up to ``top`` passages of ``text`` where the analysed ``terms`` occur, in text order.
 
-    If none of the terms occurs (the article matched on its title), the
-    opening of the text is returned, unmarked.
+    The text is analysed again to find them. If none of the terms occurs (the
+    article matched on its title), the opening of the text is returned, unmarked.
     """
     terms = frozenset(terms)
     found = []
     if terms:
-        found = whoosh_highlight.highlight(
-            text,
-            terms,
-            analyzer,
-            whoosh_highlight.ContextFragmenter(maxchars=chars, surround=60),
-            _PartsFormatter(),
-            top=top,
-        )
+        tokens = analyzer(text, chars=True, mode="query", removestops=False)
+        found = _passages(text, whoosh_highlight.set_matched_filter(tokens, terms), top, chars)
+    return found or [leading_snippet(text, chars)]
+
+
+class _Token:
+    """What Whoosh's fragmenter reads of a token."""
+
+    __slots__ = ("text", "startchar", "endchar", "matched", "boost")
+
+    def __init__(self, text: str, start: int, end: int, matched: bool):
+        self.text, self.startchar, self.endchar, self.matched, self.boost = text, start, end, matched, 1.0
+
+    def copy(self) -> _Token:
+        return self
+
+
+def _tokens_around(text: str, matches: list[tuple[str, int, int]], word_pattern: str):
+    """The matches, and the text's other words near them, in text order.
+
+    Whoosh's fragmenter only looks at words within its context of a match
+    (``SURROUND`` characters of words before, until the passage is full
+    after), so the words between distant matches are left out.
+    """
+    pattern = _word_pattern(word_pattern)
+    before, after = 2 * SURROUND + 40, 3 * SURROUND + SNIPPET_CHARS
+    windows: list[list[int]] = []
+    for _, start, end in matches:
+        low = text.rfind(" ", 0, max(0, start - before)) + 1
+        if windows and low <= windows[-1][1]:
+            windows[-1][1] = max(windows[-1][1], end + after)
+        else:
+            windows.append([low, end + after])
+    at = 0
+    covered = -1  # where the last match given out ends
+    for low, high in windows:
+        for word in pattern.finditer(text, low, min(high, len(text))):
+            start, end = word.span()
+            inside = []
+            while at < len(matches) and matches[at][1] < end:
+                term, match_start, match_end = matches[at]
+                at += 1
+                if match_start >= covered:
+                    inside.append(_Token(term, match_start, match_end, True))
+                    covered = match_end
+            if not inside:
+                if start >= covered:
+                    yield _Token("", start, end, False)
+                continue
+            # A hyphenated word the analyzer indexed as its parts (se-Sumbar):
+            # the parts that did not match are words of their own.
+            parts = [_Token("", start + offset, start + offset + len(part), False)
+                     for offset, part in _hyphen_parts(word.group())
+                     if not any(m.startchar < start + offset + len(part) and start + offset < m.endchar
+                                for m in inside)]
+            yield from sorted(inside + [p for p in parts if p.startchar >= start], key=lambda t: t.startchar)
+    for term, match_start, match_end in matches[at:]:
+        if match_start >= covered:
+            yield _Token(term, match_start, match_end, True)
+            covered = match_end
+
+
+def _hyphen_parts(word: str):
+    offset = 0
+    for part in word.split("-"):
+        if part:
+            yield offset, part
+        offset += len(part) + 1
+
+
+_PATTERNS: dict[str, re.Pattern] = {}
+
+
+def _word_pattern(word_pattern: str) -> re.Pattern:
+    if word_pattern not in _PATTERNS:
+        _PATTERNS[word_pattern] = re.compile(word_pattern, re.UNICODE)
+    return _PATTERNS[word_pattern]
+
+
+def snippets_at(text: str, matches: Sequence[tuple[str, int, int]], top: int = 2, chars: int = SNIPPET_CHARS,
+                word_pattern: str = WORD_PATTERN) -> list[Snippet]:
+    """The passages :func:`snippets` gives, from the matches the index holds: ``(term, start, end)`` in ``text``.
+
+    ``word_pattern`` is the tokenizer's, for the words around the matches.
+    Where two matches start at the same character the longer is kept.
+    """
+    ordered = sorted(matches, key=lambda m: (m[1], -m[2]))
+    found = _passages(text, _tokens_around(text, ordered, word_pattern), top, chars) if ordered else []
     return found or [leading_snippet(text, chars)]
 
 

@@ -66,12 +66,25 @@ class TermPostings:
     weights: np.ndarray
     values: PostingValues | None = None
     decode: Callable[[bytes], list[int]] | None = None
+    decode_characters: Callable[[bytes], list[tuple[int, int, int]]] | None = None
 
     def positions(self, index: int) -> list[int]:
         """The word positions of the ``index``-th posting (postings read ``with_positions``)."""
         if self.values is None or self.decode is None:
             raise ValueError("these postings were read without word positions")
         return self.decode(self.values[index])
+
+    def index_of(self, docnum: int) -> int | None:
+        """Where article ``docnum``'s posting is, or None if the term is not in it."""
+        where = int(np.searchsorted(self.docnums, docnum))
+        return where if where < len(self.docnums) and self.docnums[where] == docnum else None
+
+    def characters(self, docnum: int) -> list[tuple[int, int, int]] | None:
+        """(position, start, end) of each occurrence in article ``docnum``, where the field keeps them."""
+        if self.values is None or self.decode_characters is None:
+            return None
+        where = self.index_of(docnum)
+        return None if where is None else self.decode_characters(self.values[where])
 
 
 def read_postings(searcher, fieldname: str, text, with_positions: bool = False) -> TermPostings | None:
@@ -94,7 +107,9 @@ def read_postings(searcher, fieldname: str, text, with_positions: bool = False) 
     if not docnums:
         return None
     return TermPostings(np.concatenate(docnums), np.concatenate(weights), values,
-                        fieldformat.decode_positions if keep_values else None)
+                        fieldformat.decode_positions if keep_values else None,
+                        fieldformat.decode_characters if keep_values and fieldformat.supports("characters")
+                        else None)
 
 
 def date_column(searcher, fieldname: str) -> np.ndarray:

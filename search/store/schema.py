@@ -65,7 +65,8 @@ def build_schema() -> Schema:
     schema = Schema(
         id=ID(stored=True, unique=True),
         title=TEXT(analyzer=analyzer, stored=True, phrase=True),
-        body=TEXT(analyzer=analyzer, stored=True, phrase=True),
+        # Each word's characters too, so that snippets need not analyse the body again.
+        body=TEXT(analyzer=analyzer, stored=True, phrase=True, chars=True),
         # The first LEAD_WORDS words of the body, as a field of their own.
         lead=TEXT(analyzer=analyzer, phrase=False),
         # The title's and body's words as written, unstemmed: "pemerintah" is not "perintah".
