@@ -25,6 +25,7 @@ metadata; their body is read from the parser's events, in full.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -159,8 +160,10 @@ class _Page:
 
     def texts(self, tag) -> list[str]:
         """The strings of ``tag`` that Beautiful Soup's ``get_text`` reads (not scripts or ruby text)."""
-        kind = tag.tag if tag.tag in _CONTAINERS else None
         kinds = self.kinds
+        if tag not in kinds and next(tag.iter(*_CONTAINERS), None) is None:
+            return list(tag.itertext())  # no script or ruby text inside: lxml's own walk
+        kind = tag.tag if tag.tag in _CONTAINERS else None
         return [string for string, owner in self.strings(tag) if kinds.get(owner) == kind]
 
     def text(self, tag) -> str:
@@ -368,7 +371,7 @@ def _published(page: _Page, declared: _Declared) -> datetime | None:
     candidates = [t.get("datetime") or page.text(t) for t in page.elements("time")]
     candidates += [page.text(tag) for tag in page.elements("div", "span", "p", "small", "li")
                    if (tag.get("class") or tag.get("id"))
-                   and _DATE_HINT.search(_names(tag)) and page.raw_length(tag) < 120]
+                   and _names_date(_names(tag)) and page.raw_length(tag) < 120]
     dates = [d for d in map(parse_date, candidates) if d]
     match = _URL_DATE.search(declared.url)
     url_date = parse_date("-".join(f"{int(part):02d}" for part in match.groups())) if match else None
@@ -380,14 +383,24 @@ def _published(page: _Page, declared: _Declared) -> datetime | None:
 
 # --------------------------------------------------------------------------- body
 
+@functools.lru_cache(maxsize=4096)
+def _names_furniture(names: str) -> bool:
+    """Whether class words and id name page furniture (pages repeat a few hundred names)."""
+    return bool(names.strip()) and _FURNITURE.search(names) is not None
+
+
+@functools.lru_cache(maxsize=4096)
+def _names_date(names: str) -> bool:
+    return _DATE_HINT.search(names) is not None
+
+
 def _is_furniture(page: _Page, tag) -> bool:
     if tag.tag in ("body", "html", "article", "main") or not (tag.get("class") or tag.get("id")):
         return False
-    names = _names(tag)
-    if not names.strip() or not _FURNITURE.search(names):
+    if not _names_furniture(_names(tag)):
         return False
     # A wrapper whose name merely sounds like furniture but holds the story is kept.
-    return _text_outside_links(page, tag) < 1000
+    return len(page.text(tag)) < 1000 or _text_outside_links(page, tag) < 1000
 
 
 def _remove_furniture(page: _Page) -> None:
