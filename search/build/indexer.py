@@ -24,7 +24,10 @@ update changes nothing. The same article arriving twice (same URL or same
 text, see ``search.build.duplicates``) is indexed once and reported as merged.
 
 A full build writes from one worker process per core (``search.store.writers``);
-an update, which touches a few articles, from this process.
+an update, which touches a few articles, from this process. Many saved HTML
+pages are parsed ahead in reader processes, one per core
+(``search.ingest.pool``), and indexed here in the order of their files, as if
+read one by one.
 
 The index remembers its sources and the files it read, with their size,
 modification time, label and the ids each gave, in ``files.json`` beside the
@@ -48,7 +51,8 @@ from ..errors import (
     NothingToIndexError,
     SourceMissingError,
 )
-from ..ingest import find_files, read_file
+from ..ingest import find_files
+from ..ingest.pool import PageReader
 from ..store import disk
 from ..store.generation import Generation, Manifest, WriteTransaction, under, write_error
 from ..store.schema import to_document
@@ -203,10 +207,10 @@ class _Session:
         state = self.manifest.files.get(key)
         return (state or {}).get("label") or self.labels.get(key, "another file")
 
-    def read(self, path: Path, label: str, key: str) -> list[str]:
+    def read(self, reader: PageReader, path: Path, label: str, key: str) -> list[str]:
         """Index the articles of one file; return their ids."""
         ids = []
-        for item in read_file(path, label):
+        for item in reader.read(path, label):
             if isinstance(item, Skipped):
                 self.report.skipped.append(item)
                 continue
@@ -244,30 +248,43 @@ class _Session:
         files = self.manifest.files
         read_report = ReadReport()
         seen = set()
+        # First what is there and what needs reading, so that the pages can be parsed
+        # ahead in worker processes; then, file by file in the same order, the changes.
+        found: list[tuple[Path, str, os.stat_result | OSError]] = []
         for path, _ in find_files(paths, read_report):
             key = _abs(path)
             if key in seen:
                 continue
             seen.add(key)
-            label = self._label_of(key)
             try:
-                stat = path.stat()
+                found.append((path, key, path.stat()))
             except OSError as error:
-                self.report.skipped.append(Skipped(label, f"cannot read: {error.strerror}"))
-                continue
+                found.append((path, key, error))
+
+        def unchanged(key: str, stat: os.stat_result) -> bool:
             old = files.get(key)
-            if old and not reread and (old["size"], old["mtime_ns"]) == (stat.st_size, stat.st_mtime_ns):
-                self.report.unchanged_files += 1
-                continue
-            if old:
-                self.report.changed_files += 1
-                for article_id in list(old["ids"]):
-                    self.delete(article_id)
-            else:
-                self.report.new_files += 1
-            self.report.files += 1
-            ids = self.read(path, label, key)
-            files[key] = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "ids": ids, "label": label}
+            return bool(old and not reread and (old["size"], old["mtime_ns"]) == (stat.st_size, stat.st_mtime_ns))
+
+        planned = [path for path, key, stat in found if not isinstance(stat, OSError) and not unchanged(key, stat)]
+        with PageReader(planned) as reader:
+            for path, key, stat in found:
+                label = self._label_of(key)
+                if isinstance(stat, OSError):
+                    self.report.skipped.append(Skipped(label, f"cannot read: {stat.strerror}"))
+                    continue
+                if unchanged(key, stat):
+                    self.report.unchanged_files += 1
+                    continue
+                old = files.get(key)
+                if old:
+                    self.report.changed_files += 1
+                    for article_id in list(old["ids"]):
+                        self.delete(article_id)
+                else:
+                    self.report.new_files += 1
+                self.report.files += 1
+                ids = self.read(reader, path, label, key)
+                files[key] = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "ids": ids, "label": label}
         self.report.skipped[:0] = read_report.skipped
         if remove_missing:
             roots = [_abs(p) for p in paths if Path(p).exists()]

@@ -14,31 +14,22 @@ parallel part saved). As shipped it has two faults for us:
 ``CheckedMpWriter`` waits for its workers before committing and raises
 ``OSError`` if any failed, with the worker's own error; each worker leaves
 its stems in a file of the build folder, which ``collect_worker_stems``
-gathers. A worker also dies with its parent, so a killed build leaves no
-process behind.
+gathers. A worker also dies with its parent (``search.processes``), so a
+killed build leaves no process behind.
 """
 
 from __future__ import annotations
 
-import ctypes
 import marshal
 import multiprocessing
-import signal
 from pathlib import Path
 
 from whoosh.multiproc import MpWriter, SubWriterTask
 
 from ..language.analysis import stemmer_of
+from ..processes import die_with_parent
 
 WORKER_STEMS = "worker-stems-*.marshal"
-_PR_SET_PDEATHSIG = 1
-
-
-def _die_with_parent() -> None:
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):  # not Linux: a killed build may leave a worker waiting
-        pass
 
 
 class _Worker(SubWriterTask):
@@ -48,8 +39,7 @@ class _Worker(SubWriterTask):
     folder: Path
 
     def run(self) -> None:
-        _die_with_parent()
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+        die_with_parent()  # and leave Ctrl-C to the parent
         try:
             super().run()
             if self.running:
