@@ -152,11 +152,14 @@ def _tokens_around(text: str, matches: list[tuple[str, int, int]], word_pattern:
     """The matches, and the text's other words near them, in text order.
 
     Whoosh's fragmenter only looks at words within its context of a match
-    (``SURROUND`` characters of words before, until the passage is full
-    after), so the words between distant matches are left out.
+    (``SURROUND`` characters of words before and after), so the words
+    between distant matches are left out. A hyphenated word that did not
+    match stays whole here (the analyzer splits one that is no reduplication,
+    ``Covid-19``, into its parts): near a match, a passage may then start or
+    end a word apart from the one re-analysing would give.
     """
     pattern = _word_pattern(word_pattern)
-    before, after = 2 * SURROUND + 40, 3 * SURROUND + SNIPPET_CHARS
+    before, after = SURROUND + 40, 2 * SURROUND + 40
     windows: list[list[int]] = []
     for _, start, end in matches:
         low = text.rfind(" ", 0, max(0, start - before)) + 1
