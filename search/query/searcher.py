@@ -33,7 +33,7 @@ from ..store.schema import KEYWORD_FIELDS, POSITIONS_FIELD, TEXT_FIELDS, TYPED_F
 from . import scoring
 from .parser import FIELD_ALIASES, ParsedQuery, parse_query
 from .ranking import Candidate, Ranking, collect_evidence, rerank
-from .snippets import Snippet, marked_title, snippets, snippets_at
+from .snippets import Snippet, marked_title, snippets_at
 from .spelling import suggest
 
 SORTS = ("relevance", "date", "-date")
@@ -263,26 +263,23 @@ def rerank_stage(found: Candidates, plan: QueryPlan, ranking: Ranking, postings_
 class Renderer:
     """Hits and export rows from stored fields, with the query's words marked in their inflected forms.
 
-    A body's marks come from the characters its postings keep
-    (``body_matches``), so the body is not analysed again; a title, a few
-    words, is analysed again to mark it.
+    A body's marks come from the characters its postings keep (every index
+    of this schema keeps them), so the body is not analysed again; a title,
+    a few words, is analysed again to mark it.
     """
 
     def __init__(self, searcher):
         self._searcher = searcher
-        self._body = searcher.schema["body"].analyzer
         self._title = searcher.schema["title"].analyzer
-        tokenizer = getattr(self._body, "items", [None])[0]
+        # The words around a match are found by the body tokenizer's own pattern.
+        tokenizer = getattr(searcher.schema["body"].analyzer, "items", [None])[0]
         expression = getattr(tokenizer, "expression", None)
         self._word_pattern = expression.pattern if expression is not None else WORD_PATTERN
-        self._keeps_characters = searcher.schema["body"].format.supports("characters")
 
     def article(self, docnum: int) -> Article:
         return to_article(self._searcher.stored_fields(docnum))
 
-    def _snippets(self, docnum: int, body: str, terms: set[str], postings_of: Callable | None) -> list[Snippet]:
-        if postings_of is None or not self._keeps_characters:
-            return snippets(body, terms, self._body)
+    def _snippets(self, docnum: int, body: str, terms: set[str], postings_of: Callable) -> list[Snippet]:
         matches: list[tuple[str, int, int]] = []
         for term in terms:
             postings = postings_of(POSITIONS_FIELD, term)
@@ -290,12 +287,11 @@ class Renderer:
             matches.extend((term, start, end) for _, start, end in found or ())
         return snippets_at(body, matches, word_pattern=self._word_pattern)
 
-    def hit(self, docnum: int, score: float | None, terms: set[str] | None,
-            postings_of: Callable | None = None) -> Hit:
+    def hit(self, docnum: int, score: float | None, terms: set[str] | None, postings_of: Callable) -> Hit:
         """``terms``: the analysed words to mark, or None for no snippets at all.
 
         ``postings_of(field, word)`` gives the postings the body's marks come
-        from (``FirstStage.postings_of``); without it the body is analysed again.
+        from (``FirstStage.postings_of``).
         """
         article = self.article(docnum)
         return Hit(
@@ -305,7 +301,7 @@ class Renderer:
             title_snippet=marked_title(article.title, terms, self._title) if terms is not None else None,
         )
 
-    def row(self, docnum: int, score: float | None, terms: set[str], postings_of: Callable | None = None) -> ExportRow:
+    def row(self, docnum: int, score: float | None, terms: set[str], postings_of: Callable) -> ExportRow:
         article = self.article(docnum)
         first = self._snippets(docnum, article.body, terms, postings_of)
         return ExportRow(id=article.id, title=article.title, date=article.date, source=article.source,
@@ -374,7 +370,8 @@ class Searcher:
         if docnum is None:
             raise ArticleNotFoundError(f"no article with id {article_id!r}")
         results = self._whoosh.more_like(docnum, "body", top=limit, numterms=25)
-        return [self._render.hit(hit.docnum, hit.score, None) for hit in results]
+        no_postings = self._first.postings_of({})  # (no snippets: nothing is read from it)
+        return [self._render.hit(hit.docnum, hit.score, None, no_postings) for hit in results]
 
     def values(self, fieldname: str, limit: int | None = None) -> list[FieldValue]:
         name = VALUE_ALIASES.get(fieldname.lower(), fieldname.lower())

@@ -19,6 +19,7 @@ import html
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from whoosh import highlight as whoosh_highlight
 
@@ -204,13 +205,9 @@ def _hyphen_parts(word: str):
         offset += len(part) + 1
 
 
-_PATTERNS: dict[str, re.Pattern] = {}
-
-
+@lru_cache(maxsize=8)
 def _word_pattern(word_pattern: str) -> re.Pattern:
-    if word_pattern not in _PATTERNS:
-        _PATTERNS[word_pattern] = re.compile(word_pattern, re.UNICODE)
-    return _PATTERNS[word_pattern]
+    return re.compile(word_pattern, re.UNICODE)
 
 
 def snippets_at(text: str, matches: Sequence[tuple[str, int, int]], top: int = 2, chars: int = SNIPPET_CHARS,

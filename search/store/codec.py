@@ -261,10 +261,6 @@ class ArrayMatcher(LeafMatcher):
         start = self._values_at + index * self._size
         return self._data[start: start + self._size]
 
-    def all_values(self) -> list[bytes]:
-        """Every posting's encoded value, in posting order."""
-        return [self.value_at(i) for i in range(self._count)]
-
     # --------------------------------------------------------------- the matcher interface
 
     def _id_list(self) -> list[int]:
