@@ -9,6 +9,8 @@ behind, and both leave Ctrl-C to the parent.
 from __future__ import annotations
 
 import ctypes
+import multiprocessing
+import os
 import signal
 
 _PR_SET_PDEATHSIG = 1
@@ -20,4 +22,7 @@ def die_with_parent() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     except (OSError, AttributeError):  # not Linux: a killed build may leave a worker waiting
         pass
+    parent = multiprocessing.parent_process()
+    if parent is not None and os.getppid() != parent.pid:
+        os._exit(1)  # the parent died before the request above was made: nothing would kill this worker
     signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -29,12 +29,23 @@ KILL_POINTS = [("seeds", t) for t in (0.3, 1.0, 2.5, 5.0)] + \
 
 
 def _processes_writing(index_dir):
-    """Live processes whose command line names ``index_dir``."""
+    """Live processes whose command line names ``index_dir`` or that hold a file inside it.
+
+    Both, because a dying worker's command line reads empty once its memory
+    is released, a moment before its files (the write lock) are closed.
+    """
     found = []
     for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit() or int(proc.name) == os.getpid():
+            continue
         try:
-            if proc.name.isdigit() and str(index_dir).encode() in (proc / "cmdline").read_bytes():
+            if str(index_dir).encode() in (proc / "cmdline").read_bytes():
                 found.append(int(proc.name))
+                continue
+            for fd in (proc / "fd").iterdir():
+                if os.readlink(fd).startswith(str(index_dir)):
+                    found.append(int(proc.name))
+                    break
         except OSError:
             pass
     return found
@@ -53,7 +64,8 @@ def test_killing_a_rebuild_leaves_the_previous_index_serving(tmp_path, corpus, k
     time.sleep(kill_after)
     process.send_signal(signal.SIGKILL)
     process.wait()
-    # Its worker processes (forked, so with the same command line) die with it.
+    # Its worker processes (forked, so with the same command line) die with it
+    # and close what they held.
     deadline = time.monotonic() + 5
     while _processes_writing(index_dir) and time.monotonic() < deadline:
         time.sleep(0.05)
