@@ -214,3 +214,18 @@ def test_a_real_headline_with_a_hyphen_and_an_exclusion(seeds_index):
         excluded = seeds.search(headline.replace("Operator-Pemilik", "Operator -Pemilik"), limit=200)
         assert excluded.total > 0
         assert not any("milik" in [w.lower() for s in h.snippets for w in s.marked] for h in excluded.hits)
+
+
+@pytest.mark.parametrize("query", ["harga -pasar", "harga NOT pasar", "harga kota -pasar"])
+def test_an_excluded_word_in_an_earlier_article_still_excludes(tmp_path, query):
+    # Whoosh's own matcher let the first article with both words through when
+    # the excluded word alone came in an article before it.
+    corpus = tmp_path / "batch.jsonl"
+    corpus.write_text("\n".join(json.dumps({"id": i, "title": t, "body": b}) for i, t, b in [
+        ("a0", "Pasar pagi", "pasar pagi ramai pembeli"),
+        ("a1", "Harga di pasar", "harga cabai di pasar naik"),
+        ("a2", "Harga beras", "harga beras kota turun"),
+    ]) + "\n", encoding="utf-8")
+    search.build_index([corpus], tmp_path / "ix")
+    with search.open_index(tmp_path / "ix") as opened:
+        assert ids(opened.search(query)) == ["a2"]

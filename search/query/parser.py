@@ -29,7 +29,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from whoosh import qparser
+from whoosh import matching, qparser
 from whoosh.query import (
     And,
     AndNot,
@@ -283,6 +283,7 @@ def parse_query(text: str, schema, field_boosts: Mapping[str, float] | None = No
         query = _exclusions_apply_to_all(query)
         query = _fields_are_required(query).normalize()
         query = _keyword_values_forgive(query, schema)
+        query = _exclusions_checked(query)
         # Terms in fields the index does not have match nothing; treat them as words.
         if any(fieldname not in schema for fieldname, _ in query.iter_all_terms()):
             raise ValueError("unknown field")
@@ -299,6 +300,39 @@ def parse_query(text: str, schema, field_boosts: Mapping[str, float] | None = No
                     else not _asks_for_words(query))
     return ParsedQuery(text=text, query=query, notes=notes, date_from=date_from, date_to=date_to,
                        filters_only=filters_only)
+
+
+class _CheckedAndNotMatcher(matching.AndNotMatcher):
+    """Whoosh's ``AndNotMatcher``, with its first match checked against the excluded side.
+
+    Whoosh checks the first match only when both sides start on the same
+    article; when the excluded side starts on an earlier one (``harga
+    -pasar`` with "pasar" alone in an earlier article), the first article
+    with both words was let through.
+    """
+
+    def _find_first(self):
+        if self.a.is_active() and self.b.is_active():
+            self._find_next()
+
+
+class CheckedAndNot(AndNot):
+    """``a ANDNOT b`` matched by :class:`_CheckedAndNotMatcher`."""
+
+    def matcher(self, searcher, context=None):
+        return _CheckedAndNotMatcher(self.a.matcher(searcher, context),
+                                     self.b.matcher(searcher, searcher.boolean_context()))
+
+
+def _exclusions_checked(query: Query) -> Query:
+    def rewrite(node):
+        if type(node) is AndNot:
+            checked = CheckedAndNot(node.a, node.b)
+            checked.boost = node.boost
+            return checked
+        return node
+
+    return query.accept(rewrite)
 
 
 def _is_null(query: Query) -> bool:
