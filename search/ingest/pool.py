@@ -63,7 +63,7 @@ def _named(items: list[Article | Skipped], label: str) -> list[Article | Skipped
 
 
 class PageReader:
-    """``read(path, label)``: ``list(read_file(path, label))``, with the HTML pages among ``planned`` parsed ahead.
+    """``read(path, label)``: what ``read_file(path, label)`` yields; the HTML pages among ``planned`` parsed ahead.
 
     ``planned`` is every file the caller is going to read, in the order it will
     read them. Use as a context manager: leaving it stops the workers.
@@ -102,12 +102,13 @@ class PageReader:
         self._parsed.extend(zip(chunk, results, strict=True))
         self._submit()
 
-    def read(self, path: Path, label: str) -> list[Article | Skipped]:
+    def read(self, path: Path, label: str) -> Iterable[Article | Skipped]:
         if self._pool is not None and not self._parsed and self._running:
             self._next_parsed()
         if self._parsed and self._parsed[0][0] == path:
             return _named(self._parsed.popleft()[1], label)
-        return list(read_file(path, label))
+        # One at a time: a JSONL dump may hold a whole archive.
+        return read_file(path, label)
 
     def close(self) -> None:
         if self._pool is not None:
