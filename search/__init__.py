@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from .language.analysis import AnalyzedToken, analyze, stem
     from .query.ranking import Ranking
     from .query.snippets import Snippet
-    from .results import Export, ExportRow, FieldValue, Hit, IndexStats, SearchResults, SourceStats
+    from .results import Export, ExportRow, FieldValue, Hit, IndexStats, SearchResults, ShardStats, SourceStats
 
 # Each name's module, imported when the name is first used (PEP 562): a
 # one-off query never loads the indexer and the readers, a build never loads
@@ -52,7 +52,7 @@ _LAZY = {
     "Ranking": ".query.ranking",
     "Snippet": ".query.snippets",
     **dict.fromkeys(["Export", "ExportRow", "FieldValue", "Hit", "IndexStats", "SearchResults",
-                     "SourceStats"], ".results"),
+                     "ShardStats", "SourceStats"], ".results"),
 }
 
 
@@ -76,6 +76,6 @@ __all__ = [
     "IndexReadOnlyError", "IndexStateError", "IndexStats", "IndexWriteError", "IngestError",
     "InvalidArgumentError", "Merged", "NotAnArticleError", "NothingToIndexError", "QueryError", "Ranking",
     "RequestError", "SearchError", "SearchResults", "Skipped", "Snippet", "SourceError", "SourceMissingError",
-    "SourceStats", "add_articles", "analyze", "build_index", "forget_source", "open_index", "remove_articles",
-    "stem",
+    "ShardStats", "SourceStats", "add_articles", "analyze", "build_index", "forget_source", "open_index",
+    "remove_articles", "stem",
 ]

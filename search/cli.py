@@ -216,17 +216,18 @@ def _print_build(report: BuildReport) -> None:
 
 
 def _build(paths, index_dir: Path, wait: float = 0.0, rebuild: bool = False,
-           merge_duplicates: bool = True) -> BuildReport:
+           merge_duplicates: bool = True, shards: int | None = None) -> BuildReport:
     """Build with a progress bar on a terminal, nothing extra otherwise."""
     from .build import indexer
     from .ingest import estimate_count
 
     if not sys.stderr.isatty():
-        return indexer.build_index(paths, index_dir, wait=wait, rebuild=rebuild, merge_duplicates=merge_duplicates)
+        return indexer.build_index(paths, index_dir, wait=wait, rebuild=rebuild, merge_duplicates=merge_duplicates,
+                                   shards=shards)
     with click.progressbar(length=max(estimate_count(paths), 1), label="indexing",
                            file=sys.stderr, show_pos=True) as bar:
         return indexer.build_index(paths, index_dir, progress=lambda done: bar.update(done - bar.pos),
-                                   wait=wait, rebuild=rebuild, merge_duplicates=merge_duplicates)
+                                   wait=wait, rebuild=rebuild, merge_duplicates=merge_duplicates, shards=shards)
 
 
 class _Commands(click.Group):
@@ -322,8 +323,11 @@ Exit status: 0 done; 1 error, nothing changed; 2 usage error;
               help="Drop a source and its articles (repeatable); says how many go.")
 @click.option("--keep-duplicates", is_flag=True,
               help="Index every copy of an article that arrives twice (same URL or text) under different ids.")
+@click.option("--shards", type=click.IntRange(1, 256), default=None, metavar="N",
+              help="Split the index into N shards (same answers); another count than the index has "
+                   "reads every source again. [default: the index's own, 1 for a new one]")
 @WAIT_OPTION
-def index_command(paths, index_dir, rebuild, keep_duplicates, wait, forget):
+def index_command(paths, index_dir, rebuild, keep_duplicates, shards, wait, forget):
     """Add PATHS (files or folders) to the index and bring them up to date.
 
     The index remembers every file and folder it was built from (its
@@ -338,14 +342,14 @@ def index_command(paths, index_dir, rebuild, keep_duplicates, wait, forget):
     """
     try:
         if forget:
-            if paths or rebuild:
-                raise click.UsageError("--forget takes no PATHS and no --rebuild")
+            if paths or rebuild or shards:
+                raise click.UsageError("--forget takes no PATHS, no --rebuild and no --shards")
             for path in forget:
                 from .build import indexer
 
                 _print_build(indexer.forget_source(path, index_dir, wait=wait))
             return
-        report = _build(list(paths) or None, index_dir, wait, rebuild, not keep_duplicates)
+        report = _build(list(paths) or None, index_dir, wait, rebuild, not keep_duplicates, shards)
     except SearchError as error:
         _fail(error)
     _print_build(report)
@@ -708,6 +712,10 @@ def stats_command(index_dir, as_json):
     click.echo(f"size:       {stats.size_bytes / 1e6:.1f} MB")
     click.echo(f"built at:   {stats.built_at} in {stats.build_seconds:.1f} s")
     click.echo(f"schema:     version {stats.schema_version}")
+    if len(stats.shards) > 1:
+        for shard in stats.shards:
+            click.echo(f"shard {shard.number:<5d}{_plural(shard.articles, 'article')}, "
+                       f"{shard.size_bytes / 1e6:.1f} MB, {shard.served_by}")
     for source in stats.sources:
         missing = "" if source.exists else "  (missing)"
         click.echo(f"source:     {source.path}: {_plural(source.articles, 'article')} "

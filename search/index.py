@@ -17,7 +17,7 @@ from pathlib import Path
 from .articles import Article
 from .query.ranking import Ranking
 from .query.searcher import FACETS, SORTS, VALUE_FIELDS, Searcher
-from .results import EXPORT_FIELDS, Export, FieldValue, Hit, IndexStats, SearchResults, SourceStats
+from .results import EXPORT_FIELDS, Export, FieldValue, Hit, IndexStats, SearchResults, ShardStats, SourceStats
 from .store.generation import Generation, reading
 
 DEFAULT_INDEX = Path("indexes/default")
@@ -149,6 +149,8 @@ class Index:
             build_seconds=self.meta.get("build_seconds", 0.0),
             schema_version=self.meta.get("schema_version", 0),
             sources=self._sources(),
+            shards=[ShardStats(number, articles, size)
+                    for number, (articles, size) in enumerate(generation.shard_sizes())],
         )
 
     def _sources(self) -> list[SourceStats]:

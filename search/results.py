@@ -141,6 +141,19 @@ class SourceStats:
 
 
 @dataclass
+class ShardStats:
+    """One shard of the index: its articles, its size on disk, and what serves it."""
+
+    number: int
+    articles: int
+    size_bytes: int
+    served_by: str = "this process"
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+@dataclass
 class IndexStats:
     path: Path
     articles: int
@@ -150,11 +163,13 @@ class IndexStats:
     build_seconds: float
     schema_version: int
     sources: list[SourceStats] = field(default_factory=list)
+    shards: list[ShardStats] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         data = dict(self.__dict__)
         data["path"] = str(self.path)
         data["sources"] = [source.to_dict() for source in self.sources]
+        data["shards"] = [shard.to_dict() for shard in self.shards]
         return data
 
 

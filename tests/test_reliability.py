@@ -17,15 +17,17 @@ from search.store import disk as storage
 SEED_ID = "000_b21858542a778c68.txt"
 
 
-def index_command(index_dir, *paths):
-    return [sys.executable, "-m", "search", "index", *map(str, paths), "--index", str(index_dir), "--rebuild"]
+def index_command(index_dir, *paths, shards=None):
+    return [sys.executable, "-m", "search", "index", *map(str, paths), "--index", str(index_dir), "--rebuild",
+            *(["--shards", str(shards)] if shards else [])]
 
 
 # Kill points spread over a long build (reading and adding articles) and over
 # a short one, whose whole run including the commit and the swap takes about
 # a second.
-KILL_POINTS = [("seeds", t) for t in (0.3, 1.0, 2.5, 5.0)] + \
-    [("tests/fixtures", t) for t in (0.4, 0.6, 0.7, 0.8, 0.9, 1.0, 1.2)]
+KILL_POINTS = [("seeds", t, None) for t in (0.3, 1.0, 2.5, 5.0)] + \
+    [("tests/fixtures", t, None) for t in (0.4, 0.6, 0.7, 0.8, 0.9, 1.0, 1.2)] + \
+    [("seeds", t, 4) for t in (2.0, 6.0)]  # into 4 shards: reading into the spools, writing the shards
 
 
 def _processes_writing(index_dir):
@@ -52,14 +54,14 @@ def _processes_writing(index_dir):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("corpus, kill_after", KILL_POINTS)
-def test_killing_a_rebuild_leaves_the_previous_index_serving(tmp_path, corpus, kill_after):
+@pytest.mark.parametrize("corpus, kill_after, shards", KILL_POINTS)
+def test_killing_a_rebuild_leaves_the_previous_index_serving(tmp_path, corpus, kill_after, shards):
     index_dir = tmp_path / "ix"
     search.build_index([PROJECT / "tests" / "fixtures"], index_dir)
     with search.open_index(index_dir) as index:
         before = [hit.id for hit in index.search("dinas kominfo").hits]
         articles = index.stats().articles
-    process = subprocess.Popen(index_command(index_dir, PROJECT / corpus),
+    process = subprocess.Popen(index_command(index_dir, PROJECT / corpus, shards=shards),
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(kill_after)
     process.send_signal(signal.SIGKILL)

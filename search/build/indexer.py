@@ -48,14 +48,16 @@ from ..errors import (
     IndexCorruptError,
     IndexNotFoundError,
     IndexOutdatedError,
+    InvalidArgumentError,
     NothingToIndexError,
     SourceMissingError,
 )
 from ..ingest import find_files
 from ..ingest.pool import PageReader
 from ..store import disk
-from ..store.generation import Generation, Manifest, WriteTransaction, under, write_error
+from ..store.generation import Generation, Manifest, WriteTransaction, shard_count, under, write_error
 from ..store.schema import to_document
+from ..store.shards import MAX_SHARDS
 from .duplicates import REASONS, keys_of
 
 DEFAULT_SEEDS = Path("seeds")
@@ -134,13 +136,14 @@ class _Session:
     """One writer's changes to the next generation, started empty or from the live one (``base``)."""
 
     def __init__(self, index_dir: Path, base: Generation | None, manifest: Manifest, report: BuildReport,
-                 progress: Callable[[int], None] | None, merge_duplicates: bool = True):
+                 progress: Callable[[int], None] | None, merge_duplicates: bool = True,
+                 shards: int | None = None):
         self.index_dir, self.report, self.progress = index_dir, report, progress
         self.merge_duplicates = merge_duplicates
         # Labels chosen earlier, kept when a rebuild reads the same files again.
         self.labels = {key: state["label"] for key, state in manifest.files.items() if state.get("label")}
         self.manifest = manifest if base is not None else Manifest(manifest.sources)
-        self.transaction = WriteTransaction(index_dir, base)
+        self.transaction = WriteTransaction(index_dir, base, shards)
         self.base = base.searcher if base is not None else None
         self.deleted: set[str] = set()          # ids deleted from the base
         self.added: dict[str, str] = {}         # id -> file key, written in this session
@@ -339,9 +342,9 @@ def _live(index_dir: Path) -> Generation | None:
 
 def _run(index_dir: Path, base: Generation | None, manifest: Manifest, report: BuildReport,
          progress, work: Callable[[_Session], None], merge_duplicates: bool = True,
-         force: bool = False) -> BuildReport:
+         force: bool = False, shards: int | None = None) -> BuildReport:
     started = time.monotonic()
-    session = _Session(index_dir, base, manifest, report, progress, merge_duplicates)
+    session = _Session(index_dir, base, manifest, report, progress, merge_duplicates, shards)
     try:
         work(session)
         if base is None and not session.added:
@@ -357,6 +360,16 @@ def _run(index_dir: Path, base: Generation | None, manifest: Manifest, report: B
         raise
     report.seconds = time.monotonic() - started
     return report
+
+
+def _shards_of(index_dir: Path, live: Generation | None) -> int | None:
+    """The shard count of the index as it stands (also of one that must be rebuilt), None if there is none."""
+    if live is not None:
+        return live.shard_count
+    try:
+        return shard_count(disk.read_meta(disk.current_generation(index_dir)))
+    except (IndexNotFoundError, IndexCorruptError):
+        return None
 
 
 def _for_build(index_dir: Path, rebuild: bool) -> tuple[Generation | None, Manifest]:
@@ -386,6 +399,7 @@ def build_index(
     wait: float = 0.0,
     rebuild: bool = False,
     merge_duplicates: bool = True,
+    shards: int | None = None,
 ) -> BuildReport:
     """Add ``paths`` to the index's sources and bring them up to date; keep every other source's articles.
 
@@ -398,10 +412,19 @@ def build_index(
     arrives twice under different ids. ``progress`` is called with the number
     of articles written so far, every so often. ``wait`` is how long to wait
     for another writer to finish.
+
+    ``shards`` splits the index into that many shards (``search.store.shards``;
+    the answers are the same); None keeps the live index's count (one for a
+    new index). A count other than the live index's reads every source again
+    into the new shards.
     """
     index_dir = Path(index_dir)
+    if shards is not None and not 1 <= shards <= MAX_SHARDS:
+        raise InvalidArgumentError(f"shards must be from 1 to {MAX_SHARDS}, not {shards}")
     with disk.write_lock(index_dir, wait=wait):
         live, manifest = _for_build(index_dir, rebuild)
+        if live is not None and shards is not None and shards != live.shard_count:
+            rebuild = True
         try:
             known = list(manifest.sources)
             given = [Path(p) for p in paths] if paths else []
@@ -430,7 +453,8 @@ def build_index(
                                         report)
 
             return _run(index_dir, live if incremental else None, manifest, report, progress, work,
-                        merge_duplicates, force=bool(report.new_sources))
+                        merge_duplicates, force=bool(report.new_sources),
+                        shards=shards if shards is not None else _shards_of(index_dir, live))
         finally:
             if live is not None:
                 live.close()

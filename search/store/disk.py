@@ -5,7 +5,9 @@ An index folder holds generations; a small ``CURRENT`` file names the live one::
     indexes/default/
         CURRENT                 "gen-20261128T224301-3f2a"
         gen-20261128T224301-3f2a/   Whoosh segment files, meta.json, files.json and
-                                    stems.sqlite (each indexed word's root)
+                                    stems.sqlite (each indexed word's root); an index
+                                    of several shards has each shard's Whoosh files in
+                                    a folder of its own (search.store.shards)
         building-<random>/      a build in progress (never read)
         write.lock              held by the one process writing
 
@@ -183,6 +185,10 @@ def link_generation(generation: Path, build_folder: Path) -> None:
     files and a new table of contents, so the live generation is untouched.
     """
     for source in generation.iterdir():
+        if source.is_dir():  # a shard's Whoosh index
+            (build_folder / source.name).mkdir()
+            link_generation(source, build_folder / source.name)
+            continue
         if source.name in (META, MANIFEST, STEMS) or source.name.endswith((".lock", "WRITELOCK")) \
                 or not source.is_file():
             continue
@@ -259,7 +265,8 @@ def _fsync_dir(path: Path) -> None:
 def publish(index_dir: Path, build_folder: Path, meta: dict) -> Path:
     """Make a completed build the live generation. Call with the write lock held."""
     (build_folder / READERS).touch()
-    files = {f.name: f.stat().st_size for f in sorted(build_folder.iterdir())
+    # Each file by its path in the generation (a shard's files are in its folder).
+    files = {f.relative_to(build_folder).as_posix(): f.stat().st_size for f in sorted(build_folder.rglob("*"))
              if f.is_file() and f.name not in (META, READERS) and not f.name.endswith("WRITELOCK")}
     (build_folder / META).write_text(json.dumps({**meta, "files": files}, indent=2), encoding="utf-8")
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")

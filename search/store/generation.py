@@ -24,14 +24,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, BinaryIO
 
 from whoosh import index as whoosh_index
+from whoosh.scoring import BM25F
+from whoosh.searching import Searcher
 
 from ..errors import IndexCorruptError, IndexOutdatedError, IndexWriteError, SearchError
 from ..language.analysis import stemmer_of
 from . import disk
 from .codec import ArrayCodec
 from .schema import SCHEMA_VERSION, build_schema
+from .shards import MAX_SHARDS, combined_reader, shard_folders, shard_of
 
 # What a damaged file raises while Whoosh reads a posting block or stored fields.
 READ_ERRORS = (OSError, EOFError, struct.error, zlib.error, pickle.UnpicklingError)
@@ -41,6 +45,12 @@ OPEN_ERRORS = (*READ_ERRORS, ValueError, KeyError, IndexError, whoosh_index.Inde
 OPEN_ATTEMPTS = 5
 # Memory for Whoosh's posting pools, shared among the writing processes.
 WRITER_MB = 256
+
+
+def shard_count(meta: dict) -> int:
+    """How many shards a generation with this meta has (1 for an index from before shards)."""
+    count = meta.get("shards", 1)
+    return count if isinstance(count, int) and 1 <= count <= MAX_SHARDS else 1
 
 
 def damaged(index_dir: Path, error: BaseException) -> IndexCorruptError:
@@ -112,11 +122,12 @@ class Manifest:
 class Generation:
     """One published generation, open for reading. Close it (or use it as a context manager)."""
 
-    def __init__(self, index_dir: Path, folder: Path, meta: dict, ix, searcher, stems: disk.StemTable, hold):
+    def __init__(self, index_dir: Path, folder: Path, meta: dict, indexes: list, searcher,
+                 stems: disk.StemTable, hold):
         self.index_dir = index_dir
         self.folder = folder
         self.meta = meta
-        self._ix = ix
+        self._indexes = indexes  # one Whoosh index per shard
         self.searcher = searcher
         """Whoosh's searcher over this generation (used by ``search.query`` and the indexer only)."""
         self.schema = searcher.schema
@@ -155,13 +166,15 @@ class Generation:
                 f"this version needs {SCHEMA_VERSION}, so it must be rebuilt", path=index_dir)
         disk.check_files(folder, meta)
         hold = disk.hold(folder)
-        ix = None
+        indexes: list = []
         try:
             with reading(index_dir, OPEN_ERRORS):
-                ix = disk.open_for_reading(folder)
-                searcher = ix.searcher(**({"weighting": weighting} if weighting is not None else {}))
+                for shard in shard_folders(folder, shard_count(meta)):
+                    indexes.append(disk.open_for_reading(shard))
+                # Every shard's segments as one index: the collection's statistics (search.store.shards).
+                searcher = Searcher(combined_reader(indexes), weighting=weighting or BM25F())
         except BaseException:
-            if ix is not None:
+            for ix in indexes:
                 ix.close()
             if hold is not None:
                 hold.close()
@@ -172,7 +185,7 @@ class Generation:
         stemmer = stemmer_of(searcher.schema["body"].analyzer) if "body" in searcher.schema else None
         if stemmer is not None:
             stemmer.saved = stems
-        return cls(index_dir, folder, meta, ix, searcher, stems, hold)
+        return cls(index_dir, folder, meta, indexes, searcher, stems, hold)
 
     def __enter__(self) -> Generation:
         return self
@@ -182,7 +195,8 @@ class Generation:
 
     def close(self) -> None:
         self.searcher.close()
-        self._ix.close()
+        for ix in self._indexes:
+            ix.close()
         self.stems.close()
         if self._hold is not None:
             self._hold.close()
@@ -197,6 +211,17 @@ class Generation:
     @property
     def article_count(self) -> int:
         return self.searcher.doc_count()
+
+    @property
+    def shard_count(self) -> int:
+        return shard_count(self.meta)
+
+    def shard_sizes(self) -> list[tuple[int, int]]:
+        """(articles, bytes on disk) of each shard, in shard order."""
+        if self.shard_count == 1:
+            return [(self.article_count, self.size_bytes())]
+        return [(ix.doc_count(), disk.folder_size(folder))
+                for ix, folder in zip(self._indexes, shard_folders(self.folder, self.shard_count), strict=True)]
 
     def is_current(self) -> bool:
         """Whether this is still the index's live generation."""
@@ -221,11 +246,24 @@ class WriteTransaction:
     or empty (a full build, written from every core). ``commit`` publishes
     it; ``cancel`` drops it. Either way the live generation never changed
     until the publish.
+
+    An index of several shards (``shards`` for a new one, else the base's)
+    writes each article to the shard its id names (``search.store.shards``).
+    A full build of several shards keeps each shard's documents in a spool
+    file of the build folder while the sources are read, then writes the
+    shards one after another, each from every core; an update writes only to
+    the shards it touches, from this process.
     """
 
-    def __init__(self, index_dir: Path, base: Generation | None):
+    def __init__(self, index_dir: Path, base: Generation | None, shards: int | None = None):
         self.index_dir = index_dir
         self.base = base
+        self.shards = base.shard_count if base is not None else (shards or 1)
+        self._writers: dict[int, Any] = {}      # shard -> its open Whoosh writer
+        self._parallel: set[int] = set()        # the shards written from every core
+        self._spools: dict[int, BinaryIO] = {}  # shard -> its open spool file (a full build of shards)
+        self._stemmers: list = []
+        self._indexes: list = []
         try:
             self.folder = disk.new_build_folder(index_dir)
         except OSError as error:
@@ -234,57 +272,106 @@ class WriteTransaction:
             if base is not None:
                 disk.link_generation(base.folder, self.folder)
                 with reading(index_dir, OPEN_ERRORS):
-                    self._ix = whoosh_index.open_dir(str(self.folder))
+                    self._indexes = [whoosh_index.open_dir(str(folder))
+                                     for folder in shard_folders(self.folder, self.shards)]
             else:
-                self._ix = whoosh_index.create_in(str(self.folder), build_schema())
-            self.writer = self._new_writer(parallel=base is None)
+                for folder in shard_folders(self.folder, self.shards):
+                    folder.mkdir(exist_ok=True)
+                    self._indexes.append(whoosh_index.create_in(str(folder), build_schema()))
+            if base is None and self.shards == 1:
+                self._writer(0)  # its worker processes start while the sources are found
         except BaseException as error:
             disk.discard(self.folder)
             if isinstance(error, OSError):
                 raise write_error(index_dir, error) from None
             raise
-        self._stemmer = stemmer_of(self.writer.schema["body"].analyzer)
-        if base is not None and self._stemmer is not None:
-            self._stemmer.saved = base.stems  # an update need not stem known words again
 
-    def _new_writer(self, parallel: bool):
+    def _writer(self, shard: int, parallel: bool | None = None):
+        """The open writer of ``shard``, made on first use (a full build's from every core)."""
+        if shard not in self._writers:
+            parallel = self.base is None if parallel is None else parallel
+            writer = self._new_writer(self._indexes[shard], parallel)
+            self._writers[shard] = writer
+            stemmer = stemmer_of(writer.schema["body"].analyzer)
+            if stemmer is not None:
+                if self.base is not None:
+                    stemmer.saved = self.base.stems  # an update need not stem known words again
+                self._stemmers.append(stemmer)
+        return self._writers[shard]
+
+    def _new_writer(self, ix, parallel: bool):
         # A full build writes from every core; an update, a few articles, from this one.
         # Segments stay separate files (compound=False): Whoosh reads a compound
         # file's parts into memory when it opens them, and assembling one copies
         # the whole index once more at the end of a build (benchmarks/README.md).
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-        self._parallel = parallel and cores > 1
-        if self._parallel:
+        if parallel and cores > 1:
             from .writers import CheckedMpWriter  # multiprocessing: loaded only by a full build
 
-            return CheckedMpWriter(self._ix, self.folder, procs=cores, limitmb=WRITER_MB // cores,
-                                   compound=False, codec=ArrayCodec())
-        return self._ix.writer(limitmb=WRITER_MB, compound=False, codec=ArrayCodec())
+            writer = CheckedMpWriter(ix, self.folder, procs=cores, limitmb=WRITER_MB // cores,
+                                     compound=False, codec=ArrayCodec())
+            self._parallel.add(self._indexes.index(ix))
+            return writer
+        return ix.writer(limitmb=WRITER_MB, compound=False, codec=ArrayCodec())
 
     def add(self, document: dict) -> None:
-        self.writer.add_document(**document)
+        shard = shard_of(document["id"], self.shards)
+        if self.base is None and self.shards > 1:
+            if shard not in self._spools:
+                self._spools[shard] = open(self.folder / f"spool-{shard:02d}.pickle", "wb")
+            pickle.dump(document, self._spools[shard], protocol=pickle.HIGHEST_PROTOCOL)
+        else:
+            self._writer(shard).add_document(**document)
 
     def delete(self, article_id: str) -> None:
-        self.writer.delete_by_term("id", article_id)
+        if self.base is not None:  # (a full build has nothing to delete)
+            self._writer(shard_of(article_id, self.shards)).delete_by_term("id", article_id)
+
+    def _write_spool(self, shard: int) -> None:
+        """Write a spooled shard into its index from every core, and drop the spool."""
+        self._spools.pop(shard).close()
+        path = self.folder / f"spool-{shard:02d}.pickle"
+        writer = self._writer(shard, parallel=True)
+        with open(path, "rb") as spool:
+            while True:
+                try:
+                    document = pickle.load(spool)
+                except EOFError:
+                    break
+                writer.add_document(**document)
+        path.unlink()
 
     def commit(self, meta: dict, manifest: Manifest) -> Path:
         """Write everything and make it the live generation; returns its folder."""
-        self.writer.commit()
-        self._ix.close()
         roots = dict(self.base.stems.items()) if self.base is not None else {}
-        if self._stemmer is not None:
-            roots.update(self._stemmer.roots())
-        if self._parallel:  # a full build's workers left their roots in files
-            from .writers import collect_worker_stems
-
-            roots.update(collect_worker_stems(self.folder))
+        for shard in sorted(self._spools):
+            self._write_spool(shard)
+            roots.update(self._commit_shard(shard))
+        for shard in sorted(self._writers):
+            roots.update(self._commit_shard(shard))
+        for stemmer in self._stemmers:
+            roots.update(stemmer.roots())
+        for ix in self._indexes:
+            ix.close()
         manifest.write(self.folder)
         disk.write_stems(self.folder, roots)
-        return disk.publish(self.index_dir, self.folder, {**meta, "schema_version": SCHEMA_VERSION})
+        return disk.publish(self.index_dir, self.folder,
+                            {**meta, "schema_version": SCHEMA_VERSION, "shards": self.shards})
+
+    def _commit_shard(self, shard: int) -> dict[str, str]:
+        """Commit one shard's writer; the roots its worker processes stemmed, if it had any."""
+        self._writers.pop(shard).commit()
+        if shard not in self._parallel:
+            return {}
+        from .writers import collect_worker_stems  # a full build's workers left their roots in files
+
+        return collect_worker_stems(self.folder)
 
     def cancel(self) -> None:
         """Drop the unfinished generation. Closing may fail too (a full disk): the folder goes anyway."""
-        for close in (self.writer.cancel, self._ix.close):
+        closers = [writer.cancel for writer in self._writers.values()]
+        closers += [spool.close for spool in self._spools.values()] + [ix.close for ix in self._indexes]
+        for close in closers:
             try:
                 close()
             except Exception:  # noqa: BLE001 - the first error is the one reported
