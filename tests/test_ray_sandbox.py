@@ -1,0 +1,59 @@
+"""The Ray sandbox of tests/ray_sandbox.py: a two-node cluster in a namespace of its own, an
+actor restarted after its worker is killed by pid, and nothing of Ray left running after it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from ray_sandbox import require_sandbox, run_on_cluster
+
+pytestmark = [pytest.mark.cluster, pytest.mark.slow]
+
+DRIVERS = Path(__file__).parent / "ray_drivers"
+
+
+def assert_all_stopped(cluster: dict) -> None:
+    node_pids = {node["pid"] for node in cluster["nodes"]}
+    assert node_pids <= set(cluster["killed"]), cluster["killed"]
+    assert cluster["leftover"] == [], cluster["leftover"]
+    assert cluster["survivors"] == [], cluster["survivors"]
+
+
+def test_two_nodes_and_an_actor_restarted_after_its_worker_is_killed(tmp_path):
+    require_sandbox()
+    started = time.monotonic()
+    run = run_on_cluster([sys.executable, str(DRIVERS / "smoke.py")], workdir=tmp_path, timeout=120, start_timeout=60)
+    elapsed = time.monotonic() - started
+    assert run.returncode == 0, run.stderr[-4000:]
+    result = json.loads(run.stdout.strip().splitlines()[-1])
+    assert result["alive_nodes"] == 2
+    assert result["node_addresses"] == ["127.0.0.1", "127.0.0.1"]
+    assert result["sandbox_nodes"] == 2
+    assert result["first_count"] == 1
+    assert result["pid_after"] is not None and result["pid_after"] != result["pid_before"]
+    assert result["on_worker_node"]
+    assert result["count_after_restart"] == 1  # a restarted actor starts from its __init__
+    assert result["killed_for_good"]
+    cluster = run.cluster
+    assert len(cluster["nodes"]) == 2 and cluster["nodes"][0]["head"]
+    assert all(node["raylet_pid"] for node in cluster["nodes"])
+    assert_all_stopped(cluster)
+    assert (tmp_path / "ray-logs" / "node-0.log").exists()
+    assert elapsed < 240
+
+
+def test_a_driver_that_overruns_is_killed_and_the_cluster_stopped(tmp_path):
+    require_sandbox()
+    driver = tmp_path / "hang.py"
+    driver.write_text("import time\nprint('started', flush=True)\ntime.sleep(600)\n")
+    with pytest.raises(subprocess.TimeoutExpired) as overran:
+        run_on_cluster([sys.executable, str(driver)], workdir=tmp_path, timeout=5, nodes=1, start_timeout=60)
+    assert "started" in overran.value.output
+    assert_all_stopped(overran.value.cluster)
+    # A run that went wrong keeps the cluster's own logs for whoever reads the failure.
+    assert (tmp_path / "ray-logs" / "session").is_dir()
