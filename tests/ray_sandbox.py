@@ -128,7 +128,7 @@ def run_on_cluster(
     workdir.mkdir(parents=True, exist_ok=True)
     # Ray's unix sockets live under the temp dir and their paths are limited to ~107 bytes:
     # pytest's tmp_path is too deep, so a short folder of /tmp, removed at the end.
-    base = Path(tempfile.mkdtemp(prefix="rs", dir="/tmp"))
+    base = Path(tempfile.mkdtemp(prefix="raysbx-", dir="/tmp"))
     try:
         spec = {
             "argv": [str(a) for a in argv],
@@ -154,6 +154,7 @@ def run_on_cluster(
                 text=True,
                 timeout=bound,
                 stdin=subprocess.DEVNULL,
+                preexec_fn=_die_with_parent,
             )
         except subprocess.TimeoutExpired as overrun:
             # subprocess.run has SIGKILLed unshare; --kill-child takes the namespace down.
@@ -176,6 +177,14 @@ def run_on_cluster(
         overran.cluster = result  # type: ignore[attr-defined]
         raise overran
     return run
+
+
+def _die_with_parent() -> None:
+    """In the forked `unshare`: SIGKILL it when the test process dies (then --kill-child ends the rest)."""
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
 
 
 def namespace_processes(pid_namespace: str) -> list[int]:
