@@ -43,6 +43,8 @@ PROJECT = Path(__file__).resolve().parent.parent
 HEAD_PORT = 6379  # the namespace has its own ports: no other cluster can hold this one
 NODE_RESOURCE = "sandbox_node_{}"
 STOP_GRACE = 2.0  # seconds between SIGTERM and SIGKILL at the stop
+# `env=` for a test that kills a node: the GCS declares a node dead after ~2 s, not Ray's ~15 s.
+FAST_NODE_DEATH = {"RAY_health_check_period_ms": "500", "RAY_health_check_failure_threshold": "3"}
 # `unshare` options: a network namespace with only loopback, and a PID namespace whose
 # first process (the inner Python) takes every process of it down when it ends.
 UNSHARE = ["unshare", "--net", "--pid", "--fork", "--kill-child", "--mount-proc"]
@@ -57,11 +59,12 @@ class ClusterRun(subprocess.CompletedProcess):
 
     `cluster` holds `start_seconds` (until every node was alive), `driver_seconds`,
     `stop_seconds`, `nodes` (as in `RAY_SANDBOX_NODES`), `killed` (pids killed at the stop,
-    by session), `sigkilled` (those of them still alive `STOP_GRACE` s after SIGTERM: most
-    of Ray, `ray start --block` included, ignores it that long), `leftover` (processes of
-    the namespace found alive after the sessions were killed: should be empty),
-    `survivors` (host pids of the namespace alive after `unshare` returned: must be empty)
-    and `logs` (where the nodes' output was copied).
+    by session), `exited_before_stop` (`ray start` pid -> exit status, for those that had
+    ended by then, as a node's does once its raylet is killed), `sigkilled` (those killed
+    still alive `STOP_GRACE` s after SIGTERM: most of Ray, `ray start --block` included,
+    ignores it that long), `leftover` (processes of the namespace found alive after the
+    sessions were killed: should be empty), `survivors` (host pids of the namespace alive
+    after `unshare` returned: must be empty) and `logs` (where the nodes' output was copied).
     """
 
     cluster: dict
@@ -430,6 +433,7 @@ def _inside(spec: dict) -> dict:
         result["error"] = f"{type(error).__name__}: {error}{tails}"
     finally:
         stopping = time.monotonic()
+        result["exited_before_stop"] = {str(p.pid): p.returncode for p in starts if p.poll() is not None}
         result["sigkilled"] = []
         result["killed"] = _kill_sessions([p.pid for p in starts], grace=STOP_GRACE, sigkilled=result["sigkilled"])
         for proc in starts:

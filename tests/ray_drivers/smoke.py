@@ -2,7 +2,8 @@
 
 Connects to the cluster, checks its nodes are all alive, puts a named detached actor that Ray
 restarts on the worker node, calls it, kills its worker process by pid, shows a later call
-succeeds on the restarted actor, kills the actor for good, and prints one JSON line.
+succeeds on the restarted actor, kills the actor for good, then kills the worker node's raylet
+by pid and waits until the cluster sees that node dead, and prints one JSON line after the marker SMOKE_RESULT.
 """
 
 from __future__ import annotations
@@ -67,7 +68,24 @@ def main() -> None:
             break
         time.sleep(0.2)
 
+    # A node fault: the worker node's raylet killed by pid; the cluster sees the node dead.
+    raylet_pid = sandbox_nodes[-1]["raylet_pid"]
+    with open(f"/proc/{raylet_pid}/cmdline", "rb") as cmdline:
+        is_raylet = b"raylet" in cmdline.read().split(b"\0")[0]
+    os.kill(raylet_pid, signal.SIGKILL)
+    node_killed_at = time.monotonic()
+    node_dead = False
+    while time.monotonic() - node_killed_at < 60:
+        if not any(n["Alive"] for n in ray.nodes() if n["NodeID"] == worker_node):
+            node_dead = True
+            break
+        time.sleep(0.5)
+    node_death_seconds = time.monotonic() - node_killed_at
+
+    ray.shutdown()
+    # Ray forwards the nodes' log lines to the driver's stdout too: the result is the line so marked.
     print(
+        "SMOKE_RESULT",
         json.dumps(
             {
                 "alive_nodes": len(alive),
@@ -80,6 +98,9 @@ def main() -> None:
                 "count_after_restart": after and count_after,
                 "restart_seconds": round(restart_seconds, 2),
                 "killed_for_good": gone,
+                "raylet_pid_is_raylet": is_raylet,
+                "worker_node_seen_dead": node_dead,
+                "node_death_seconds": round(node_death_seconds, 2),
                 "driver_seconds": round(time.monotonic() - started, 2),
             }
         )
