@@ -121,9 +121,8 @@ def run_on_cluster(
     as the tests do). Each node has `num_cpus` CPUs and `object_store_mb` MB of object store.
 
     Raises `subprocess.TimeoutExpired` (with the driver's output, and `cluster` as on the
-    returned run) when the driver overran,
-    `ClusterError` when the cluster did not come up or the sandbox failed. The cluster is
-    stopped in every case.
+    returned run) when the driver overran, and `ClusterError` when the cluster did not come
+    up or the sandbox failed. The cluster is stopped in every case.
     """
     if nodes < 1:
         raise ValueError("a cluster has at least its head node")
