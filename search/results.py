@@ -115,6 +115,8 @@ class SearchResults:
     suggestion: str | None = None
     # Matching articles by "category", "source", "author", "location" and "month", when asked for.
     facets: dict[str, dict[str, int]] | None = None
+    # Shards held apart that did not answer in time: the results leave out their articles.
+    missing_shards: list[int] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         data = {
@@ -124,6 +126,8 @@ class SearchResults:
         }
         if self.facets is not None:
             data["facets"] = self.facets
+        if self.missing_shards:
+            data["missing_shards"] = self.missing_shards
         return data
 
 

@@ -52,6 +52,7 @@ import numpy as np
 from whoosh.scoring import BM25F
 
 from ..store.schema import POSITIONS_FIELD, TYPED_FIELD
+from .scoring import CollectionBM25F
 
 
 @dataclass(frozen=True)
@@ -77,8 +78,12 @@ class Ranking:
     """Candidates re-scored per query: pages beyond this depth are ranked by BM25F alone."""
 
     def weighting(self) -> BM25F:
-        """Whoosh's BM25F with these parameters (for what Whoosh's own searcher scores)."""
-        return BM25F(B=self.b, K1=self.k1)
+        """Whoosh's BM25F with these parameters (for what Whoosh's own searcher scores).
+
+        One that can take the whole collection's statistics for a query, for a
+        shard held apart (``search.query.scoring.CollectionBM25F``).
+        """
+        return CollectionBM25F(B=self.b, K1=self.k1)
 
 
 # Analysed words written before an amount ("Rp 50", "Rp50").

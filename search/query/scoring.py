@@ -24,16 +24,19 @@ The postings and per-article columns come as NumPy arrays from
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
 from whoosh.fields import DATETIME
 from whoosh.query import DateRange, Or, Phrase, Term
+from whoosh.scoring import BM25F, BM25FScorer
 
 from ..store.arrays import TermPostings, date_column, field_lengths, read_postings
 
-__all__ = ["Scorer", "Scores", "Statistics", "TermPostings", "bm25", "can_score", "mask", "read_postings"]
+__all__ = ["CollectionBM25F", "CollectionStatistics", "Scorer", "Scores", "Statistics", "TermPostings", "bm25",
+           "can_score", "mask", "read_postings"]
 
 
 class Statistics(Protocol):
@@ -42,6 +45,78 @@ class Statistics(Protocol):
     def idf(self, fieldname: str, text) -> float: ...
 
     def avg_field_length(self, fieldname: str, default: float | None = None) -> float: ...
+
+
+@dataclass
+class CollectionStatistics:
+    """What BM25F needs of a collection held in several places, added up from each part.
+
+    The article count (deleted ones included, as Whoosh counts them), each
+    field's total length, and the document frequency of the terms a query
+    asks for. :meth:`of` reads one searcher's; ``a + b`` is the collection of
+    both. Its ``idf`` and ``avg_field_length`` are Whoosh's own formulas, so a
+    shard scored with the whole collection's statistics gives each article
+    the score it would have in one index.
+    """
+
+    doc_count_all: int = 0
+    field_lengths: dict[str, int] = field(default_factory=dict)
+    doc_frequencies: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, searcher, terms) -> CollectionStatistics:
+        """One searcher's statistics for ``terms``, (field, text) pairs."""
+        schema = searcher.schema
+        return cls(
+            searcher.doc_count_all(),
+            {name: searcher.field_length(name) for name in schema.scorable_names()},
+            {(name, _text(text)): searcher.doc_frequency(name, text) for name, text in terms if name in schema},
+        )
+
+    def __add__(self, other: CollectionStatistics) -> CollectionStatistics:
+        lengths = dict(self.field_lengths)
+        for name, length in other.field_lengths.items():
+            lengths[name] = lengths.get(name, 0) + length
+        frequencies = dict(self.doc_frequencies)
+        for term, count in other.doc_frequencies.items():
+            frequencies[term] = frequencies.get(term, 0) + count
+        return CollectionStatistics(self.doc_count_all + other.doc_count_all, lengths, frequencies)
+
+    def idf(self, fieldname: str, text) -> float:
+        frequency = self.doc_frequencies.get((fieldname, _text(text)), 0)
+        return math.log(self.doc_count_all / (frequency + 1)) + 1
+
+    def avg_field_length(self, fieldname: str, default: float | None = None) -> float:
+        if fieldname not in self.field_lengths:
+            return default  # type: ignore[return-value]
+        return self.field_lengths[fieldname] / (self.doc_count_all or 1)
+
+
+def _text(text) -> str:
+    return text.decode("utf-8") if isinstance(text, bytes) else text
+
+
+class CollectionBM25F(BM25F):
+    """Whoosh's BM25F, with the idf and average lengths of ``statistics`` when it is set.
+
+    What Whoosh's own matchers score (phrases, AND, NOT) on a shard held
+    apart: set ``statistics`` to the whole collection's before a query, None
+    after (then it is plain BM25F).
+    """
+
+    def __init__(self, B: float = 0.75, K1: float = 1.2):
+        super().__init__(B=B, K1=K1)
+        self.statistics: Statistics | None = None
+
+    def scorer(self, searcher, fieldname, text, qf=1):
+        scorer = super().scorer(searcher, fieldname, text, qf=qf)
+        if self.statistics is not None and isinstance(scorer, BM25FScorer):
+            scorer.idf = self.statistics.idf(fieldname, text)
+            scorer.avgfl = self.statistics.avg_field_length(fieldname) or 1
+            # Whoosh's bound for skipping, computed with the shard's own idf, again.
+            info = searcher.term_info(fieldname, text)
+            scorer._maxquality = scorer._score(info.max_weight(), info.min_length())
+        return scorer
 
 
 def bm25(idf, tf, length, average_length, b: float, k1: float):
@@ -107,8 +182,11 @@ class Scorer:
             self._columns[fieldname] = date_column(self._searcher, fieldname)
         return self._columns[fieldname]
 
-    def score(self, query, allowed=None) -> Scores:
-        """Scores for ``query`` (see :func:`can_score`); ``allowed`` is a boolean mask of articles, or None."""
+    def score(self, query, allowed=None, statistics: Statistics | None = None) -> Scores:
+        """Scores for ``query`` (see :func:`can_score`); ``allowed`` is a boolean mask of articles, or None.
+
+        ``statistics``: the collection's, for this query only (else the scorer's own).
+        """
         searcher = self._searcher
         size = searcher.doc_count_all()
         values = np.zeros(size)
@@ -116,7 +194,7 @@ class Scorer:
         postings: dict[tuple[str, str], TermPostings | None] = {}
         for node, boost in _leaves(query):
             if isinstance(node, Term):
-                self._add_term(node, boost, values, matched, postings)
+                self._add_term(node, boost, values, matched, postings, statistics or self._statistics)
             else:
                 self._add_with_whoosh(node, boost, values, matched)
         for sub, offset in self._segments:
@@ -128,7 +206,7 @@ class Scorer:
         values[~matched] = 0.0
         return Scores(values, matched, postings)
 
-    def _add_term(self, term: Term, boost: float, values, matched, postings: dict) -> None:
+    def _add_term(self, term: Term, boost: float, values, matched, postings: dict, statistics: Statistics) -> None:
         fieldname, text = term.fieldname, term.text
         key = (fieldname, text.decode("utf-8") if isinstance(text, bytes) else text)
         if key not in postings:
@@ -136,8 +214,8 @@ class Scorer:
         found = postings[key]
         if found is None:
             return
-        idf = self._statistics.idf(fieldname, text)
-        average = self._statistics.avg_field_length(fieldname) or 1
+        idf = statistics.idf(fieldname, text)
+        average = statistics.avg_field_length(fieldname) or 1
         lengths = self._field_lengths(fieldname)[found.docnums]
         scores = bm25(idf, found.weights, lengths, average, self._b, self._k1)
         values[found.docnums] += boost * term.boost * scores

@@ -104,13 +104,14 @@ def date_window(parsed: ParsedQuery, date_from: str | None, date_to: str | None)
 
 
 def read_query(searcher, ranking: Ranking, text: str, sort: str = "relevance",
-               date_from: str | None = None, date_to: str | None = None) -> QueryPlan:
+               date_from: str | None = None, date_to: str | None = None, correct: bool = True) -> QueryPlan:
     """Parse ``text``, add the date options, and correct it when it matches nothing as typed.
 
     A short query with a misspelled word gets a suggestion; if it matches
     nothing as typed, the corrected query is searched instead. Looking up
     corrections costs tens of milliseconds per unknown word, so a long query
-    (often a headline full of names) gets none here.
+    (often a headline full of names) gets none here. ``correct=False``: none
+    at all (the caller decides, as over shards held apart).
     """
     if sort not in SORTS:
         raise InvalidArgumentError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
@@ -118,7 +119,7 @@ def read_query(searcher, ranking: Ranking, text: str, sort: str = "relevance",
     parsed = parse_query(text, schema, ranking.field_boosts)
     notes = list(parsed.notes)
     window = date_window(parsed, date_from, date_to)
-    suggestion = suggest(parsed.text, searcher) if _is_short(parsed) else None
+    suggestion = suggest(parsed.text, searcher) if correct and _is_short(parsed) else None
     if suggestion is not None and (parsed.is_empty or not _matches(searcher, parsed, window)):
         corrected = parse_query(suggestion, schema, ranking.field_boosts)
         if not corrected.is_empty:
@@ -181,8 +182,24 @@ class FirstStage:
         self._searcher = searcher
         self._scorer = scoring.Scorer(searcher, ranking.k1, ranking.b, statistics)
 
-    def run(self, plan: QueryPlan, depth: int | None, facets: bool = False) -> Candidates:
-        """The best ``depth`` matches of ``plan`` (all with None) in its sort order, and the total."""
+    def run(self, plan: QueryPlan, depth: int | None, facets: bool = False,
+            statistics: scoring.Statistics | None = None) -> Candidates:
+        """The best ``depth`` matches of ``plan`` (all with None) in its sort order, and the total.
+
+        ``statistics``: the whole collection's, when this is one shard of it
+        held apart (``search.query.scatter``); else the generation's own.
+        """
+        weighting = self._searcher.weighting
+        if statistics is None or not isinstance(weighting, scoring.CollectionBM25F):
+            return self._run(plan, depth, facets, statistics)
+        weighting.statistics = statistics
+        try:
+            return self._run(plan, depth, facets, statistics)
+        finally:
+            weighting.statistics = None
+
+    def _run(self, plan: QueryPlan, depth: int | None, facets: bool,
+             statistics: scoring.Statistics | None) -> Candidates:
         if plan.browse:
             results = self._by_date(plan, depth, facets)
             return Candidates([(hit.docnum, None) for hit in results], len(results),
@@ -190,7 +207,7 @@ class FirstStage:
         query = plan.parsed.query
         if plan.sort == "relevance" and not facets and scoring.can_score(query):
             allowed = None if plan.window is None else self._scorer.range_mask(plan.window)
-            scores = self._scorer.score(query, allowed)
+            scores = self._scorer.score(query, allowed, statistics)
             return Candidates(scores.best(scores.total if depth is None else depth), scores.total,
                               None, scores.postings)
         options: dict = {"limit": depth, "filter": plan.window, "optimize": False, **_facet_options(facets)}

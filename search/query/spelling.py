@@ -41,26 +41,44 @@ def _known(word: str, searcher, analyzer, stemmer) -> bool:
                                for r in roots)
 
 
-def suggest(text: str, searcher) -> str | None:
-    """``text`` with each unknown word corrected, or ``None`` if nothing needed correcting."""
+def corrections(text: str, searcher) -> list[tuple[int, int, str | None]]:
+    """(start, end, correction) of each word of ``text`` that could be corrected.
+
+    The correction is None where the index knows the word (as written, or
+    its root), the word itself where no known word is close enough.
+    """
     if VOCABULARY_FIELD not in searcher.schema:
-        return None
+        return []
     skipped = [m.span() for m in _NOT_WORDS.finditer(text)]
     corrector = searcher.corrector(VOCABULARY_FIELD)
     # The index's own chains: the stemmed one asks the roots the build saved.
     analyzer, stemmer = searcher.schema[VOCABULARY_FIELD].analyzer, searcher.schema["body"].analyzer
-    pieces, last = [], 0
+    found: list[tuple[int, int, str | None]] = []
     for match in re.finditer(WORD_PATTERN, text):
         word = match.group(0)
         if not _correctable(word) or any(a <= match.start() < b for a, b in skipped):
             continue
         if _known(word, searcher, analyzer, stemmer):
+            found.append((match.start(), match.end(), None))
             continue
         edits = MAX_EDITS if len(word) >= 6 else 1
-        found = corrector.suggest(word.lower(), limit=1, maxdist=edits, prefix=1)
-        if found and found[0] != word.lower():
-            pieces += [text[last:match.start()], found[0]]
-            last = match.end()
+        close = corrector.suggest(word.lower(), limit=1, maxdist=edits, prefix=1)
+        found.append((match.start(), match.end(), close[0] if close else word.lower()))
+    return found
+
+
+def corrected(text: str, corrections: list[tuple[int, int, str | None]]) -> str | None:
+    """``text`` with ``corrections`` made, or None if none changes a word."""
+    pieces, last = [], 0
+    for start, end, correction in corrections:
+        if correction is not None and correction != text[start:end].lower():
+            pieces += [text[last:start], correction]
+            last = end
     if not pieces:
         return None
     return "".join(pieces) + text[last:]
+
+
+def suggest(text: str, searcher) -> str | None:
+    """``text`` with each unknown word corrected, or ``None`` if nothing needed correcting."""
+    return corrected(text, corrections(text, searcher))

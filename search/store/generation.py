@@ -156,8 +156,8 @@ class Generation:
         return cls.open(index_dir, disk.current_generation(index_dir), weighting)
 
     @classmethod
-    def open(cls, index_dir: Path, folder: Path, weighting=None) -> Generation:
-        """Open and check one generation folder."""
+    def open(cls, index_dir: Path, folder: Path, weighting=None, shard: int | None = None) -> Generation:
+        """Open and check one generation folder; only its shard ``shard`` if given (a shard held apart)."""
         meta = disk.read_meta(folder)
         version = meta.get("schema_version")
         if version != SCHEMA_VERSION:
@@ -169,8 +169,13 @@ class Generation:
         indexes: list = []
         try:
             with reading(index_dir, OPEN_ERRORS):
-                for shard in shard_folders(folder, shard_count(meta)):
-                    indexes.append(disk.open_for_reading(shard))
+                folders = shard_folders(folder, shard_count(meta))
+                if shard is not None:
+                    if not 0 <= shard < len(folders):
+                        raise IndexCorruptError(f"the index at {index_dir} has no shard {shard}", path=index_dir)
+                    folders = [folders[shard]]
+                for shard_folder in folders:
+                    indexes.append(disk.open_for_reading(shard_folder))
                 # Every shard's segments as one index: the collection's statistics (search.store.shards).
                 searcher = Searcher(combined_reader(indexes), weighting=weighting or BM25F())
         except BaseException:
