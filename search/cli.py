@@ -297,12 +297,17 @@ class _TextArgumentCommand(click.Command):
               envvar="SEARCH_INDEX", default=DEFAULT_INDEX, show_default=True,
               help="Index folder for the command (or SEARCH_INDEX); "
                    "an --index after the command wins.")
+@click.option("--ray", "ray_address", metavar="ADDRESS", envvar="SEARCH_RAY_ADDRESS", default=None,
+              help="Serve the index's shards from Ray actors on the cluster at ADDRESS "
+                   "(or SEARCH_RAY_ADDRESS); needs the cluster extra.")
 @click.version_option(package_name="indonesian-news-search")
-def main(index_dir: Path) -> None:
+def main(index_dir: Path, ray_address: str | None) -> None:
     """Full-text search for Indonesian news.
 
     `search COMMAND --help` describes each command.
     """
+    if ray_address:
+        os.environ["SEARCH_RAY_ADDRESS"] = ray_address  # what open_index reads
 
 
 WAIT_OPTION = click.option(

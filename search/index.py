@@ -12,6 +12,7 @@ returns is a small dataclass of ``search.results``.
 from __future__ import annotations
 
 import functools
+import os
 from pathlib import Path
 
 from .articles import Article
@@ -164,7 +165,18 @@ class Index:
         return list(stats.values())
 
 
-def open_index(index_dir: str | Path = DEFAULT_INDEX, ranking: Ranking | None = None) -> Index:
-    """Open the live index at ``index_dir`` for reading, ranked by ``ranking`` (the default one if None)."""
+def open_index(index_dir: str | Path = DEFAULT_INDEX, ranking: Ranking | None = None,
+               ray_address: str | None = None) -> Index:
+    """Open the live index at ``index_dir`` for reading, ranked by ``ranking`` (the default one if None).
+
+    With ``ray_address`` (or ``SEARCH_RAY_ADDRESS`` set), its shards are
+    served by actors on that Ray cluster (``search.cluster.ClusterIndex``:
+    ``search``, ``get``, ``stats``, ``refresh``, the same answers).
+    """
     ranking = ranking if ranking is not None else Ranking()
+    ray_address = ray_address or os.environ.get("SEARCH_RAY_ADDRESS") or None
+    if ray_address:
+        from .cluster import ClusterIndex
+
+        return ClusterIndex(Path(index_dir), ranking, ray_address)  # type: ignore[return-value]
     return Index(Generation.open_current(Path(index_dir), ranking.weighting()), ranking)

@@ -54,3 +54,11 @@ def seeds_index(tmp_path_factory) -> Path:
     index_dir = tmp_path_factory.mktemp("index") / "seeds"
     search.build_index([PROJECT / "seeds"], index_dir)
     return index_dir
+
+
+@pytest.fixture(scope="session")
+def seeds_in_4_shards(tmp_path_factory) -> Path:
+    """The project's seeds/ in an index of 4 shards. Treat as read-only."""
+    index_dir = tmp_path_factory.mktemp("index") / "seeds-4"
+    search.build_index([PROJECT / "seeds"], index_dir, shards=4)
+    return index_dir

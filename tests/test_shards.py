@@ -120,13 +120,10 @@ class held_apart:  # noqa: N801 - used as a function
 
 
 @pytest.fixture(scope="module")
-def seeds_in_shards(tmp_path_factory, seeds_index):
-    """The seeds as one index (the session's) and in 4 and 8 shards."""
-    folder = tmp_path_factory.mktemp("shards")
-    built = {1: seeds_index}
-    for count in (4, 8):
-        built[count] = folder / f"seeds-{count}"
-        search.build_index([PROJECT / "seeds"], built[count], shards=count)
+def seeds_in_shards(tmp_path_factory, seeds_index, seeds_in_4_shards):
+    """The seeds as one index, in 4 shards (the session's) and in 8."""
+    built = {1: seeds_index, 4: seeds_in_4_shards, 8: tmp_path_factory.mktemp("shards") / "seeds-8"}
+    search.build_index([PROJECT / "seeds"], built[8], shards=8)
     return built
 
 

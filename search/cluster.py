@@ -1,0 +1,226 @@
+"""An index's shards held by Ray actors: placed, restarted and reached by Ray, answered as one index.
+
+``open_index(path, ray_address=ADDRESS)`` (or ``SEARCH_RAY_ADDRESS``) connects to
+a Ray cluster and returns a :class:`ClusterIndex`: one named, detached actor
+per shard (:class:`ShardActor`, each a ``search.query.scatter.ShardSearcher``)
+holds its shard open between queries, and this process coordinates
+(``search.query.scatter.Coordinator``): the collection's statistics gathered
+from every shard, the first stage on each, the merge and the re-ranking here.
+A later ``search query`` finds the same actors again by name.
+
+What is supported: every node reads the index at the same path (a shared
+file system, or the same copy on each node); the actors open the generation
+the coordinator names in each call, so an update is served once published.
+
+Faults: Ray restarts a shard actor that dies (``max_restarts=-1``) and
+retries the calls it was answering; a shard that does not answer within
+``timeout`` seconds is left out, and the results name it in
+``missing_shards`` (and say so in their notes), never silently partial. The
+shard files on disk are the truth: an actor only reads them.
+
+The only module that imports Ray (the ``cluster`` extra).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import fields
+from pathlib import Path
+
+from .articles import Article
+from .errors import ArticleNotFoundError, IndexStateError, SearchError
+from .query.ranking import Ranking
+from .query.scatter import Coordinator, ShardSearcher, ShardUnavailable
+from .results import IndexStats, SearchResults, ShardStats
+from .store import disk
+from .store.generation import shard_count
+from .store.schema import build_schema, to_article
+from .store.shards import shard_of
+
+NAMESPACE = "indonesian-news-search"
+TIMEOUT = float(os.environ.get("SEARCH_RAY_TIMEOUT", "30"))
+"""Seconds a query waits for a shard (its restart included) before answering without it."""
+
+
+class ClusterError(SearchError):
+    """The Ray cluster cannot be reached, or the ``cluster`` extra is not installed."""
+
+
+def _ranking_args(ranking: Ranking) -> dict:
+    """A ranking as plain values (its field weights are a read-only mapping, which does not pickle)."""
+    args = {f.name: getattr(ranking, f.name) for f in fields(ranking)}
+    args["field_boosts"] = dict(args["field_boosts"])
+    return args
+
+
+class ShardActor:
+    """One shard of an index, open between queries (made a Ray actor by :func:`_actor_class`).
+
+    Each call names the generation folder to answer from: the actor opens it
+    on first use and moves to a newer one when asked, so a restarted actor
+    needs nothing but its arguments.
+    """
+
+    def __init__(self, index_dir: str, shard: int, ranking: dict):
+        self.index_dir, self.shard = index_dir, shard
+        self.ranking = Ranking(**ranking)
+        self._searcher: ShardSearcher | None = None
+        self._folder: str | None = None
+
+    def _at(self, folder: str) -> ShardSearcher:
+        if self._searcher is None or self._folder != folder:
+            fresh = ShardSearcher.open(self.index_dir, folder, self.shard, self.ranking)
+            if self._searcher is not None:
+                self._searcher.close()
+            self._searcher, self._folder = fresh, folder
+        return self._searcher
+
+    def where(self, folder: str | None = None) -> dict:
+        """Where this actor runs (its process and node), and the generation it has open."""
+        import ray
+
+        return {"pid": os.getpid(), "node": ray.get_runtime_context().get_node_id(), "folder": self._folder}
+
+    def articles(self, folder: str) -> int:
+        return self._at(folder).generation.article_count
+
+    def prepare(self, folder: str, *args):
+        return self._at(folder).prepare(*args)
+
+    def answer(self, folder: str, *args):
+        return self._at(folder).answer(*args)
+
+    def hits(self, folder: str, *args):
+        return self._at(folder).hits(*args)
+
+    def corrections(self, folder: str, *args):
+        return self._at(folder).corrections(*args)
+
+    def get(self, folder: str, article_id: str) -> Article | None:
+        whoosh = self._at(folder).generation.searcher
+        docnum = whoosh.document_number(id=article_id)
+        return None if docnum is None else to_article(whoosh.stored_fields(docnum))
+
+
+def _ray():
+    try:
+        import ray
+    except ImportError:
+        raise ClusterError("serving shards on a Ray cluster needs the cluster extra: "
+                           "pip install -e '.[cluster]'") from None
+    return ray
+
+
+def _actor_class():
+    ray = _ray()
+    return ray.remote(max_restarts=-1, max_task_retries=-1, num_cpus=0)(ShardActor)
+
+
+def connect(address: str) -> None:
+    """Join the Ray cluster at ``address`` (once per process)."""
+    ray = _ray()
+    if ray.is_initialized():
+        return
+    try:
+        ray.init(address=address, namespace=NAMESPACE, logging_level="ERROR", log_to_driver=False)
+    except Exception as error:  # noqa: BLE001 - Ray raises several kinds; all mean the same here
+        raise ClusterError(f"cannot reach the Ray cluster at {address} ({type(error).__name__}: {error})") from None
+
+
+def actor_name(index_dir: Path, shard: int) -> str:
+    """The name the actor of one shard of this index has on every run."""
+    key = hashlib.blake2b(str(index_dir.resolve()).encode(), digest_size=6).hexdigest()
+    return f"shard-{key}-{shard:02d}"
+
+
+class ClusterIndex:
+    """An index whose shards Ray actors hold: ``search``, ``get``, ``stats`` and ``refresh`` as :class:`Index`."""
+
+    def __init__(self, index_dir: str | Path, ranking: Ranking | None = None, address: str | None = None,
+                 timeout: float = TIMEOUT):
+        self.path = Path(index_dir)
+        self.ranking = ranking if ranking is not None else Ranking()
+        self.timeout = timeout
+        connect(address or os.environ.get("SEARCH_RAY_ADDRESS", "auto"))
+        self._open()
+
+    def _open(self) -> None:
+        self.generation = disk.current_generation(self.path)
+        self.meta = disk.read_meta(self.generation)
+        count = shard_count(self.meta)
+        actor = _actor_class()
+        arguments = _ranking_args(self.ranking)
+        # Spread over the nodes; found again by name by a later client.
+        self._actors = [actor.options(name=actor_name(self.path, n), lifetime="detached", get_if_exists=True,
+                                      scheduling_strategy="SPREAD")
+                        .remote(str(self.path.resolve()), n, arguments) for n in range(count)]
+        self._coordinator = Coordinator(self._actors, self.ranking, call=self._call)
+
+    def _call(self, calls: list[tuple[int, str, tuple]]) -> list:
+        """Every call at once on its shard's actor; what has not answered within the timeout is unavailable."""
+        ray = _ray()
+        folder = str(self.generation)
+        refs = [getattr(self._actors[n], method).remote(folder, *args) for n, method, args in calls]
+        ready, _ = ray.wait(refs, num_returns=len(refs), timeout=self.timeout)
+        done = set(ready)
+        results = []
+        for (n, _, _), ref in zip(calls, refs, strict=True):
+            if ref not in done:
+                results.append(ShardUnavailable(n, f"no answer within {self.timeout:g} s"))
+                continue
+            try:
+                results.append(ray.get(ref))
+            except ray.exceptions.RayError as error:
+                results.append(ShardUnavailable(n, type(error).__name__))
+        return results
+
+    def __enter__(self) -> ClusterIndex:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Leave the actors serving (they are the cluster's, for the next query)."""
+
+    def refresh(self) -> bool:
+        """Answer from the index's newest generation, if one was published; and find lost actors again."""
+        moved = disk.current_generation(self.path) != self.generation
+        self._open()
+        return moved
+
+    @property
+    def article_count(self) -> int:
+        return int(self.meta.get("articles", 0))
+
+    def search(self, text: str, limit: int = 10, page: int = 1, highlight: bool = True,
+               sort: str = "relevance", date_from: str | None = None,
+               date_to: str | None = None, facets: bool = False) -> SearchResults:
+        """As :meth:`search.index.Index.search`; ``missing_shards`` names shards that did not answer."""
+        return self._coordinator.search(text, limit, page, highlight, sort, date_from, date_to, facets)
+
+    def get(self, article_id: str) -> Article:
+        shard = shard_of(article_id, len(self._actors))
+        found = self._call([(shard, "get", (article_id,))])[0]
+        if isinstance(found, ShardUnavailable):
+            raise IndexStateError(f"shard {shard} of the index at {self.path}, which holds {article_id!r}, "
+                                  f"did not answer ({found.reason})", path=self.path)
+        if found is None:
+            raise ArticleNotFoundError(f"no article with id {article_id!r}")
+        return found
+
+    def stats(self) -> IndexStats:
+        counts = self._call([(n, "articles", ()) for n in range(len(self._actors))])
+        where = self._call([(n, "where", ()) for n in range(len(self._actors))])
+        shards = []
+        for n, (count, place) in enumerate(zip(counts, where, strict=True)):
+            folder = self.generation if len(self._actors) == 1 else self.generation / f"shard-{n:02d}"
+            served = ("not answering" if isinstance(place, ShardUnavailable)
+                      else f"Ray actor {actor_name(self.path, n)} (node {place['node'][:12]}, pid {place['pid']})")
+            shards.append(ShardStats(n, 0 if isinstance(count, ShardUnavailable) else count,
+                                     disk.folder_size(folder), served))
+        return IndexStats(path=self.path, articles=self.article_count, fields=list(build_schema().names()),
+                          size_bytes=disk.folder_size(self.generation),
+                          built_at=self.meta.get("built_at", ""), build_seconds=self.meta.get("build_seconds", 0.0),
+                          schema_version=self.meta.get("schema_version", 0), shards=shards)

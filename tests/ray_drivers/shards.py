@@ -1,0 +1,103 @@
+"""Driver of tests/test_cluster.py, run inside the sandbox by tests.ray_sandbox.run_on_cluster.
+
+Serves a 4-shard index from Ray actors and checks, against the same index read
+here: the same totals, ids and scores for the seed headlines; the actors spread
+over both nodes and found again by a second client; a shard actor killed by pid
+during queries restarted with nothing missing; a shard killed for good named in
+``missing_shards`` (and the JSON of ``search query``) until a refresh brings it
+back; ``search query --ray`` through the command line. Prints one JSON line
+after the marker CLUSTER_RESULT.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import ray
+
+import search
+from search.cluster import ClusterIndex
+
+
+def same(a, b) -> bool:
+    return (a.total == b.total and [h.id for h in a.hits] == [h.id for h in b.hits]
+            and all(math.isclose(x.score or 0.0, y.score or 0.0, rel_tol=1e-6)
+                    for x, y in zip(a.hits, b.hits, strict=True))
+            and [h.snippets for h in a.hits] == [h.snippets for h in b.hits])
+
+
+def main() -> None:
+    index_dir, count = sys.argv[1], int(sys.argv[2])
+    result: dict = {}
+    local = search.open_index(index_dir)
+    titles = [hit.title for hit in local.search("tanggal:2017", limit=count, highlight=False).hits]
+    started = time.monotonic()
+    cluster = ClusterIndex(index_dir, address=os.environ["RAY_ADDRESS"], timeout=20)
+    result["first_query_s"] = round(time.monotonic() - started, 2)
+    result["headlines"] = len(titles)
+    result["identical"] = sum(same(local.search(t), cluster.search(t)) for t in titles)
+    options = [{"sort": "-date"}, {"facets": True}, {"page": 2}, {"date_from": "2017-01", "date_to": "2017-06"}]
+    result["identical_with_options"] = sum(
+        same(mine := local.search(t, **o), theirs := cluster.search(t, **o)) and mine.facets == theirs.facets
+        for t in titles[:20] for o in options)
+    result["with_options"] = 20 * len(options)
+    stats = cluster.stats()
+    result["served_by"] = [s.served_by for s in stats.shards]
+    result["shard_articles"] = [s.articles for s in stats.shards]
+    result["articles"] = local.stats().articles
+    where = ray.get([actor.where.remote() for actor in cluster._actors])
+    result["nodes_used"] = len({w["node"] for w in where})
+    # A later client (a later `search query`) finds the same actors by name.
+    again = ClusterIndex(index_dir, address=os.environ["RAY_ADDRESS"], timeout=20)
+    result["found_again"] = [w["pid"] for w in ray.get([a.where.remote() for a in again._actors])] == \
+        [w["pid"] for w in where]
+    # Kill shard 1's actor by pid while querying: Ray restarts it and retries the calls.
+    os.kill(where[1]["pid"], signal.SIGKILL)
+    after_kill = [cluster.search(t) for t in titles[:30]]
+    result["after_kill_missing"] = sorted({n for r in after_kill for n in r.missing_shards})
+    result["after_kill_identical"] = sum(same(local.search(t), r) for t, r in zip(titles[:30], after_kill, strict=True))
+    result["restarted_pid_differs"] = ray.get(cluster._actors[1].where.remote())["pid"] != where[1]["pid"]
+    # Shard 2 stops answering (its process frozen): past the timeout the answer says
+    # which shard is missing, never silently partial, here and in `search query --json`.
+    frozen = ray.get(cluster._actors[2].where.remote())["pid"]
+    os.kill(frozen, signal.SIGSTOP)
+    cluster.timeout = 5
+    partial = cluster.search(titles[0])
+    result["down_missing"] = partial.missing_shards
+    result["down_note"] = any("did not answer" in note for note in partial.notes)
+    result["down_total_smaller"] = partial.total < local.search(titles[0]).total
+    command = [sys.executable, "-m", "search", "--ray", os.environ["RAY_ADDRESS"], "query", titles[0],
+               "--index", index_dir, "--json"]
+    env = {**os.environ, "SEARCH_RAY_TIMEOUT": "5"}
+    shown = subprocess.run(command, capture_output=True, text=True, timeout=120, env=env)
+    result["cli_down_exit"] = shown.returncode
+    result["cli_down_missing"] = (json.loads(shown.stdout).get("missing_shards") if shown.returncode == 0
+                                  else shown.stderr[-500:])
+    os.kill(frozen, signal.SIGCONT)
+    cluster.timeout = 20
+    result["thawed_identical"] = same(local.search(titles[1]), cluster.search(titles[1]))
+    # Shard 2's actor killed for good: a new client (or a refresh) makes it again by its name.
+    ray.kill(cluster._actors[2], no_restart=True)
+    time.sleep(1)
+    result["killed_missing"] = cluster.search(titles[0]).missing_shards
+    # A refresh finds the lost actor again (a new one, by its name).
+    cluster.refresh()
+    result["after_refresh_identical"] = same(local.search(titles[0]), cluster.search(titles[0]))
+    shown = subprocess.run(command, capture_output=True, text=True, timeout=120, env=env)
+    result["cli_exit"] = shown.returncode
+    result["cli_total"] = json.loads(shown.stdout)["total"] if shown.returncode == 0 else shown.stderr[-500:]
+    result["local_total"] = local.search(titles[0]).total
+    for actor in cluster._actors:
+        ray.kill(actor, no_restart=True)
+    local.close()
+    print("CLUSTER_RESULT " + json.dumps(result), flush=True)
+
+
+if __name__ == "__main__":
+    main()
