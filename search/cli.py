@@ -221,13 +221,16 @@ def _build(paths, index_dir: Path, wait: float = 0.0, rebuild: bool = False,
     from .build import indexer
     from .ingest import estimate_count
 
+    options: dict = {"wait": wait, "rebuild": rebuild, "merge_duplicates": merge_duplicates, "shards": shards}
+    if os.environ.get("SEARCH_RAY_ADDRESS"):
+        from .cluster import shard_writer
+
+        options["write_shards"] = shard_writer()
     if not sys.stderr.isatty():
-        return indexer.build_index(paths, index_dir, wait=wait, rebuild=rebuild, merge_duplicates=merge_duplicates,
-                                   shards=shards)
+        return indexer.build_index(paths, index_dir, **options)
     with click.progressbar(length=max(estimate_count(paths), 1), label="indexing",
                            file=sys.stderr, show_pos=True) as bar:
-        return indexer.build_index(paths, index_dir, progress=lambda done: bar.update(done - bar.pos),
-                                   wait=wait, rebuild=rebuild, merge_duplicates=merge_duplicates, shards=shards)
+        return indexer.build_index(paths, index_dir, progress=lambda done: bar.update(done - bar.pos), **options)
 
 
 class _Commands(click.Group):

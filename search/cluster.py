@@ -34,7 +34,7 @@ from .query.ranking import Ranking
 from .query.scatter import Coordinator, ShardSearcher, ShardUnavailable
 from .results import IndexStats, SearchResults, ShardStats
 from .store import disk
-from .store.generation import shard_count
+from .store.generation import shard_count, write_spooled_shard
 from .store.schema import build_schema, to_article
 from .store.shards import shard_of
 
@@ -115,6 +115,24 @@ def _ray():
 def _actor_class():
     ray = _ray()
     return ray.remote(max_restarts=-1, max_task_retries=-1, num_cpus=0)(ShardActor)
+
+
+def shard_writer(address: str | None = None):
+    """A ``write_shards`` for ``build_index``: each spooled shard written by a Ray task, all at once.
+
+    A task runs on any node, reading and writing the build folder at the same
+    path (a shared file system); it writes from every core of its node. A task
+    that fails fails the build, which then changes nothing.
+    """
+    connect(address or os.environ.get("SEARCH_RAY_ADDRESS", "auto"))
+    ray = _ray()
+    task = ray.remote(num_cpus=1, max_retries=1)(write_spooled_shard)
+
+    def write(folder: Path, shards: list[int], count: int) -> list[dict[str, str]]:
+        return ray.get([task.options(scheduling_strategy="SPREAD").remote(folder, shard, count)
+                        for shard in shards])
+
+    return write
 
 
 def connect(address: str) -> None:

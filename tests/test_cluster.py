@@ -16,7 +16,9 @@ DRIVERS = Path(__file__).parent / "ray_drivers"
 
 def test_shards_on_a_two_node_ray_cluster_answer_as_one_index(tmp_path, seeds_in_4_shards):
     require_sandbox()
-    run = run_on_cluster([sys.executable, str(DRIVERS / "shards.py"), str(seeds_in_4_shards), "200"],
+    corpus = Path(__file__).parent / "fixtures"
+    run = run_on_cluster([sys.executable, str(DRIVERS / "shards.py"), str(seeds_in_4_shards), "200", str(corpus),
+                          str(tmp_path)],
                          workdir=tmp_path, timeout=400, start_timeout=90)
     assert run.returncode == 0, run.stderr[-4000:]
     marked = [line for line in run.stdout.splitlines() if line.startswith("CLUSTER_RESULT ")]
@@ -37,4 +39,7 @@ def test_shards_on_a_two_node_ray_cluster_answer_as_one_index(tmp_path, seeds_in
     assert result["killed_missing"] == [2], result
     assert result["after_refresh_identical"], result
     assert result["cli_exit"] == 0 and result["cli_total"] == result["local_total"], result
+    assert result["ray_build_exit"] in (0, 3), result["ray_build_output"]  # 3: some fixtures are not articles
+    assert result["ray_build_shards"] == result["here_build_shards"] and sum(result["ray_build_shards"]) > 20
+    assert result["ray_build_identical"] == 5, result
     assert run.cluster["leftover"] == [] and run.cluster["survivors"] == [], run.cluster

@@ -55,7 +55,15 @@ from ..errors import (
 from ..ingest import find_files
 from ..ingest.pool import PageReader
 from ..store import disk
-from ..store.generation import Generation, Manifest, WriteTransaction, shard_count, under, write_error
+from ..store.generation import (
+    Generation,
+    Manifest,
+    ShardWriter,
+    WriteTransaction,
+    shard_count,
+    under,
+    write_error,
+)
 from ..store.schema import to_document
 from ..store.shards import MAX_SHARDS
 from .duplicates import REASONS, keys_of
@@ -137,13 +145,13 @@ class _Session:
 
     def __init__(self, index_dir: Path, base: Generation | None, manifest: Manifest, report: BuildReport,
                  progress: Callable[[int], None] | None, merge_duplicates: bool = True,
-                 shards: int | None = None):
+                 shards: int | None = None, write_shards: ShardWriter | None = None):
         self.index_dir, self.report, self.progress = index_dir, report, progress
         self.merge_duplicates = merge_duplicates
         # Labels chosen earlier, kept when a rebuild reads the same files again.
         self.labels = {key: state["label"] for key, state in manifest.files.items() if state.get("label")}
         self.manifest = manifest if base is not None else Manifest(manifest.sources)
-        self.transaction = WriteTransaction(index_dir, base, shards)
+        self.transaction = WriteTransaction(index_dir, base, shards, write_shards)
         self.base = base.searcher if base is not None else None
         self.deleted: set[str] = set()          # ids deleted from the base
         self.added: dict[str, str] = {}         # id -> file key, written in this session
@@ -342,9 +350,9 @@ def _live(index_dir: Path) -> Generation | None:
 
 def _run(index_dir: Path, base: Generation | None, manifest: Manifest, report: BuildReport,
          progress, work: Callable[[_Session], None], merge_duplicates: bool = True,
-         force: bool = False, shards: int | None = None) -> BuildReport:
+         force: bool = False, shards: int | None = None, write_shards: ShardWriter | None = None) -> BuildReport:
     started = time.monotonic()
-    session = _Session(index_dir, base, manifest, report, progress, merge_duplicates, shards)
+    session = _Session(index_dir, base, manifest, report, progress, merge_duplicates, shards, write_shards)
     try:
         work(session)
         if base is None and not session.added:
@@ -400,6 +408,7 @@ def build_index(
     rebuild: bool = False,
     merge_duplicates: bool = True,
     shards: int | None = None,
+    write_shards: ShardWriter | None = None,
 ) -> BuildReport:
     """Add ``paths`` to the index's sources and bring them up to date; keep every other source's articles.
 
@@ -416,7 +425,9 @@ def build_index(
     ``shards`` splits the index into that many shards (``search.store.shards``;
     the answers are the same); None keeps the live index's count (one for a
     new index). A count other than the live index's reads every source again
-    into the new shards.
+    into the new shards. ``write_shards`` writes the shards of a full build
+    (by default one after another here; ``search.cluster.shard_writer``: as
+    tasks on a Ray cluster).
     """
     index_dir = Path(index_dir)
     if shards is not None and not 1 <= shards <= MAX_SHARDS:
@@ -454,7 +465,8 @@ def build_index(
 
             return _run(index_dir, live if incremental else None, manifest, report, progress, work,
                         merge_duplicates, force=bool(report.new_sources),
-                        shards=shards if shards is not None else _shards_of(index_dir, live))
+                        shards=shards if shards is not None else _shards_of(index_dir, live),
+                        write_shards=write_shards)
         finally:
             if live is not None:
                 live.close()

@@ -20,7 +20,7 @@ import os
 import pickle
 import struct
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -260,10 +260,12 @@ class WriteTransaction:
     the shards it touches, from this process.
     """
 
-    def __init__(self, index_dir: Path, base: Generation | None, shards: int | None = None):
+    def __init__(self, index_dir: Path, base: Generation | None, shards: int | None = None,
+                 write_shards: ShardWriter | None = None):
         self.index_dir = index_dir
         self.base = base
         self.shards = base.shard_count if base is not None else (shards or 1)
+        self._write_shards = write_shards or write_shards_here
         self._writers: dict[int, Any] = {}      # shard -> its open Whoosh writer
         self._parallel: set[int] = set()        # the shards written from every core
         self._spools: dict[int, BinaryIO] = {}  # shard -> its open spool file (a full build of shards)
@@ -332,26 +334,17 @@ class WriteTransaction:
         if self.base is not None:  # (a full build has nothing to delete)
             self._writer(shard_of(article_id, self.shards)).delete_by_term("id", article_id)
 
-    def _write_spool(self, shard: int) -> None:
-        """Write a spooled shard into its index from every core, and drop the spool."""
-        self._spools.pop(shard).close()
-        path = self.folder / f"spool-{shard:02d}.pickle"
-        writer = self._writer(shard, parallel=True)
-        with open(path, "rb") as spool:
-            while True:
-                try:
-                    document = pickle.load(spool)
-                except EOFError:
-                    break
-                writer.add_document(**document)
-        path.unlink()
-
     def commit(self, meta: dict, manifest: Manifest) -> Path:
         """Write everything and make it the live generation; returns its folder."""
         roots = dict(self.base.stems.items()) if self.base is not None else {}
-        for shard in sorted(self._spools):
-            self._write_spool(shard)
-            roots.update(self._commit_shard(shard))
+        spooled = sorted(self._spools)
+        for shard in spooled:
+            self._spools.pop(shard).close()
+        if spooled:
+            for ix in self._indexes:
+                ix.close()
+            for found in self._write_shards(self.folder, spooled, self.shards):
+                roots.update(found)
         for shard in sorted(self._writers):
             roots.update(self._commit_shard(shard))
         for stemmer in self._stemmers:
@@ -382,3 +375,53 @@ class WriteTransaction:
             except Exception:  # noqa: BLE001 - the first error is the one reported
                 pass
         disk.discard(self.folder)
+
+
+ShardWriter = Callable[[Path, list[int], int], list[dict[str, str]]]
+"""``write(build_folder, shards, count)``: write these spooled shards of a full build; the roots each stemmed."""
+
+
+def write_spooled_shard(folder: Path, shard: int, count: int) -> dict[str, str]:
+    """Write shard ``shard`` of a full build from its spool file into its Whoosh index; the roots stemmed.
+
+    Written from every core of the machine that runs it (this one, or a
+    cluster's node reading the build folder from a shared file system). Each
+    call works in its shard's folder alone, so shards can be written at once.
+    """
+    target = shard_folders(folder, count)[shard]
+    spool = folder / f"spool-{shard:02d}.pickle"
+    ix = whoosh_index.open_dir(str(target))
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    try:
+        if cores > 1:
+            from .writers import CheckedMpWriter, collect_worker_stems
+
+            writer = CheckedMpWriter(ix, target, procs=cores, limitmb=WRITER_MB // cores,
+                                     compound=False, codec=ArrayCodec())
+        else:
+            writer = ix.writer(limitmb=WRITER_MB, compound=False, codec=ArrayCodec())
+        try:
+            with open(spool, "rb") as documents:
+                while True:
+                    try:
+                        document = pickle.load(documents)
+                    except EOFError:
+                        break
+                    writer.add_document(**document)
+            writer.commit()
+        except BaseException:
+            writer.cancel()
+            raise
+        stemmer = stemmer_of(writer.schema["body"].analyzer)
+        roots = stemmer.roots() if stemmer is not None else {}
+        if cores > 1:
+            roots.update(collect_worker_stems(target))
+    finally:
+        ix.close()
+    spool.unlink()
+    return roots
+
+
+def write_shards_here(folder: Path, shards: list[int], count: int) -> list[dict[str, str]]:
+    """The spooled shards written one after another on this machine, each from every core."""
+    return [write_spooled_shard(folder, shard, count) for shard in shards]

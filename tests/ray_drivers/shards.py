@@ -96,6 +96,19 @@ def main() -> None:
     for actor in cluster._actors:
         ray.kill(actor, no_restart=True)
     local.close()
+    # `search index --shards 4` with a Ray address: the shards written as Ray tasks.
+    corpus, built, here = sys.argv[3], os.path.join(sys.argv[4], "by-ray"), os.path.join(sys.argv[4], "here")
+    started = time.monotonic()
+    shown = subprocess.run([sys.executable, "-m", "search", "--ray", os.environ["RAY_ADDRESS"], "index", corpus,
+                            "--index", built, "--shards", "4"], capture_output=True, text=True, timeout=300)
+    result["ray_build_exit"], result["ray_build_s"] = shown.returncode, round(time.monotonic() - started, 1)
+    result["ray_build_output"] = (shown.stdout + shown.stderr)[-300:]
+    search.build_index([corpus], here, shards=4)
+    with search.open_index(built) as by_ray, search.open_index(here) as by_hand:
+        result["ray_build_shards"] = [s.articles for s in by_ray.stats().shards]
+        result["here_build_shards"] = [s.articles for s in by_hand.stats().shards]
+        queries = ["milik dinas", "banjir", "kembang teknologi", "anak", "dinas kominfo sawahlunto"]
+        result["ray_build_identical"] = sum(same(by_ray.search(q), by_hand.search(q)) for q in queries)
     print("CLUSTER_RESULT " + json.dumps(result), flush=True)
 
 
