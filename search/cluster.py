@@ -25,14 +25,15 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections import Counter
 from dataclasses import fields
 from pathlib import Path
 
 from .articles import Article
-from .errors import ArticleNotFoundError, IndexStateError, SearchError
+from .errors import ArticleNotFoundError, IndexStateError, InvalidArgumentError, SearchError
 from .query.ranking import Ranking
 from .query.scatter import Coordinator, ShardSearcher, ShardUnavailable
-from .results import IndexStats, SearchResults, ShardStats
+from .results import FieldValue, IndexStats, SearchResults, ShardStats
 from .store import disk
 from .store.generation import shard_count, write_spooled_shard
 from .store.schema import build_schema, to_article
@@ -94,8 +95,14 @@ class ShardActor:
     def hits(self, folder: str, *args):
         return self._at(folder).hits(*args)
 
+    def article_ids(self, folder: str, *args):
+        return self._at(folder).article_ids(*args)
+
     def corrections(self, folder: str, *args):
         return self._at(folder).corrections(*args)
+
+    def values(self, folder: str, fieldname: str) -> list[FieldValue]:
+        return self._at(folder).values(fieldname)
 
     def get(self, folder: str, article_id: str) -> Article | None:
         whoosh = self._at(folder).generation.searcher
@@ -153,7 +160,7 @@ def actor_name(index_dir: Path, shard: int) -> str:
 
 
 class ClusterIndex:
-    """An index whose shards Ray actors hold: ``search``, ``get``, ``stats`` and ``refresh`` as :class:`Index`."""
+    """An index whose shards Ray actors hold: ``search``, ``get``, ``values``, ``stats``, ``refresh``, as ``Index``."""
 
     def __init__(self, index_dir: str | Path, ranking: Ranking | None = None, address: str | None = None,
                  timeout: float = TIMEOUT):
@@ -189,6 +196,10 @@ class ClusterIndex:
                 continue
             try:
                 results.append(ray.get(ref))
+            except ray.exceptions.RayTaskError as error:
+                if isinstance(error.cause, SearchError):  # the request's fault (a bad date), not the shard's
+                    raise error.cause from None
+                results.append(ShardUnavailable(n, type(error.cause).__name__))
             except ray.exceptions.RayError as error:
                 results.append(ShardUnavailable(n, type(error).__name__))
         return results
@@ -217,6 +228,19 @@ class ClusterIndex:
                date_to: str | None = None, facets: bool = False) -> SearchResults:
         """As :meth:`search.index.Index.search`; ``missing_shards`` names shards that did not answer."""
         return self._coordinator.search(text, limit, page, highlight, sort, date_from, date_to, facets)
+
+    def values(self, field: str, limit: int | None = None) -> list[FieldValue]:
+        """As :meth:`search.index.Index.values`: each value's articles counted on every shard."""
+        if limit is not None and limit < 1:
+            raise InvalidArgumentError(f"limit must be at least 1, not {limit}")
+        counts: Counter[str] = Counter()
+        for n, found in enumerate(self._call([(n, "values", (field,)) for n in range(len(self._actors))])):
+            if isinstance(found, ShardUnavailable):
+                raise IndexStateError(f"shard {n} of the index at {self.path} did not answer ({found.reason})",
+                                      path=self.path)
+            counts.update({value.value: value.count for value in found})
+        merged = [FieldValue(value, count) for value, count in sorted(counts.items(), key=lambda i: (-i[1], i[0]))]
+        return merged if limit is None else merged[:limit]
 
     def get(self, article_id: str) -> Article:
         shard = shard_of(article_id, len(self._actors))

@@ -27,6 +27,9 @@ def test_shards_on_a_two_node_ray_cluster_answer_as_one_index(tmp_path, seeds_in
     assert result["headlines"] == 200
     assert result["identical"] == 200, result
     assert result["identical_with_options"] == result["with_options"], result
+    assert result["values_identical"] and result["get_identical"], result
+    # A bad date is the request's error, raised as on one index, not a shard gone missing.
+    assert result["bad_date"] != "no error" and "\n" not in result["bad_date"], result
     assert sum(result["shard_articles"]) == result["articles"]
     assert all(place.startswith("Ray actor") for place in result["served_by"]), result
     assert result["nodes_used"] == 2, result

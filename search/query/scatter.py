@@ -34,13 +34,13 @@ from pathlib import Path
 
 import numpy as np
 
-from ..results import Hit, SearchResults
+from ..results import FieldValue, Hit, SearchResults
 from ..store.arrays import date_column
 from ..store.generation import Generation
 from ..store.schema import TEXT_FIELDS
 from .ranking import Candidate, Ranking, collect_evidence, rerank
 from .scoring import CollectionStatistics
-from .searcher import FACETS, NO_WORDS, FirstStage, Renderer, read_query
+from .searcher import FACETS, NO_WORDS, FirstStage, QueryPlan, Renderer, Searcher, read_query
 from .spelling import corrected, corrections
 
 
@@ -71,7 +71,6 @@ class ShardAnswer:
     dates: list[int] | None = None
     """Each ranked article's date as the date column holds it (date orders only)."""
     candidates: list[Candidate] = field(default_factory=list)
-    ids: dict[int, str] = field(default_factory=dict)
     facets: dict[str, dict[str, int]] | None = None
 
 
@@ -85,6 +84,7 @@ class ShardSearcher:
         self._first = FirstStage(self._whoosh, ranking)
         self._render = Renderer(self._whoosh)
         self._dates: np.ndarray | None = None
+        self._plans: dict[tuple, QueryPlan] = {}  # the last few queries read: answer() follows prepare()
 
     @classmethod
     def open(cls, index_dir: str | Path, folder: str | Path, shard: int, ranking: Ranking) -> ShardSearcher:
@@ -94,9 +94,18 @@ class ShardSearcher:
     def close(self) -> None:
         self.generation.close()
 
+    def _plan(self, text: str, sort: str, date_from: str | None, date_to: str | None) -> QueryPlan:
+        key = (text, sort, date_from, date_to)
+        if key not in self._plans:
+            if len(self._plans) >= 8:
+                self._plans.pop(next(iter(self._plans)))
+            self._plans[key] = read_query(self._whoosh, self.ranking, text, sort, date_from, date_to, correct=False)
+        plan = self._plans[key]
+        return replace(plan, notes=list(plan.notes))
+
     def prepare(self, text: str, sort: str = "relevance", date_from: str | None = None,
                 date_to: str | None = None, correct: bool = True) -> Prepared:
-        plan = read_query(self._whoosh, self.ranking, text, sort, date_from, date_to, correct=False)
+        plan = self._plan(text, sort, date_from, date_to)
         terms = [(name, value) for name, value in plan.parsed.query.iter_all_terms()]
         found = corrections(plan.parsed.text, self._whoosh) if correct and plan.short else []
         unknown = any(correction is not None for _, _, correction in found)
@@ -108,7 +117,7 @@ class ShardSearcher:
 
     def answer(self, text: str, sort: str, date_from: str | None, date_to: str | None, depth: int | None,
                facets: bool, statistics: CollectionStatistics) -> ShardAnswer:
-        plan = read_query(self._whoosh, self.ranking, text, sort, date_from, date_to, correct=False)
+        plan = self._plan(text, sort, date_from, date_to)
         found = self._first.run(plan, depth, facets, statistics)
         ranked = list(found.ranked)
         answer = ShardAnswer(found.total, ranked, facets=found.facets)
@@ -121,8 +130,11 @@ class ShardSearcher:
         collect_evidence(top, set(plan.words), TEXT_FIELDS, self._first.postings_of(found.postings),
                          set(plan.typed))
         answer.candidates = top
-        answer.ids = {c.docnum: self._whoosh.stored_fields(c.docnum)["id"] for c in top}
         return answer
+
+    def article_ids(self, docnums: list[int]) -> list[str]:
+        """The ids of these articles (what breaks ties in the re-ranking; asked only for ties)."""
+        return [self._whoosh.stored_fields(docnum)["id"] for docnum in docnums]
 
     def hits(self, ranked: list[tuple[int, float | None]], words: list[str] | None) -> list[Hit]:
         """The hits of these articles (this shard's numbers), marked for ``words`` (None: no snippets)."""
@@ -132,6 +144,10 @@ class ShardSearcher:
 
     def corrections(self, text: str) -> list[tuple[int, int, str | None]]:
         return corrections(text, self._whoosh)
+
+    def values(self, fieldname: str) -> list[FieldValue]:
+        """Every value of a keyword field on this shard, with its articles (``Searcher.values``)."""
+        return Searcher(self.generation, self.ranking).values(fieldname)
 
 
 def _suggestion(text: str, each: list[list[tuple[int, int, str | None]]]) -> str | None:
@@ -264,11 +280,22 @@ class Coordinator:
         merged = merged[:depth]
         candidates = {offsets[n] + c.docnum: replace(c, docnum=offsets[n] + c.docnum)
                       for n, answer in answers.items() for c in answer.candidates}
-        ids = {offsets[n] + docnum: article_id for n, answer in answers.items()
-               for docnum, article_id in answer.ids.items()}
         top = [candidates[number] for number, _ in merged[:self.ranking.rerank_depth]]
-        top = rerank(top, first.words, self.ranking, tie_key=ids.__getitem__, typed=first.typed)
+        top = rerank(top, first.words, self.ranking, tie_key=self._article_id(offsets), typed=first.typed)
         return [(c.docnum, c.score) for c in top] + merged[self.ranking.rerank_depth:]
+
+    def _article_id(self, offsets: dict[int, int]) -> Callable[[int], str]:
+        """``tie_key`` for the re-ranking: an article's id, asked of its shard (only articles of equal score)."""
+        starts = sorted((start, n) for n, start in offsets.items())
+
+        def article_id(number: int) -> str:
+            start, shard = max((s, n) for s, n in starts if s <= number)
+            found = self._scatter([shard], "article_ids", [number - start])
+            if shard not in found:
+                return ""
+            return found[shard][0]
+
+        return article_id
 
     def _nothing(self, text, page, limit, notes, suggestion, facets, missing) -> SearchResults:
         return SearchResults(text, 0, page, limit, [], notes, suggestion,

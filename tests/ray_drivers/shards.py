@@ -47,6 +47,14 @@ def main() -> None:
         same(mine := local.search(t, **o), theirs := cluster.search(t, **o)) and mine.facets == theirs.facets
         for t in titles[:20] for o in options)
     result["with_options"] = 20 * len(options)
+    result["values_identical"] = all(cluster.values(name) == local.values(name) for name in ("category", "month"))
+    some = local.search(titles[3], highlight=False).hits[0].id
+    result["get_identical"] = cluster.get(some) == local.get(some)
+    try:
+        cluster.search(titles[0], date_from="bukan tanggal")
+        result["bad_date"] = "no error"
+    except search.QueryError as error:
+        result["bad_date"] = str(error)
     stats = cluster.stats()
     result["served_by"] = [s.served_by for s in stats.shards]
     result["shard_articles"] = [s.articles for s in stats.shards]
