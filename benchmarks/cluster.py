@@ -109,6 +109,7 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--build-corpus", type=Path, default=PROJECT / "seeds")
     parser.add_argument("--out", type=Path, default=OUT / "cluster")
+    parser.add_argument("--reuse", action="store_true", help="keep the indexes a previous run built in --out")
     parser.add_argument("--driver", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--one", help=argparse.SUPPRESS)
     parser.add_argument("--sharded", help=argparse.SUPPRESS)
@@ -130,6 +131,8 @@ def main() -> int:
     one, sharded = args.out / "one", args.out / f"shards-{args.shards}"
     built = {}
     for folder, shards in ((one, None), (sharded, args.shards)):
+        if args.reuse and folder.exists():
+            continue
         shutil.rmtree(folder, ignore_errors=True)
         started = time.perf_counter()
         search.build_index(args.corpora, folder, shards=shards, merge_duplicates=False)
