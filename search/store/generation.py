@@ -293,11 +293,12 @@ class WriteTransaction:
                 raise write_error(index_dir, error) from None
             raise
 
-    def _writer(self, shard: int, parallel: bool | None = None):
+    def _writer(self, shard: int):
         """The open writer of ``shard``, made on first use (a full build's from every core)."""
         if shard not in self._writers:
-            parallel = self.base is None if parallel is None else parallel
-            writer = self._new_writer(self._indexes[shard], parallel)
+            writer, parallel = open_writer(self._indexes[shard], self.folder, parallel=self.base is None)
+            if parallel:
+                self._parallel.add(shard)
             self._writers[shard] = writer
             stemmer = stemmer_of(writer.schema["body"].analyzer)
             if stemmer is not None:
@@ -305,21 +306,6 @@ class WriteTransaction:
                     stemmer.saved = self.base.stems  # an update need not stem known words again
                 self._stemmers.append(stemmer)
         return self._writers[shard]
-
-    def _new_writer(self, ix, parallel: bool):
-        # A full build writes from every core; an update, a few articles, from this one.
-        # Segments stay separate files (compound=False): Whoosh reads a compound
-        # file's parts into memory when it opens them, and assembling one copies
-        # the whole index once more at the end of a build (benchmarks/README.md).
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-        if parallel and cores > 1:
-            from .writers import CheckedMpWriter  # multiprocessing: loaded only by a full build
-
-            writer = CheckedMpWriter(ix, self.folder, procs=cores, limitmb=WRITER_MB // cores,
-                                     compound=False, codec=ArrayCodec())
-            self._parallel.add(self._indexes.index(ix))
-            return writer
-        return ix.writer(limitmb=WRITER_MB, compound=False, codec=ArrayCodec())
 
     def add(self, document: dict) -> None:
         shard = shard_of(document["id"], self.shards)
@@ -381,6 +367,23 @@ ShardWriter = Callable[[Path, list[int], int], list[dict[str, str]]]
 """``write(build_folder, shards, count)``: write these spooled shards of a full build; the roots each stemmed."""
 
 
+def open_writer(ix, stems_folder: Path, parallel: bool):
+    """(writer, whether it writes from every core) for ``ix``: a full build's from every core, an update's here.
+
+    A parallel writer's workers leave the roots they stemmed in ``stems_folder``.
+    Segments stay separate files (compound=False): Whoosh reads a compound
+    file's parts into memory when it opens them, and assembling one copies
+    the whole index once more at the end of a build (benchmarks/README.md).
+    """
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if parallel and cores > 1:
+        from .writers import CheckedMpWriter  # multiprocessing: loaded only by a full build
+
+        return CheckedMpWriter(ix, stems_folder, procs=cores, limitmb=WRITER_MB // cores,
+                               compound=False, codec=ArrayCodec()), True
+    return ix.writer(limitmb=WRITER_MB, compound=False, codec=ArrayCodec()), False
+
+
 def write_spooled_shard(folder: Path, shard: int, count: int) -> dict[str, str]:
     """Write shard ``shard`` of a full build from its spool file into its Whoosh index; the roots stemmed.
 
@@ -391,15 +394,8 @@ def write_spooled_shard(folder: Path, shard: int, count: int) -> dict[str, str]:
     target = shard_folders(folder, count)[shard]
     spool = folder / f"spool-{shard:02d}.pickle"
     ix = whoosh_index.open_dir(str(target))
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     try:
-        if cores > 1:
-            from .writers import CheckedMpWriter, collect_worker_stems
-
-            writer = CheckedMpWriter(ix, target, procs=cores, limitmb=WRITER_MB // cores,
-                                     compound=False, codec=ArrayCodec())
-        else:
-            writer = ix.writer(limitmb=WRITER_MB, compound=False, codec=ArrayCodec())
+        writer, parallel = open_writer(ix, target, parallel=True)
         try:
             with open(spool, "rb") as documents:
                 while True:
@@ -414,7 +410,9 @@ def write_spooled_shard(folder: Path, shard: int, count: int) -> dict[str, str]:
             raise
         stemmer = stemmer_of(writer.schema["body"].analyzer)
         roots = stemmer.roots() if stemmer is not None else {}
-        if cores > 1:
+        if parallel:
+            from .writers import collect_worker_stems
+
             roots.update(collect_worker_stems(target))
     finally:
         ix.close()
