@@ -176,9 +176,14 @@ class ClusterIndex:
         count = shard_count(self.meta)
         actor = _actor_class()
         arguments = _ranking_args(self.ranking)
-        # Spread over the nodes; found again by name by a later client.
+        # Shard n on the n-th alive node, round the nodes (soft: elsewhere if that node is gone);
+        # found again by name by a later client.
+        from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+        nodes = sorted(node["NodeID"] for node in _ray().nodes() if node["Alive"])
         self._actors = [actor.options(name=actor_name(self.path, n), lifetime="detached", get_if_exists=True,
-                                      scheduling_strategy="SPREAD")
+                                      scheduling_strategy=NodeAffinitySchedulingStrategy(nodes[n % len(nodes)],
+                                                                                         soft=True))
                         .remote(str(self.path.resolve()), n, arguments) for n in range(count)]
         self._coordinator = Coordinator(self._actors, self.ranking, call=self._call)
 
