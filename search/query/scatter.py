@@ -34,13 +34,13 @@ from pathlib import Path
 
 import numpy as np
 
-from ..results import FieldValue, Hit, SearchResults
+from ..results import Hit, SearchResults
 from ..store.arrays import date_column
 from ..store.generation import Generation
 from ..store.schema import TEXT_FIELDS
 from .ranking import Candidate, Ranking, collect_evidence, rerank
 from .scoring import CollectionStatistics
-from .searcher import FACETS, NO_WORDS, FirstStage, QueryPlan, Renderer, Searcher, read_query
+from .searcher import FACETS, NO_WORDS, QueryPlan, Searcher, read_query
 from .spelling import corrected, corrections
 
 
@@ -74,15 +74,11 @@ class ShardAnswer:
     facets: dict[str, dict[str, int]] | None = None
 
 
-class ShardSearcher:
-    """One shard of a generation, answering the coordinator's three questions."""
+class ShardSearcher(Searcher):
+    """One shard of a generation: a :class:`Searcher` that also answers the coordinator's questions."""
 
     def __init__(self, generation: Generation, ranking: Ranking):
-        self.generation = generation
-        self.ranking = ranking
-        self._whoosh = generation.searcher
-        self._first = FirstStage(self._whoosh, ranking)
-        self._render = Renderer(self._whoosh)
+        super().__init__(generation, ranking)
         self._dates: np.ndarray | None = None
         self._plans: dict[tuple, QueryPlan] = {}  # the last few queries read: answer() follows prepare()
 
@@ -134,7 +130,7 @@ class ShardSearcher:
 
     def article_ids(self, docnums: list[int]) -> list[str]:
         """The ids of these articles (what breaks ties in the re-ranking; asked only for ties)."""
-        return [self._whoosh.stored_fields(docnum)["id"] for docnum in docnums]
+        return [self._article_id(docnum) for docnum in docnums]
 
     def hits(self, ranked: list[tuple[int, float | None]], words: list[str] | None) -> list[Hit]:
         """The hits of these articles (this shard's numbers), marked for ``words`` (None: no snippets)."""
@@ -145,9 +141,7 @@ class ShardSearcher:
     def corrections(self, text: str) -> list[tuple[int, int, str | None]]:
         return corrections(text, self._whoosh)
 
-    def values(self, fieldname: str) -> list[FieldValue]:
-        """Every value of a keyword field on this shard, with its articles (``Searcher.values``)."""
-        return Searcher(self.generation, self.ranking).values(fieldname)
+
 
 
 def _suggestion(text: str, each: list[list[tuple[int, int, str | None]]]) -> str | None:
