@@ -294,6 +294,18 @@ while True:
     if len(alive) >= want or time.monotonic() > deadline:
         break
     time.sleep(0.5)
+# Alive in the node table is not yet schedulable: the scheduler learns a node's resources a
+# little later, and soft placement meanwhile falls back to the head. Run one task pinned to
+# each node, so the driver starts on a cluster whose every node takes work.
+from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+@ray.remote(num_cpus=0)
+def _here():
+    return ray.get_runtime_context().get_node_id()
+pinned = [_here.options(scheduling_strategy=NodeAffinitySchedulingStrategy(n["NodeID"], soft=False)).remote()
+          for n in alive]
+ready, _ = ray.wait(pinned, num_returns=len(pinned), timeout=max(1.0, deadline - time.monotonic()))
+took = {ray.get(ref) for ref in ready}
+alive = [n for n in alive if n["NodeID"] in took]
 print(json.dumps([{"node_id": n["NodeID"], "address": n["NodeManagerAddress"], "resources": n["Resources"]}
                   for n in alive]))
 """
