@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from .articles import Article, Skipped
 from .errors import (
     ArticleNotFoundError,
+    ClusterError,
     IndexCorruptError,
     IndexLockedError,
     IndexNotFoundError,
@@ -29,6 +30,7 @@ from .errors import (
     QueryError,
     RequestError,
     SearchError,
+    ShardUnavailableError,
     SourceError,
     SourceMissingError,
 )
@@ -71,11 +73,11 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
-    "AnalyzedToken", "Article", "ArticleNotFoundError", "BuildReport", "Export", "ExportRow", "FieldValue",
-    "Hit", "Index", "IndexCorruptError", "IndexLockedError", "IndexNotFoundError", "IndexOutdatedError",
-    "IndexReadOnlyError", "IndexStateError", "IndexStats", "IndexWriteError", "IngestError",
+    "AnalyzedToken", "Article", "ArticleNotFoundError", "BuildReport", "ClusterError", "Export", "ExportRow",
+    "FieldValue", "Hit", "Index", "IndexCorruptError", "IndexLockedError", "IndexNotFoundError",
+    "IndexOutdatedError", "IndexReadOnlyError", "IndexStateError", "IndexStats", "IndexWriteError", "IngestError",
     "InvalidArgumentError", "Merged", "NotAnArticleError", "NothingToIndexError", "QueryError", "Ranking",
     "RequestError", "SearchError", "SearchResults", "Skipped", "Snippet", "SourceError", "SourceMissingError",
-    "ShardStats", "SourceStats", "add_articles", "analyze", "build_index", "forget_source", "open_index",
-    "remove_articles", "stem",
+    "ShardStats", "ShardUnavailableError", "SourceStats", "add_articles", "analyze", "build_index", "forget_source",
+    "open_index", "remove_articles", "stem",
 ]

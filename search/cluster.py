@@ -30,10 +30,10 @@ from dataclasses import fields
 from pathlib import Path
 
 from .articles import Article
-from .errors import ArticleNotFoundError, IndexStateError, InvalidArgumentError, SearchError
+from .errors import ArticleNotFoundError, ClusterError, InvalidArgumentError, SearchError, ShardUnavailableError
 from .query.ranking import Ranking
 from .query.scatter import Coordinator, ShardSearcher, ShardUnavailable
-from .results import FieldValue, IndexStats, SearchResults, ShardStats
+from .results import Export, FieldValue, Hit, IndexStats, SearchResults, ShardStats
 from .store import disk
 from .store.generation import shard_count, write_spooled_shard
 from .store.schema import build_schema, to_article
@@ -42,10 +42,8 @@ from .store.shards import shard_of
 NAMESPACE = "indonesian-news-search"
 TIMEOUT = float(os.environ.get("SEARCH_RAY_TIMEOUT", "30"))
 """Seconds a query waits for a shard (its restart included) before answering without it."""
-
-
-class ClusterError(SearchError):
-    """The Ray cluster cannot be reached, or the ``cluster`` extra is not installed."""
+KEEP_OPEN = 2
+"""Generations a shard actor holds open at once (the newest and the one before)."""
 
 
 def _ranking_args(ranking: Ranking) -> dict:
@@ -66,22 +64,25 @@ class ShardActor:
     def __init__(self, index_dir: str, shard: int, ranking: dict):
         self.index_dir, self.shard = index_dir, shard
         self.ranking = Ranking(**ranking)
-        self._searcher: ShardSearcher | None = None
-        self._folder: str | None = None
+        self._open: dict[str, ShardSearcher] = {}  # by generation folder, the last used last
 
     def _at(self, folder: str) -> ShardSearcher:
-        if self._searcher is None or self._folder != folder:
-            fresh = ShardSearcher.open(self.index_dir, folder, self.shard, self.ranking)
-            if self._searcher is not None:
-                self._searcher.close()
-            self._searcher, self._folder = fresh, folder
-        return self._searcher
+        # Two open at once: clients still on the old generation (a server's other
+        # readers) and those on the new one do not make the actor reopen on each call.
+        searcher = self._open.pop(folder, None)
+        if searcher is None:
+            searcher = ShardSearcher.open(self.index_dir, folder, self.shard, self.ranking)
+            while len(self._open) >= KEEP_OPEN - 1:
+                self._open.pop(next(iter(self._open))).close()
+        self._open[folder] = searcher
+        return searcher
 
     def where(self, folder: str | None = None) -> dict:
         """Where this actor runs (its process and node), and the generation it has open."""
         import ray
 
-        return {"pid": os.getpid(), "node": ray.get_runtime_context().get_node_id(), "folder": self._folder}
+        return {"pid": os.getpid(), "node": ray.get_runtime_context().get_node_id(),
+                "folder": next(reversed(self._open), None)}
 
     def articles(self, folder: str) -> int:
         return self._at(folder).generation.article_count
@@ -100,6 +101,18 @@ class ShardActor:
 
     def corrections(self, folder: str, *args):
         return self._at(folder).corrections(*args)
+
+    def rows(self, folder: str, *args):
+        return self._at(folder).rows(*args)
+
+    def key_words(self, folder: str, *args):
+        return self._at(folder).key_words(*args)
+
+    def frequencies(self, folder: str, *args):
+        return self._at(folder).frequencies(*args)
+
+    def more_like(self, folder: str, *args):
+        return self._at(folder).more_like(*args)
 
     def values(self, folder: str, fieldname: str) -> list[FieldValue]:
         return self._at(folder).values(fieldname)
@@ -136,8 +149,15 @@ def shard_writer(address: str | None = None):
     task = ray.remote(num_cpus=1, max_retries=1)(write_spooled_shard)
 
     def write(folder: Path, shards: list[int], count: int) -> list[dict[str, str]]:
-        return ray.get([task.options(scheduling_strategy="SPREAD").remote(folder, shard, count)
-                        for shard in shards])
+        try:
+            return ray.get([task.options(scheduling_strategy="SPREAD").remote(folder, shard, count)
+                            for shard in shards])
+        except ray.exceptions.RayTaskError as error:
+            if isinstance(error.cause, (SearchError, OSError)):  # the build's own failure (a full disk)
+                raise error.cause from None
+            raise ClusterError(f"a shard's build task failed ({type(error.cause).__name__}: {error.cause})") from None
+        except ray.exceptions.RayError as error:
+            raise ClusterError(f"a shard's build task failed ({type(error).__name__})") from None
 
     return write
 
@@ -160,7 +180,7 @@ def actor_name(index_dir: Path, shard: int) -> str:
 
 
 class ClusterIndex:
-    """An index whose shards Ray actors hold: ``search``, ``get``, ``values``, ``stats``, ``refresh``, as ``Index``."""
+    """An index whose shards Ray actors hold, with the methods and answers of :class:`search.index.Index`."""
 
     def __init__(self, index_dir: str | Path, ranking: Ranking | None = None, address: str | None = None,
                  timeout: float = TIMEOUT):
@@ -234,6 +254,17 @@ class ClusterIndex:
         """As :meth:`search.index.Index.search`; ``missing_shards`` names shards that did not answer."""
         return self._coordinator.search(text, limit, page, highlight, sort, date_from, date_to, facets)
 
+    def export(self, text: str, sort: str = "relevance", date_from: str | None = None,
+               date_to: str | None = None) -> Export:
+        """As :meth:`search.index.Index.export`, the rows asked of their shards a few hundred at a time.
+
+        Whole or not at all: a shard that does not answer raises :class:`ShardUnavailableError`."""
+        return self._coordinator.export(text, sort, date_from, date_to)
+
+    def similar(self, article_id: str, limit: int = 10) -> list[Hit]:
+        """As :meth:`search.index.Index.similar`, with the whole collection's statistics."""
+        return self._coordinator.similar(article_id, shard_of(article_id, len(self._actors)), limit)
+
     def values(self, field: str, limit: int | None = None) -> list[FieldValue]:
         """As :meth:`search.index.Index.values`: each value's articles counted on every shard."""
         if limit is not None and limit < 1:
@@ -241,8 +272,8 @@ class ClusterIndex:
         counts: Counter[str] = Counter()
         for n, found in enumerate(self._call([(n, "values", (field,)) for n in range(len(self._actors))])):
             if isinstance(found, ShardUnavailable):
-                raise IndexStateError(f"shard {n} of the index at {self.path} did not answer ({found.reason})",
-                                      path=self.path)
+                raise ShardUnavailableError(f"shard {n} of the index at {self.path} did not answer ({found.reason})",
+                                            path=self.path)
             counts.update({value.value: value.count for value in found})
         merged = [FieldValue(value, count) for value, count in sorted(counts.items(), key=lambda i: (-i[1], i[0]))]
         return merged if limit is None else merged[:limit]
@@ -251,7 +282,7 @@ class ClusterIndex:
         shard = shard_of(article_id, len(self._actors))
         found = self._call([(shard, "get", (article_id,))])[0]
         if isinstance(found, ShardUnavailable):
-            raise IndexStateError(f"shard {shard} of the index at {self.path}, which holds {article_id!r}, "
+            raise ShardUnavailableError(f"shard {shard} of the index at {self.path}, which holds {article_id!r}, "
                                   f"did not answer ({found.reason})", path=self.path)
         if found is None:
             raise ArticleNotFoundError(f"no article with id {article_id!r}")

@@ -15,8 +15,10 @@ names a command to run: the command line adds that (``search.cli``).
     │   ├── IndexOutdatedError
     │   ├── IndexCorruptError
     │   ├── IndexLockedError
+    │   ├── ShardUnavailableError   a shard held apart did not answer
     │   └── IndexWriteError
     │       └── IndexReadOnlyError
+    ├── ClusterError           the Ray cluster (reaching it, its extra)
     ├── SourceError            what was given to index
     │   ├── IngestError
     │   │   └── NotAnArticleError
@@ -64,12 +66,20 @@ class IndexLockedError(IndexStateError):
     """Another process is writing the index."""
 
 
+class ShardUnavailableError(IndexStateError):
+    """A shard held apart (by a Ray actor) did not answer in time, and the call cannot leave it out."""
+
+
 class IndexWriteError(IndexStateError):
     """A change could not be written (the disk is full, a worker failed); the index was left as it was."""
 
 
 class IndexReadOnlyError(IndexWriteError):
     """The index folder or its file system cannot be written."""
+
+
+class ClusterError(SearchError):
+    """The Ray cluster cannot be reached, a task on it failed, or the ``cluster`` extra is not installed."""
 
 
 class SourceError(SearchError):

@@ -14,12 +14,16 @@ from __future__ import annotations
 import functools
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .articles import Article
 from .query.ranking import Ranking
 from .query.searcher import FACETS, SORTS, VALUE_FIELDS, Searcher
 from .results import EXPORT_FIELDS, Export, FieldValue, Hit, IndexStats, SearchResults, ShardStats, SourceStats
 from .store.generation import Generation, reading
+
+if TYPE_CHECKING:
+    from .cluster import ClusterIndex
 
 DEFAULT_INDEX = Path("indexes/default")
 
@@ -166,17 +170,17 @@ class Index:
 
 
 def open_index(index_dir: str | Path = DEFAULT_INDEX, ranking: Ranking | None = None,
-               ray_address: str | None = None) -> Index:
+               ray_address: str | None = None) -> Index | ClusterIndex:
     """Open the live index at ``index_dir`` for reading, ranked by ``ranking`` (the default one if None).
 
     With ``ray_address`` (or ``SEARCH_RAY_ADDRESS`` set), its shards are
-    served by actors on that Ray cluster (``search.cluster.ClusterIndex``:
-    ``search``, ``get``, ``stats``, ``refresh``, the same answers).
+    served by actors on that Ray cluster: a ``search.cluster.ClusterIndex``,
+    with the same methods and the same answers.
     """
     ranking = ranking if ranking is not None else Ranking()
     ray_address = ray_address or os.environ.get("SEARCH_RAY_ADDRESS") or None
     if ray_address:
         from .cluster import ClusterIndex
 
-        return ClusterIndex(Path(index_dir), ranking, ray_address)  # type: ignore[return-value]
+        return ClusterIndex(Path(index_dir), ranking, ray_address)
     return Index(Generation.open_current(Path(index_dir), ranking.weighting()), ranking)

@@ -94,9 +94,34 @@ def test_any_corpus_in_shards_ranks_as_one_index(tmp_path, articles, shards, rem
                 assert_same(one, sharded, "banjir warga", **options)
                 assert_same(one, apart, "banjir warga", **options)
             assert apart.search("pemerintah", facets=True).facets == one.search("pemerintah", facets=True).facets
+            for query, options in [("banjir warga", {}), (RARE, {}), ("banjir", {"sort": "date"})]:
+                assert_same_export(one, sharded, query, **options)
+                assert_same_export(one, apart, query, **options)
+            for article_id in [f"a{n}" for n in range(min(len(articles), 4)) if f"a{n}" not in gone]:
+                assert_same_similar(one, sharded, article_id)
+                assert_same_similar(one, apart, article_id)
         finally:
             apart.close()
     shutil.rmtree(work)
+
+
+def assert_same_export(one, sharded, query, **options):
+    mine, theirs = one.export(query, **options), sharded.export(query, **options)
+    assert (theirs.total, theirs.notes) == (mine.total, mine.notes), query
+    rows, sharded_rows = list(mine), list(theirs)
+    if options.get("sort", "relevance") != "relevance":
+        assert sorted(rows, key=lambda r: r.id) == sorted(sharded_rows, key=lambda r: r.id), query
+        assert [r.date for r in sharded_rows] == [r.date for r in rows], query
+        return
+    assert [r.id for r in sharded_rows] == [r.id for r in rows], query
+    assert [r.snippet for r in sharded_rows] == [r.snippet for r in rows], query
+    assert [r.score for r in sharded_rows] == pytest.approx([r.score for r in rows], rel=1e-6), query
+
+
+def assert_same_similar(one, sharded, article_id):
+    mine, theirs = one.similar(article_id, limit=5), sharded.similar(article_id, limit=5)
+    assert [h.id for h in theirs] == [h.id for h in mine], article_id
+    assert [h.score for h in theirs] == pytest.approx([h.score for h in mine], rel=1e-6), article_id
 
 
 WINDOWS_AND_ORDERS = [{"date_from": "2021-01", "date_to": "2021-06"}, {"sort": "-date"}, {"sort": "date"},
@@ -113,6 +138,12 @@ class held_apart:  # noqa: N801 - used as a function
 
     def search(self, *args, **options):
         return self.coordinator.search(*args, **options)
+
+    def export(self, *args, **options):
+        return self.coordinator.export(*args, rows_per_call=3, **options)
+
+    def similar(self, article_id, limit=10):
+        return self.coordinator.similar(article_id, shard_of(article_id, len(self.shards)), limit)
 
     def close(self):
         for shard in self.shards:

@@ -33,14 +33,17 @@ from functools import reduce
 from pathlib import Path
 
 import numpy as np
+from whoosh import classify
+from whoosh.query import Or, Term
 
-from ..results import Hit, SearchResults
+from ..errors import ArticleNotFoundError, InvalidArgumentError, ShardUnavailableError
+from ..results import Export, ExportRow, Hit, SearchResults
 from ..store.arrays import date_column
 from ..store.generation import Generation
 from ..store.schema import TEXT_FIELDS
 from .ranking import Candidate, Ranking, collect_evidence, rerank
-from .scoring import CollectionStatistics
-from .searcher import FACETS, NO_WORDS, QueryPlan, Searcher, read_query
+from .scoring import CollectionStatistics, scored_with
+from .searcher import FACETS, NO_WORDS, SIMILAR_FIELD, SIMILAR_TERMS, QueryPlan, Searcher, read_query
 from .spelling import corrected, corrections
 
 
@@ -141,6 +144,49 @@ class ShardSearcher(Searcher):
     def corrections(self, text: str) -> list[tuple[int, int, str | None]]:
         return corrections(text, self._whoosh)
 
+    def rows(self, ranked: list[tuple[int, float | None]], words: list[str]) -> list[ExportRow]:
+        """The export rows of these articles (this shard's numbers), their snippets marked for ``words``."""
+        postings_of = self._first.postings_of({})
+        return [self._render.row(docnum, score, set(words), postings_of) for docnum, score in ranked]
+
+    def key_words(self, article_id: str) -> tuple[dict[str, float], float] | None:
+        """Each word of the article's body with its weight there, and their total (None: not in this shard)."""
+        docnum = self._whoosh.document_number(id=article_id)
+        if docnum is None:
+            return None
+        expander = classify.Expander(self._whoosh.reader(), SIMILAR_FIELD)
+        expander.add_document(docnum)
+        return dict(expander.topN_weight), expander.top_total
+
+    def frequencies(self, words: list[str]) -> tuple[dict[str, int], CollectionStatistics]:
+        """How often each of ``words`` this shard knows occurs here, and the shard's statistics of them."""
+        reader = self._whoosh.reader()
+        to_bytes = self._whoosh.schema[SIMILAR_FIELD].to_bytes
+        known = {word: reader.frequency(SIMILAR_FIELD, to_bytes(word)) for word in words
+                 if (SIMILAR_FIELD, to_bytes(word)) in reader}
+        return known, CollectionStatistics.of(self._whoosh, [(SIMILAR_FIELD, word) for word in known])
+
+    def more_like(self, terms: list[tuple[str, float]], article_id: str, limit: int,
+                  statistics: CollectionStatistics) -> list[tuple[int, float]]:
+        """This shard's best ``limit`` for the key words ``terms``, scored in the whole collection; not the article."""
+        docnum = self._whoosh.document_number(id=article_id)
+        query = Or([Term(SIMILAR_FIELD, word, boost=weight) for word, weight in terms])
+        with scored_with(self._whoosh, statistics):
+            results = self._whoosh.search(query, limit=limit, mask={docnum} if docnum is not None else None)
+            return [(hit.docnum, hit.score) for hit in results]
+
+
+def key_terms(weights: dict[str, float], total: float, frequencies: dict[str, int], doc_count: int,
+              number: int) -> list[tuple[str, float]]:
+    """The ``number`` key words of an article, as Whoosh's ``Expander.expanded_terms`` picks them (Bo1, not
+    normalised) in one index: from its word weights and the whole collection's word frequencies."""
+    model = classify.Bo1Model(doc_count, 0)
+    scored = [(model.score(weight, frequencies[word], total), word) for word, weight in weights.items()
+              if word in frequencies]
+    norm = max([0.0] + [score for score, _ in scored]) or 1.0
+    ranked = sorted(((score / norm, word) for score, word in scored), key=lambda pair: (-pair[0], pair[1]))
+    return [(word, score) for score, word in ranked[:number]]
+
 
 
 
@@ -174,6 +220,49 @@ def _merged_facets(answers: Sequence[ShardAnswer]) -> dict[str, dict[str, int]] 
     return merged
 
 
+@dataclass
+class _Reading:
+    """A query as the shards read it (``Coordinator._read``)."""
+
+    searched: str
+    """The text searched: as typed, or its correction when that matched nowhere."""
+    first: Prepared | None
+    """The lowest answering shard's reading (every shard reads the text the same way); None: none answered."""
+    notes: list[str]
+    suggestion: str | None
+    prepared: dict[int, Prepared]
+    missing: set[int]
+
+
+@dataclass
+class _Ranked:
+    """A query's first stage on every shard, merged (``Coordinator._rank``)."""
+
+    answers: dict[int, ShardAnswer]
+    where: dict[int, tuple[int, int]]
+    """Article number as one index numbers it -> (shard, the shard's own number)."""
+    ranked: list[tuple[int, float | None]]
+    missing: set[int]
+
+
+def _offsets(sizes: dict[int, int]) -> dict[int, int]:
+    """Each shard's first article number as one index numbers them: after the shards before it (as Whoosh
+    numbers segments). ``sizes``: each shard's article count, deleted ones included."""
+    offsets, base = {}, 0
+    for n in sorted(sizes):
+        offsets[n] = base
+        base += sizes[n]
+    return offsets
+
+
+def _complete(missing: set[int], what: str) -> None:
+    """Raise unless every shard answered: ``what`` cannot be given in part."""
+    if missing:
+        names = ", ".join(map(str, sorted(missing)))
+        raise ShardUnavailableError(f"shard{'s' if len(missing) > 1 else ''} {names} did not answer, and {what} "
+                                    "cannot leave out their articles")
+
+
 class Coordinator:
     """``search`` over shards held apart, with the answers of one index.
 
@@ -199,18 +288,13 @@ class Coordinator:
         results = self._call(calls)
         return {n: r for n, r in zip(numbers, results, strict=True) if not isinstance(r, ShardUnavailable)}
 
-    def search(self, text: str, limit: int = 10, page: int = 1, highlight: bool = True,
-               sort: str = "relevance", date_from: str | None = None,
-               date_to: str | None = None, facets: bool = False) -> SearchResults:
-        from ..errors import InvalidArgumentError
-
-        if limit < 1 or page < 1:
-            raise InvalidArgumentError("limit and page must be at least 1")
+    def _read(self, text: str, sort: str, date_from: str | None, date_to: str | None) -> _Reading:
+        """Gather: every shard reads the query; corrected when it matches nowhere; the collection's statistics."""
         everyone = list(range(len(self.shards)))
         prepared = self._scatter(everyone, "prepare", text, sort, date_from, date_to, True)
         missing = set(everyone) - set(prepared)
         if not prepared:
-            return self._nothing(text, page, limit, [], None, facets, sorted(missing))
+            return _Reading(text, None, [], None, {}, missing)
         first = prepared[min(prepared)]
         notes = list(first.notes)
         suggestion = _suggestion(first.text, [prepared[n].corrections for n in sorted(prepared)])
@@ -224,31 +308,51 @@ class Coordinator:
                 first = prepared[min(prepared)]
         if first.empty and not first.browse:
             notes.append(NO_WORDS)
-            return self._nothing(text, page, limit, notes, suggestion, facets, sorted(missing))
-        numbers = sorted(prepared)
-        statistics = reduce(lambda a, b: a + b, (prepared[n].statistics for n in numbers))
-        # Article numbers as one index numbers them: each shard's after the shards before it.
-        offsets, base = {}, 0
-        for n in numbers:
-            offsets[n] = base
-            base += prepared[n].statistics.doc_count_all
-        depth = page * limit if first.browse else max(self.ranking.rerank_depth, page * limit)
-        answers = self._scatter(numbers, "answer", searched, sort, date_from, date_to, depth, facets, statistics)
-        missing |= set(numbers) - set(answers)
-        numbers = sorted(answers)
-        where = {offsets[n] + docnum: (n, docnum) for n in numbers for docnum, _ in answers[n].ranked}
-        ranked = self._merged(answers, offsets, sort, first, depth)
-        words = first.words if highlight and not first.browse else ([] if highlight else None)
-        pages = ranked[(page - 1) * limit: page * limit]
+        return _Reading(searched, first, notes, suggestion, prepared, missing)
+
+    def _rank(self, reading: _Reading, sort: str, date_from: str | None, date_to: str | None,
+              depth: int | None, facets: bool) -> _Ranked:
+        """Scatter and merge: each shard's first stage with the collection's statistics, in one index's order."""
+        first = reading.first
+        assert first is not None
+        numbers = sorted(reading.prepared)
+        statistics = reduce(lambda a, b: a + b, (reading.prepared[n].statistics for n in numbers))
+        offsets = _offsets({n: reading.prepared[n].statistics.doc_count_all for n in numbers})
+        answers = self._scatter(numbers, "answer", reading.searched, sort, date_from, date_to, depth, facets,
+                                statistics)
+        where = {offsets[n] + docnum: (n, docnum) for n in answers for docnum, _ in answers[n].ranked}
+        return _Ranked(answers, where, self._merged(answers, offsets, sort, first, depth),
+                       reading.missing | (set(numbers) - set(answers)))
+
+    def _gathered(self, where: dict[int, tuple[int, int]], ranked: list[tuple[int, float | None]], method: str,
+                  *args) -> tuple[list, set[int]]:
+        """``method`` of the shards holding the ``ranked`` articles (hits, rows), in ranked order; and who failed."""
         by_shard: dict[int, list[tuple[int, float | None]]] = {}
-        for number, score in pages:
+        for number, score in ranked:
             shard, docnum = where[number]
             by_shard.setdefault(shard, []).append((docnum, score))
-        rendered = self._scatter(sorted(by_shard), "hits", words, each=by_shard) if by_shard else {}
-        missing |= set(by_shard) - set(rendered)
-        hits_of = {n: iter(hits) for n, hits in rendered.items()}
-        hits = [next(hits_of[where[number][0]]) for number, _ in pages if where[number][0] in hits_of]
-        total = sum(answers[n].total for n in numbers)
+        answered = self._scatter(sorted(by_shard), method, *args, each=by_shard) if by_shard else {}
+        each = {n: iter(items) for n, items in answered.items()}
+        return ([next(each[where[number][0]]) for number, _ in ranked if where[number][0] in each],
+                set(by_shard) - set(answered))
+
+    def search(self, text: str, limit: int = 10, page: int = 1, highlight: bool = True,
+               sort: str = "relevance", date_from: str | None = None,
+               date_to: str | None = None, facets: bool = False) -> SearchResults:
+        if limit < 1 or page < 1:
+            raise InvalidArgumentError("limit and page must be at least 1")
+        reading = self._read(text, sort, date_from, date_to)
+        first = reading.first
+        if first is None or (first.empty and not first.browse):
+            return self._nothing(text, page, limit, reading.notes, reading.suggestion, facets, reading.missing)
+        depth = page * limit if first.browse else max(self.ranking.rerank_depth, page * limit)
+        stage = self._rank(reading, sort, date_from, date_to, depth, facets)
+        words = first.words if highlight and not first.browse else ([] if highlight else None)
+        hits, failed = self._gathered(stage.where, stage.ranked[(page - 1) * limit: page * limit], "hits", words)
+        missing = stage.missing | failed
+        numbers = sorted(stage.answers)
+        total = sum(stage.answers[n].total for n in numbers)
+        notes, suggestion = reading.notes, reading.suggestion
         if not first.short and total < limit:
             found = self._scatter(numbers, "corrections", first.text)
             suggestion = _suggestion(first.text, [found[n] for n in sorted(found)])
@@ -256,11 +360,65 @@ class Coordinator:
             notes.append(f"shards {', '.join(map(str, sorted(missing)))} did not answer: these results "
                          "leave out their articles")
         return SearchResults(text, total, page, limit, hits, notes, suggestion,
-                             _merged_facets([answers[n] for n in numbers]) if facets and numbers else None,
+                             _merged_facets([stage.answers[n] for n in numbers]) if facets and numbers else None,
                              missing_shards=sorted(missing))
 
+    def export(self, text: str, sort: str = "relevance", date_from: str | None = None,
+               date_to: str | None = None, rows_per_call: int = 200) -> Export:
+        """As ``Searcher.export``: every matching article, in the order of one index, ``rows_per_call`` at a time.
+
+        An export is whole or fails: a shard that does not answer raises
+        :class:`~search.errors.ShardUnavailableError`, before the first row or at the row it holds.
+        """
+        reading = self._read(text, sort, date_from, date_to)
+        _complete(reading.missing, "this export")
+        first = reading.first
+        assert first is not None
+        if first.empty and not first.browse:
+            return Export(text, 0, reading.notes, iter(()))
+        stage = self._rank(reading, sort, date_from, date_to, None, False)
+        _complete(stage.missing, "this export")
+        total = sum(answer.total for answer in stage.answers.values())
+        words = [] if first.browse else first.words
+        return Export(text, total, reading.notes, self._rows(stage, words, rows_per_call))
+
+    def _rows(self, stage: _Ranked, words: list[str], rows_per_call: int):
+        for start in range(0, len(stage.ranked), rows_per_call):
+            rows, failed = self._gathered(stage.where, stage.ranked[start:start + rows_per_call], "rows", words)
+            _complete(failed, "this export")
+            yield from rows
+
+    def similar(self, article_id: str, owner: int, limit: int = 10) -> list[Hit]:
+        """As ``Searcher.similar``, for the article held by shard ``owner``: its key words weighed in the
+        whole collection, every shard searched for them with its statistics, merged as one index."""
+        if limit < 1:
+            raise InvalidArgumentError(f"limit must be at least 1, not {limit}")
+        found = self._scatter([owner], "key_words", article_id)
+        if owner not in found:
+            raise ShardUnavailableError(f"shard {owner}, which holds {article_id!r}, did not answer")
+        if found[owner] is None:
+            raise ArticleNotFoundError(f"no article with id {article_id!r}")
+        weights, total = found[owner]
+        everyone = list(range(len(self.shards)))
+        known = self._scatter(everyone, "frequencies", sorted(weights))
+        _complete(set(everyone) - set(known), "a list of similar articles")
+        frequencies: Counter[str] = Counter()
+        for counts, _ in known.values():
+            frequencies.update(counts)
+        statistics = reduce(lambda a, b: a + b, (known[n][1] for n in everyone))
+        terms = key_terms(weights, total, dict(frequencies), statistics.doc_count_all, SIMILAR_TERMS)
+        answers = self._scatter(everyone, "more_like", terms, article_id, limit, statistics)
+        _complete(set(everyone) - set(answers), "a list of similar articles")
+        offsets = _offsets({n: known[n][1].doc_count_all for n in everyone})
+        where = {offsets[n] + docnum: (n, docnum) for n in everyone for docnum, _ in answers[n]}
+        ranked = sorted(((offsets[n] + docnum, score) for n in everyone for docnum, score in answers[n]),
+                        key=lambda pair: (-pair[1], pair[0]))[:limit]
+        hits, failed = self._gathered(where, ranked, "hits", None)
+        _complete(failed, "a list of similar articles")
+        return hits
+
     def _merged(self, answers: dict[int, ShardAnswer], offsets: dict[int, int], sort: str,
-                first: Prepared, depth: int) -> list[tuple[int, float | None]]:
+                first: Prepared, depth: int | None) -> list[tuple[int, float | None]]:
         """Every shard's best as one ranked list of (article number as one index numbers it, score)."""
         if sort != "relevance" or first.browse:
             newest_first = sort == "-date" or (first.browse and sort != "date")
@@ -293,7 +451,7 @@ class Coordinator:
 
     def _nothing(self, text, page, limit, notes, suggestion, facets, missing) -> SearchResults:
         return SearchResults(text, 0, page, limit, [], notes, suggestion,
-                             {name: {} for name in FACETS} if facets else None, missing_shards=missing)
+                             {name: {} for name in FACETS} if facets else None, missing_shards=sorted(missing))
 
 
 class ShardUnavailable:

@@ -25,6 +25,8 @@ The postings and per-article columns come as NumPy arrays from
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -117,6 +119,20 @@ class CollectionBM25F(BM25F):
             info = searcher.term_info(fieldname, text)
             scorer._maxquality = scorer._score(info.max_weight(), info.min_length())
         return scorer
+
+
+@contextmanager
+def scored_with(searcher, statistics: Statistics | None) -> Iterator[None]:
+    """Whoosh's own matchers on ``searcher`` score with ``statistics`` (a whole collection's) inside the block."""
+    weighting = searcher.weighting
+    if statistics is None or not isinstance(weighting, CollectionBM25F):
+        yield
+        return
+    weighting.statistics = statistics
+    try:
+        yield
+    finally:
+        weighting.statistics = None
 
 
 def bm25(idf, tf, length, average_length, b: float, k1: float):

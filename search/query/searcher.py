@@ -189,14 +189,8 @@ class FirstStage:
         ``statistics``: the whole collection's, when this is one shard of it
         held apart (``search.query.scatter``); else the generation's own.
         """
-        weighting = self._searcher.weighting
-        if statistics is None or not isinstance(weighting, scoring.CollectionBM25F):
+        with scoring.scored_with(self._searcher, statistics):
             return self._run(plan, depth, facets, statistics)
-        weighting.statistics = statistics
-        try:
-            return self._run(plan, depth, facets, statistics)
-        finally:
-            weighting.statistics = None
 
     def _run(self, plan: QueryPlan, depth: int | None, facets: bool,
              statistics: scoring.Statistics | None) -> Candidates:
@@ -328,6 +322,11 @@ class Renderer:
 
 # --------------------------------------------------------------------------- the stages together
 
+SIMILAR_FIELD = "body"
+SIMILAR_TERMS = 25
+"""``similar`` looks for an article's 25 key words of the body (Whoosh's more-like-this, Bo1 weights)."""
+
+
 class Searcher:
     """One generation and one ranking configuration: search, export, similar, values, get."""
 
@@ -386,7 +385,7 @@ class Searcher:
         docnum = self._whoosh.document_number(id=article_id)
         if docnum is None:
             raise ArticleNotFoundError(f"no article with id {article_id!r}")
-        results = self._whoosh.more_like(docnum, "body", top=limit, numterms=25)
+        results = self._whoosh.more_like(docnum, SIMILAR_FIELD, top=limit, numterms=SIMILAR_TERMS)
         no_postings = self._first.postings_of({})  # (no snippets: nothing is read from it)
         return [self._render.hit(hit.docnum, hit.score, None, no_postings) for hit in results]
 
