@@ -2,6 +2,7 @@
 
     python -m benchmarks.cluster                    # the shared corpora, 4 shards
     python -m benchmarks.cluster --shards 4 --latency-queries 200 --build-corpus seeds
+    python -m benchmarks.cluster --corpora synthetic-100000.jsonl.gz --ray-build-corpora
 
 Builds the corpora (``../shared/corpora``) as one index and as ``--shards``
 shards, then starts a two-node Ray cluster in a network namespace of its own
@@ -20,6 +21,9 @@ without, on:
 Also: how many headlines give the same top 10 on Ray as on one index, and the
 build of ``--build-corpus`` (default: the project's seeds) as one index, as
 shards written here one after another, and as shards written by Ray tasks.
+With ``--ray-build-corpora`` the corpora themselves are built a third time,
+as shards written by Ray tasks, against the two builds above (instead of the
+``--build-corpus`` builds).
 Timings are for this machine in one run (2 cores: two "nodes" share them);
 compare the ratios.
 """
@@ -88,13 +92,17 @@ def driver(args) -> None:
     result["missing"] = sum(bool(cluster.search(t).missing_shards) for t in queries[:50])
     builds = {}
     work = Path(args.work)
-    for name, options in (("one index", {}), (f"{args.shards} shards, written here", {"shards": args.shards}),
-                          (f"{args.shards} shards, Ray tasks", {"shards": args.shards,
-                                                                "write_shards": shard_writer()})):
+    corpus = [Path(args.build_corpus)]
+    plan: tuple[tuple[str, dict], ...] = (
+        ("one index", {}), (f"{args.shards} shards, written here", {"shards": args.shards}),
+        (f"{args.shards} shards, Ray tasks", {"shards": args.shards, "write_shards": shard_writer()}))
+    if args.ray_build_corpora:
+        corpus, plan = args.corpora, plan[2:]
+    for name, options in plan:
         target = work / name.replace(" ", "-").replace(",", "")
         shutil.rmtree(target, ignore_errors=True)
         started = time.perf_counter()
-        search.build_index([Path(args.build_corpus)], target, **options)
+        search.build_index(corpus, target, merge_duplicates=not args.ray_build_corpora, **options)
         builds[name] = time.perf_counter() - started
     result["builds"] = builds
     print("CLUSTER_BENCH " + json.dumps(result), flush=True)
@@ -110,6 +118,8 @@ def main() -> int:
     parser.add_argument("--build-corpus", type=Path, default=PROJECT / "seeds")
     parser.add_argument("--out", type=Path, default=OUT / "cluster")
     parser.add_argument("--reuse", action="store_true", help="keep the indexes a previous run built in --out")
+    parser.add_argument("--ray-build-corpora", action="store_true",
+                        help="build the corpora again as shards written by Ray tasks (not --build-corpus)")
     parser.add_argument("--driver", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--one", help=argparse.SUPPRESS)
     parser.add_argument("--sharded", help=argparse.SUPPRESS)
@@ -141,7 +151,9 @@ def main() -> int:
     command = [sys.executable, "-m", "benchmarks.cluster", "--driver", "--one", str(one), "--sharded", str(sharded),
                "--queries", str(args.queries), "--shards", str(args.shards), "--latency-queries",
                str(args.latency_queries), "--repeats", str(args.repeats), "--build-corpus", str(args.build_corpus),
-               "--work", str(args.out / "builds")]
+               "--work", str(args.out / "builds"), "--corpora", *map(str, args.corpora)]
+    if args.ray_build_corpora:
+        command.append("--ray-build-corpora")
     run = run_on_cluster(command, workdir=args.out / "sandbox", timeout=3600, start_timeout=120)
     marked = [line for line in run.stdout.splitlines() if line.startswith("CLUSTER_BENCH ")]
     if run.returncode != 0 or not marked:
@@ -158,7 +170,8 @@ def main() -> int:
     print(f"\nsame top 10 on Ray as on one index: {result['identical_on_ray']}/{result['queries']}; "
           f"answers missing a shard: {result['missing']}/50")
     print(f"builds of {args.corpora[0].parent}: " + ", ".join(f"{k} {v:.1f} s" for k, v in built.items()))
-    print(f"builds of {args.build_corpus}: " + ", ".join(f"{k} {v:.1f} s" for k, v in result["builds"].items()))
+    built_here = args.corpora[0].parent if args.ray_build_corpora else args.build_corpus
+    print(f"builds of {built_here}: " + ", ".join(f"{k} {v:.1f} s" for k, v in result["builds"].items()))
     return 0
 
 

@@ -141,17 +141,29 @@ def shard_writer(address: str | None = None):
     """A ``write_shards`` for ``build_index``: each spooled shard written by a Ray task, all at once.
 
     A task runs on any node, reading and writing the build folder at the same
-    path (a shared file system); it writes from every core of its node. A task
-    that fails fails the build, which then changes nothing.
+    path (a shared file system); it writes from every core of its node. Ray
+    runs a task again once if its process dies (the shard is written afresh);
+    a task that fails for good fails the build, which stops the other tasks
+    and then changes nothing.
     """
     connect(address or os.environ.get("SEARCH_RAY_ADDRESS", "auto"))
     ray = _ray()
     task = ray.remote(num_cpus=1, max_retries=1)(write_spooled_shard)
 
     def write(folder: Path, shards: list[int], count: int) -> list[dict[str, str]]:
+        refs = [task.options(scheduling_strategy="SPREAD").remote(folder, shard, count) for shard in shards]
         try:
-            return ray.get([task.options(scheduling_strategy="SPREAD").remote(folder, shard, count)
-                            for shard in shards])
+            return _written(refs)
+        except (SearchError, OSError):
+            # The build removes its folder next: first stop the shards still being written in it.
+            for ref in refs:
+                ray.cancel(ref, force=True)
+            ray.wait(refs, num_returns=len(refs), timeout=60)
+            raise
+
+    def _written(refs) -> list[dict[str, str]]:
+        try:
+            return ray.get(refs)
         except ray.exceptions.RayTaskError as error:
             if isinstance(error.cause, (SearchError, OSError)):  # the build's own failure (a full disk)
                 raise error.cause from None

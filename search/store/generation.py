@@ -311,7 +311,7 @@ class WriteTransaction:
         shard = shard_of(document["id"], self.shards)
         if self.base is None and self.shards > 1:
             if shard not in self._spools:
-                self._spools[shard] = open(self.folder / f"spool-{shard:02d}.pickle", "wb")
+                self._spools[shard] = open(spool_file(self.folder, shard), "wb")
             pickle.dump(document, self._spools[shard], protocol=pickle.HIGHEST_PROTOCOL)
         else:
             self._writer(shard).add_document(**document)
@@ -331,6 +331,8 @@ class WriteTransaction:
                 ix.close()
             for found in self._write_shards(self.folder, spooled, self.shards):
                 roots.update(found)
+            for shard in spooled:
+                spool_file(self.folder, shard).unlink()
         for shard in sorted(self._writers):
             roots.update(self._commit_shard(shard))
         for stemmer in self._stemmers:
@@ -390,10 +392,13 @@ def write_spooled_shard(folder: Path, shard: int, count: int) -> dict[str, str]:
     Written from every core of the machine that runs it (this one, or a
     cluster's node reading the build folder from a shared file system). Each
     call works in its shard's folder alone, so shards can be written at once.
+    A call may be repeated (a cluster retries a task whose process died): it
+    starts the shard's index afresh (Whoosh's ``create_in`` removes what an
+    earlier attempt wrote) and leaves the spool to the build, which removes it.
     """
     target = shard_folders(folder, count)[shard]
-    spool = folder / f"spool-{shard:02d}.pickle"
-    ix = whoosh_index.open_dir(str(target))
+    spool = spool_file(folder, shard)
+    ix = whoosh_index.create_in(str(target), build_schema())
     try:
         writer, parallel = open_writer(ix, target, parallel=True)
         try:
@@ -416,8 +421,12 @@ def write_spooled_shard(folder: Path, shard: int, count: int) -> dict[str, str]:
             roots.update(collect_worker_stems(target))
     finally:
         ix.close()
-    spool.unlink()
     return roots
+
+
+def spool_file(folder: Path, shard: int) -> Path:
+    """Where a full build keeps shard ``shard``'s documents until the shard is written."""
+    return folder / f"spool-{shard:02d}.pickle"
 
 
 def write_shards_here(folder: Path, shards: list[int], count: int) -> list[dict[str, str]]:
