@@ -18,7 +18,7 @@ names a command to run: the command line adds that (``search.cli``).
     │   ├── ShardUnavailableError   a shard held apart did not answer
     │   └── IndexWriteError
     │       └── IndexReadOnlyError
-    ├── ClusterError           the Ray cluster (reaching it, its extra)
+    ├── ClusterError           the Ray cluster (reaching it, a task, its extra)
     ├── SourceError            what was given to index
     │   ├── IngestError
     │   │   └── NotAnArticleError
