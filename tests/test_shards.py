@@ -197,6 +197,14 @@ def test_an_update_lands_in_the_shard_its_id_names(tmp_path, corpus_dir):
         assert [s.articles for s in index.stats().shards] == before
 
 
+def test_stats_give_the_whole_build_time_of_shards(tmp_path, corpus_dir):
+    # The shards of a full build are written at its end: the time must include them.
+    report = search.build_index([corpus_dir], tmp_path / "ix", shards=3)
+    with search.open_index(tmp_path / "ix") as index:
+        recorded = index.stats().build_seconds
+    assert 0.5 * report.seconds <= recorded <= report.seconds + 0.01  # recorded to 0.01 s
+
+
 def test_another_shard_count_reads_every_source_again(tmp_path, corpus_dir):
     index_dir = tmp_path / "ix"
     search.build_index([corpus_dir], index_dir)

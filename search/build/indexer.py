@@ -358,9 +358,7 @@ def _run(index_dir: Path, base: Generation | None, manifest: Manifest, report: B
         if base is None and not session.added:
             raise _nothing_read("no article could be read from " + ", ".join(session.manifest.sources),
                                 report)
-        report.seconds = time.monotonic() - started
-        session.finish({"built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                        "build_seconds": round(report.seconds, 2)}, force)
+        session.finish({"built_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}, force)
     except BaseException as error:
         session.cancel()
         if isinstance(error, OSError):

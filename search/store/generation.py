@@ -19,6 +19,7 @@ import json
 import os
 import pickle
 import struct
+import time
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -264,6 +265,7 @@ class WriteTransaction:
                  write_shards: ShardWriter | None = None):
         self.index_dir = index_dir
         self.base = base
+        self.started = time.monotonic()  # the meta's build_seconds: from here to the publish
         self.shards = base.shard_count if base is not None else (shards or 1)
         self._write_shards = write_shards or write_shards_here
         self._writers: dict[int, Any] = {}      # shard -> its open Whoosh writer
@@ -342,7 +344,8 @@ class WriteTransaction:
         manifest.write(self.folder)
         disk.write_stems(self.folder, roots)
         return disk.publish(self.index_dir, self.folder,
-                            {**meta, "schema_version": SCHEMA_VERSION, "shards": self.shards})
+                            {**meta, "schema_version": SCHEMA_VERSION, "shards": self.shards,
+                             "build_seconds": round(time.monotonic() - self.started, 2)})
 
     def _commit_shard(self, shard: int) -> dict[str, str]:
         """Commit one shard's writer; the roots its worker processes stemmed, if it had any."""
