@@ -468,9 +468,43 @@ def _inside(spec: dict) -> dict:
     return result
 
 
+USAGE = """usage: python tests/ray_sandbox.py run [--timeout SECONDS] -- COMMAND [ARG ...]
+  runs COMMAND here (in this folder) with RAY_ADDRESS set, against a two-node cluster
+  that only loopback reaches; its output is COMMAND's, its exit status COMMAND's
+  (the nodes' logs are kept in ./ray-logs when something failed)"""
+
+
+def _run_command(argv: list[str]) -> int:
+    """``run [--timeout S] -- COMMAND``: try the engine on a two-node cluster from a shell."""
+    timeout = 600.0
+    if argv[:1] == ["--timeout"] and len(argv) > 1:
+        timeout, argv = float(argv[1]), argv[2:]
+    if argv[:1] != ["--"] or len(argv) < 2:
+        print(USAGE, file=sys.stderr)
+        return 2
+    reason = sandbox_unavailable()
+    if reason:
+        print(f"Error: {reason}", file=sys.stderr)
+        return 1
+    workdir = Path.cwd()
+    try:
+        run = run_on_cluster(argv[1:], workdir=workdir, timeout=timeout)
+    except (ClusterError, subprocess.TimeoutExpired) as error:
+        print(f"Error: {error}".splitlines()[0], file=sys.stderr)
+        return 1
+    sys.stdout.write(run.stdout)
+    sys.stderr.write(run.stderr)
+    if run.returncode == 0:
+        shutil.rmtree(workdir / "ray-logs", ignore_errors=True)
+    return run.returncode
+
+
 def main(argv: list[str]) -> int:
+    if argv[:1] == ["run"]:
+        return _run_command(argv[1:])
     if len(argv) != 2 or argv[0] != "--inside":
-        print("usage: ray_sandbox.py --inside SPEC.json (run_on_cluster runs it in its namespaces)", file=sys.stderr)
+        print(USAGE + "\n(ray_sandbox.py --inside SPEC.json is how run_on_cluster enters its namespaces)",
+              file=sys.stderr)
         return 2
     spec = json.loads(Path(argv[1]).read_text())
     try:
