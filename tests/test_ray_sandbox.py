@@ -65,3 +65,19 @@ def test_a_driver_that_overruns_is_killed_and_the_cluster_stopped(tmp_path):
     assert_all_stopped(overran.value.cluster)
     # A run that went wrong keeps the cluster's own logs for whoever reads the failure.
     assert (tmp_path / "ray-logs" / "session").is_dir()
+
+
+def test_a_command_run_from_the_shell_sees_two_nodes_and_keeps_its_exit_status(tmp_path):
+    # The README's way to try the cluster on one machine: `python tests/ray_sandbox.py run -- COMMAND`.
+    require_sandbox()
+    command = ("import ray, sys; ray.init(address='auto', log_to_driver=False); "
+               "print('nodes', sum(n['Alive'] for n in ray.nodes()), flush=True); sys.exit(7)")
+    shown = subprocess.run([sys.executable, str(Path(__file__).parent / "ray_sandbox.py"), "run", "--timeout", "120",
+                            "--", sys.executable, "-c", command], capture_output=True, text=True, cwd=tmp_path,
+                           timeout=300)
+    assert shown.returncode == 7, shown.stderr[-3000:]
+    assert "nodes 2" in shown.stdout.splitlines()
+    assert (tmp_path / "ray-logs").is_dir()  # kept: the command failed
+    wrong = subprocess.run([sys.executable, str(Path(__file__).parent / "ray_sandbox.py"), "run", "sh"],
+                           capture_output=True, text=True, timeout=60)
+    assert wrong.returncode == 2 and wrong.stderr.startswith("usage:")
