@@ -12,10 +12,11 @@ What is supported: every node reads the index at the same path (a shared
 file system, or the same copy on each node); the actors open the generation
 the coordinator names in each call, so an update is served once published.
 
-Faults: Ray restarts a shard actor that dies (``max_restarts=-1``) and
-retries the calls it was answering; a shard that does not answer within
-``timeout`` seconds is left out, and the results name it in
-``missing_shards`` (and say so in their notes), never silently partial. The
+Faults: Ray restarts a shard actor whose process dies (``max_restarts=-1``)
+and retries the calls it was answering; an actor lost for good (killed, or
+its node gone) is made again by the call that finds it gone; a shard that
+does not answer within ``timeout`` seconds is left out, and the results name
+it in ``missing_shards`` (and say so in their notes), never silently partial. The
 shard files on disk are the truth: an actor only reads them.
 
 The only module that imports Ray (the ``cluster`` extra).
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 from collections import Counter
 from dataclasses import fields
 from pathlib import Path
@@ -205,40 +207,64 @@ class ClusterIndex:
     def _open(self) -> None:
         self.generation = disk.current_generation(self.path)
         self.meta = disk.read_meta(self.generation)
-        count = shard_count(self.meta)
-        actor = _actor_class()
-        arguments = _ranking_args(self.ranking)
-        # Shard n on the n-th alive node, round the nodes (soft: elsewhere if that node is gone);
-        # found again by name by a later client.
+        self._arguments = _ranking_args(self.ranking)
+        self._actors = [self._actor(n) for n in range(shard_count(self.meta))]
+        self._coordinator = Coordinator(self._actors, self.ranking, call=self._call)
+
+    def _actor(self, shard: int):
+        """Shard ``shard``'s actor: found by its name, or made on the n-th alive node, round the nodes.
+
+        Pinned to that node (Ray's soft node affinity placed all four shards of
+        a test on one of two nodes in one run of three): Ray restarts a process
+        that dies there; when the node is gone, the actor cannot be restarted,
+        and :meth:`_call` makes it again on a node that is alive.
+        """
         from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
         nodes = sorted(node["NodeID"] for node in _ray().nodes() if node["Alive"])
-        self._actors = [actor.options(name=actor_name(self.path, n), lifetime="detached", get_if_exists=True,
-                                      scheduling_strategy=NodeAffinitySchedulingStrategy(nodes[n % len(nodes)],
-                                                                                         soft=True))
-                        .remote(str(self.path.resolve()), n, arguments) for n in range(count)]
-        self._coordinator = Coordinator(self._actors, self.ranking, call=self._call)
+        placed = NodeAffinitySchedulingStrategy(nodes[shard % len(nodes)], soft=False)
+        return (_actor_class().options(name=actor_name(self.path, shard), lifetime="detached", get_if_exists=True,
+                                       scheduling_strategy=placed)
+                .remote(str(self.path.resolve()), shard, self._arguments))
 
     def _call(self, calls: list[tuple[int, str, tuple]]) -> list:
-        """Every call at once on its shard's actor; what has not answered within the timeout is unavailable."""
+        """Every call at once on its shard's actor; what has not answered within the timeout is unavailable.
+
+        A shard whose actor is gone for good (killed, or its node lost) gets a
+        new actor and its call once more, within the same timeout.
+        """
         ray = _ray()
-        folder = str(self.generation)
-        refs = [getattr(self._actors[n], method).remote(folder, *args) for n, method, args in calls]
-        ready, _ = ray.wait(refs, num_returns=len(refs), timeout=self.timeout)
-        done = set(ready)
-        results = []
-        for (n, _, _), ref in zip(calls, refs, strict=True):
-            if ref not in done:
-                results.append(ShardUnavailable(n, f"no answer within {self.timeout:g} s"))
-                continue
-            try:
-                results.append(ray.get(ref))
-            except ray.exceptions.RayTaskError as error:
-                if isinstance(error.cause, SearchError):  # the request's fault (a bad date), not the shard's
-                    raise error.cause from None
-                results.append(ShardUnavailable(n, type(error.cause).__name__))
-            except ray.exceptions.RayError as error:
-                results.append(ShardUnavailable(n, type(error).__name__))
+        gone = (ray.exceptions.ActorDiedError, ray.exceptions.ActorUnschedulableError)
+        deadline = time.monotonic() + self.timeout
+        results: list = [None] * len(calls)
+        waiting = list(range(len(calls)))
+        for attempt in range(2):
+            refs = {i: getattr(self._actors[calls[i][0]], calls[i][1]).remote(str(self.generation), *calls[i][2])
+                    for i in waiting}
+            ready, _ = ray.wait(list(refs.values()), num_returns=len(refs),
+                                timeout=max(deadline - time.monotonic(), 0.0))
+            done, again = set(ready), []
+            for i, ref in refs.items():
+                n = calls[i][0]
+                if ref not in done:
+                    results[i] = ShardUnavailable(n, f"no answer within {self.timeout:g} s")
+                    continue
+                try:
+                    results[i] = ray.get(ref)
+                except ray.exceptions.RayTaskError as error:
+                    if isinstance(error.cause, SearchError):  # the request's fault (a bad date), not the shard's
+                        raise error.cause from None
+                    results[i] = ShardUnavailable(n, type(error.cause).__name__)
+                except gone as error:
+                    results[i] = ShardUnavailable(n, type(error).__name__)
+                    again.append(i)
+                except ray.exceptions.RayError as error:
+                    results[i] = ShardUnavailable(n, type(error).__name__)
+            if not again or attempt == 1:
+                break
+            for n in sorted({calls[i][0] for i in again}):
+                self._actors[n] = self._actor(n)
+            waiting = again
         return results
 
     def __enter__(self) -> ClusterIndex:

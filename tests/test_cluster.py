@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from ray_sandbox import require_sandbox, run_on_cluster
+from ray_sandbox import FAST_NODE_DEATH, require_sandbox, run_on_cluster
 
 pytestmark = [pytest.mark.cluster, pytest.mark.slow]
 
@@ -21,7 +21,7 @@ def test_shards_on_a_two_node_ray_cluster_answer_as_one_index(tmp_path, seeds_in
     corpus = Path(__file__).parent / "fixtures"
     run = run_on_cluster([sys.executable, str(DRIVERS / "shards.py"), str(seeds_in_4_shards), "200", str(corpus),
                           str(tmp_path)],
-                         workdir=tmp_path, timeout=400, start_timeout=90)
+                         workdir=tmp_path, timeout=400, start_timeout=90, env=FAST_NODE_DEATH)
     assert run.returncode == 0, run.stderr[-4000:]
     marked = [line for line in run.stdout.splitlines() if line.startswith("CLUSTER_RESULT ")]
     assert len(marked) == 1, run.stdout[-4000:]
@@ -41,7 +41,9 @@ def test_shards_on_a_two_node_ray_cluster_answer_as_one_index(tmp_path, seeds_in
     assert result["down_missing"] == [2] and result["down_note"] and result["down_total_smaller"], result
     assert result["cli_down_exit"] == 0 and result["cli_down_missing"] == [2], result
     assert result["thawed_identical"], result
-    assert result["killed_missing"] == [2], result
+    assert result["killed_missing"] == [] and result["killed_identical"] and result["killed_pid_differs"], result
+    assert result["node_lost_missing"] == [] and result["node_lost_identical"] == 10, result
+    assert result["nodes_after_loss"] == 1, result
     assert result["after_refresh_identical"], result
     assert result["cli_exit"] == 0 and result["cli_total"] == result["local_total"], result
     assert result["ray_build_exit"] in (0, 3), result["ray_build_output"]  # 3: some fixtures are not articles

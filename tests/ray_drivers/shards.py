@@ -3,10 +3,11 @@
 Serves a 4-shard index from Ray actors and checks, against the same index read
 here: the same totals, ids and scores for the seed headlines; the actors spread
 over both nodes and found again by a second client; a shard actor killed by pid
-during queries restarted with nothing missing; a shard killed for good named in
-``missing_shards`` (and the JSON of ``search query``) until a refresh brings it
-back; ``search query --ray`` through the command line. Prints one JSON line
-after the marker CLUSTER_RESULT.
+during queries restarted with nothing missing; a frozen shard named in
+``missing_shards`` (and the JSON of ``search query``); a shard actor killed for
+good, and the worker node lost, made again by the next call with nothing
+missing; ``search query --ray`` through the command line; a build of Ray
+tasks. Prints one JSON line after the marker CLUSTER_RESULT.
 """
 
 from __future__ import annotations
@@ -90,17 +91,31 @@ def main() -> None:
     os.kill(frozen, signal.SIGCONT)
     cluster.timeout = 20
     result["thawed_identical"] = same(local.search(titles[1]), cluster.search(titles[1]))
-    # Shard 2's actor killed for good: a new client (or a refresh) makes it again by its name.
+    # Shard 2's actor killed for good: the next call makes it again, by its name, and asks it again.
     ray.kill(cluster._actors[2], no_restart=True)
     time.sleep(1)
-    result["killed_missing"] = cluster.search(titles[0]).missing_shards
-    # A refresh finds the lost actor again (a new one, by its name).
+    healed = cluster.search(titles[0])
+    result["killed_missing"] = healed.missing_shards
+    result["killed_identical"] = same(local.search(titles[0]), healed)
+    result["killed_pid_differs"] = ray.get(cluster._actors[2].where.remote())["pid"] != frozen
     cluster.refresh()
     result["after_refresh_identical"] = same(local.search(titles[0]), cluster.search(titles[0]))
     shown = subprocess.run(command, capture_output=True, text=True, timeout=120, env=env)
     result["cli_exit"] = shown.returncode
     result["cli_total"] = json.loads(shown.stdout)["total"] if shown.returncode == 0 else shown.stderr[-500:]
     result["local_total"] = local.search(titles[0]).total
+    # The worker node lost (its raylet killed by pid): its shards' actors cannot be restarted
+    # there; the next calls make them again on the node that is left, and nothing is missing.
+    nodes = json.loads(os.environ["RAY_SANDBOX_NODES"])
+    os.kill(nodes[1]["raylet_pid"], signal.SIGKILL)
+    deadline = time.monotonic() + 60
+    while sum(node["Alive"] for node in ray.nodes()) > 1 and time.monotonic() < deadline:
+        time.sleep(0.5)
+    after_node = [cluster.search(t) for t in titles[:10]]
+    result["node_lost_missing"] = sorted({n for r in after_node for n in r.missing_shards})
+    result["node_lost_identical"] = sum(same(local.search(t), r) for t, r in zip(titles[:10], after_node,
+                                                                                   strict=True))
+    result["nodes_after_loss"] = len({w["node"] for w in ray.get([a.where.remote() for a in cluster._actors])})
     for actor in cluster._actors:
         ray.kill(actor, no_restart=True)
     local.close()
