@@ -6,8 +6,8 @@ and dates, as arrays. Postings come from the engine's own codec
 (``search.store.codec``), whose posting lists are arrays already: a term is
 one ``np.frombuffer``, and a posting's word positions are decoded only when
 the re-ranking asks for them. The columns are read through the private
-attributes of Whoosh's ``whoosh3`` codec (whoosh-reloaded 2.7.5, pinned in
-pyproject.toml), which the engine's codec keeps. A posting list of another
+attributes of Whoosh's ``whoosh3`` codec module (of the whoosh3 3.54.0 fork,
+pinned in pyproject.toml), which the engine's codec keeps. A posting list of another
 codec is read through the public matcher API, one posting at a time.
 """
 
