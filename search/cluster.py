@@ -187,6 +187,11 @@ def connect(address: str) -> None:
         raise ClusterError(f"cannot reach the Ray cluster at {address} ({type(error).__name__}: {error})") from None
 
 
+def _alive_nodes() -> list[str]:
+    """The ids of the cluster's alive nodes, in a fixed order (one call to Ray's node table)."""
+    return sorted(node["NodeID"] for node in _ray().nodes() if node["Alive"])
+
+
 def actor_name(index_dir: Path, shard: int) -> str:
     """The name the actor of one shard of this index has on every run."""
     key = hashlib.blake2b(str(index_dir.resolve()).encode(), digest_size=6).hexdigest()
@@ -208,11 +213,12 @@ class ClusterIndex:
         self.generation = disk.current_generation(self.path)
         self.meta = disk.read_meta(self.generation)
         self._arguments = _ranking_args(self.ranking)
-        self._actors = [self._actor(n) for n in range(shard_count(self.meta))]
+        nodes = _alive_nodes()
+        self._actors = [self._actor(n, nodes) for n in range(shard_count(self.meta))]
         self._coordinator = Coordinator(self._actors, self.ranking, call=self._call)
 
-    def _actor(self, shard: int):
-        """Shard ``shard``'s actor: found by its name, or made on the n-th alive node, round the nodes.
+    def _actor(self, shard: int, nodes: list[str]):
+        """Shard ``shard``'s actor: found by its name, or made on the n-th of the alive ``nodes``, round them.
 
         Pinned to that node (Ray's soft node affinity placed all four shards of
         a test on one of two nodes in one run of three): Ray restarts a process
@@ -221,7 +227,6 @@ class ClusterIndex:
         """
         from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
-        nodes = sorted(node["NodeID"] for node in _ray().nodes() if node["Alive"])
         placed = NodeAffinitySchedulingStrategy(nodes[shard % len(nodes)], soft=False)
         return (_actor_class().options(name=actor_name(self.path, shard), lifetime="detached", get_if_exists=True,
                                        scheduling_strategy=placed)
@@ -262,8 +267,9 @@ class ClusterIndex:
                     results[i] = ShardUnavailable(n, type(error).__name__)
             if not again or attempt == 1:
                 break
+            nodes = _alive_nodes()
             for n in sorted({calls[i][0] for i in again}):
-                self._actors[n] = self._actor(n)
+                self._actors[n] = self._actor(n, nodes)
             waiting = again
         return results
 
