@@ -3,9 +3,11 @@
 import pickle
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from Sastrawi.StopWordRemover.StopWordRemoverFactory import StopWordRemoverFactory
 
-from search.language.analysis import IndonesianAnalyzer, analyze, stem
+from search.language.analysis import Analysis, CachedAnalysis, IndonesianAnalyzer, analyze, stem
 from search.language.tables import word_tables
 
 STOP_WORDS = word_tables().stop_words
@@ -136,3 +138,33 @@ def test_analyzer_pickles_small_and_by_reference():
     assert len(data) < 5000
     restored = pickle.loads(data)
     assert [t.text for t in restored("memiliki anak-anak")] == ["milik", "anak"]
+
+
+# Pieces of text for the cached chain: affixes, reduplication (written out and
+# informally), hyphenated names and numbers, stop words, spellings the tables
+# rewrite, amounts, number words, apostrophes, letters whose lowercase is longer
+# (İ), and separators of every kind.
+CACHE_PIECES = ["memiliki", "Dinas", "perkembangan", "anak-anak", "anak2", "se-Sumbar", "Covid-19", "yang",
+                "dan", "yg", "bikin", "Rp50", "Rp", "5.000", "2,5", "sembilan", "kedua", "Jum'at", "İstanbul",
+                "berbeda-beda", "x-ray", "ke-2", "KPK", "pemerintah", "-", "'", " ", "  ", "\n", ", ", ". ",
+                "(", ")", "\t", "\u00a0", "\u2014", "\u2019s", "_", "٣"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(CACHE_PIECES), max_size=60).map("".join))
+def test_the_cached_chain_gives_the_tokens_the_chains_give(text):
+    analysis = Analysis()
+    cached = CachedAnalysis(analysis.stemmed)
+    stemmed, exact = cached.analyze(text)
+    assert stemmed == [(t.text, t.pos, t.startchar, t.endchar)
+                       for t in analysis.stemmed(text, positions=True, chars=True)]
+    assert exact == [t.text for t in analysis.exact(text)]
+    assert cached.analyze(text) == (stemmed, exact)  # the second time from the cache
+    assert cached.unstemmed(analysis.exact) and cached.follows(analysis.stemmed)
+
+
+def test_the_cached_chain_refuses_a_chain_of_another_shape():
+    from whoosh.analysis import StandardAnalyzer
+
+    with pytest.raises(ValueError, match="not an Indonesian analysis chain"):
+        CachedAnalysis(StandardAnalyzer())

@@ -60,9 +60,9 @@ def test_a_build_that_fails_midway_keeps_the_old_index(corpus_dir, tmp_path, mon
     def explode(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
-    # A full build writes with several processes (MpWriter), an update with one.
+    # A full build writes its own segments (BuildWriter), an update with Whoosh's writer.
     monkeypatch.setattr("whoosh.writing.SegmentWriter.commit", explode)
-    monkeypatch.setattr("whoosh.multiproc.MpWriter.commit", explode)
+    monkeypatch.setattr("search.store.writers.BuildWriter.commit", explode)
     with pytest.raises(RuntimeError):
         search.build_index([corpus_dir], ix, rebuild=True)
     assert (ix / "CURRENT").read_text() == before

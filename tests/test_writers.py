@@ -2,8 +2,11 @@
 
 import errno
 import multiprocessing
+import os
+import signal
 
 import pytest
+from whoosh import index as whoosh_index
 
 import search
 from search.store import disk as storage
@@ -31,9 +34,9 @@ def test_a_worker_that_fails_stops_the_commit(corpus_dir, tmp_path, monkeypatch)
     def full_disk(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    # Only the worker processes call SegmentWriter.add_document (MpWriter's own
-    # add_document queues the articles), and they inherit this patch.
-    monkeypatch.setattr("whoosh.writing.SegmentWriter.add_document", full_disk)
+    # Only the worker processes call SegmentBuilder.add_document (BuildWriter's
+    # own add_document queues the articles), and they inherit this patch.
+    monkeypatch.setattr("search.store.segments.SegmentBuilder.add_document", full_disk)
     with pytest.raises(search.SearchError, match=r"an indexing process failed .*No space left on device"):
         search.build_index([corpus_dir], index_dir, rebuild=True)
     monkeypatch.undo()
@@ -43,3 +46,45 @@ def test_a_worker_that_fails_stops_the_commit(corpus_dir, tmp_path, monkeypatch)
     with search.open_index(index_dir) as index:
         assert index.stats().articles == 23
         assert index.search("dinas kominfo").hits[0].id == SEED_ID
+
+
+def _answers(index_dir, queries):
+    with search.open_index(index_dir) as index:
+        return [[(hit.id, round(hit.score, 6)) for hit in index.search(query, limit=10).hits] for query in queries]
+
+
+def test_a_build_in_many_segments_from_both_workers_answers_as_one_segment(corpus_dir, tmp_path, monkeypatch):
+    queries = ["dinas kominfo", "banjir jakarta", "milik dinas", "kembang teknologi", "anak"]
+    monkeypatch.setattr("os.sched_getaffinity", lambda _: {0})  # one core: one process, one segment
+    search.build_index([corpus_dir], tmp_path / "one")
+    monkeypatch.undo()
+    # Both workers, a batch of 2 articles each time, a new segment after every article.
+    monkeypatch.setattr("search.store.writers.BATCH", 2)
+    monkeypatch.setattr("search.store.generation.WRITER_MB", 0)
+    search.build_index([corpus_dir], tmp_path / "many")
+    with search.open_index(tmp_path / "many") as index:
+        assert index.stats().articles == 23
+    ix = whoosh_index.open_dir(str(storage.current_generation(tmp_path / "many")))
+    with ix.reader() as reader:
+        assert len(reader.leaf_readers()) == 23
+    ix.close()
+    assert len(_answers(tmp_path / "one", queries)[0]) > 0
+    assert _answers(tmp_path / "many", queries) == _answers(tmp_path / "one", queries)
+    assert multiprocessing.active_children() == []
+
+
+def test_a_killed_worker_stops_the_commit_with_one_line(corpus_dir, tmp_path, monkeypatch):
+    index_dir = tmp_path / "ix"
+    search.build_index([corpus_dir], index_dir)
+    serving = (index_dir / "CURRENT").read_text()
+
+    def killed(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    monkeypatch.setattr("search.store.segments.SegmentBuilder.add_document", killed)
+    with pytest.raises(search.SearchError, match=r"an indexing process failed \(exit status -9\)"):
+        search.build_index([corpus_dir], index_dir, rebuild=True)
+    monkeypatch.undo()
+    assert (index_dir / "CURRENT").read_text() == serving
+    assert not list(index_dir.glob("building-*"))
+    assert multiprocessing.active_children() == []

@@ -30,6 +30,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StopFilter
 from whoosh.analysis.analyzers import CompositeAnalyzer
@@ -133,6 +134,102 @@ def stemmer_of(analyzer) -> Stemmer | None:
     """The stemmer inside an analysis chain (one built by :func:`IndonesianAnalyzer`), or None."""
     items = analyzer.items if isinstance(analyzer, CompositeAnalyzer) else ()
     return next((item.stemmer for item in items if isinstance(item, IndonesianStemFilter)), None)
+
+
+# What ``CachedAnalysis`` keeps of a word: its exact form and its stemmed
+# parts, each with its first and last character within the word; None for a stop word.
+_Form = tuple[str, tuple[tuple[str, int, int], ...]] | None
+_UNSEEN: Any = object()  # a word not seen yet
+
+
+class CachedAnalysis:
+    """An analysis chain of :func:`IndonesianAnalyzer`'s shape, run once per distinct word.
+
+    A build sees millions of tokens but only about a hundred thousand distinct
+    words, and Whoosh's chain sends every token through five generator stages.
+    This reads the same chain's parts (its pattern, spelling table, stop words
+    and stemmer) and keeps, for each word as written, what the chain makes of
+    it: so a text is one pass of the pattern and one dict lookup per token,
+    giving the stemmed tokens and the exact forms together. The tokens are
+    the chain's own, to the position and character (``tests/test_analysis.py``
+    compares them on generated texts).
+    """
+
+    def __init__(self, analyzer, max_cached: int = 1_000_000):
+        items = analyzer.items if isinstance(analyzer, CompositeAnalyzer) else ()
+        kinds = [type(item) for item in items]
+        if kinds != [RegexTokenizer, LowercaseFilter, SpellingFilter, StopFilter, IndonesianStemFilter]:
+            raise ValueError(f"not an Indonesian analysis chain: {analyzer!r}")
+        self._chain = analyzer
+        tokenizer, _, spelling, stops, stemming = list(items)
+        if tokenizer.gaps or stops.max is not None or not stops.renumber:
+            raise ValueError(f"an analysis chain this cache does not follow: {analyzer!r}")
+        self._finditer = tokenizer.expression.finditer
+        self._spelling = spelling.spelling if spelling.spelling is not None else word_tables().spelling
+        self._stops, self._minsize = stops.stops, stops.min
+        self.stemmer = stemming.stemmer
+        self._forms: dict[str, _Form] = {}
+        self._max_cached = max_cached
+
+    def follows(self, analyzer) -> bool:
+        """Whether ``analyzer`` is this cache's chain (or one equal to it)."""
+        return analyzer is self._chain or analyzer == self._chain
+
+    def unstemmed(self, analyzer) -> bool:
+        """Whether ``analyzer`` is this chain without its stemming (:func:`ExactAnalyzer`'s shape)."""
+        items = analyzer.items if isinstance(analyzer, CompositeAnalyzer) else ()
+        return list(items) == list(self._chain.items[:-1])
+
+    def _form(self, raw: str) -> _Form:
+        """(exact form, ((stem, first, last character within ``raw``), ...)) of one word; None for a stop word."""
+        text = raw.lower()
+        if text in self._spelling:
+            text = self._spelling[text]
+        else:
+            match = _INFORMAL_REDUPLICATION.match(text)
+            if match:
+                text = f"{match.group(1)}-{match.group(1)}"
+        form: _Form = None
+        if len(text) >= self._minsize and text not in self._stops:
+            stem = self.stemmer
+            root = stem(text)
+            if "-" not in root:
+                form = (text, ((root, 0, len(raw)),))
+            else:  # as IndonesianStemFilter: each part, pointing at its own characters if it can
+                fits = len(raw) == len(text)
+                parts, offset = [], 0
+                for part in text.split("-"):
+                    if part:
+                        parts.append((stem(part), offset, offset + len(part)) if fits else (stem(part), 0, len(raw)))
+                    offset += len(part) + 1
+                form = (text, tuple(parts))
+        if len(self._forms) < self._max_cached:
+            self._forms[raw] = form
+        return form
+
+    def analyze(self, text: str) -> tuple[list[tuple[str, int, int, int]], list[str]]:
+        """(the stemmed tokens as (stem, position, first, last character), the exact forms) of ``text``.
+
+        What the stemmed and the exact chain give with ``positions=True,
+        chars=True`` and stop words removed.
+        """
+        forms, form_of = self._forms, self._form
+        stemmed: list[tuple[str, int, int, int]] = []
+        exact: list[str] = []
+        pos = -1
+        for index, match in enumerate(self._finditer(text)):
+            raw = match.group()
+            form: _Form = forms.get(raw, _UNSEEN)
+            if form is _UNSEEN:
+                form = form_of(raw)
+            if form is None:
+                continue
+            pos = index if pos < 0 else pos + 1  # StopFilter renumbers the words it keeps
+            exact.append(form[0])
+            start = match.start()
+            for stem, first, last in form[1]:
+                stemmed.append((stem, pos, start + first, start + last))
+        return stemmed, exact
 
 
 @dataclass(frozen=True)

@@ -86,6 +86,14 @@ class ArrayFieldWriter(W3FieldWriter):
         super().add_postings(schema, lengths, items)
 
 
+    def add_term(self, btext: bytes, ids: array, weights: array, data: bytes, ends: array,
+                 minlength: int | None, maxlength: int) -> None:
+        """One term of the current field with all its postings (``ArrayPostingsWriter.add_arrays``)."""
+        self.start_term(btext)
+        self._postwriter.add_arrays(ids, weights, data, ends, minlength, maxlength)
+        self.finish_term()
+
+
 class _LengthsOnce:
     """A segment's field lengths (``PerDocumentReader.doc_field_length``), read once per field."""
 
@@ -136,10 +144,23 @@ class ArrayPostingsWriter:
         self._terminfo = terminfo
         self._ids = array("I")
         self._weights = array("f")
-        self._values: list[bytes] = []
+        self._values: list[bytes] | None = []
         self._minlength: int | None = None
         self._maxlength = 0
         self._maxweight = 0.0
+
+    def add_arrays(self, ids: array, weights: array, data: bytes, ends: array,
+                   minlength: int | None, maxlength: int) -> None:
+        """A whole term's postings at once (``search.store.segments``), instead of :meth:`add_posting` each.
+
+        ``ids`` ascending (``array("I")``), ``weights`` (``array("f")``), the
+        values joined in ``data`` and where each one ends in ``ends``.
+        """
+        self._ids, self._weights = ids, weights
+        self._values = None
+        self._data, self._ends = data, ends
+        self._minlength, self._maxlength = minlength, maxlength
+        self._maxweight = max(weights) if weights else 0.0
 
     def add_posting(self, id_, weight, vbytes, length=None) -> None:
         ids = self._ids
@@ -149,7 +170,7 @@ class ArrayPostingsWriter:
         self._weights.append(weight)
         if weight > self._maxweight:
             self._maxweight = weight
-        self._values.append(vbytes or emptybytes)
+        self._values.append(vbytes or emptybytes)  # type: ignore[union-attr]  # (not after add_arrays)
         if length:
             if self._minlength is None or length < self._minlength:
                 self._minlength = length
@@ -174,9 +195,15 @@ class ArrayPostingsWriter:
         weights = np.frombuffer(self._weights, dtype=np.float32) if count else np.zeros(0, np.float32)
         code = _weight_code(weights)
         fixed = self._format.fixed_value_size()
-        values = self._values
+        offsets = np.zeros(count + 1, dtype=_U32)
+        if self._values is None:  # given whole (add_arrays)
+            data = self._data
+            offsets[1:] = np.frombuffer(self._ends, dtype=np.uint32)
+        else:
+            data = emptybytes.join(self._values)
+            np.cumsum([len(v) for v in self._values], out=offsets[1:])
         size = VARIABLE if fixed is None or fixed < 0 else fixed
-        if size > 0 and any(len(value) != size for value in values):
+        if size > 0 and bool((np.diff(offsets) != size).any()):
             size = VARIABLE  # (Whoosh gives a spelling word's posting an empty value)
         out = self._postfile
         out.write(_HEADER.pack(MAGIC, count, code, size))
@@ -184,12 +211,10 @@ class ArrayPostingsWriter:
         if code != WEIGHTS_ONE:
             out.write(weights.astype(_WEIGHT_DTYPE[code]).tobytes())
         if size == VARIABLE:
-            offsets = np.zeros(count + 1, dtype=_U32)
-            np.cumsum([len(v) for v in values], out=offsets[1:])
             out.write(offsets.tobytes())
-            out.write(emptybytes.join(values))
+            out.write(data)
         elif size > 0:
-            out.write(emptybytes.join(values))
+            out.write(data)
 
     # The block statistics ``W3TermInfo.add_block`` reads.
 

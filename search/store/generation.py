@@ -373,19 +373,20 @@ ShardWriter = Callable[[Path, list[int], int], list[dict[str, str]]]
 
 
 def open_writer(ix, stems_folder: Path, parallel: bool):
-    """(writer, whether it writes from every core) for ``ix``: a full build's from every core, an update's here.
+    """(writer, whether its workers left their roots in files) for ``ix``.
 
-    A parallel writer's workers leave the roots they stemmed in ``stems_folder``.
+    A full build (``parallel``) writes its segments itself
+    (``search.store.writers``), from one worker process per core, whose roots
+    go to ``stems_folder``; an update uses Whoosh's own writer here.
     Segments stay separate files (compound=False): Whoosh reads a compound
     file's parts into memory when it opens them, and assembling one copies
     the whole index once more at the end of a build (benchmarks/README.md).
     """
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    if parallel and cores > 1:
-        from .writers import CheckedMpWriter  # multiprocessing: loaded only by a full build
+    if parallel:
+        from .writers import BuildWriter  # multiprocessing: loaded only by a full build
 
-        return CheckedMpWriter(ix, stems_folder, procs=cores, limitmb=WRITER_MB // cores,
-                               compound=False, codec=ArrayCodec()), True
+        return BuildWriter(ix, stems_folder, procs=cores, limit_mb=WRITER_MB // cores), cores > 1
     return ix.writer(limitmb=WRITER_MB, compound=False, codec=ArrayCodec()), False
 
 

@@ -42,6 +42,9 @@ KEYWORD_FIELDS = ("category", "source", "location", "author")
 # Indonesia" is "cnn" and "indonesia", "binews.id" is "binews" and "id"), so
 # that a filter can match a word of the value or its beginning.
 KEYWORD_WORDS = {name: f"{name}_words" for name in KEYWORD_FIELDS}
+# Fields whose text is other fields' texts joined by a line break (as
+# :func:`to_document` writes them), so that a build can reuse their words.
+JOINED_FIELDS = {TYPED_FIELD: ("title", "body")}
 WORD_TOKENS = r"\w+"
 
 
@@ -108,7 +111,7 @@ def to_document(article: Article, keys: Iterable[tuple[str, str]] = ()) -> dict:
         "body": article.body,
         "lead": lead_of(article.body),
         # The words as written, the title's too: a query word as typed is found in either.
-        "exact": f"{article.title}\n{article.body}" if article.title else article.body,
+        TYPED_FIELD: "\n".join(text for text in (article.title, article.body) if text),
         "date_text": article.date.isoformat() if article.date else "",
         **{name: getattr(article, name) for name in _PLAIN_STORED},
         **dict(keys),

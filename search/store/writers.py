@@ -1,96 +1,178 @@
-"""A full build on every core: Whoosh's multiprocess writer, made safe to fail.
+"""A full build's writer: articles written as segments from every core, safe to fail.
 
-Whoosh's ``MpWriter`` hands batches of articles to worker processes, each of
-which analyses them and writes its own segment; at commit the parent adds the
-workers' segments to the index (``multisegment=True``: merging them into one
-would rewrite every posting in the parent, which took longer than the
-parallel part saved). As shipped it has two faults for us:
+:class:`BuildWriter` is Whoosh's ``SegmentWriter`` for what it shares with
+every writer (the index's write lock, its next generation, the table of
+contents) and :class:`~search.store.segments.SegmentBuilder` for the
+writing. With more than one core, it hands batches of articles to one worker
+process per core, each of which writes its own segments; at commit the
+parent lists every worker's segments in the table of contents. Merging them
+into one would rewrite every posting in the parent, which took longer than
+the parallel part saved (benchmarks/README.md).
 
-* a worker that fails (a full disk) just exits, and the parent commits
-  anyway, publishing an index with that worker's articles missing;
-* the roots of the words a worker stemmed stay in that worker, and the build
-  saves them beside the index for highlighting (``disk.write_stems``).
-
-``CheckedMpWriter`` waits for its workers before committing and raises
-``OSError`` if any failed, with the worker's own error; each worker leaves
-its stems in a file of the build folder, which ``collect_worker_stems``
-gathers. A worker also dies with its parent (``search.processes``), so a
-killed build leaves no process behind.
+* A worker that fails (a full disk) reports its error and exits; the build
+  then raises ``OSError`` with that error and commits nothing.
+* The roots of the words a worker stemmed stay in that worker, and the build
+  saves them beside the index for highlighting (``disk.write_stems``): each
+  worker leaves them in a file of the build folder, which
+  :func:`collect_worker_stems` gathers.
+* A worker dies with its parent (``search.processes``), so a killed build
+  leaves no process behind.
 """
 
 from __future__ import annotations
 
 import marshal
 import multiprocessing
+import queue
 from pathlib import Path
 
-from whoosh.multiproc import MpWriter, SubWriterTask
+from whoosh.writing import SegmentWriter
 
 from ..language.analysis import stemmer_of
 from ..processes import die_with_parent
+from .codec import ArrayCodec
+from .schema import JOINED_FIELDS
+from .segments import SegmentBuilder
 
 WORKER_STEMS = "worker-stems-*.marshal"
+# Articles sent to a worker at a time, and batches waiting for the workers.
+BATCH = 100
+WAITING_BATCHES = 4
+# How often the parent looks whether a worker it waits for has died.
+_POLL_SECONDS = 0.5
 
 
-class _Worker(SubWriterTask):
-    """One worker process; reports failure on ``errors`` instead of a traceback."""
+class _Worker(multiprocessing.Process):
+    """One worker process: writes the batches it takes as segments; reports failure on ``errors``."""
 
-    errors: multiprocessing.Queue[tuple[int | None, str]]
-    folder: Path
+    def __init__(self, writer: BuildWriter):
+        super().__init__(daemon=True)  # never outlives the build
+        self.storage, self.indexname, self.schema = writer.storage, writer.indexname, writer.schema
+        self.limit_mb, self.folder = writer.limit_mb, writer.folder
+        self.jobs, self.results, self.errors = writer.jobs, writer.results, writer.errors
 
     def run(self) -> None:
         die_with_parent()  # and leave Ctrl-C to the parent
         try:
-            super().run()
-            if self.running:
-                stemmer = stemmer_of(self.writer.schema["body"].analyzer)
-                with open(self.folder / WORKER_STEMS.replace("*", str(self.pid)), "wb") as handle:
-                    marshal.dump(stemmer.roots() if stemmer is not None else {}, handle)
+            builder = SegmentBuilder(self.storage, self.indexname, self.schema, ArrayCodec(), self.limit_mb,
+                                     JOINED_FIELDS)
+            while (batch := self.jobs.get()) is not None:
+                for document in batch:
+                    builder.add_document(document)
+            segments = builder.finish()
+            stemmer = stemmer_of(self.schema["body"].analyzer)
+            with open(self.folder / WORKER_STEMS.replace("*", str(self.pid)), "wb") as handle:
+                marshal.dump(stemmer.roots() if stemmer is not None else {}, handle)
+            self.results.put(segments)
         except Exception as error:  # noqa: BLE001 - reported to the parent, which raises it
             self.errors.put((getattr(error, "errno", None), f"{type(error).__name__}: {error}"))
             raise SystemExit(1) from None
 
 
-class CheckedMpWriter(MpWriter):
-    """``MpWriter`` that refuses to commit when a worker failed."""
+class BuildWriter(SegmentWriter):
+    """The writer of a full build into a new, empty index, from ``procs`` processes.
 
-    def __init__(self, ix, folder: Path, procs: int, limitmb: int, compound: bool = True, codec=None):
-        super().__init__(ix, procs=procs, batchsize=100, multisegment=True, limitmb=limitmb,
-                         compound=compound, codec=codec)
-        self.folder = folder
-        # (errno or None, "ErrorType: message") from each failed worker.
-        self.errors: multiprocessing.Queue[tuple[int | None, str]] = multiprocessing.Queue()
+    ``limit_mb`` bounds each process's postings in memory (a segment is
+    written each time they reach it). With ``procs`` 1 the articles are
+    written in this process.
+    """
 
-    def _new_task(self):
-        task = _Worker(self.storage, self.indexname, self.jobqueue, self.resultqueue,
-                       self.subargs, self.multisegment)
-        task.errors, task.folder = self.errors, self.folder
-        task.daemon = True  # never outlives the build
-        self.tasks.append(task)
-        task.start()
-        return task
+    def __init__(self, ix, folder: Path, procs: int, limit_mb: int):
+        super().__init__(ix, compound=False, codec=ArrayCodec())
+        self.folder, self.limit_mb, self.procs = folder, limit_mb, procs
+        self._batch: list[dict] = []
+        self.tasks: list[_Worker] = []
+        self._local: SegmentBuilder | None = None
+        if procs <= 1:
+            self._local = SegmentBuilder(self.storage, self.indexname, self.schema, self.codec, limit_mb,
+                                         JOINED_FIELDS)
+        else:
+            self.jobs: multiprocessing.Queue = multiprocessing.Queue(maxsize=WAITING_BATCHES)
+            self.results: multiprocessing.Queue = multiprocessing.Queue()
+            # (errno or None, "ErrorType: message") from each failed worker.
+            self.errors: multiprocessing.Queue[tuple[int | None, str]] = multiprocessing.Queue()
 
-    def _commit(self, mergetype, optimize, merge):
-        if self.docbuffer:
-            self._enqueue()
-        for _ in self.tasks:
-            self.jobqueue.put(None)
-        for task in self.tasks:
-            task.join()
-        failed = [task for task in self.tasks if task.exitcode != 0]
+    def add_document(self, **fields) -> None:
+        self._check_state()
+        self._added = True
+        if self._local is not None:
+            self._local.add_document(fields)
+            return
+        self._batch.append(fields)
+        if len(self._batch) >= BATCH:
+            self._send(self._batch)
+            self._batch = []
+
+    def _send(self, item: list[dict] | None) -> None:
+        """Queue a batch (or a worker's stop) for the workers, starting them first; fail if one died."""
+        if not self.tasks:
+            self.tasks = [_Worker(self) for _ in range(self.procs)]
+            for task in self.tasks:
+                task.start()
+        while True:
+            self._raise_if_failed()
+            try:
+                self.jobs.put(item, timeout=_POLL_SECONDS)
+                return
+            except queue.Full:
+                continue
+
+    def _raise_if_failed(self) -> None:
+        failed = [task for task in self.tasks if task.exitcode not in (None, 0)]
         if failed:
             number, message = (None, f"exit status {failed[0].exitcode}")
-            if not self.errors.empty():
-                number, message = self.errors.get()
+            try:
+                number, message = self.errors.get(timeout=_POLL_SECONDS)
+            except queue.Empty:
+                pass
             raise OSError(number, f"an indexing process failed ({message})")
-        super()._commit(mergetype, optimize, merge)
 
-    def cancel(self):
-        # MpWriter.cancel only flags its own copies of the worker objects.
+    def _written(self) -> list:
+        """Every segment the build wrote, after its workers (if any) finished."""
+        if self._local is not None:
+            return self._local.finish()
+        if self._batch:
+            self._send(self._batch)
+            self._batch = []
+        if not self.tasks:
+            return []
+        for _ in self.tasks:
+            self._send(None)
+        segments: list = []
+        answered = 0
+        while answered < len(self.tasks):
+            try:
+                segments += self.results.get(timeout=_POLL_SECONDS)
+                answered += 1
+            except queue.Empty:
+                self._raise_if_failed()
+                if all(task.exitcode is not None for task in self.tasks) and self.results.empty():
+                    raise OSError(None, "an indexing process failed (it ended without its segments)") from None
+        for task in self.tasks:
+            task.join()
+        self._raise_if_failed()
+        return segments
+
+    def commit(self, mergetype=None, optimize=None, merge=None) -> None:
+        self._check_state()
+        try:
+            segments = self._written()
+            self._close_segment()  # (this writer's own segment stays empty)
+            self._commit_toc(list(self.segments) + segments)
+        except BaseException:
+            self._stop_workers()
+            self._cleanup_on_error()
+            raise
+        self._finish()
+
+    def _stop_workers(self) -> None:
         for task in self.tasks:
             if task.is_alive():
                 task.terminate()
             task.join()
+
+    def cancel(self) -> None:
+        self._stop_workers()
         super().cancel()
 
 
