@@ -155,11 +155,15 @@ CACHE_PIECES = ["memiliki", "Dinas", "perkembangan", "anak-anak", "anak2", "se-S
 def test_the_cached_chain_gives_the_tokens_the_chains_give(text):
     analysis = Analysis()
     cached = CachedAnalysis(analysis.stemmed)
-    stemmed, exact = cached.analyze(text)
-    assert stemmed == [(t.text, t.pos, t.startchar, t.endchar)
-                       for t in analysis.stemmed(text, positions=True, chars=True)]
-    assert exact == [t.text for t in analysis.exact(text)]
-    assert cached.analyze(text) == (stemmed, exact)  # the second time from the cache
+    # (The chain yields one token object, changed in place: read each as it comes.)
+    tokens = [(t.text, t.pos, t.startchar, t.endchar) for t in analysis.stemmed(text, positions=True, chars=True)]
+    by_stem: dict[str, list[int]] = {}
+    for root, *hit in tokens:
+        by_stem.setdefault(root, []).extend(hit)
+    expected = (by_stem, [token.text for token in analysis.exact(text)], len(tokens))
+    assert cached.words(text) == expected
+    assert list(cached.words(text)[0]) == list(by_stem)  # in the order the chain meets them
+    assert cached.words(text) == expected  # the second time from the cache
     assert cached.unstemmed(analysis.exact) and cached.follows(analysis.stemmed)
 
 

@@ -88,3 +88,42 @@ def test_a_killed_worker_stops_the_commit_with_one_line(corpus_dir, tmp_path, mo
     assert (index_dir / "CURRENT").read_text() == serving
     assert not list(index_dir.glob("building-*"))
     assert multiprocessing.active_children() == []
+
+
+def test_workers_hand_each_other_the_roots_they_stemmed(tmp_path):
+    from search.language.stemming import Stemmer
+    from search.store.writers import SHARED_ROOTS, _SharedRoots
+
+    asked: list[str] = []
+
+    def root(word: str) -> str:
+        asked.append(word)
+        return word.removeprefix("me")
+
+    first, second = Stemmer(root=root), Stemmer(root=root)
+    first_shares, second_shares = _SharedRoots(tmp_path, 1), _SharedRoots(tmp_path, 2)
+    assert first("memiliki") == "miliki" and second("menulis") == "nulis"
+    first_shares.exchange(first)
+    second_shares.exchange(second)  # takes "memiliki", gives "menulis"
+    first_shares.exchange(first)  # takes "menulis"
+    assert second("memiliki") == "miliki" and first("menulis") == "nulis"
+    assert asked == ["memiliki", "menulis"]  # each word stemmed once, wherever it came first
+    first("membaca")
+    first_shares.exchange(first)
+    second_shares.exchange(second)
+    assert second.roots() == first.roots() == {"memiliki": "miliki", "menulis": "nulis", "membaca": "mbaca"}
+    assert len(list(tmp_path.glob(SHARED_ROOTS))) == 3  # nothing handed back where it came from
+
+
+def test_a_build_that_shares_roots_saves_every_root_and_no_shared_file(corpus_dir, tmp_path, monkeypatch):
+    monkeypatch.setattr("os.sched_getaffinity", lambda _: {0})
+    search.build_index([corpus_dir], tmp_path / "one")
+    monkeypatch.undo()
+    monkeypatch.setattr("search.store.writers.BATCH", 2)
+    monkeypatch.setattr("search.store.writers.SHARE_EVERY", 1)
+    search.build_index([corpus_dir], tmp_path / "two")
+    tables = [storage.StemTable(storage.current_generation(tmp_path / name)) for name in ("one", "two")]
+    assert tables[0].items() == tables[1].items()
+    for table in tables:
+        table.close()
+    assert not list(storage.current_generation(tmp_path / "two").glob("shared-roots-*"))

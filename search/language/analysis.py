@@ -207,15 +207,18 @@ class CachedAnalysis:
             self._forms[raw] = form
         return form
 
-    def analyze(self, text: str) -> tuple[list[tuple[str, int, int, int]], list[str]]:
-        """(the stemmed tokens as (stem, position, first, last character), the exact forms) of ``text``.
+    def words(self, text: str) -> tuple[dict[str, list[int]], list[str], int]:
+        """What the stemmed and the exact chain make of ``text``, gathered by word.
 
-        What the stemmed and the exact chain give with ``positions=True,
-        chars=True`` and stop words removed.
+        (each stem -> its tokens as flat (position, first, last character)
+        triples, in order; the exact forms in order; the number of stemmed
+        tokens). The chains' tokens with ``positions=True, chars=True`` and
+        stop words removed.
         """
         forms, form_of = self._forms, self._form
-        stemmed: list[tuple[str, int, int, int]] = []
+        stems: dict[str, list[int]] = {}
         exact: list[str] = []
+        count = 0
         pos = -1
         for index, match in enumerate(self._finditer(text)):
             raw = match.group()
@@ -228,8 +231,13 @@ class CachedAnalysis:
             exact.append(form[0])
             start = match.start()
             for stem, first, last in form[1]:
-                stemmed.append((stem, pos, start + first, start + last))
-        return stemmed, exact
+                found = stems.get(stem)
+                if found is None:
+                    stems[stem] = [pos, start + first, start + last]
+                else:
+                    found += (pos, start + first, start + last)
+                count += 1
+        return stems, exact, count
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import string
 from collections.abc import Callable, Mapping
 from functools import lru_cache
+from itertools import islice
 from typing import Protocol
 
 from .tables import WordTables, word_tables
@@ -225,6 +226,14 @@ class Stemmer:
     def roots(self) -> dict[str, str]:
         """Every word stemmed so far, with its root."""
         return dict(self._cache)
+
+    def __len__(self) -> int:
+        """How many words are cached."""
+        return len(self._cache)
+
+    def stemmed_since(self, count: int) -> dict[str, str]:
+        """The words stemmed after the first ``count`` (the cache keeps the order it learnt them in)."""
+        return dict(islice(self._cache.items(), count, None))
 
     def remember(self, roots: Mapping[str, str]) -> None:
         """Take roots computed elsewhere (a build worker's); roots computed here win."""

@@ -53,6 +53,10 @@ _WEIGHT_DTYPE: dict[int, np.dtype] = {
 _U32 = np.dtype("<u4")
 VARIABLE = -1  # value size of a format whose values differ in length
 _LITTLE = sys.byteorder == "little"
+# Terms of at most this many postings are written without NumPy (its cost per call outweighs it).
+_SMALL = 64
+# Whether array("I") and array("f") are the little-endian u32 and f32 the records hold.
+_NATIVE_ARRAYS = _LITTLE and array("I").itemsize == 4 and array("f").itemsize == 4
 
 
 class ArrayCodec(W3Codec):
@@ -191,6 +195,9 @@ class ArrayPostingsWriter:
         return terminfo
 
     def _write(self) -> None:
+        if self._values is None and len(self._ids) <= _SMALL and _NATIVE_ARRAYS:
+            self._write_small()
+            return
         count = len(self._ids)
         weights = np.frombuffer(self._weights, dtype=np.float32) if count else np.zeros(0, np.float32)
         code = _weight_code(weights)
@@ -215,6 +222,37 @@ class ArrayPostingsWriter:
             out.write(data)
         elif size > 0:
             out.write(data)
+
+    def _write_small(self) -> None:
+        """:meth:`_write` of a few postings given whole: the same bytes, without NumPy's cost per call."""
+        ids, weights, ends = self._ids, self._weights, self._ends
+        count = len(ids)
+        low, high = min(weights), max(weights)
+        if low == high == 1.0:
+            code = WEIGHTS_ONE
+        elif low >= 0 and all(weight.is_integer() for weight in weights):
+            code = WEIGHTS_U8 if high < 256 else WEIGHTS_U16 if high < 65536 else WEIGHTS_F32
+        else:
+            code = WEIGHTS_F32
+        fixed = self._format.fixed_value_size()
+        size = VARIABLE if fixed is None or fixed < 0 else fixed
+        if size > 0 and ends != array("I", range(size, size * count + 1, size)):
+            size = VARIABLE
+        out = self._postfile
+        out.write(_HEADER.pack(MAGIC, count, code, size))
+        out.write(ids.tobytes())
+        if code == WEIGHTS_U8:
+            out.write(bytes(map(int, weights)))
+        elif code == WEIGHTS_U16:
+            out.write(array("H", map(int, weights)).tobytes())
+        elif code == WEIGHTS_F32:
+            out.write(weights.tobytes())
+        if size == VARIABLE:
+            out.write(b"\0\0\0\0")
+            out.write(ends.tobytes())
+            out.write(self._data)
+        elif size > 0:
+            out.write(self._data)
 
     # The block statistics ``W3TermInfo.add_block`` reads.
 
@@ -391,12 +429,48 @@ def _gaps(numbers) -> list[int]:
 # The count leads, big-endian, as in all of Whoosh's formats (its vectors read it with `unpack_uint`).
 _COUNT = struct.Struct("!I")
 _GAPS, _WHOLE = b"\x01", b"\x00"
+_ONE_HIT = _COUNT.pack(1) + _GAPS  # the head of one hit's value
+
+
+def frequency_values(counts: array) -> bytes:
+    """Whoosh's ``Frequency`` values (each count a big-endian u32) of many postings at once."""
+    return struct.pack(f"!{len(counts)}I", *counts)
+
+
+def encode_positions(hits: list[int]) -> bytes:
+    """:class:`PackedPositions`' value of a word's hits given as flat (position, first, last character) triples."""
+    return PackedPositions.encode_list(hits[0::3])
+
+
+def encode_characters(hits: list[int]) -> bytes:
+    """:class:`PackedCharacters`' value of a word's hits given as flat (position, first, last character) triples."""
+    if len(hits) == 3 and _LITTLE:  # most words of an article occur once
+        position, start, end = hits
+        if end >= start:
+            top = max(position, start, end - start)
+            if top < 256:
+                return _ONE_HIT + b"\x01" + bytes((position, start, end - start))
+            if top < 65536:
+                return _ONE_HIT + b"\x02" + array("H", (position, start, end - start)).tobytes()
+    positions, starts, ends = hits[0::3], hits[1::3], hits[2::3]
+    # Each word's position and start as gaps from the word before, then its length.
+    flat = [0] * len(hits)
+    flat[0::3] = map(int.__sub__, positions, (0, *positions[:-1]))
+    flat[1::3] = map(int.__sub__, starts, (0, *ends[:-1]))
+    flat[2::3] = map(int.__sub__, ends, starts)
+    if flat and min(flat) < 0:  # out of order or overlapping (some analyzers do): whole numbers
+        return _COUNT.pack(len(positions)) + _WHOLE + _pack(list(hits))
+    return _COUNT.pack(len(positions)) + _GAPS + _pack(flat)
 
 
 class PackedPositions(formats.Positions):
     """Whoosh's ``Positions`` (frequency and word positions), with the positions packed, not pickled."""
 
     def encode(self, poslist):
+        return self.encode_list(poslist)
+
+    @staticmethod
+    def encode_list(poslist) -> bytes:
         head = _COUNT.pack(len(poslist))
         try:  # the common case, every gap under 256, in one C call
             return head + _GAPS + b"\x01" + bytes(map(int.__sub__, poslist, (0, *poslist[:-1])))
@@ -419,15 +493,7 @@ class PackedCharacters(formats.Characters):
     """Whoosh's ``Characters`` (positions and each word's first and last character), packed, not pickled."""
 
     def encode(self, poslist):
-        flat: list[int] = []
-        position = end = 0
-        for pos, startchar, endchar in poslist:
-            # Each word's position and start as gaps from the word before, then its length.
-            flat += (pos - position, startchar - end, endchar - startchar)
-            position, end = pos, endchar
-        if flat and min(flat) < 0:  # out of order or overlapping (some analyzers do): whole numbers
-            return _COUNT.pack(len(poslist)) + _WHOLE + _pack([n for row in poslist for n in row])
-        return _COUNT.pack(len(poslist)) + _GAPS + _pack(flat)
+        return encode_characters([n for row in poslist for n in row])
 
     def decode_characters(self, valuestring):
         numbers = _unpack(valuestring, 5)

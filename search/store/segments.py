@@ -28,18 +28,20 @@ and statistics).
 from __future__ import annotations
 
 from array import array
+from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
 from whoosh import formats
-from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from ..language.analysis import CachedAnalysis
+from .codec import encode_characters, encode_positions, frequency_values
 
-# A term's postings while a segment is written: document numbers, weights,
-# the values joined, and where each value ends.
-_Postings = tuple[array, array, bytearray, array]
+# A term's postings while a segment is written: its document numbers, and
+# their counts (a text field's) or weights (any other's), then (unless the
+# values are the counts) the values joined and where each value ends.
+_Postings = tuple[array, ...] | tuple[array, array, bytearray, array]
 # Bytes of memory a posting costs besides its value (three 4-byte array
 # items), and a new term (its key and four arrays).
 _POSTING_BYTES = 12
@@ -49,7 +51,7 @@ _TERM_BYTES = 400
 _TEXT_FORMATS = (formats.Characters, formats.Positions, formats.Frequency)
 
 
-def _new_postings() -> _Postings:
+def _new_postings() -> tuple[array, array, bytearray, array]:
     return array("I"), array("f"), bytearray(), array("I")
 
 
@@ -95,15 +97,16 @@ class SegmentBuilder:
                 cached = next((c for c in chains if c.unstemmed(field.analyzer)), None)
                 if cached is not None:
                     self._text[name] = (cached, kind, False)
+        # Joined fields whose words can be the sources' words: their exact forms' counts.
         self._joined = {name: sources for name, sources in (joined or {}).items()
-                        if name in self._text and all(self._text.get(s, (None,))[0] is self._text[name][0]
-                                                      for s in sources)}
+                        if self._text.get(name, (None, None, True))[1:] == (formats.Frequency, False)
+                        and all(self._text.get(s, (None,))[0] is self._text[name][0] for s in sources)}
         self._begin()
 
     def _begin(self) -> None:
         self._segment = self.codec.new_segment(self.storage, self.indexname)
         self._perdoc = self.codec.per_document_writer(self.storage, self._segment)
-        self._postings: dict[str, dict[Any, _Postings]] = {}
+        self._postings: dict[str, dict[Any, Any]] = {}  # field -> term -> its _Postings
         self._lengths: dict[str, array] = {}
         self._docnum = 0
         self._size = 0
@@ -118,7 +121,7 @@ class SegmentBuilder:
         docnum = self._docnum
         schema, perdoc = self.schema, self._perdoc
         perdoc.start_doc(docnum)
-        analysed: dict[str, tuple[list, list]] = {}  # field -> its text's tokens, within this document
+        analysed: dict[str, tuple[dict, list, int]] = {}  # field -> its text's words, within this document
         for name in sorted(name for name in document if not name.startswith("_")):
             value = document[name]
             if value is None:
@@ -127,7 +130,7 @@ class SegmentBuilder:
             length = 0
             if field.indexed:
                 if name in self._text and isinstance(value, str):
-                    length = self._add_text(name, self._tokens(name, value, document, analysed), docnum)
+                    length = self._add_text(name, self._words(name, value, document, analysed), docnum)
                 else:
                     length = self._add_items(name, field, value, docnum)
             perdoc.add_field(name, field, value if field.stored else None, length)
@@ -139,70 +142,55 @@ class SegmentBuilder:
             self._finish_segment()
             self._begin()
 
-    def _tokens(self, name: str, text: str, document: dict, analysed: dict) -> tuple[list, list]:
-        """(stemmed tokens, exact forms) of a field's text, reusing the fields it is joined from."""
+    def _words(self, name: str, text: str, document: dict, analysed: dict) -> tuple[dict, list, int]:
+        """``CachedAnalysis.words`` of a field's text, reusing the texts it is joined from."""
         sources = self._joined.get(name)
         if sources is not None:
             present = [source for source in sources if document.get(source)]
             if text == "\n".join(document[source] for source in present):
                 # The word pattern never spans a line break: the joined text's
-                # tokens are its parts' tokens (positions are not kept here).
-                parts = [analysed.get(source) or self._tokens(source, document[source], document, analysed)
-                         for source in present]
-                return [t for part in parts for t in part[0]], [w for part in parts for w in part[1]]
+                # exact forms are its parts' (and only they are read: ``_joined``).
+                parts = [self._words(source, document[source], document, analysed) for source in present]
+                return {}, [form for part in parts for form in part[1]], 0
         found = analysed.get(name)
         if found is None:
-            found = analysed[name] = self._text[name][0].analyze(text)
+            found = analysed[name] = self._text[name][0].words(text)
         return found
 
-    def _add_text(self, name: str, tokens: tuple[list, list], docnum: int) -> int:
-        """A text field's postings from its tokens; its length (the tokens indexed)."""
+    def _add_text(self, name: str, words: tuple[dict, list, int], docnum: int) -> int:
+        """A text field's postings from its words; its length (the tokens indexed)."""
         _, kind, stemmed = self._text[name]
-        fmt = self.schema[name].format
-        words: dict[str, list] = {}
-        if not stemmed:
-            for form in tokens[1]:
-                found = words.get(form)
-                if found is None:
-                    words[form] = [1]
-                else:
-                    found.append(1)
-            count = len(tokens[1])
-        else:
-            count = len(tokens[0])
-            if kind is formats.Characters:
-                for stem, pos, start, end in tokens[0]:
-                    found = words.get(stem)
-                    if found is None:
-                        words[stem] = [(pos, start, end)]
-                    else:
-                        found.append((pos, start, end))
-            else:
-                for stem, pos, _, _ in tokens[0]:
-                    found = words.get(stem)
-                    if found is None:
-                        words[stem] = [pos]
-                    else:
-                        found.append(pos)
-        encode = None if kind is formats.Frequency else fmt.encode
-        boost = fmt.field_boost
         terms = self._postings.setdefault(name, {})
-        size = len(words) * _POSTING_BYTES
-        for word, hits in words.items():
-            postings = terms.get(word)
-            if postings is None:
-                postings = terms[word] = _new_postings()
-                size += _TERM_BYTES
-            ids, weights, data, ends = postings
-            ids.append(docnum)
-            weights.append(len(hits) * boost)
-            before = len(data)
-            data += pack_uint(len(hits)) if encode is None else encode(hits)
-            ends.append(len(data))
-            size += len(data) - before
+        size = 0
+        if kind is formats.Frequency:  # a count per word: the values are made when the segment is written
+            found = Counter(words[1]) if not stemmed else {stem: len(hits) // 3 for stem, hits in words[0].items()}
+            for word, count in found.items():
+                postings = terms.get(word)
+                if postings is None:
+                    postings = terms[word] = (array("I"), array("I"))
+                    size += _TERM_BYTES
+                postings[0].append(docnum)
+                postings[1].append(count)
+            size += len(found) * _POSTING_BYTES
+            length = len(words[1]) if not stemmed else words[2]
+        else:
+            encode = encode_positions if kind is formats.Positions else encode_characters
+            for word, hits in words[0].items():
+                postings = terms.get(word)
+                if postings is None:
+                    postings = terms[word] = (array("I"), array("I"), bytearray(), array("I"))
+                    size += _TERM_BYTES
+                ids, hit_counts, data, ends = postings
+                ids.append(docnum)
+                hit_counts.append(len(hits) // 3)
+                before = len(data)
+                data += encode(hits)
+                ends.append(len(data))
+                size += _POSTING_BYTES + len(data) - before
+            length = words[2]
         self._size += size
-        self._record_length(name, docnum, count)
-        return count
+        self._record_length(name, docnum, length)
+        return length
 
     def _add_items(self, name: str, field, value, docnum: int) -> int:
         """A field's postings from Whoosh's own ``field.index``; its length."""
@@ -213,7 +201,7 @@ class SegmentBuilder:
             if postings is None:
                 postings = terms[tbytes] = _new_postings()
                 self._size += _TERM_BYTES
-            ids, weights, data, ends = postings
+            ids, weights, data, ends = postings  # (Whoosh's: weights, not counts)
             ids.append(docnum)
             weights.append(weight)
             data += vbytes or b""
@@ -244,17 +232,30 @@ class SegmentBuilder:
             lengths = self._lengths.get(name)
             # Each document's length as Whoosh's reader gives it (a byte's approximation).
             known = [byte_to_length(length_to_byte(n)) if n else 0 for n in lengths] if lengths else []
+            boost = self.schema[name].format.field_boost
+            kind = self._text[name][1] if name in self._text else None
             writer.start_field(name, self.schema[name])
             # Terms in the order of their bytes (a str's order is its UTF-8 bytes' order).
             for key in sorted(terms):
-                ids, weights, data, ends = terms[key]
+                postings = terms[key]
+                ids = postings[0]
+                data: bytes | bytearray
+                if kind is None:  # Whoosh's own (weights, values, their ends)
+                    _, weights, data, ends = postings
+                else:  # counts, and the values unless they are the counts themselves
+                    counts = postings[1]
+                    weights = array("f", counts) if boost == 1.0 else array("f", [n * boost for n in counts])
+                    if kind is formats.Frequency:
+                        data, ends = frequency_values(counts), array("I", range(4, 4 * len(counts) + 1, 4))
+                    else:
+                        data, ends = postings[2], postings[3]
                 minlength, maxlength = None, 0
                 if known:
                     found = [known[n] for n in ids if n < len(known) and known[n]]
                     if found:
                         minlength, maxlength = min(found), max(found)
                 btext = key.encode("utf-8") if isinstance(key, str) else key
-                writer.add_term(btext, ids, weights, bytes(data), ends, minlength, maxlength)
+                writer.add_term(btext, ids, weights, data, ends, minlength, maxlength)
             writer.finish_field()
         writer.close()
         self._segment.set_doc_count(self._docnum)

@@ -23,23 +23,64 @@ from __future__ import annotations
 
 import marshal
 import multiprocessing
+import os
 import queue
 from pathlib import Path
 
 from whoosh.writing import SegmentWriter
 
 from ..language.analysis import stemmer_of
+from ..language.stemming import Stemmer
 from ..processes import die_with_parent
 from .codec import ArrayCodec
 from .schema import JOINED_FIELDS
 from .segments import SegmentBuilder
 
 WORKER_STEMS = "worker-stems-*.marshal"
+# The roots workers hand each other during a build (``_SharedRoots``), every few batches.
+SHARED_ROOTS = "shared-roots-*.marshal"
+SHARE_EVERY = 3
 # Articles sent to a worker at a time, and batches waiting for the workers.
 BATCH = 100
 WAITING_BATCHES = 4
 # How often the parent looks whether a worker it waits for has died.
 _POLL_SECONDS = 0.5
+
+
+class _SharedRoots:
+    """The roots each worker stemmed, handed to the others as the build goes.
+
+    Two workers meet many of the same words (on the 26k real articles, 53,000
+    of 130,000 distinct words): each worker leaves the roots it stemmed since
+    last time in a file of the build folder every few batches, and takes the
+    other workers' files, so that a word is stemmed once, wherever it was met
+    first. (The roots are the same whoever computes them.)
+    """
+
+    def __init__(self, folder: Path, pid: int):
+        self.folder, self.pid = folder, pid
+        self._given = 0
+        self._taken: set[str] = set()
+        self._turn = 0
+
+    def exchange(self, stemmer: Stemmer) -> None:
+        found = stemmer.stemmed_since(self._given)
+        self._given += len(found)
+        if found:
+            name = SHARED_ROOTS.replace("*", f"{self.pid}-{self._turn}")
+            self._turn += 1
+            partial = self.folder / f".{name}"
+            with open(partial, "wb") as handle:
+                marshal.dump(found, handle)
+            partial.rename(self.folder / name)  # whole or not there: others never read half a file
+        for path in sorted(self.folder.glob(SHARED_ROOTS)):
+            if path.name in self._taken or path.name.startswith(SHARED_ROOTS.replace("*", f"{self.pid}-")):
+                continue
+            self._taken.add(path.name)
+            with open(path, "rb") as handle:
+                roots = marshal.load(handle)
+            stemmer.remember(roots)
+        self._given = len(stemmer)  # (what came from the others is not handed back)
 
 
 class _Worker(multiprocessing.Process):
@@ -56,11 +97,16 @@ class _Worker(multiprocessing.Process):
         try:
             builder = SegmentBuilder(self.storage, self.indexname, self.schema, ArrayCodec(), self.limit_mb,
                                      JOINED_FIELDS)
+            stemmer = stemmer_of(self.schema["body"].analyzer)
+            shared = _SharedRoots(self.folder, os.getpid())
+            batches = 0
             while (batch := self.jobs.get()) is not None:
                 for document in batch:
                     builder.add_document(document)
+                batches += 1
+                if stemmer is not None and batches % SHARE_EVERY == 0:
+                    shared.exchange(stemmer)
             segments = builder.finish()
-            stemmer = stemmer_of(self.schema["body"].analyzer)
             with open(self.folder / WORKER_STEMS.replace("*", str(self.pid)), "wb") as handle:
                 marshal.dump(stemmer.roots() if stemmer is not None else {}, handle)
             self.results.put(segments)
@@ -178,6 +224,8 @@ class BuildWriter(SegmentWriter):
 
 def collect_worker_stems(folder: Path) -> dict[str, str]:
     """The roots the workers stemmed, gathered from their files (which are removed)."""
+    for shared in folder.glob(SHARED_ROOTS):
+        shared.unlink()
     roots: dict[str, str] = {}
     for part in sorted(folder.glob(WORKER_STEMS)):
         with open(part, "rb") as handle:
