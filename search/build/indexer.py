@@ -23,8 +23,9 @@ when complete (see ``search.store.generation``), so a failed, interrupted or kil
 update changes nothing. The same article arriving twice (same URL or same
 text, see ``search.build.duplicates``) is indexed once and reported as merged.
 
-A full build writes from one worker process per core (``search.store.writers``);
-an update, which touches a few articles, from this process. Many saved HTML
+A full build writes its own segments from one worker process per core
+(``search.store.writers``); an update, which touches a few articles, goes
+through Whoosh's writer in this process. Many saved HTML
 pages are parsed ahead in reader processes, one per core
 (``search.ingest.pool``), and indexed here in the order of their files, as if
 read one by one.

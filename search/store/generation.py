@@ -44,8 +44,10 @@ READ_ERRORS = (OSError, EOFError, struct.error, zlib.error, pickle.UnpicklingErr
 # contents or segment list can fail in any of these ways.
 OPEN_ERRORS = (*READ_ERRORS, ValueError, KeyError, IndexError, whoosh_index.IndexError)
 OPEN_ATTEMPTS = 5
-# Memory for Whoosh's posting pools, shared among the writing processes.
-WRITER_MB = 256
+# Memory for the postings a writer holds before it writes them (a full
+# build's segments, an update's Whoosh pool), shared among its processes: a
+# full build of the 26k real articles fits in one segment per core.
+WRITER_MB = 512
 
 
 def shard_count(meta: dict) -> int:
