@@ -73,10 +73,12 @@ def _contents(ix) -> dict:
         for field, text in reader.all_terms():
             info = reader.term_info(field, text)
             matcher = reader.postings(field, text)
-            postings = {}
+            postings, docnums = {}, []
             while matcher.is_active():
                 postings[ids[matcher.id()]] = (matcher.weight(), matcher.value())
+                docnums.append(matcher.id())
                 matcher.next()
+            assert docnums == sorted(set(docnums)), (field, text)  # each article once, in order
             terms[field, text] = (info.doc_frequency(), round(info.weight(), 3), info.min_length(),
                                   info.max_length(), info.max_weight(), postings)
         names = set(reader.indexed_field_names())
@@ -109,7 +111,7 @@ def test_the_builder_writes_what_whoosh_writes(found, limit_mb):
 def test_a_small_limit_writes_many_segments_that_read_as_one_index():
     documents = _documents([Article(id="", title=f"Banjir {n}", body="Banjir melanda Jakarta. " * (n + 1))
                             for n in range(50)])
-    ix, segments = _built_index(documents, 0.01)
+    ix, segments = _built_index(documents, 0.002)
     assert segments > 5
     with ix.searcher() as searcher:
         assert searcher.doc_count() == 50

@@ -11,9 +11,10 @@ files another way:
 * each text is analysed once (:class:`~search.language.analysis.CachedAnalysis`:
   one dict lookup per token); a field whose text is another's (``exact`` is the
   title and body, as ``schema.to_document`` writes it) reuses their tokens;
-* each term's postings grow in place as arrays (document numbers, weights,
-  the values joined), and are handed to the codec whole
-  (``ArrayFieldWriter.add_term``);
+* each field's postings are kept as flat arrays in the order the articles
+  came (term number, document, count, value size; the values joined), sorted
+  by term in NumPy when the segment is written, and each term's postings
+  are handed to the codec whole (``ArrayFieldWriter.add_term``);
 * when the postings reach the memory limit, the segment is finished and a new
   one begun, so a build needs no temporary space beyond its segments, however
   large the corpus.
@@ -30,29 +31,117 @@ from __future__ import annotations
 from array import array
 from collections import Counter
 from collections.abc import Mapping
+from itertools import repeat
 from typing import Any
 
+import numpy as np
 from whoosh import formats
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from ..language.analysis import CachedAnalysis
 from .codec import encode_characters, encode_positions, frequency_values
 
-# A term's postings while a segment is written: its document numbers, and
-# their counts (a text field's) or weights (any other's), then (unless the
-# values are the counts) the values joined and where each value ends.
-_Postings = tuple[array, ...] | tuple[array, array, bytearray, array]
-# Bytes of memory a posting costs besides its value (three 4-byte array
-# items), and a new term (its key and four arrays).
-_POSTING_BYTES = 12
-_TERM_BYTES = 400
+# Bytes of memory a posting costs besides its value (four 4-byte array
+# items), and a new term (its key in a dict and a list).
+_POSTING_BYTES = 16
+_TERM_BYTES = 160
 # The text formats written from tokens: a term's frequency, its positions, or
 # its positions and characters.
 _TEXT_FORMATS = (formats.Characters, formats.Positions, formats.Frequency)
+_NO_LENGTH = np.iinfo(np.int64).max
 
 
-def _new_postings() -> tuple[array, array, bytearray, array]:
-    return array("I"), array("f"), bytearray(), array("I")
+class _FieldPostings:
+    """One field's postings in the segment being written, as flat arrays in the order they came.
+
+    Each posting is its term's number, its document, its count (a text
+    field's) or weight (Whoosh's own fields), and its value's size, the
+    values joined in ``data``. They are sorted by term in NumPy when the
+    segment is written (:meth:`terms`), so a term costs a dict entry, not
+    arrays of its own.
+    """
+
+    def __init__(self, counted: bool):
+        self.numbers: dict[Any, int] = {}  # term -> its number
+        self.keys: list[Any] = []  # number -> term
+        self.term_of = array("I")
+        self.docs = array("I")
+        self.amounts = array("I") if counted else array("f")  # counts, or weights
+        self.sizes = array("I")
+        self.data = bytearray()
+
+    def number_all(self, words) -> tuple[list[int], int]:
+        """The numbers of these terms, new ones numbered; and how many were new."""
+        numbers = self.numbers
+        found: list[Any] = [numbers.get(word) for word in words]
+        new = 0
+        if None in found:
+            keys = self.keys
+            for index, (word, number) in enumerate(zip(words, found, strict=True)):
+                if number is None:
+                    found[index] = numbers[word] = len(keys)
+                    keys.append(word)
+                    new += 1
+        return found, new
+
+    def terms(self, lengths: list[int]):
+        """(term bytes, ids, amounts, values joined, value ends, min length, max length) of each term, in order.
+
+        ``lengths`` is each document's field length as Whoosh's reader gives
+        it. The amounts are ``array("I")`` counts or ``array("f")`` weights, as
+        they came. Memory beside the postings themselves: a few 4- and 8-byte
+        numbers a posting, while the field is written.
+        """
+        count = len(self.keys)
+        ranked = sorted(range(count), key=self.keys.__getitem__)  # a str's order is its UTF-8 bytes' order
+        rank = np.empty(count, dtype=np.uint32)
+        rank[ranked] = np.arange(count, dtype=np.uint32)
+        posting_rank = rank[np.frombuffer(self.term_of, dtype=np.uint32)]
+        del rank
+        order = np.argsort(posting_rank, kind="stable")  # by term, then document (the order they came in)
+        bounds = np.zeros(count + 1, dtype=np.int64)
+        np.cumsum(np.bincount(posting_rank, minlength=count), out=bounds[1:])
+        del posting_rank
+        docs = np.frombuffer(self.docs, dtype=np.uint32)[order]
+        counted = self.amounts.typecode == "I"
+        amounts = np.frombuffer(self.amounts, dtype=np.uint32 if counted else np.float32)[order]
+        sizes = np.frombuffer(self.sizes, dtype=np.uint32)
+        starts = None
+        if self.data:
+            starts = np.cumsum(sizes, dtype=np.int64)
+            starts -= sizes
+            starts = starts[order]
+        sizes = sizes[order]
+        del order
+        if lengths:
+            known = np.asarray(lengths, dtype=np.int32)
+            found = np.where(docs < len(known), known[np.minimum(docs, len(known) - 1)], 0)
+            low = np.minimum.reduceat(np.where(found > 0, found, _NO_LENGTH), bounds[:-1]).tolist()
+            high = np.maximum.reduceat(found, bounds[:-1]).tolist()
+            del found
+        else:
+            low, high = [_NO_LENGTH] * count, [0] * count
+        view = memoryview(self.data)
+        bound_list = bounds.tolist()
+        for index, number in enumerate(ranked):
+            first, last = bound_list[index], bound_list[index + 1]
+            ids = array("I")
+            ids.frombytes(docs[first:last].tobytes())
+            amounts_of = array("I" if counted else "f")
+            amounts_of.frombytes(amounts[first:last].tobytes())
+            ends_of = array("I")
+            data = b""
+            if starts is not None:
+                term_sizes = sizes[first:last]
+                ends_of.frombytes(np.cumsum(term_sizes, dtype=np.uint32).tobytes() if last - first > 1
+                                  else term_sizes.tobytes())
+                data = b"".join([view[start:start + size] for start, size in
+                                 zip(starts[first:last].tolist(), term_sizes.tolist(), strict=True)])
+            else:
+                ends_of.extend(repeat(0, last - first))
+            key = self.keys[number]
+            yield (key.encode("utf-8") if isinstance(key, str) else key, ids, amounts_of, data, ends_of,
+                   None if low[index] == _NO_LENGTH else low[index], high[index])
 
 
 class SegmentBuilder:
@@ -106,7 +195,7 @@ class SegmentBuilder:
     def _begin(self) -> None:
         self._segment = self.codec.new_segment(self.storage, self.indexname)
         self._perdoc = self.codec.per_document_writer(self.storage, self._segment)
-        self._postings: dict[str, dict[Any, Any]] = {}  # field -> term -> its _Postings
+        self._postings: dict[str, _FieldPostings] = {}
         self._lengths: dict[str, array] = {}
         self._docnum = 0
         self._size = 0
@@ -160,56 +249,55 @@ class SegmentBuilder:
     def _add_text(self, name: str, words: tuple[dict, list, int], docnum: int) -> int:
         """A text field's postings from its words; its length (the tokens indexed)."""
         _, kind, stemmed = self._text[name]
-        terms = self._postings.setdefault(name, {})
-        size = 0
+        postings = self._postings.get(name)
+        if postings is None:
+            postings = self._postings[name] = _FieldPostings(counted=True)
         if kind is formats.Frequency:  # a count per word: the values are made when the segment is written
-            found = Counter(words[1]) if not stemmed else {stem: len(hits) // 3 for stem, hits in words[0].items()}
-            for word, count in found.items():
-                postings = terms.get(word)
-                if postings is None:
-                    postings = terms[word] = (array("I"), array("I"))
-                    size += _TERM_BYTES
-                postings[0].append(docnum)
-                postings[1].append(count)
-            size += len(found) * _POSTING_BYTES
-            length = len(words[1]) if not stemmed else words[2]
+            if stemmed:
+                found, counts = list(words[0]), [len(hits) // 3 for hits in words[0].values()]
+            else:
+                counted = Counter(words[1])
+                found, counts = list(counted), list(counted.values())
+            length = words[2] if stemmed else len(words[1])
+            values: list[bytes] = []
         else:
             encode = encode_positions if kind is formats.Positions else encode_characters
-            for word, hits in words[0].items():
-                postings = terms.get(word)
-                if postings is None:
-                    postings = terms[word] = (array("I"), array("I"), bytearray(), array("I"))
-                    size += _TERM_BYTES
-                ids, hit_counts, data, ends = postings
-                ids.append(docnum)
-                hit_counts.append(len(hits) // 3)
-                before = len(data)
-                data += encode(hits)
-                ends.append(len(data))
-                size += _POSTING_BYTES + len(data) - before
+            found, counts = list(words[0]), [len(hits) // 3 for hits in words[0].values()]
+            values = list(map(encode, words[0].values()))
             length = words[2]
-        self._size += size
+        numbers, new = postings.number_all(found)
+        postings.term_of.extend(numbers)
+        postings.docs.extend(repeat(docnum, len(numbers)))
+        postings.amounts.extend(counts)
+        if values:
+            postings.sizes.extend(map(len, values))
+            joined = b"".join(values)
+            postings.data += joined
+            self._size += len(joined)
+        else:
+            postings.sizes.extend(repeat(0, len(numbers)))
+        self._size += new * _TERM_BYTES + len(numbers) * _POSTING_BYTES
         self._record_length(name, docnum, length)
         return length
 
     def _add_items(self, name: str, field, value, docnum: int) -> int:
         """A field's postings from Whoosh's own ``field.index``; its length."""
-        terms = self._postings.setdefault(name, {})
-        length = 0
-        for tbytes, freq, weight, vbytes in field.index(value):
-            postings = terms.get(tbytes)
-            if postings is None:
-                postings = terms[tbytes] = _new_postings()
-                self._size += _TERM_BYTES
-            ids, weights, data, ends = postings  # (Whoosh's: weights, not counts)
-            ids.append(docnum)
-            weights.append(weight)
-            data += vbytes or b""
-            ends.append(len(data))
-            self._size += _POSTING_BYTES + len(vbytes or b"")
-            length += freq
+        postings = self._postings.get(name)
+        if postings is None:
+            postings = self._postings[name] = _FieldPostings(counted=False)
+        items = list(field.index(value))
+        numbers, new = postings.number_all([tbytes for tbytes, _, _, _ in items])
+        postings.term_of.extend(numbers)
+        postings.docs.extend(repeat(docnum, len(items)))
+        postings.amounts.extend(weight for _, _, weight, _ in items)
+        values = [vbytes or b"" for _, _, _, vbytes in items]
+        postings.sizes.extend(map(len, values))
+        joined = b"".join(values)
+        postings.data += joined
+        self._size += new * _TERM_BYTES + len(items) * _POSTING_BYTES + len(joined)
         if not field.scorable:
             return 0
+        length = sum(freq for _, freq, _, _ in items)
         self._record_length(name, docnum, length)
         return length
 
@@ -226,8 +314,8 @@ class SegmentBuilder:
         self._perdoc.close()
         writer = self.codec.field_writer(self.storage, self._segment)
         for name in sorted(self._postings):
-            terms = self._postings[name]
-            if not terms:
+            postings = self._postings.pop(name)
+            if not postings.keys:
                 continue
             lengths = self._lengths.get(name)
             # Each document's length as Whoosh's reader gives it (a byte's approximation).
@@ -235,26 +323,12 @@ class SegmentBuilder:
             boost = self.schema[name].format.field_boost
             kind = self._text[name][1] if name in self._text else None
             writer.start_field(name, self.schema[name])
-            # Terms in the order of their bytes (a str's order is its UTF-8 bytes' order).
-            for key in sorted(terms):
-                postings = terms[key]
-                ids = postings[0]
-                data: bytes | bytearray
-                if kind is None:  # Whoosh's own (weights, values, their ends)
-                    _, weights, data, ends = postings
-                else:  # counts, and the values unless they are the counts themselves
-                    counts = postings[1]
-                    weights = array("f", counts) if boost == 1.0 else array("f", [n * boost for n in counts])
+            for btext, ids, amounts, data, ends, minlength, maxlength in postings.terms(known):
+                weights = amounts  # Whoosh's own fields: the weights it gave
+                if kind is not None:  # a text field's counts: weights, and for frequencies the values too
+                    weights = array("f", amounts) if boost == 1.0 else array("f", [n * boost for n in amounts])
                     if kind is formats.Frequency:
-                        data, ends = frequency_values(counts), array("I", range(4, 4 * len(counts) + 1, 4))
-                    else:
-                        data, ends = postings[2], postings[3]
-                minlength, maxlength = None, 0
-                if known:
-                    found = [known[n] for n in ids if n < len(known) and known[n]]
-                    if found:
-                        minlength, maxlength = min(found), max(found)
-                btext = key.encode("utf-8") if isinstance(key, str) else key
+                        data, ends = frequency_values(amounts), array("I", range(4, 4 * len(amounts) + 1, 4))
                 writer.add_term(btext, ids, weights, data, ends, minlength, maxlength)
             writer.finish_field()
         writer.close()
