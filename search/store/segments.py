@@ -48,15 +48,16 @@ _TERM_BYTES = 160
 # The text formats written from tokens: a term's frequency, its positions, or
 # its positions and characters.
 _TEXT_FORMATS = (formats.Characters, formats.Positions, formats.Frequency)
-_NO_LENGTH = np.iinfo(np.int64).max
+_NO_LENGTH = np.iinfo(np.int32).max
 
 
 class _FieldPostings:
     """One field's postings in the segment being written, as flat arrays in the order they came.
 
     Each posting is its term's number, its document, its count (a text
-    field's) or weight (Whoosh's own fields), and its value's size, the
-    values joined in ``data``. They are sorted by term in NumPy when the
+    field's) or weight (Whoosh's own fields), and its value's size (where
+    there are values: not for a field of counts), the values joined in
+    ``data``. They are sorted by term in NumPy when the
     segment is written (:meth:`terms`), so a term costs a dict entry, not
     arrays of its own.
     """
@@ -105,19 +106,21 @@ class _FieldPostings:
         docs = np.frombuffer(self.docs, dtype=np.uint32)[order]
         counted = self.amounts.typecode == "I"
         amounts = np.frombuffer(self.amounts, dtype=np.uint32 if counted else np.float32)[order]
-        sizes = np.frombuffer(self.sizes, dtype=np.uint32)
-        starts = None
-        if self.data:
+        starts = sizes = None
+        if self.data:  # (a field of counts alone has no values to place)
+            sizes = np.frombuffer(self.sizes, dtype=np.uint32)
             starts = np.cumsum(sizes, dtype=np.int64)
             starts -= sizes
             starts = starts[order]
-        sizes = sizes[order]
+            sizes = sizes[order]
         del order
         if lengths:
-            known = np.asarray(lengths, dtype=np.int32)
-            found = np.where(docs < len(known), known[np.minimum(docs, len(known) - 1)], 0)
-            low = np.minimum.reduceat(np.where(found > 0, found, _NO_LENGTH), bounds[:-1]).tolist()
+            known = np.zeros(max(len(lengths), int(docs.max()) + 1), dtype=np.int32)  # (0: no length)
+            known[:len(lengths)] = lengths
+            found = known[docs]
             high = np.maximum.reduceat(found, bounds[:-1]).tolist()
+            found[found == 0] = _NO_LENGTH
+            low = np.minimum.reduceat(found, bounds[:-1]).tolist()
             del found
         else:
             low, high = [_NO_LENGTH] * count, [0] * count
@@ -131,7 +134,7 @@ class _FieldPostings:
             amounts_of.frombytes(amounts[first:last].tobytes())
             ends_of = array("I")
             data = b""
-            if starts is not None:
+            if starts is not None and sizes is not None:
                 term_sizes = sizes[first:last]
                 ends_of.frombytes(np.cumsum(term_sizes, dtype=np.uint32).tobytes() if last - first > 1
                                   else term_sizes.tobytes())
@@ -274,8 +277,6 @@ class SegmentBuilder:
             joined = b"".join(values)
             postings.data += joined
             self._size += len(joined)
-        else:
-            postings.sizes.extend(repeat(0, len(numbers)))
         self._size += new * _TERM_BYTES + len(numbers) * _POSTING_BYTES
         self._record_length(name, docnum, length)
         return length
