@@ -46,8 +46,9 @@ OPEN_ERRORS = (*READ_ERRORS, ValueError, KeyError, IndexError, whoosh_index.Inde
 OPEN_ATTEMPTS = 5
 # Memory for the postings a writer holds before it writes them (a full
 # build's segments, an update's Whoosh pool), shared among its processes: a
-# full build of the 26k real articles fits in one segment per core.
-WRITER_MB = 512
+# full build of the 26k real articles fits in one segment per core, and one
+# of 100,000 stays under 1 GB (benchmarks/README.md).
+WRITER_MB = 384
 
 
 def shard_count(meta: dict) -> int:
