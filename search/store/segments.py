@@ -203,11 +203,6 @@ class SegmentBuilder:
         self._docnum = 0
         self._size = 0
 
-    @property
-    def doc_count(self) -> int:
-        """Documents added to the segments so far."""
-        return sum(segment.doc_count_all() for segment in self.segments) + self._docnum
-
     def add_document(self, document: dict) -> None:
         """Add one document (the fields ``schema.to_document`` gives, as to Whoosh's writer)."""
         docnum = self._docnum
