@@ -26,28 +26,6 @@ def test_a_full_build_saves_the_roots_the_workers_stemmed(corpus_dir, tmp_path):
     assert multiprocessing.active_children() == []
 
 
-def test_a_worker_that_fails_stops_the_commit(corpus_dir, tmp_path, monkeypatch):
-    index_dir = tmp_path / "ix"
-    search.build_index([corpus_dir], index_dir)
-    serving = (index_dir / "CURRENT").read_text()
-
-    def full_disk(*args, **kwargs):
-        raise OSError(errno.ENOSPC, "No space left on device")
-
-    # Only the worker processes call SegmentBuilder.add_document (BuildWriter's
-    # own add_document queues the articles), and they inherit this patch.
-    monkeypatch.setattr("search.store.segments.SegmentBuilder.add_document", full_disk)
-    with pytest.raises(search.SearchError, match=r"an indexing process failed .*No space left on device"):
-        search.build_index([corpus_dir], index_dir, rebuild=True)
-    monkeypatch.undo()
-    assert (index_dir / "CURRENT").read_text() == serving
-    assert not list(index_dir.glob("building-*"))
-    assert multiprocessing.active_children() == []
-    with search.open_index(index_dir) as index:
-        assert index.stats().articles == 23
-        assert index.search("dinas kominfo").hits[0].id == SEED_ID
-
-
 def _answers(index_dir, queries):
     with search.open_index(index_dir) as index:
         return [[(hit.id, round(hit.score, 6)) for hit in index.search(query, limit=10).hits] for query in queries]
@@ -73,21 +51,34 @@ def test_a_build_in_many_segments_from_both_workers_answers_as_one_segment(corpu
     assert multiprocessing.active_children() == []
 
 
-def test_a_killed_worker_stops_the_commit_with_one_line(corpus_dir, tmp_path, monkeypatch):
+def _full_disk(*args, **kwargs):
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def _killed(*args, **kwargs):
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+@pytest.mark.parametrize(("failure", "message"), [
+    (_full_disk, r"an indexing process failed .*No space left on device"),
+    (_killed, r"an indexing process failed \(exit status -9\)"),
+])
+def test_a_worker_that_fails_or_is_killed_stops_the_commit(corpus_dir, tmp_path, monkeypatch, failure, message):
     index_dir = tmp_path / "ix"
     search.build_index([corpus_dir], index_dir)
     serving = (index_dir / "CURRENT").read_text()
-
-    def killed(*args, **kwargs):
-        os.kill(os.getpid(), signal.SIGKILL)
-
-    monkeypatch.setattr("search.store.segments.SegmentBuilder.add_document", killed)
-    with pytest.raises(search.SearchError, match=r"an indexing process failed \(exit status -9\)"):
+    # Only the worker processes call SegmentBuilder.add_document (BuildWriter's
+    # own add_document queues the articles), and they inherit this patch.
+    monkeypatch.setattr("search.store.segments.SegmentBuilder.add_document", failure)
+    with pytest.raises(search.SearchError, match=message):
         search.build_index([corpus_dir], index_dir, rebuild=True)
     monkeypatch.undo()
     assert (index_dir / "CURRENT").read_text() == serving
     assert not list(index_dir.glob("building-*"))
     assert multiprocessing.active_children() == []
+    with search.open_index(index_dir) as index:
+        assert index.stats().articles == 23
+        assert index.search("dinas kominfo").hits[0].id == SEED_ID
 
 
 def test_workers_hand_each_other_the_roots_they_stemmed(tmp_path):

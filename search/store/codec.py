@@ -89,7 +89,6 @@ class ArrayFieldWriter(W3FieldWriter):
             lengths = _LengthsOnce(lengths)
         super().add_postings(schema, lengths, items)
 
-
     def add_term(self, btext: bytes, ids: array, weights: array, data: bytes, ends: array,
                  minlength: int | None, maxlength: int) -> None:
         """One term of the current field with all its postings (``ArrayPostingsWriter.add_arrays``)."""

@@ -136,8 +136,7 @@ class _FieldPostings:
             data = b""
             if starts is not None and sizes is not None:
                 term_sizes = sizes[first:last]
-                ends_of.frombytes(np.cumsum(term_sizes, dtype=np.uint32).tobytes() if last - first > 1
-                                  else term_sizes.tobytes())
+                ends_of.frombytes(np.cumsum(term_sizes, dtype=np.uint32).tobytes())
                 data = b"".join([view[start:start + size] for start, size in
                                  zip(starts[first:last].tolist(), term_sizes.tolist(), strict=True)])
             else:
@@ -185,7 +184,8 @@ class SegmentBuilder:
         for name in schema.names():
             field = schema[name]
             kind = next((k for k in _TEXT_FORMATS if isinstance(field.format, k)), None)
-            if field.indexed and kind is not None and name not in self._text:
+            # An unstemmed field is written from the exact forms, which carry no positions: counts only.
+            if field.indexed and kind is formats.Frequency and name not in self._text:
                 cached = next((c for c in chains if c.unstemmed(field.analyzer)), None)
                 if cached is not None:
                     self._text[name] = (cached, kind, False)
@@ -250,19 +250,15 @@ class SegmentBuilder:
         postings = self._postings.get(name)
         if postings is None:
             postings = self._postings[name] = _FieldPostings(counted=True)
-        if kind is formats.Frequency:  # a count per word: the values are made when the segment is written
-            if stemmed:
-                found, counts = list(words[0]), [len(hits) // 3 for hits in words[0].values()]
-            else:
-                counted = Counter(words[1])
-                found, counts = list(counted), list(counted.values())
-            length = words[2] if stemmed else len(words[1])
-            values: list[bytes] = []
+        if stemmed:
+            found, counts, length = list(words[0]), [len(hits) // 3 for hits in words[0].values()], words[2]
         else:
+            counted = Counter(words[1])
+            found, counts, length = list(counted), list(counted.values()), len(words[1])
+        values: list[bytes] = []  # (a field of counts: its values are made when the segment is written)
+        if kind is not formats.Frequency:
             encode = encode_positions if kind is formats.Positions else encode_characters
-            found, counts = list(words[0]), [len(hits) // 3 for hits in words[0].values()]
             values = list(map(encode, words[0].values()))
-            length = words[2]
         numbers, new = postings.number_all(found)
         postings.term_of.extend(numbers)
         postings.docs.extend(repeat(docnum, len(numbers)))
