@@ -43,6 +43,7 @@ Measured on known-item headline queries: benchmarks/README.md.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import groupby, pairwise
@@ -116,22 +117,32 @@ def collect_evidence(candidates: list[Candidate], words: set[str], fields, posti
     if not candidates:
         return
     docnums = np.array([c.docnum for c in candidates], dtype=np.int64)
-    lookups = [(fieldname, word) for fieldname in fields for word in words]
-    lookups += [(TYPED_FIELD, word) for word in typed]
-    for fieldname, word in lookups:
-        postings = postings_of(fieldname, word)
-        if postings is None:
-            continue
-        where = np.searchsorted(postings.docnums, docnums)
-        holds = postings.docnums[np.minimum(where, len(postings.docnums) - 1)] == docnums
-        for index in np.flatnonzero(holds):
-            candidate = candidates[index]
-            if fieldname == TYPED_FIELD:
-                candidate.typed.add(word)
+    for word in words:
+        held = np.zeros(len(candidates), dtype=bool)
+        for fieldname in fields:
+            postings = postings_of(fieldname, word)
+            if postings is None:
                 continue
-            candidate.matched.add(word)
+            where, holds = _held_by(postings, docnums)
+            held |= holds
             if fieldname == POSITIONS_FIELD and postings.values is not None:
-                candidate.positions[word] = postings.positions(int(where[index]))
+                indices = np.flatnonzero(holds)
+                for index, positions in zip(indices.tolist(), postings.positions_of(where[indices].tolist()),
+                                            strict=True):
+                    candidates[index].positions[word] = positions
+        for index in np.flatnonzero(held).tolist():
+            candidates[index].matched.add(word)
+    for word in typed:
+        postings = postings_of(TYPED_FIELD, word)
+        if postings is not None:
+            for index in np.flatnonzero(_held_by(postings, docnums)[1]).tolist():
+                candidates[index].typed.add(word)
+
+
+def _held_by(postings, docnums: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each of ``docnums`` would stand in ``postings``, and whether it is there."""
+    where = np.searchsorted(postings.docnums, docnums)
+    return where, postings.docnums[np.minimum(where, len(postings.docnums) - 1)] == docnums
 
 
 def _adjacent_share(positions: dict[str, list[int]], pairs: list[tuple[str, str]]) -> float:
@@ -139,9 +150,13 @@ def _adjacent_share(positions: dict[str, list[int]], pairs: list[tuple[str, str]
         return 0.0
     found = 0
     for first, second in pairs:
-        if first in positions and second in positions:
-            after = set(positions[second])
-            found += any(p + 1 in after for p in positions[first])
+        before, after = positions.get(first), positions.get(second)
+        if before and after:
+            if len(after) == 1:
+                found += after[0] - 1 in before
+            else:
+                following = set(after)
+                found += any(p + 1 in following for p in before)
     return found / len(pairs)
 
 
@@ -197,14 +212,16 @@ def rerank(candidates: list[Candidate], sequence: list[str], ranking: Ranking = 
     pairs = [(a, b) for a, b in pairwise(sequence) if a != b]
     amounts = amounts_of(sequence)
     pool = candidates[:ranking.rerank_depth]
-    holding = {word: sum(word in c.matched for c in pool) for word in words}
-    rarity = {word: math.log(1 + len(pool) / count) for word, count in holding.items() if count}
-    distinct = [sum(rarity.get(word, 0.0) for word in c.matched & words) for c in candidates]
+    held = [c.matched & words for c in candidates]
+    holding = Counter(word for matched in held[:len(pool)] for word in matched)
+    rarity = {word: math.log(1 + len(pool) / count) for word, count in holding.items()}
+    distinct = [sum(rarity.get(word, 0.0) for word in matched) for matched in held]
     most_distinct = max(distinct, default=0.0) or 1.0
-    for candidate, distinctness in zip(candidates, distinct, strict=True):
-        share = len(candidate.matched & words) / total if words else 1.0
-        in_lead = sum(1 for word in words
-                      if min(candidate.positions.get(word) or (ranking.lead_positions,)) < ranking.lead_positions)
+    lead = ranking.lead_positions
+    for candidate, matched, distinctness in zip(candidates, held, distinct, strict=True):
+        share = len(matched) / total if words else 1.0
+        in_lead = sum(1 for word, found in candidate.positions.items()
+                      if found and word in words and min(found) < lead)
         candidate.score = (candidate.bm25 * share ** ranking.coordination
                            * (1 + ranking.adjacency * _adjacent_share(candidate.positions, pairs))
                            * (1 + ranking.lead_coverage * in_lead / total)

@@ -149,6 +149,19 @@ class _Token:
         return self
 
 
+class _Context:
+    """A word near a match that is no match itself (most of what the fragmenter reads): two numbers."""
+
+    __slots__ = ("startchar", "endchar")
+    text, matched, boost = "", False, 1.0
+
+    def __init__(self, start: int, end: int):
+        self.startchar, self.endchar = start, end
+
+    def copy(self) -> _Context:
+        return self
+
+
 def _tokens_around(text: str, matches: list[tuple[str, int, int]], word_pattern: str):
     """The matches, and the text's other words near them, in text order.
 
@@ -170,23 +183,30 @@ def _tokens_around(text: str, matches: list[tuple[str, int, int]], word_pattern:
             windows.append([low, end + after])
     at = 0
     covered = -1  # where the last match given out ends
+    count = len(matches)
     for low, high in windows:
+        next_match = matches[at][1] if at < count else len(text)  # where the next match starts
         for word in pattern.finditer(text, low, min(high, len(text))):
             start, end = word.span()
+            if next_match >= end:  # no match in this word: the common case, kept cheap
+                if start >= covered:
+                    yield _Context(start, end)
+                continue
             inside = []
-            while at < len(matches) and matches[at][1] < end:
+            while at < count and matches[at][1] < end:
                 term, match_start, match_end = matches[at]
                 at += 1
                 if match_start >= covered:
                     inside.append(_Token(term, match_start, match_end, True))
                     covered = match_end
+            next_match = matches[at][1] if at < count else len(text)
             if not inside:
                 if start >= covered:
-                    yield _Token("", start, end, False)
+                    yield _Context(start, end)
                 continue
             # A hyphenated word the analyzer indexed as its parts (se-Sumbar):
             # the parts that did not match are words of their own.
-            parts = [_Token("", start + offset, start + offset + len(part), False)
+            parts = [_Context(start + offset, start + offset + len(part))
                      for offset, part in _hyphen_parts(word.group())
                      if not any(m.startchar < start + offset + len(part) and start + offset < m.endchar
                                 for m in inside)]

@@ -53,6 +53,28 @@ class PostingValues:
         part, start = self._parts[which], self._starts[which]
         return part.value_at(index - start) if isinstance(part, ArrayMatcher) else part[index - start]
 
+    def many(self, indices: list[int]) -> list[bytes]:
+        """The values at ``indices`` (in any order), each segment's read in one call."""
+        order = sorted(range(len(indices)), key=indices.__getitem__)
+        ascending = [indices[i] for i in order]
+        found: list[bytes] = []
+        at = 0
+        for which, part in enumerate(self._parts):
+            start = self._starts[which]
+            end = self._starts[which + 1] if which + 1 < len(self._parts) else self._count
+            stop = bisect_right(ascending, end - 1, at)
+            if stop > at:
+                local = [index - start for index in ascending[at:stop]]
+                found.extend(part.values_at(local) if isinstance(part, ArrayMatcher)
+                             else [part[index] for index in local])
+            at = stop
+        if at < len(ascending) or (ascending and ascending[0] < 0):
+            raise IndexError(ascending[-1] if at < len(ascending) else ascending[0])
+        values: list[bytes] = [b""] * len(indices)
+        for i, value in zip(order, found, strict=True):
+            values[i] = value
+        return values
+
 
 @dataclass
 class TermPostings:
@@ -73,6 +95,13 @@ class TermPostings:
         if self.values is None or self.decode is None:
             raise ValueError("these postings were read without word positions")
         return self.decode(self.values[index])
+
+    def positions_of(self, indices: list[int]) -> list[list[int]]:
+        """The word positions of the postings at ``indices``, as :meth:`positions` gives each."""
+        if self.values is None or self.decode is None:
+            raise ValueError("these postings were read without word positions")
+        decode = self.decode
+        return [decode(value) for value in self.values.many(indices)]
 
     def index_of(self, docnum: int) -> int | None:
         """Where article ``docnum``'s posting is, or None if the term is not in it."""

@@ -323,6 +323,16 @@ class ArrayMatcher(LeafMatcher):
         start = self._values_at + index * self._size
         return self._data[start: start + self._size]
 
+    def values_at(self, indices: list[int]) -> list[bytes]:
+        """The encoded values of the postings at ``indices``: :meth:`value_at` of each, in one call."""
+        if self._size != VARIABLE:
+            return [self.value_at(index) for index in indices]
+        chosen = np.asarray(indices, dtype=np.int64)
+        base, data = self._blob_at, self._data
+        starts = (self._offsets[chosen].astype(np.int64) + base).tolist()
+        ends = (self._offsets[chosen + 1].astype(np.int64) + base).tolist()
+        return [data[start:end] for start, end in zip(starts, ends, strict=True)]
+
     # --------------------------------------------------------------- the matcher interface
 
     def _id_list(self) -> list[int]:
