@@ -93,3 +93,48 @@ def test_a_keyword_value_is_matched_by_the_beginnings_of_its_words():
     prefixes = {(q.fieldname, q.text) for q in parsed.query.leaves() if type(q).__name__ == "Prefix"}
     assert prefixes == {("source_words", "cnn"), ("category_words", "ekonomi"),
                         ("category_words", "bisnis")}
+
+
+# Texts of words only (the parser's fast path) beside ones that hold syntax: each must give
+# the query Whoosh's own parser gives, with the same notes.
+WORDS_AND_SYNTAX = st.sampled_from(
+    ["banjir", "Bekasi", " ", "  ", "\t", "yang", "dan", "Dan", "DAN", "AND", "OR", "ATAU", "NOT", "BUKAN",
+     "anak-anak", "anak2", "Rp50", "Rp", "50", "miliar", "3.000,5", "U-16", "e-KTP", "Jokowi:", "judul:",
+     ":", "a:b", "O'Reilly", "'", "'kutip'", "-", "+", "(", ")", '"', "^2", "*", "[", "]", "{", "}", "~",
+     "sembilan", "ketiga", "bikin", "memiliki", "İstanbul", "ß", "#tagar", "/", ",", ".", "tanggal:2021"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(WORDS_AND_SYNTAX, max_size=25).map("".join))
+def test_plain_words_give_the_query_whoosh_parser_gives(text):
+    fast = parse_query(text, SCHEMA, search.Ranking().field_boosts)
+    slow = _parsed_by_whoosh(text)
+    assert (fast.query, fast.notes, fast.filters_only) == (slow.query, slow.notes, slow.filters_only)
+
+
+HEADLINES = [
+    "Timnas U-16 Ikuti Kualifikasi Piala AFC U-16: Ini Harga Tiketnya",
+    "Jokowi: Pembangunan Infrastruktur Bukan untuk Gaya-gayaan",
+    "Bikin Bangga, 9 Tahun Nikah Rp 50 Miliar dan Rp50 Juta",
+    "Pemilik Operator-Pemilik Diburu DAN Ditangkap",
+    "Lee's Cafe Buka di Jakarta",
+]
+
+
+def test_headlines_give_the_query_whoosh_parser_gives():
+    for text in HEADLINES:
+        fast = parse_query(text, SCHEMA, search.Ranking().field_boosts)
+        slow = _parsed_by_whoosh(text)
+        assert fast.query == slow.query and fast.notes == slow.notes, text
+
+
+def _parsed_by_whoosh(text):
+    """``parse_query`` with its path for plain words switched off: every text through Whoosh's parser."""
+    from search.query import parser
+
+    fast_path = parser._plain_words_query
+    parser._plain_words_query = lambda *args: None
+    try:
+        return parse_query(text, SCHEMA, search.Ranking().field_boosts)
+    finally:
+        parser._plain_words_query = fast_path
