@@ -136,3 +136,36 @@ def test_hits_are_highlighted_from_the_index(tmp_path):
         assert both.snippets[0].marked == ["memiliki", "Kominfo"]
         rows = list(index.export("anak"))
         assert rows[0].snippet.startswith("Kota itu memiliki")
+
+
+@st.composite
+def _token_runs(draw):
+    """Words of 1-30 characters with gaps of 1-5, some of them matches: ``(start, end, term or None)``."""
+    tokens, at = [], 0
+    for _ in range(draw(st.integers(0, 150))):
+        at += draw(st.integers(1, 5))
+        size = draw(st.integers(1, 30))
+        term = draw(st.sampled_from([None, None, None, None, "a", "b"]))
+        tokens.append((at, at + size, term))
+        at += size
+    return tokens
+
+
+@settings(max_examples=400, deadline=None)
+@given(_token_runs(), st.integers(20, 300), st.sampled_from([0, 500, 1500]))
+def test_the_passage_finder_makes_whoosh_context_fragmenter_fragments(tokens, maxchars, charlimit):
+    from whoosh.analysis import Token
+    from whoosh.highlight import ContextFragmenter
+
+    from search.query.snippets import SURROUND, _context_fragments
+
+    text = "x" * (tokens[-1][1] + 10 if tokens else 10)
+    whoosh_tokens = [Token(text=term or "", startchar=start, endchar=end, matched=term is not None, boost=1.0)
+                     for start, end, term in tokens]
+    expected = ContextFragmenter(maxchars, SURROUND, charlimit).fragment_tokens(text, whoosh_tokens)
+    found = _context_fragments(text, tokens, maxchars, SURROUND, charlimit)
+
+    def shape(fragments):
+        return [(f.startchar, f.endchar, [(m.text, m.startchar, m.endchar) for m in f.matches]) for f in fragments]
+
+    assert shape(found) == shape(expected)

@@ -3,10 +3,11 @@
 A word is marked when its *stem* matches a query stem, and the inflected form
 as written is what gets marked (``milik`` marks ``memiliki``). The index keeps
 each body word's characters in its postings, so :func:`snippets_at` takes the
-matches from there: it gives Whoosh's passage finder (``ContextFragmenter``,
-its scorer and order) the matched words and the words around them, found by
-the tokenizer's pattern alone, and never runs the analyzer (stems, spellings,
-stop words) over the body. :func:`snippets` is the same from the text alone,
+matches from there: it finds the words around them by the tokenizer's
+pattern alone, never running the analyzer (stems, spellings, stop words)
+over the body, and cuts passages step for step as Whoosh's passage finder
+(``ContextFragmenter``) does, over plain tuples rather than an object per
+word; Whoosh's scorer and order then choose among them. :func:`snippets` is the same from the text alone,
 re-analysing it, for text the index does not hold. This module only turns
 Whoosh's fragments into :class:`Snippet` objects, which know nothing about
 terminals or HTML; renderers decide how a mark looks. A title is marked by
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -117,6 +119,10 @@ def _fragmenter(chars: int) -> whoosh_highlight.ContextFragmenter:
 
 def _passages(text: str, tokens, top: int, chars: int) -> list[Snippet]:
     fragments = _fragmenter(chars).fragment_tokens(text, tokens)
+    return _best(fragments, top)
+
+
+def _best(fragments, top: int) -> list[Snippet]:
     best = whoosh_highlight.top_fragments(fragments, top, whoosh_highlight.BasicFragmentScorer(),
                                           whoosh_highlight.FIRST)
     return _PartsFormatter().format(best)
@@ -138,32 +144,59 @@ def snippets(text: str, terms: Iterable[str], analyzer, top: int = 2,
 
 
 class _Token:
-    """What Whoosh's fragmenter reads of a token."""
+    """A match as Whoosh's fragment scorer and the formatter read it."""
 
     __slots__ = ("text", "startchar", "endchar", "matched", "boost")
 
-    def __init__(self, text: str, start: int, end: int, matched: bool):
-        self.text, self.startchar, self.endchar, self.matched, self.boost = text, start, end, matched, 1.0
-
-    def copy(self) -> _Token:
-        return self
+    def __init__(self, text: str, start: int, end: int):
+        self.text, self.startchar, self.endchar, self.matched, self.boost = text, start, end, True, 1.0
 
 
-class _Context:
-    """A word near a match that is no match itself (most of what the fragmenter reads): two numbers."""
+def _context_fragments(text: str, tokens, maxchars: int, surround: int = SURROUND,
+                       charlimit: int = whoosh_highlight.DEFAULT_CHARLIMIT):
+    """Whoosh's ``ContextFragmenter.fragment_tokens``, step for step, over ``(start, end, term)`` tuples.
 
-    __slots__ = ("startchar", "endchar")
-    text, matched, boost = "", False, 1.0
+    ``term`` is the matched term, or None for a word of context. The same
+    fragments as Whoosh's from the same tokens, without an object per word
+    of context (most of what a passage finder reads).
+    """
+    first = None  # where the fragment being built starts
+    firsts: deque[int] = deque()  # starts of the context words within reach before a match
+    countdown = -1  # characters of words left before the fragment ends; < 0: not in a fragment
+    matches: list[_Token] = []
+    end = None
+    length = 0  # characters of words in the fragment
+    for start, end, term in tokens:
+        size = end - start
+        if charlimit and end > charlimit:
+            break
+        if countdown < 0 and term is None:
+            firsts.append(start)
+            while firsts and end - firsts[0] > surround:
+                firsts.popleft()
+        elif length + size > maxchars:
+            countdown = 0
+        elif term is not None:
+            countdown = surround
+            if first is None:
+                if firsts:
+                    first = firsts[0]
+                else:
+                    first = start
+                    countdown += surround
+            matches.append(_Token(term, start, end))
+        if countdown >= 0:
+            length += size
+            countdown -= size
+            if countdown <= 0:
+                yield whoosh_highlight.mkfrag(text, matches, startchar=first, endchar=end)
+                matches, firsts, first, length = [], deque(), None, 0
+    if matches:
+        yield whoosh_highlight.mkfrag(text, matches, startchar=first, endchar=end)
 
-    def __init__(self, start: int, end: int):
-        self.startchar, self.endchar = start, end
 
-    def copy(self) -> _Context:
-        return self
-
-
-def _tokens_around(text: str, matches: list[tuple[str, int, int]], word_pattern: str):
-    """The matches, and the text's other words near them, in text order.
+def _tokens_around(text: str, matches: list[tuple[str, int, int]], word_pattern: str) -> list[tuple]:
+    """The matches, and the text's other words near them, in text order, as ``(start, end, term or None)``.
 
     Whoosh's fragmenter only looks at words within its context of a match
     (``SURROUND`` characters of words before and after), so the words
@@ -181,6 +214,8 @@ def _tokens_around(text: str, matches: list[tuple[str, int, int]], word_pattern:
             windows[-1][1] = max(windows[-1][1], end + after)
         else:
             windows.append([low, end + after])
+    tokens: list[tuple] = []
+    add = tokens.append
     at = 0
     covered = -1  # where the last match given out ends
     count = len(matches)
@@ -190,31 +225,32 @@ def _tokens_around(text: str, matches: list[tuple[str, int, int]], word_pattern:
             start, end = word.span()
             if next_match >= end:  # no match in this word: the common case, kept cheap
                 if start >= covered:
-                    yield _Context(start, end)
+                    add((start, end, None))
                 continue
             inside = []
             while at < count and matches[at][1] < end:
                 term, match_start, match_end = matches[at]
                 at += 1
                 if match_start >= covered:
-                    inside.append(_Token(term, match_start, match_end, True))
+                    inside.append((match_start, match_end, term))
                     covered = match_end
             next_match = matches[at][1] if at < count else len(text)
             if not inside:
                 if start >= covered:
-                    yield _Context(start, end)
+                    add((start, end, None))
                 continue
             # A hyphenated word the analyzer indexed as its parts (se-Sumbar):
             # the parts that did not match are words of their own.
-            parts = [_Context(start + offset, start + offset + len(part))
+            parts = [(start + offset, start + offset + len(part), None)
                      for offset, part in _hyphen_parts(word.group())
-                     if not any(m.startchar < start + offset + len(part) and start + offset < m.endchar
-                                for m in inside)]
-            yield from sorted(inside + [p for p in parts if p.startchar >= start], key=lambda t: t.startchar)
+                     if not any(m_start < start + offset + len(part) and start + offset < m_end
+                                for m_start, m_end, _ in inside)]
+            tokens.extend(sorted(inside + [p for p in parts if p[0] >= start], key=lambda t: t[0]))
     for term, match_start, match_end in matches[at:]:
         if match_start >= covered:
-            yield _Token(term, match_start, match_end, True)
+            add((match_start, match_end, term))
             covered = match_end
+    return tokens
 
 
 def _hyphen_parts(word: str):
@@ -238,7 +274,8 @@ def snippets_at(text: str, matches: Sequence[tuple[str, int, int]], top: int = 2
     Where two matches start at the same character the longer is kept.
     """
     ordered = sorted(matches, key=lambda m: (m[1], -m[2]))
-    found = _passages(text, _tokens_around(text, ordered, word_pattern), top, chars) if ordered else []
+    found = _best(_context_fragments(text, _tokens_around(text, ordered, word_pattern), chars), top) \
+        if ordered else []
     return found or [leading_snippet(text, chars)]
 
 
