@@ -26,6 +26,7 @@ metadata; their body is read from the parser's events, in full.
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import logging
 import re
@@ -122,6 +123,7 @@ class _Page:
         # Each string's kind: the nearest container around it (None: the page's text).
         self.kinds: dict = {}
         self.preserved: set = set()
+        self.plain = False  # True once no container is left in the tree: every string is the page's text
         for container in self.elements(*_CONTAINERS):
             for inner in container.iter(etree.Element):
                 self.kinds[inner] = container.tag
@@ -129,10 +131,9 @@ class _Page:
             self.preserved.update(pre.iter(etree.Element))
 
     def elements(self, *tags: str) -> Iterator:
-        """Every element (of these tags), in page order."""
-        for top in self.tops:
-            if isinstance(top.tag, str):
-                yield from top.iter(*tags) if tags else top.iter(etree.Element)
+        """Every element (of these tags), in page order (lxml's iterators chained, no generator of ours)."""
+        return itertools.chain.from_iterable(top.iter(*tags) if tags else top.iter(etree.Element)
+                                             for top in self.tops if isinstance(top.tag, str))
 
     def strings(self, top) -> list[tuple[str, object]]:
         """``(string, owner)`` for every text node inside ``top``, in order; owner is the element holding it."""
@@ -161,14 +162,14 @@ class _Page:
     def texts(self, tag) -> list[str]:
         """The strings of ``tag`` that Beautiful Soup's ``get_text`` reads (not scripts or ruby text)."""
         kinds = self.kinds
-        if tag not in kinds and next(tag.iter(*_CONTAINERS), None) is None:
+        if self.plain or tag not in kinds and next(tag.iter(*_CONTAINERS), None) is None:
             return list(tag.itertext())  # no script or ruby text inside: lxml's own walk
         kind = tag.tag if tag.tag in _CONTAINERS else None
         return [string for string, owner in self.strings(tag) if kinds.get(owner) == kind]
 
     def text(self, tag) -> str:
         """``get_text(" ", strip=True)``."""
-        return " ".join(filter(None, (string.strip() for string in self.texts(tag))))
+        return " ".join(filter(None, map(str.strip, self.texts(tag))))
 
     def raw_length(self, tag) -> int:
         """``len(get_text())``: a string of ASCII spaces alone counts one character."""
@@ -194,9 +195,9 @@ class _Page:
         placeholder.tail = tail
 
 
-def _names(tag) -> str:
-    """The element's class words and id, as one string."""
-    return " ".join((tag.get("class") or "").split()) + " " + str(tag.get("id") or "")
+def _names(class_: str | None, id_: str | None) -> str:
+    """An element's class words and id, as one string."""
+    return " ".join((class_ or "").split()) + " " + str(id_ or "")
 
 
 # --------------------------------------------------------------------------- declared metadata
@@ -371,7 +372,7 @@ def _published(page: _Page, declared: _Declared) -> datetime | None:
     candidates = [t.get("datetime") or page.text(t) for t in page.elements("time")]
     candidates += [page.text(tag) for tag in page.elements("div", "span", "p", "small", "li")
                    if (tag.get("class") or tag.get("id"))
-                   and _names_date(_names(tag)) and page.raw_length(tag) < 120]
+                   and _names_date(tag.get("class"), tag.get("id")) and page.raw_length(tag) < 120]
     dates = [d for d in map(parse_date, candidates) if d]
     match = _URL_DATE.search(declared.url)
     url_date = parse_date("-".join(f"{int(part):02d}" for part in match.groups())) if match else None
@@ -384,40 +385,50 @@ def _published(page: _Page, declared: _Declared) -> datetime | None:
 # --------------------------------------------------------------------------- body
 
 @functools.lru_cache(maxsize=4096)
-def _names_furniture(names: str) -> bool:
+def _names_furniture(class_: str | None, id_: str | None) -> bool:
     """Whether class words and id name page furniture (pages repeat a few hundred names)."""
+    names = _names(class_, id_)
     return bool(names.strip()) and _FURNITURE.search(names) is not None
 
 
 @functools.lru_cache(maxsize=4096)
-def _names_date(names: str) -> bool:
-    return _DATE_HINT.search(names) is not None
+def _names_date(class_: str | None, id_: str | None) -> bool:
+    return _DATE_HINT.search(_names(class_, id_)) is not None
 
 
-def _is_furniture(page: _Page, tag) -> bool:
-    if tag.tag in ("body", "html", "article", "main") or not (tag.get("class") or tag.get("id")):
-        return False
-    if not _names_furniture(_names(tag)):
-        return False
-    # A wrapper whose name merely sounds like furniture but holds the story is kept.
-    return len(page.text(tag)) < 1000 or _text_outside_links(page, tag) < 1000
+_NEVER_FURNITURE = {"body", "html", "article", "main"}
 
 
 def _remove_furniture(page: _Page) -> None:
     for tag in list(page.elements(*_NOT_CONTENT)):
         page.remove(tag)
-    furniture = [tag for tag in page.elements() if _is_furniture(page, tag)]
-    marked = set(furniture)
-    # Decide before changing the tree: only the outermost piece of furniture is removed.
-    outermost = [tag for tag in furniture if not any(parent in marked for parent in tag.iterancestors())]
+    # Scripts, styles and templates are gone: with no ruby text either, strings need no sorting.
+    page.plain = next(page.elements("rt", "rp"), None) is None
+    # Only the outermost piece of furniture is removed, decided before the tree changes: in page
+    # order, an element inside furniture already found is not looked at (its text is not measured).
+    outermost: list = []
+    found: set = set()
+    for tag in page.elements():
+        class_, id_ = tag.get("class"), tag.get("id")
+        if not (class_ or id_) or tag.tag in _NEVER_FURNITURE or not _names_furniture(class_, id_):
+            continue
+        if found and any(parent in found for parent in tag.iterancestors()):
+            continue
+        # A wrapper whose name merely sounds like furniture but holds the story is kept.
+        if len(page.text(tag)) < 1000 or _text_outside_links(page, tag) < 1000:
+            outermost.append(tag)
+            found.add(tag)
     for tag in outermost:
         page.remove(tag)
 
 
+_DEEP = etree.XPath("boolean(" + "/".join(["*"] * MAX_DEPTH) + ")")
+"""An element ``MAX_DEPTH`` levels below a top one: one step a level, not every element's ancestors counted."""
+
+
 def _is_deep(page: _Page) -> bool:
     """Whether an element is nested more than ``MAX_DEPTH`` deep (``<html>`` is at depth 1)."""
-    return any(top.xpath(f"boolean(descendant-or-self::*[count(ancestor::*) >= {MAX_DEPTH}])")
-               for top in page.tops if isinstance(top.tag, str))
+    return any(_DEEP(top) for top in page.tops if isinstance(top.tag, str))
 
 
 class _PlainText:
