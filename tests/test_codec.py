@@ -119,3 +119,34 @@ def test_packed_characters_round_trip(rows, in_order):
     encoded = PackedCharacters().encode(poslist)
     assert PackedCharacters().decode_characters(encoded) == poslist
     assert PackedCharacters().decode_positions(encoded) == [row[0] for row in poslist]
+
+
+@settings(max_examples=25, deadline=None)
+@given(documents, st.lists(st.text(max_size=6), max_size=10))
+def test_terms_are_found_in_the_memory_mapped_table_as_whoosh_finds_them(tmp_path_factory, docs, absent):
+    from whoosh.codec.whoosh3 import W3TermsReader
+    from whoosh.filedb.filestore import FileStorage
+    from whoosh.reading import TermNotFound
+
+    from search.store.disk import open_for_reading
+
+    folder = tmp_path_factory.mktemp("ix")
+    schema = fields.Schema(body=fields.TEXT(phrase=True, chars=True), tag=fields.KEYWORD)
+    ix = FileStorage(str(folder)).create_index(schema)
+    with ix.writer(codec=ArrayCodec(), compound=False) as writer:  # separate files, as the engine writes
+        for text in docs:
+            writer.add_document(body=text, tag=f"t{len(text) % 3}")
+    with open_for_reading(folder).reader() as reader:
+        terms = reader._terms
+        assert terms._map is not None  # the table is read from its memory map
+        for fieldname, text in list(terms.terms()) + [("body", word.encode()) for word in absent]:
+            try:
+                expected = vars(W3TermsReader.term_info(terms, fieldname, text))
+            except TermNotFound:
+                expected = None
+            try:
+                found = vars(terms.term_info(fieldname, text))
+            except TermNotFound:
+                found = None
+            assert repr(found) == repr(expected)
+            assert ((fieldname, text) in terms) == (expected is not None)

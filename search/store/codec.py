@@ -30,6 +30,7 @@ how and what it found).
 
 from __future__ import annotations
 
+import mmap
 import struct
 import sys
 from array import array
@@ -39,8 +40,10 @@ from typing import Any
 
 import numpy as np
 from whoosh import formats
-from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter
+from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3TermInfo, W3TermsReader
+from whoosh.filedb.filetables import md5_hash
 from whoosh.matching import LeafMatcher, ReadTooFar
+from whoosh.reading import TermNotFound
 from whoosh.system import emptybytes
 
 MAGIC = b"ARR1"
@@ -70,6 +73,11 @@ class ArrayCodec(W3Codec):
             return super().postings_writer(dbfile, byteids=True)
         return ArrayPostingsWriter(dbfile, self._inlinelimit)
 
+    def terms_reader(self, storage, segment):  # W3Codec's, with the reader below
+        name = segment.make_filename(self.TERMS_EXT)
+        return ArrayTermsReader(self, storage.open_file(name), storage.file_length(name),
+                                segment.open_file(storage, self.POSTS_EXT))
+
     def postings_reader(self, dbfile, terminfo, format_, term=None, scorer=None):
         if terminfo.is_inlined():
             return super().postings_reader(dbfile, terminfo, format_, term=term, scorer=scorer)
@@ -78,6 +86,71 @@ class ArrayCodec(W3Codec):
             length = length[0]
         return ArrayMatcher(dbfile, offset, length, format_, term=term, scorer=scorer,
                             terminfo=terminfo)
+
+
+# Whoosh's on-disk hash table of terms (``whoosh.filedb.filetables``): slots, key and value lengths.
+_SLOT = struct.Struct("!Iq")
+_LENGTHS = struct.Struct("!ii")
+
+
+class ArrayTermsReader(W3TermsReader):
+    """W3's terms reader, finding a term in its memory-mapped hash table directly.
+
+    The same table and the same probing as Whoosh's ``HashReader``; Whoosh reads
+    each slot, length and key through its file object (a seek and a read each),
+    which was a third of looking up a query's terms. A file that is not memory
+    mapped is read Whoosh's way.
+    """
+
+    def __init__(self, codec, dbfile, length, postfile):
+        super().__init__(codec, dbfile, length, postfile)
+        underlying = getattr(dbfile, "file", None)
+        self._map = underlying if isinstance(underlying, mmap.mmap) and self._tindex.hashfn is md5_hash else None
+
+    def _find(self, key: bytes) -> tuple[int, int] | None:
+        """(position, length) of ``key``'s value in the table, or None."""
+        table = self._map
+        keyhash = md5_hash(key)
+        start, slots = self._tindex.tables[keyhash & 255]
+        if not slots:
+            return None
+        end = start + slots * _SLOT.size
+        slot = start + ((keyhash >> 8) % slots) * _SLOT.size
+        for _ in range(slots):
+            slothash, item = _SLOT.unpack_from(table, slot)  # type: ignore[arg-type]
+            if not item:
+                return None
+            if slothash == keyhash:
+                keylength, datalength = _LENGTHS.unpack_from(table, item)  # type: ignore[arg-type]
+                keystart = item + _LENGTHS.size
+                if keylength == len(key) and table[keystart:keystart + keylength] == key:  # type: ignore[index]
+                    return keystart + keylength, datalength
+            slot += _SLOT.size
+            if slot == end:
+                slot = start
+        return None
+
+    def _range_for_key(self, fieldname, tbytes):
+        if self._map is None:
+            return super()._range_for_key(fieldname, tbytes)
+        found = self._find(self._keycoder(fieldname, tbytes))
+        if found is None:
+            raise KeyError((fieldname, tbytes))
+        return found
+
+    def __contains__(self, term) -> bool:
+        if self._map is None:
+            return super().__contains__(term)
+        return self._find(self._keycoder(*term)) is not None
+
+    def term_info(self, fieldname, tbytes):
+        if self._map is None:
+            return super().term_info(fieldname, tbytes)
+        found = self._find(self._keycoder(fieldname, tbytes))
+        if found is None:
+            raise TermNotFound(f"No term {fieldname}:{tbytes!r}")
+        position, length = found
+        return W3TermInfo.from_bytes(self._map[position:position + length])
 
 
 class ArrayFieldWriter(W3FieldWriter):
