@@ -288,27 +288,37 @@ class _Declared:
     """What the page says about itself, before any heuristic."""
 
     def __init__(self, page: _Page):
-        ld = next(_json_ld_articles(page), {})
-        metas = _meta_tags(page)
-        itemprops = _itemprops(page)
-        self.headline = _text_of(ld.get("headline")) or _itemprop(page, itemprops, "headline")
+        self._page = page
+        self._itemprops: dict[str, list] | None = None  # found when first asked for
+        self._ld = ld = next(_json_ld_articles(page), {})
+        self._metas = metas = _meta_tags(page)
+        itemprop = self._itemprop
+        self.headline = _text_of(ld.get("headline")) or itemprop("headline")
         self.title = _meta(metas, "og:title", "twitter:title")
         title = next(page.elements("title"), None)
         self.page_title = page.text(title) if title is not None else ""
         self.body = _text_of(ld.get("articleBody"))
-        self.dates = [
-            _text_of(ld.get("datePublished")), _meta(metas, "article:published_time"),
-            _meta(metas, "datePublished"), _itemprop(page, itemprops, "datePublished"),
-            _meta(metas, "og:article:published_time", "pubdate", "publishdate", "publish-date",
-                  "dc.date", "date", "content_PublishedDate", "dateCreated"),
-        ]
-        author = (_text_of(ld.get("author")) or _itemprop(page, itemprops, "author")
-                  or _meta(metas, "author"))
+        author = _text_of(ld.get("author")) or itemprop("author") or _meta(metas, "author")
         self.author = "" if author.startswith("http") else author
         self.section = (_text_of(ld.get("articleSection")) or _meta(metas, "article:section")
-                        or _itemprop(page, itemprops, "articleSection"))
+                        or itemprop("articleSection"))
         self.url = _meta(metas, "og:url") or _canonical(page) or _text_of(ld.get("url"))
         self.site = _meta(metas, "og:site_name") or _text_of(ld.get("publisher"))
+
+    def _itemprop(self, name: str) -> str:
+        if self._itemprops is None:
+            self._itemprops = _itemprops(self._page)
+        return _itemprop(self._page, self._itemprops, name)
+
+    def dates(self) -> Iterator[str]:
+        """The declared publication times, most trusted first (each read when the one before is not a date)."""
+        ld, metas = self._ld, self._metas
+        yield _text_of(ld.get("datePublished"))
+        yield _meta(metas, "article:published_time")
+        yield _meta(metas, "datePublished")
+        yield self._itemprop("datePublished")
+        yield _meta(metas, "og:article:published_time", "pubdate", "publishdate", "publish-date",
+                    "dc.date", "date", "content_PublishedDate", "dateCreated")
 
 
 # --------------------------------------------------------------------------- headline
@@ -365,21 +375,23 @@ _URL_DATE = re.compile(r"/(20\d\d|19\d\d)/(\d{1,2})/(\d{1,2})/")
 
 def _published(page: _Page, declared: _Declared) -> datetime | None:
     """Declared dates first, then ``<time>``, a dateline element, and the URL's date."""
-    for text in declared.dates:
+    for text in declared.dates():
         date = parse_date(text)
         if date:
             return date
-    candidates = [t.get("datetime") or page.text(t) for t in page.elements("time")]
-    candidates += [page.text(tag) for tag in page.elements("div", "span", "p", "small", "li")
-                   if (tag.get("class") or tag.get("id"))
-                   and _names_date(tag.get("class"), tag.get("id")) and page.raw_length(tag) < 120]
-    dates = [d for d in map(parse_date, candidates) if d]
+    # Read in page order, only as far as the date wanted.
+    candidates = itertools.chain(
+        (t.get("datetime") or page.text(t) for t in page.elements("time")),
+        (page.text(tag) for tag in page.elements("div", "span", "p", "small", "li")
+         if (tag.get("class") or tag.get("id"))
+         and _names_date(tag.get("class"), tag.get("id")) and page.raw_length(tag) < 120))
+    dates = filter(None, map(parse_date, candidates))
     match = _URL_DATE.search(declared.url)
     url_date = parse_date("-".join(f"{int(part):02d}" for part in match.groups())) if match else None
     if url_date:
         # Pages list other stories' dates too: trust one that falls on the URL's day.
         return next((d for d in dates if d.date() == url_date.date()), url_date)
-    return dates[0] if dates else None
+    return next(dates, None)
 
 
 # --------------------------------------------------------------------------- body
@@ -405,21 +417,34 @@ def _remove_furniture(page: _Page) -> None:
     # Scripts, styles and templates are gone: with no ruby text either, strings need no sorting.
     page.plain = next(page.elements("rt", "rp"), None) is None
     # Only the outermost piece of furniture is removed, decided before the tree changes: in page
-    # order, an element inside furniture already found is not looked at (its text is not measured).
+    # order, the elements inside furniture just found (they follow it) are skipped, not looked at.
     outermost: list = []
-    found: set = set()
-    for tag in page.elements():
+    elements = page.elements()
+    for tag in elements:
         class_, id_ = tag.get("class"), tag.get("id")
         if not (class_ or id_) or tag.tag in _NEVER_FURNITURE or not _names_furniture(class_, id_):
             continue
-        if found and any(parent in found for parent in tag.iterancestors()):
-            continue
         # A wrapper whose name merely sounds like furniture but holds the story is kept.
-        if len(page.text(tag)) < 1000 or _text_outside_links(page, tag) < 1000:
+        if _shorter_than(page, tag, 1000) or _text_outside_links(page, tag) < 1000:
             outermost.append(tag)
-            found.add(tag)
+            inside = sum(1 for _ in tag.iterdescendants(etree.Element))
+            next(itertools.islice(elements, inside, inside), None)
     for tag in outermost:
         page.remove(tag)
+
+
+def _shorter_than(page: _Page, tag, limit: int) -> bool:
+    """``len(page.text(tag)) < limit``, reading no further than the limit."""
+    if not page.plain:
+        return len(page.text(tag)) < limit
+    length = -1
+    for string in tag.itertext():
+        string = string.strip()
+        if string:
+            length += len(string) + 1
+            if length >= limit:
+                return False
+    return True
 
 
 _DEEP = etree.XPath("boolean(" + "/".join(["*"] * MAX_DEPTH) + ")")
