@@ -150,3 +150,20 @@ def test_terms_are_found_in_the_memory_mapped_table_as_whoosh_finds_them(tmp_pat
                 found = None
             assert repr(found) == repr(expected)
             assert ((fieldname, text) in terms) == (expected is not None)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.tuples(st.integers(0, 70000), st.integers(0, 70000), st.integers(0, 300)),
+                         min_size=1, max_size=12), max_size=15), st.booleans())
+def test_many_values_decode_at_once_as_each_decodes(postings, sort):
+    import numpy as np
+
+    characters, positions = PackedCharacters(), PackedPositions()
+    for fmt, encode in ((characters, lambda hits: characters.encode([(p, s, s + n) for p, s, n in hits])),
+                        (positions, lambda hits: positions.encode([p for p, _, _ in hits]))):
+        values = [encode(sorted(hits) if sort else hits) for hits in postings]
+        counts, flat = fmt.positions_many(values)
+        expected = [fmt.decode_positions(value) for value in values]
+        assert counts.tolist() == [len(found) for found in expected]
+        assert flat.tolist() == [p for found in expected for p in found]
+        assert flat.dtype == np.int64

@@ -43,10 +43,9 @@ Measured on known-item headline queries: benchmarks/README.md.
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from itertools import groupby, pairwise
+from itertools import pairwise
 from types import MappingProxyType
 
 import numpy as np
@@ -104,9 +103,64 @@ class Candidate:
     score: float = 0.0
 
 
-def collect_evidence(candidates: list[Candidate], words: set[str], fields, postings_of,
-                     typed: Iterable[str] = ()) -> None:
-    """Fill in each candidate's matched words and their positions, and the ``typed`` words it writes so.
+_ROW = 1 << 32  # a (candidate row, body position) pair as one number: row * _ROW + position
+
+
+@dataclass
+class Evidence:
+    """What the re-scoring reads of its candidates (rows), as arrays.
+
+    ``matched[row, i]``: the candidate holds ``words[i]`` in a text field;
+    ``hits[word]``: (row, position) of each of the word's places in the
+    candidates' bodies; ``typed[row, i]``: the candidate writes
+    ``typed_words[i]`` as typed.
+    """
+
+    words: list[str]
+    matched: np.ndarray
+    hits: dict[str, tuple[np.ndarray, np.ndarray]]
+    typed_words: list[str]
+    typed: np.ndarray
+
+    @classmethod
+    def of(cls, candidates: list[Candidate], words: Iterable[str], typed: Iterable[str] = ()) -> Evidence:
+        """The evidence :func:`collect_evidence` left on ``candidates``."""
+        words, typed_words = sorted(set(words)), sorted(set(typed))
+        matched = np.array([[word in c.matched for word in words] for c in candidates], dtype=bool)
+        held_typed = np.array([[word in c.typed for word in typed_words] for c in candidates], dtype=bool)
+        hits = {}
+        for word in words:
+            rows = [(row, found) for row, c in enumerate(candidates) if (found := c.positions.get(word))]
+            if rows:
+                hits[word] = (np.repeat([row for row, _ in rows], [len(found) for _, found in rows]),
+                              np.array([p for _, found in rows for p in found], dtype=np.int64))
+        return cls(words, matched.reshape(len(candidates), len(words)), hits, typed_words,
+                   held_typed.reshape(len(candidates), len(typed_words)))
+
+    def fill(self, candidates: list[Candidate]) -> None:
+        """Write this evidence onto ``candidates`` (matched words, positions, words as typed)."""
+        for i, word in enumerate(self.words):
+            for row in np.flatnonzero(self.matched[:, i]).tolist():
+                candidates[row].matched.add(word)
+        for word, (rows, positions) in self.hits.items():
+            for row, found in _grouped(rows, positions):
+                candidates[row].positions[word] = found
+        for i, word in enumerate(self.typed_words):
+            for row in np.flatnonzero(self.typed[:, i]).tolist():
+                candidates[row].typed.add(word)
+
+
+def _grouped(rows: np.ndarray, positions: np.ndarray) -> list[tuple[int, list[int]]]:
+    """(row, its positions) for each row of ``rows`` (grouped, ascending)."""
+    if not len(rows):
+        return []
+    cuts = np.flatnonzero(np.diff(rows)) + 1
+    return list(zip(rows[np.concatenate(([0], cuts))].tolist(),
+                    [part.tolist() for part in np.split(positions, cuts)], strict=True))
+
+
+def gather_evidence(docnums, words: Iterable[str], fields, postings_of, typed: Iterable[str] = ()) -> Evidence:
+    """The evidence on the articles ``docnums`` (rows, in that order) for the query's ``words``.
 
     ``postings_of(field, word)`` gives a word's postings in a field (a
     :class:`search.query.scoring.TermPostings`, with positions for
@@ -114,29 +168,48 @@ def collect_evidence(candidates: list[Candidate], words: set[str], fields, posti
     has already read most of them. ``typed`` are the query's words as typed,
     looked up in ``TYPED_FIELD``.
     """
-    if not candidates:
-        return
-    docnums = np.array([c.docnum for c in candidates], dtype=np.int64)
-    for word in words:
-        held = np.zeros(len(candidates), dtype=bool)
-        for fieldname in fields:
-            postings = postings_of(fieldname, word)
-            if postings is None:
-                continue
-            where, holds = _held_by(postings, docnums)
-            held |= holds
-            if fieldname == POSITIONS_FIELD and postings.values is not None:
-                indices = np.flatnonzero(holds)
-                for index, positions in zip(indices.tolist(), postings.positions_of(where[indices].tolist()),
-                                            strict=True):
-                    candidates[index].positions[word] = positions
-        for index in np.flatnonzero(held).tolist():
-            candidates[index].matched.add(word)
-    for word in typed:
-        postings = postings_of(TYPED_FIELD, word)
-        if postings is not None:
-            for index in np.flatnonzero(_held_by(postings, docnums)[1]).tolist():
-                candidates[index].typed.add(word)
+    docnums = np.asarray(docnums, dtype=np.int64)
+    words, typed_words = sorted(set(words)), sorted(set(typed))
+    matched = np.zeros((len(docnums), len(words)), dtype=bool)
+    held_typed = np.zeros((len(docnums), len(typed_words)), dtype=bool)
+    hits = {}
+    if len(docnums):
+        # The body's postings of each word held, their positions decoded together at the end.
+        held_in_body: list[tuple[str, np.ndarray, list[bytes]]] = []
+        for i, word in enumerate(words):
+            for fieldname in fields:
+                postings = postings_of(fieldname, word)
+                if postings is None:
+                    continue
+                where, holds = _held_by(postings, docnums)
+                matched[:, i] |= holds
+                if fieldname == POSITIONS_FIELD and postings.values is not None and holds.any():
+                    rows = np.flatnonzero(holds)
+                    held_in_body.append((word, rows, postings.values.many(where[rows].tolist())))
+        if held_in_body:
+            decode = postings_of(POSITIONS_FIELD, held_in_body[0][0]).positions_many_of
+            counts, positions = decode([value for _, _, values in held_in_body for value in values])
+            ends = np.cumsum(counts)
+            at = 0
+            for word, rows, values in held_in_body:
+                start = int(ends[at - 1]) if at else 0
+                at += len(values)
+                hits[word] = (np.repeat(rows, counts[at - len(values):at]), positions[start:int(ends[at - 1])])
+        for i, word in enumerate(typed_words):
+            postings = postings_of(TYPED_FIELD, word)
+            if postings is not None:
+                held_typed[:, i] = _held_by(postings, docnums)[1]
+    return Evidence(words, matched, hits, typed_words, held_typed)
+
+
+def collect_evidence(candidates: list[Candidate], words: set[str], fields, postings_of,
+                     typed: Iterable[str] = ()) -> None:
+    """Fill in each candidate's matched words and their positions, and the ``typed`` words it writes so.
+
+    :func:`gather_evidence`, written onto the candidates (for candidates
+    that travel, as from shards held apart).
+    """
+    gather_evidence([c.docnum for c in candidates], words, fields, postings_of, typed).fill(candidates)
 
 
 def _held_by(postings, docnums: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -145,19 +218,54 @@ def _held_by(postings, docnums: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return where, postings.docnums[np.minimum(where, len(postings.docnums) - 1)] == docnums
 
 
-def _adjacent_share(positions: dict[str, list[int]], pairs: list[tuple[str, str]]) -> float:
-    if not pairs:
-        return 0.0
-    found = 0
+class _Places:
+    """Each word's places in the candidates' bodies as sorted numbers (row * _ROW + position), made once."""
+
+    def __init__(self, evidence: Evidence, size: int):
+        self._hits = evidence.hits
+        self._keys: dict[str, np.ndarray] = {}
+        self.size = size
+
+    def __contains__(self, word: str) -> bool:
+        return word in self._hits
+
+    def __getitem__(self, word: str) -> np.ndarray:
+        if word not in self._keys:
+            rows, positions = self._hits[word]
+            self._keys[word] = np.sort(rows.astype(np.int64) * _ROW + positions)
+        return self._keys[word]
+
+    def rows(self, keys: np.ndarray) -> np.ndarray:
+        """A 0/1 count per row: whether any of ``keys`` is in it."""
+        return (np.bincount(keys // _ROW, minlength=self.size) > 0).astype(np.int64)
+
+
+def _among(values: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """Which of ``values`` are in the sorted ``keys``."""
+    where = np.minimum(np.searchsorted(keys, values), len(keys) - 1)
+    return keys[where] == values
+
+
+def _adjacent_counts(places: _Places, pairs: list[tuple[str, str]]) -> np.ndarray:
+    """For each row, how many of the word ``pairs`` stand side by side somewhere in its body."""
+    found = np.zeros(places.size, dtype=np.int64)
     for first, second in pairs:
-        before, after = positions.get(first), positions.get(second)
-        if before and after:
-            if len(after) == 1:
-                found += after[0] - 1 in before
-            else:
-                following = set(after)
-                found += any(p + 1 in following for p in before)
-    return found / len(pairs)
+        if first in places and second in places:
+            after = places[second]
+            found += places.rows(after[_among(after - 1, places[first])])
+    return found
+
+
+def _together_counts(places: _Places, spans: list[tuple[str, ...]]) -> np.ndarray:
+    """For each row, how many of ``spans`` have their words one after another somewhere in its body."""
+    found = np.zeros(places.size, dtype=np.int64)
+    for span in spans:
+        if all(word in places for word in span):
+            starts = places[span[0]]
+            for offset, word in enumerate(span[1:], start=1):
+                starts = starts[_among(starts + offset, places[word])]
+            found += places.rows(starts)
+    return found
 
 
 def _is_number(word: str) -> bool:
@@ -183,17 +291,75 @@ def amounts_of(sequence: list[str]) -> list[tuple[str, ...]]:
     return amounts
 
 
-def _written_together_share(positions: dict[str, list[int]], spans: list[tuple[str, ...]]) -> float:
-    """The share of ``spans`` whose words stand one after another somewhere in the body."""
-    if not spans:
-        return 0.0
-    found = 0
-    for span in spans:
-        if all(word in positions for word in span):
-            later = [set(positions[word]) for word in span[1:]]
-            found += any(all(p + k in after for k, after in enumerate(later, start=1))
-                         for p in positions[span[0]])
-    return found / len(spans)
+def rescore(bm25: np.ndarray, evidence: Evidence, sequence: list[str], ranking: Ranking = Ranking(),
+            typed: Iterable[str] = ()) -> np.ndarray:
+    """The re-scored score of each row of ``evidence`` (given best BM25F first) for the query words ``sequence``.
+
+    The formula of the module's docstring, for all candidates at once; each
+    factor is computed in the same order of operations as for one.
+    """
+    size = len(bm25)
+    words = set(sequence)
+    total = max(len(words), 1)
+    typed_words = set(typed)
+    as_typed = ranking.as_typed_one_word if len(typed_words) == 1 else ranking.as_typed
+    pairs = [(a, b) for a, b in pairwise(sequence) if a != b]
+    amounts = amounts_of(sequence)
+    columns = [i for i, word in enumerate(evidence.words) if word in words]
+    held = evidence.matched[:, columns]
+    pool = min(ranking.rerank_depth, size)
+    holding = held[:pool].sum(axis=0)
+    rarity = np.array([math.log(1 + pool / count) if count else 0.0 for count in holding.tolist()])
+    distinct = (held * rarity).sum(axis=1) if columns else np.zeros(size)
+    most_distinct = float(distinct.max(initial=0.0)) or 1.0
+    counts = held.sum(axis=1)
+    # (matched / total) ** coordination as Python computes it, for each count there is
+    powers = {int(n): (n / total if words else 1.0) ** ranking.coordination for n in np.unique(counts)}
+    share = np.array([powers[int(n)] for n in counts.tolist()], dtype=np.float64) if size else np.zeros(0)
+    places = _Places(evidence, size)
+    in_lead = np.zeros(size, dtype=np.int64)
+    for word in words:
+        if word in evidence.hits:
+            rows, positions = evidence.hits[word]
+            in_lead += np.bincount(rows[positions < ranking.lead_positions], minlength=size) > 0
+    adjacent = _adjacent_counts(places, pairs) / len(pairs) if pairs else np.zeros(size)
+    together = _together_counts(places, amounts) / len(amounts) if amounts else np.zeros(size)
+    typed_columns = [i for i, word in enumerate(evidence.typed_words) if word in typed_words]
+    typed_share = (evidence.typed[:, typed_columns].sum(axis=1) / len(typed_words) if typed_words
+                   else np.zeros(size))
+    return (bm25 * share
+            * (1 + ranking.adjacency * adjacent)
+            * (1 + ranking.lead_coverage * in_lead / total)
+            * (1 + ranking.distinctness * distinct / most_distinct)
+            * (1 + as_typed * typed_share)
+            * (1 + ranking.amounts * together))
+
+
+def ranked_order(docnums: np.ndarray, scores: np.ndarray, tie_key: Callable[[int], str] | None = None) -> list[int]:
+    """Rows by score, best first; equal scores by ``tie_key(docnum)`` where given, else by docnum."""
+    order = np.lexsort((docnums, -scores))
+    if tie_key is None or len(order) < 2:
+        return order.tolist()
+    ordered = scores[order]
+    tied = np.flatnonzero(ordered[1:] == ordered[:-1])
+    if not len(tied):
+        return order.tolist()
+    result = order.tolist()
+    for start, stop in _runs(tied):  # each run of equal scores, [start, stop]
+        run = result[start:stop + 1]
+        result[start:stop + 1] = sorted(run, key=lambda row: tie_key(int(docnums[row])))
+    return result
+
+
+def _runs(tied: np.ndarray) -> list[tuple[int, int]]:
+    """[first, last] places of each run of equal scores, from the places equal to the next one."""
+    runs: list[tuple[int, int]] = []
+    for place in tied.tolist():
+        if runs and runs[-1][1] == place:
+            runs[-1] = (runs[-1][0], place + 1)
+        else:
+            runs.append((place, place + 1))
+    return runs
 
 
 def rerank(candidates: list[Candidate], sequence: list[str], ranking: Ranking = Ranking(),
@@ -205,38 +371,10 @@ def rerank(candidates: list[Candidate], sequence: list[str], ranking: Ranking = 
     ``tie_key(docnum)`` where given, so that the order does not depend on
     where a build happened to place each article.
     """
-    words = set(sequence)
-    total = max(len(words), 1)
-    typed_words = set(typed)
-    as_typed = ranking.as_typed_one_word if len(typed_words) == 1 else ranking.as_typed
-    pairs = [(a, b) for a, b in pairwise(sequence) if a != b]
-    amounts = amounts_of(sequence)
-    pool = candidates[:ranking.rerank_depth]
-    held = [c.matched & words for c in candidates]
-    holding = Counter(word for matched in held[:len(pool)] for word in matched)
-    rarity = {word: math.log(1 + len(pool) / count) for word, count in holding.items()}
-    distinct = [sum(rarity.get(word, 0.0) for word in matched) for matched in held]
-    most_distinct = max(distinct, default=0.0) or 1.0
-    lead = ranking.lead_positions
-    for candidate, matched, distinctness in zip(candidates, held, distinct, strict=True):
-        share = len(matched) / total if words else 1.0
-        in_lead = sum(1 for word, found in candidate.positions.items()
-                      if found and word in words and min(found) < lead)
-        candidate.score = (candidate.bm25 * share ** ranking.coordination
-                           * (1 + ranking.adjacency * _adjacent_share(candidate.positions, pairs))
-                           * (1 + ranking.lead_coverage * in_lead / total)
-                           * (1 + ranking.distinctness * distinctness / most_distinct)
-                           * (1 + as_typed * (len(candidate.typed & typed_words) / len(typed_words)
-                                              if typed_words else 0.0))
-                           * (1 + ranking.amounts * _written_together_share(candidate.positions, amounts)))
-    ranked = sorted(candidates, key=lambda c: (-c.score, c.docnum))
-    return ranked if tie_key is None else _break_ties(ranked, tie_key)
-
-
-def _break_ties(ranked: list[Candidate], tie_key: Callable[[int], str]) -> list[Candidate]:
-    """Order each run of equal scores in ``ranked`` by ``tie_key(docnum)``."""
-    result: list[Candidate] = []
-    for _, run in groupby(ranked, key=lambda c: c.score):
-        tied = list(run)
-        result.extend(sorted(tied, key=lambda c: tie_key(c.docnum)) if len(tied) > 1 else tied)
-    return result
+    evidence = Evidence.of(candidates, sequence, typed)
+    bm25 = np.array([c.bm25 for c in candidates], dtype=np.float64)
+    scores = rescore(bm25, evidence, sequence, ranking, typed)
+    for candidate, score in zip(candidates, scores.tolist(), strict=True):
+        candidate.score = score
+    docnums = np.array([c.docnum for c in candidates], dtype=np.int64)
+    return [candidates[row] for row in ranked_order(docnums, scores, tie_key)]

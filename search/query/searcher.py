@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+import numpy as np
 from whoosh import sorting
 from whoosh.query import DateRange, Every, Or, Query
 
@@ -32,7 +33,7 @@ from ..store.generation import Generation, reading
 from ..store.schema import KEYWORD_FIELDS, POSITIONS_FIELD, TEXT_FIELDS, TYPED_FIELD, to_article
 from . import scoring
 from .parser import FIELD_ALIASES, ParsedQuery, parse_query
-from .ranking import Candidate, Ranking, collect_evidence, rerank
+from .ranking import Ranking, gather_evidence, ranked_order, rescore
 from .snippets import Snippet, marked_title, snippets_at
 from .spelling import suggest
 
@@ -260,11 +261,14 @@ def rerank_stage(found: Candidates, plan: QueryPlan, ranking: Ranking, postings_
     """``found.ranked`` with its first ``ranking.rerank_depth`` re-scored (relevance order only)."""
     if plan.sort != "relevance" or plan.browse:
         return found.ranked
-    top = [Candidate(docnum, score or 0.0) for docnum, score in found.ranked[:ranking.rerank_depth]]
+    top = found.ranked[:ranking.rerank_depth]
+    docnums = np.array([docnum for docnum, _ in top], dtype=np.int64)
+    bm25 = np.array([score or 0.0 for _, score in top], dtype=np.float64)
     words, typed = plan.words, plan.typed
-    collect_evidence(top, set(words), TEXT_FIELDS, postings_of, set(typed))
-    top = rerank(top, words, ranking, tie_key=tie_key, typed=typed)
-    ranked: list[tuple[int, float | None]] = [(c.docnum, c.score) for c in top]
+    evidence = gather_evidence(docnums, words, TEXT_FIELDS, postings_of, typed)
+    scores = rescore(bm25, evidence, words, ranking, typed)
+    ranked: list[tuple[int, float | None]] = [(int(docnums[row]), float(scores[row]))
+                                              for row in ranked_order(docnums, scores, tie_key)]
     ranked.extend(found.ranked[ranking.rerank_depth:])
     return ranked
 

@@ -103,6 +103,23 @@ class TermPostings:
         decode = self.decode
         return [decode(value) for value in self.values.many(indices)]
 
+    def positions_many(self, indices: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        """The word positions of the postings at ``indices``: how many each has, and all of them in order."""
+        if self.values is None:
+            raise ValueError("these postings were read without word positions")
+        return self.positions_many_of(self.values.many(indices))
+
+    def positions_many_of(self, values: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
+        """The word positions in encoded ``values`` of this field: how many each has, and all of them in order."""
+        if self.decode is None:
+            raise ValueError("these postings were read without word positions")
+        batch = getattr(getattr(self.decode, "__self__", None), "positions_many", None)
+        if batch is not None:  # the engine's packed formats decode many values at once
+            return batch(values)
+        found = [self.decode(value) for value in values]
+        return (np.array([len(one) for one in found], dtype=np.int64),
+                np.array([p for one in found for p in one], dtype=np.int64))
+
     def index_of(self, docnum: int) -> int | None:
         """Where article ``docnum``'s posting is, or None if the term is not in it."""
         where = int(np.searchsorted(self.docnums, docnum))
