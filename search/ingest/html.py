@@ -95,6 +95,9 @@ _CONTAINERS = {"rt", "rp", "style", "script", "template"}
 
 _ASCII_SPACES = set("\x20\x0a\x09\x0c\x0d")
 
+_TEXT_NODES = etree.XPath("descendant::text()", smart_strings=False)
+"""An element's strings, as ``itertext()`` gives them, in one C call (``itertext`` is a walk in Python)."""
+
 
 class _Page:
     """A page parsed by lxml, read as Beautiful Soup read it (its text, one string per text node).
@@ -163,7 +166,7 @@ class _Page:
         """The strings of ``tag`` that Beautiful Soup's ``get_text`` reads (not scripts or ruby text)."""
         kinds = self.kinds
         if self.plain or tag not in kinds and next(tag.iter(*_CONTAINERS), None) is None:
-            return list(tag.itertext())  # no script or ruby text inside: lxml's own walk
+            return _TEXT_NODES(tag)  # no script or ruby text inside: libxml2's own walk
         kind = tag.tag if tag.tag in _CONTAINERS else None
         return [string for string, owner in self.strings(tag) if kinds.get(owner) == kind]
 
@@ -438,7 +441,7 @@ def _shorter_than(page: _Page, tag, limit: int) -> bool:
     if not page.plain:
         return len(page.text(tag)) < limit
     length = -1
-    for string in tag.itertext():
+    for string in _TEXT_NODES(tag):
         string = string.strip()
         if string:
             length += len(string) + 1
@@ -515,13 +518,19 @@ def _plain_text_body(text: str) -> str:
     return "\n\n".join(clean_paragraphs([" ".join(line.split()) for line in plain.splitlines()]))
 
 
+_PARAGRAPH_BLOCKS = {"div", "span", "font", "section"}
+_INLINE_OR_BREAK = _INLINE | {"br"}
+_OWN_INLINE = _INLINE - {"a"}
+
+
 def _is_paragraph(tag) -> bool:
     """A ``<p>``, or a block holding only text and inline tags (a paragraph by another name)."""
-    if tag.tag == "p":
+    name = tag.tag
+    if name == "p":
         return True
-    if tag.tag not in ("div", "span", "font", "section"):
+    if name not in _PARAGRAPH_BLOCKS:
         return False
-    return all(not isinstance(c.tag, str) or c.tag in _INLINE or c.tag == "br" for c in tag)
+    return all(c.tag in _INLINE_OR_BREAK or not isinstance(c.tag, str) for c in tag)
 
 
 def _text_outside_links(page: _Page, tag) -> int:
@@ -532,12 +541,15 @@ def _text_outside_links(page: _Page, tag) -> int:
 
 def _own_text_length(page: _Page, block) -> int:
     """Text (outside links) directly in ``block``: its text nodes, inline tags and paragraphs."""
-    total = len(block.text.strip()) if block.text else 0
+    text = block.text
+    total = len(text.strip()) if text else 0
     for child in block:
-        if isinstance(child.tag, str) and (child.tag in _INLINE and child.tag != "a" or _is_paragraph(child)):
+        name = child.tag  # a comment's is a function: neither inline nor a paragraph
+        if name in _OWN_INLINE or name == "p" or name in _PARAGRAPH_BLOCKS and _is_paragraph(child):
             total += _text_outside_links(page, child)
-        if child.tail:
-            total += len(child.tail.strip())
+        tail = child.tail
+        if tail:
+            total += len(tail.strip())
     return total
 
 
