@@ -150,6 +150,12 @@ def test_terms_are_found_in_the_memory_mapped_table_as_whoosh_finds_them(tmp_pat
                 found = None
             assert repr(found) == repr(expected)
             assert ((fieldname, text) in terms) == (expected is not None)
+            postings = terms.postings_or_none(fieldname, text, schema[fieldname].format)  # the first stage's way
+            if expected is None:
+                assert postings is None
+            else:
+                matcher = reader.postings(fieldname, text)
+                assert list(postings.items_as("weight")) == list(matcher.items_as("weight"))
 
 
 @settings(max_examples=200, deadline=None)

@@ -23,7 +23,7 @@ from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
-from .codec import ArrayMatcher
+from .codec import ArrayMatcher, ArrayTermsReader
 
 # Whoosh stores each field's length in a byte; this is what each byte stands for.
 _LENGTH_OF_BYTE = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
@@ -144,11 +144,19 @@ def read_postings(searcher, fieldname: str, text, with_positions: bool = False) 
     docnums: list[np.ndarray] = []
     weights: list[np.ndarray] = []
     values = PostingValues() if keep_values else None
+    tbytes = searcher.schema[fieldname].to_bytes(text)
     for sub, offset in searcher.leaf_searchers():
-        try:
-            matcher = sub.reader().postings(fieldname, text)
-        except TermNotFound:  # (asking first would look the term up twice)
-            continue
+        reader = sub.reader()
+        terms = getattr(reader, "_terms", None)
+        if isinstance(terms, ArrayTermsReader):  # the engine's codec: straight from the term table
+            matcher = terms.postings_or_none(fieldname, tbytes, fieldformat)
+            if matcher is None:
+                continue
+        else:
+            try:
+                matcher = reader.postings(fieldname, text)
+            except TermNotFound:  # (asking first would look the term up twice)
+                continue
         _read_matcher(matcher, offset, docnums, weights, values)
     if not docnums:
         return None

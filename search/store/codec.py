@@ -91,6 +91,9 @@ class ArrayCodec(W3Codec):
 # Whoosh's on-disk hash table of terms (``whoosh.filedb.filetables``): slots, key and value lengths.
 _SLOT = struct.Struct("!Iq")
 _LENGTHS = struct.Struct("!ii")
+# A W3 term info record: its statistics, then where the postings are (offset, length) unless inlined.
+_INFO_SIZE = W3TermInfo._struct.size
+_EXTENT = struct.Struct("!qi")
 
 
 class ArrayTermsReader(W3TermsReader):
@@ -142,6 +145,29 @@ class ArrayTermsReader(W3TermsReader):
         if self._map is None:
             return super().__contains__(term)
         return self._find(self._keycoder(*term)) is not None
+
+    def postings_or_none(self, fieldname: str, tbytes: bytes, format_):
+        """The matcher of a term's postings (an :class:`ArrayMatcher` unless inlined), or None if it is absent.
+
+        What the first stage reads for each term of a query, without the term
+        info object, the exception for an absent term, and the checks of
+        Whoosh's reader around them.
+        """
+        if self._map is None:
+            try:
+                return self.matcher(fieldname, tbytes, format_)
+            except TermNotFound:
+                return None
+        found = self._find(self._keycoder(fieldname, tbytes))
+        if found is None:
+            return None
+        position, length = found
+        table = self._map
+        if table[position]:  # the postings are inlined in the record: Whoosh reads them
+            terminfo = W3TermInfo.from_bytes(table[position:position + length])
+            return self._codec.postings_reader(self._postfile, terminfo, format_, term=(fieldname, tbytes))
+        offset, size = _EXTENT.unpack_from(table, position + _INFO_SIZE)
+        return ArrayMatcher(self._postfile, offset, size, format_, term=(fieldname, tbytes))
 
     def term_info(self, fieldname, tbytes):
         if self._map is None:
