@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import cached_property
 
 import numpy as np
 from whoosh import sorting
@@ -65,12 +66,12 @@ class QueryPlan:
     browse: bool
     """Only filters were typed: list what they let through, by date."""
 
-    @property
+    @cached_property
     def words(self) -> list[str]:
         """The analysed words asked for in the text fields, in order: re-scored and highlighted."""
         return self.parsed.words(TEXT_FIELDS)
 
-    @property
+    @cached_property
     def typed(self) -> list[str]:
         """The query's words as typed, unstemmed."""
         return self.parsed.words((TYPED_FIELD,))
