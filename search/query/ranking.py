@@ -17,7 +17,11 @@ re-scored with what BM25F cannot see, from the postings of the query's own words
 
 Every weight is a field of :class:`Ranking`, a frozen configuration passed to
 the searcher (``open_index(path, ranking=Ranking(adjacency=0))``); nothing
-here reads a global.
+here reads a global. What the factors read of the candidates is gathered
+once as arrays (:class:`Evidence`: which words each holds, where in its body)
+and every factor is computed for all candidates at once (:func:`rescore`);
+:class:`Candidate` carries the same evidence for candidates that travel, from
+shards held apart.
 
 * Matched words: an article holding all the query's words outranks one
   holding a few of them many times. (Whoosh's own bonus, ``OrGroup.factory``,
