@@ -533,9 +533,17 @@ def _is_paragraph(tag) -> bool:
     return all(c.tag in _INLINE_OR_BREAK or not isinstance(c.tag, str) for c in tag)
 
 
+def _text_length(page: _Page, tag) -> int:
+    """``len(page.text(tag))``; an element with no children is its own text (most links and paragraphs)."""
+    if page.plain and not len(tag):
+        text = tag.text
+        return len(text.strip()) if text else 0
+    return len(page.text(tag))
+
+
 def _text_outside_links(page: _Page, tag) -> int:
-    total = len(page.text(tag))
-    links = sum(len(page.text(a)) for a in tag.iterdescendants("a"))
+    total = _text_length(page, tag)
+    links = sum(_text_length(page, a) for a in tag.iterdescendants("a"))
     return max(total - links, 0)
 
 
