@@ -385,9 +385,7 @@ def _published(page: _Page, declared: _Declared) -> datetime | None:
     # Read in page order, only as far as the date wanted.
     candidates = itertools.chain(
         (t.get("datetime") or page.text(t) for t in page.elements("time")),
-        (page.text(tag) for tag in page.elements("div", "span", "p", "small", "li")
-         if (tag.get("class") or tag.get("id"))
-         and _names_date(tag.get("class"), tag.get("id")) and page.raw_length(tag) < 120))
+        _dateline_texts(page))
     dates = filter(None, map(parse_date, candidates))
     match = _URL_DATE.search(declared.url)
     url_date = parse_date("-".join(f"{int(part):02d}" for part in match.groups())) if match else None
@@ -395,6 +393,14 @@ def _published(page: _Page, declared: _Declared) -> datetime | None:
         # Pages list other stories' dates too: trust one that falls on the URL's day.
         return next((d for d in dates if d.date() == url_date.date()), url_date)
     return next(dates, None)
+
+
+def _dateline_texts(page: _Page) -> Iterator[str]:
+    """The text of each short element whose class or id names a date, in page order."""
+    for tag in page.elements("div", "span", "p", "small", "li"):
+        class_, id_ = tag.get("class"), tag.get("id")
+        if (class_ or id_) and _names_date(class_, id_) and page.raw_length(tag) < 120:
+            yield page.text(tag)
 
 
 # --------------------------------------------------------------------------- body
@@ -412,6 +418,7 @@ def _names_date(class_: str | None, id_: str | None) -> bool:
 
 
 _NEVER_FURNITURE = {"body", "html", "article", "main"}
+_ELEMENTS_INSIDE = etree.XPath("count(descendant::*)")
 
 
 def _remove_furniture(page: _Page) -> None:
@@ -430,7 +437,7 @@ def _remove_furniture(page: _Page) -> None:
         # A wrapper whose name merely sounds like furniture but holds the story is kept.
         if _shorter_than(page, tag, 1000) or _text_outside_links(page, tag) < 1000:
             outermost.append(tag)
-            inside = sum(1 for _ in tag.iterdescendants(etree.Element))
+            inside = int(_ELEMENTS_INSIDE(tag))
             next(itertools.islice(elements, inside, inside), None)
     for tag in outermost:
         page.remove(tag)
