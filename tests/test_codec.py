@@ -173,3 +173,23 @@ def test_many_values_decode_at_once_as_each_decodes(postings, sort):
         assert counts.tolist() == [len(found) for found in expected]
         assert flat.tolist() == [p for found in expected for p in found]
         assert flat.dtype == np.int64
+
+
+@settings(max_examples=30, deadline=None)
+@given(documents, st.data())
+def test_chosen_values_are_laid_out_as_each_reads(docs, data):
+    import numpy as np
+
+    ix = _index(ArrayCodec(), docs)
+    with ix.reader() as reader:
+        for segment, _ in reader.leaf_readers():
+            for fieldname, text in segment.all_terms():
+                matcher = segment.postings(fieldname, text)
+                matcher = getattr(matcher, "child", matcher)  # (under a segment's deletions)
+                if not isinstance(matcher, ArrayMatcher):
+                    continue
+                count = len(matcher.arrays()[0])
+                chosen = sorted(data.draw(st.sets(st.integers(0, count - 1), max_size=count)))
+                laid, lengths = matcher.value_bytes(np.array(chosen, dtype=np.int64))
+                values = matcher.values_at(chosen)
+                assert laid.tobytes() == b"".join(values) and lengths.tolist() == [len(v) for v in values]

@@ -178,27 +178,40 @@ def gather_evidence(docnums, words: Iterable[str], fields, postings_of, typed: I
     held_typed = np.zeros((len(docnums), len(typed_words)), dtype=bool)
     hits = {}
     if len(docnums):
-        # The body's postings of each word held, their positions decoded together at the end.
-        held_in_body: list[tuple[str, np.ndarray, list[bytes]]] = []
+        # Rows by docnum: each word's body postings are then read in order, and all their
+        # positions decoded together at the end (``positions_in``).
+        by_docnum = np.argsort(docnums, kind="stable")
+        ascending = docnums[by_docnum]
+        held_in_body: list[tuple[str, np.ndarray, np.ndarray]] = []
+        parts: list[np.ndarray] = []
+        lengths: list[np.ndarray] = []
+        decoder = None
         for i, word in enumerate(words):
             for fieldname in fields:
                 postings = postings_of(fieldname, word)
                 if postings is None:
                     continue
-                where, holds = _held_by(postings, docnums)
-                matched[:, i] |= holds
+                where, holds = _held_by(postings, ascending)
+                matched[by_docnum, i] |= holds
                 if fieldname == POSITIONS_FIELD and postings.values is not None and holds.any():
-                    rows = np.flatnonzero(holds)
-                    held_in_body.append((word, rows, postings.values.many(where[rows].tolist())))
-        if held_in_body:
-            decode = postings_of(POSITIONS_FIELD, held_in_body[0][0]).positions_many_of
-            counts, positions = decode([value for _, _, values in held_in_body for value in values])
+                    if postings.packed_positions():
+                        data, sizes = postings.values.bytes_of(where[holds])
+                        decoder = postings
+                        parts.append(data)
+                        lengths.append(sizes)
+                        held_in_body.append((word, by_docnum[holds], sizes))
+                    else:  # positions of another format: decoded one by one
+                        rows = by_docnum[holds]
+                        counts, positions = postings.positions_many(where[holds].tolist())
+                        hits[word] = (np.repeat(rows, counts), positions)
+        if held_in_body and decoder is not None:
+            counts, positions = decoder.positions_in(np.concatenate(parts), np.concatenate(lengths))
             ends = np.cumsum(counts)
             at = 0
-            for word, rows, values in held_in_body:
+            for word, rows, sizes in held_in_body:
                 start = int(ends[at - 1]) if at else 0
-                at += len(values)
-                hits[word] = (np.repeat(rows, counts[at - len(values):at]), positions[start:int(ends[at - 1])])
+                at += len(sizes)
+                hits[word] = (np.repeat(rows, counts[at - len(sizes):at]), positions[start:int(ends[at - 1])])
         for i, word in enumerate(typed_words):
             postings = postings_of(TYPED_FIELD, word)
             if postings is not None:

@@ -53,6 +53,26 @@ class PostingValues:
         part, start = self._parts[which], self._starts[which]
         return part.value_at(index - start) if isinstance(part, ArrayMatcher) else part[index - start]
 
+    def bytes_of(self, indices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The values at ascending ``indices`` laid one after another (a byte array), and each one's length."""
+        datas, lengths = [], []
+        bounds = np.searchsorted(indices, [*self._starts, self._count])
+        for which, part in enumerate(self._parts):
+            local = indices[bounds[which]:bounds[which + 1]] - self._starts[which]
+            if not len(local):
+                continue
+            if isinstance(part, ArrayMatcher):
+                data, sizes = part.value_bytes(local)
+            else:
+                chosen = [part[index] for index in local.tolist()]
+                data = np.frombuffer(b"".join(chosen), dtype=np.uint8)
+                sizes = np.array([len(value) for value in chosen], dtype=np.int64)
+            datas.append(data)
+            lengths.append(sizes)
+        if not datas:
+            return np.zeros(0, dtype=np.uint8), np.zeros(0, dtype=np.int64)
+        return np.concatenate(datas), np.concatenate(lengths)
+
     def many(self, indices: list[int]) -> list[bytes]:
         """The values at ``indices`` (in any order), each segment's read in one call."""
         order = sorted(range(len(indices)), key=indices.__getitem__)
@@ -102,6 +122,14 @@ class TermPostings:
             raise ValueError("these postings were read without word positions")
         decode = self.decode
         return [decode(value) for value in self.values.many(indices)]
+
+    def packed_positions(self) -> bool:
+        """Whether these postings' positions are the engine's packed format (:meth:`positions_in` reads them)."""
+        return self.values is not None and hasattr(getattr(self.decode, "__self__", None), "positions_in")
+
+    def positions_in(self, data: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The word positions of packed values laid one after another in ``data`` (``PostingValues.bytes_of``)."""
+        return self.decode.__self__.positions_in(data, lengths)  # type: ignore[union-attr]
 
     def positions_many(self, indices: list[int]) -> tuple[np.ndarray, np.ndarray]:
         """The word positions of the postings at ``indices``: how many each has, and all of them in order."""

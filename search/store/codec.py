@@ -432,6 +432,23 @@ class ArrayMatcher(LeafMatcher):
         ends = (self._offsets[chosen + 1].astype(np.int64) + base).tolist()
         return [data[start:end] for start, end in zip(starts, ends, strict=True)]
 
+    def value_bytes(self, indices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The values at ``indices`` laid one after another (a byte array), and each one's length."""
+        if self._size == VARIABLE:
+            starts = self._offsets[indices].astype(np.int64)
+            lengths = self._offsets[indices + 1].astype(np.int64) - starts
+            starts += self._blob_at
+        else:
+            starts = self._values_at + indices.astype(np.int64) * self._size
+            lengths = np.full(len(indices), self._size, dtype=np.int64)
+        total = int(lengths.sum())
+        if not total:
+            return np.zeros(0, dtype=np.uint8), lengths
+        # Each byte's place: its value's start, plus how far into the value it is.
+        ahead = np.cumsum(lengths) - lengths
+        places = np.repeat(starts - ahead, lengths) + np.arange(total)
+        return np.frombuffer(self._data, dtype=np.uint8)[places], lengths
+
     # --------------------------------------------------------------- the matcher interface
 
     def _id_list(self) -> list[int]:
@@ -579,15 +596,19 @@ def positions_many(values: list[bytes], stride: int) -> tuple[np.ndarray, np.nda
     for many values in a few NumPy calls: the re-ranking reads the positions
     of every candidate holding a query word.
     """
-    if not values:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    data = np.frombuffer(b"".join(values), dtype=np.uint8)
     lengths = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
+    return positions_in(np.frombuffer(b"".join(values), dtype=np.uint8), lengths, stride)
+
+
+def positions_in(data: np.ndarray, lengths: np.ndarray, stride: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`positions_many` of the values laid one after another in ``data`` (bytes), each ``lengths`` long."""
+    if not len(lengths):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     starts = np.cumsum(lengths) - lengths
     head = data[starts[:, None] + np.arange(6)].astype(np.int64)
     counts = (head[:, 0] << 24) | (head[:, 1] << 16) | (head[:, 2] << 8) | head[:, 3]
     gaps, widths = head[:, 4] == 1, head[:, 5]
-    owner = np.repeat(np.arange(len(values)), counts)
+    owner = np.repeat(np.arange(len(lengths)), counts)
     firsts = np.cumsum(counts) - counts
     width = widths[owner]
     at = starts[owner] + 6 + (np.arange(len(owner)) - firsts[owner]) * stride * width
@@ -632,6 +653,11 @@ class PackedPositions(formats.Positions):
         """:func:`positions_many` of these values."""
         return positions_many(values, 1)
 
+    @staticmethod
+    def positions_in(data: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """:func:`positions_in` of these values."""
+        return positions_in(data, lengths, 1)
+
 
 class PackedCharacters(formats.Characters):
     """Whoosh's ``Characters`` (positions and each word's first and last character), packed, not pickled."""
@@ -660,6 +686,11 @@ class PackedCharacters(formats.Characters):
     def positions_many(values: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
         """:func:`positions_many` of these values."""
         return positions_many(values, 3)
+
+    @staticmethod
+    def positions_in(data: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """:func:`positions_in` of these values."""
+        return positions_in(data, lengths, 3)
 
     def decode_frequency(self, valuestring):
         return _COUNT.unpack_from(valuestring)[0]
