@@ -12,10 +12,12 @@ There are no per-outlet rules.
 A page that is not an article (a front page, a section listing, a photo
 gallery with a caption) raises :class:`NotAnArticleError` with the reason.
 
-Pages are parsed into lxml's own tree and walked with lxml (under 5 ms a
-page, against 36 ms when Beautiful Soup built the tree on lxml and walked
-it): the walk reads the tree as Beautiful Soup did, string by string, so the
-extraction is the same (``benchmarks/html_extraction.py``). beautifulsoup4
+Pages are parsed into lxml's own tree and read with lxml and libxml2's XPath
+(an element's strings are its text nodes, found in C; Beautiful Soup building
+the tree on lxml and walking it in Python took many times longer): the tree is
+read as Beautiful Soup read it, string by string, so the extraction is the
+same (``benchmarks/html_extraction.py``). A build spends more on reading pages
+than on indexing them, so the tree is walked as few times as it can be. beautifulsoup4
 is still used where it has no lxml equivalent: guessing the encoding of a page
 without a declared charset (``UnicodeDammit``) and reading a declared
 ``articleBody`` that holds markup (``html.parser``, as it always was).
