@@ -168,7 +168,8 @@ def test_many_values_decode_at_once_as_each_decodes(postings, sort):
     for fmt, encode in ((characters, lambda hits: characters.encode([(p, s, s + n) for p, s, n in hits])),
                         (positions, lambda hits: positions.encode([p for p, _, _ in hits]))):
         values = [encode(sorted(hits) if sort else hits) for hits in postings]
-        counts, flat = fmt.positions_many(values)
+        laid = np.frombuffer(b"".join(values), dtype=np.uint8)
+        counts, flat = fmt.positions_in(laid, np.array([len(value) for value in values], dtype=np.int64))
         expected = [fmt.decode_positions(value) for value in values]
         assert counts.tolist() == [len(found) for found in expected]
         assert flat.tolist() == [p for found in expected for p in found]

@@ -179,13 +179,13 @@ def gather_evidence(docnums, words: Iterable[str], fields, postings_of, typed: I
     hits = {}
     if len(docnums):
         # Rows by docnum: each word's body postings are then read in order, and all their
-        # positions decoded together at the end (``positions_in``).
+        # positions decoded together at the end (``TermPostings.decode_laid``).
         by_docnum = np.argsort(docnums, kind="stable")
         ascending = docnums[by_docnum]
         held_in_body: list[tuple[str, np.ndarray, np.ndarray]] = []
         parts: list[np.ndarray] = []
         lengths: list[np.ndarray] = []
-        decoder = None
+        decode_laid = None
         for i, word in enumerate(words):
             for fieldname in fields:
                 postings = postings_of(fieldname, word)
@@ -194,18 +194,18 @@ def gather_evidence(docnums, words: Iterable[str], fields, postings_of, typed: I
                 where, holds = _held_by(postings, ascending)
                 matched[by_docnum, i] |= holds
                 if fieldname == POSITIONS_FIELD and postings.values is not None and holds.any():
-                    if postings.packed_positions():
+                    if postings.decode_laid is not None:
                         data, sizes = postings.values.bytes_of(where[holds])
-                        decoder = postings
+                        decode_laid = postings.decode_laid
                         parts.append(data)
                         lengths.append(sizes)
                         held_in_body.append((word, by_docnum[holds], sizes))
                     else:  # positions of another format: decoded one by one
-                        rows = by_docnum[holds]
-                        counts, positions = postings.positions_many(where[holds].tolist())
-                        hits[word] = (np.repeat(rows, counts), positions)
-        if held_in_body and decoder is not None:
-            counts, positions = decoder.positions_in(np.concatenate(parts), np.concatenate(lengths))
+                        found = postings.positions_of(where[holds].tolist())
+                        hits[word] = (np.repeat(by_docnum[holds], [len(one) for one in found]),
+                                      np.array([p for one in found for p in one], dtype=np.int64))
+        if held_in_body and decode_laid is not None:
+            counts, positions = decode_laid(np.concatenate(parts), np.concatenate(lengths))
             ends = np.cumsum(counts)
             at = 0
             for word, rows, sizes in held_in_body:

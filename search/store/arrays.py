@@ -101,7 +101,9 @@ class TermPostings:
     """One term's postings over the whole index: docnums (ascending) and term frequencies.
 
     ``values`` holds each posting's encoded value (word positions, for a field
-    that stores them) when they were asked for; decode them with ``decode``.
+    that stores them) when they were asked for; decode them with ``decode``,
+    or, for the engine's packed formats, many at once with ``decode_laid``
+    (values laid one after another by :meth:`PostingValues.bytes_of`).
     """
 
     docnums: np.ndarray
@@ -109,6 +111,7 @@ class TermPostings:
     values: PostingValues | None = None
     decode: Callable[[bytes], list[int]] | None = None
     decode_characters: Callable[[bytes], list[tuple[int, int, int]]] | None = None
+    decode_laid: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]] | None = None
 
     def positions(self, index: int) -> list[int]:
         """The word positions of the ``index``-th posting (postings read ``with_positions``)."""
@@ -122,31 +125,6 @@ class TermPostings:
             raise ValueError("these postings were read without word positions")
         decode = self.decode
         return [decode(value) for value in self.values.many(indices)]
-
-    def packed_positions(self) -> bool:
-        """Whether these postings' positions are the engine's packed format (:meth:`positions_in` reads them)."""
-        return self.values is not None and hasattr(getattr(self.decode, "__self__", None), "positions_in")
-
-    def positions_in(self, data: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The word positions of packed values laid one after another in ``data`` (``PostingValues.bytes_of``)."""
-        return self.decode.__self__.positions_in(data, lengths)  # type: ignore[union-attr]
-
-    def positions_many(self, indices: list[int]) -> tuple[np.ndarray, np.ndarray]:
-        """The word positions of the postings at ``indices``: how many each has, and all of them in order."""
-        if self.values is None:
-            raise ValueError("these postings were read without word positions")
-        return self.positions_many_of(self.values.many(indices))
-
-    def positions_many_of(self, values: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
-        """The word positions in encoded ``values`` of this field: how many each has, and all of them in order."""
-        if self.decode is None:
-            raise ValueError("these postings were read without word positions")
-        batch = getattr(getattr(self.decode, "__self__", None), "positions_many", None)
-        if batch is not None:  # the engine's packed formats decode many values at once
-            return batch(values)
-        found = [self.decode(value) for value in values]
-        return (np.array([len(one) for one in found], dtype=np.int64),
-                np.array([p for one in found for p in one], dtype=np.int64))
 
     def index_of(self, docnum: int) -> int | None:
         """Where article ``docnum``'s posting is, or None if the term is not in it."""
@@ -191,7 +169,8 @@ def read_postings(searcher, fieldname: str, text, with_positions: bool = False) 
     return TermPostings(np.concatenate(docnums), np.concatenate(weights), values,
                         fieldformat.decode_positions if keep_values else None,
                         fieldformat.decode_characters if keep_values and fieldformat.supports("characters")
-                        else None)
+                        else None,
+                        getattr(fieldformat, "positions_in", None) if keep_values else None)
 
 
 def date_column(searcher, fieldname: str) -> np.ndarray:

@@ -588,20 +588,15 @@ def encode_characters(hits: list[int]) -> bytes:
     return _COUNT.pack(len(positions)) + _GAPS + _pack(flat)
 
 
-def positions_many(values: list[bytes], stride: int) -> tuple[np.ndarray, np.ndarray]:
-    """Each packed value's number of word positions, and all their positions one after another.
-
-    What ``decode_positions`` gives value by value (``stride`` numbers per
-    word: 1 for :class:`PackedPositions`, 3 for :class:`PackedCharacters`),
-    for many values in a few NumPy calls: the re-ranking reads the positions
-    of every candidate holding a query word.
-    """
-    lengths = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
-    return positions_in(np.frombuffer(b"".join(values), dtype=np.uint8), lengths, stride)
-
-
 def positions_in(data: np.ndarray, lengths: np.ndarray, stride: int) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`positions_many` of the values laid one after another in ``data`` (bytes), each ``lengths`` long."""
+    """The word positions of packed values laid one after another in ``data`` (bytes), each ``lengths`` long.
+
+    Each value's number of positions, and all the positions in order: what
+    ``decode_positions`` gives value by value (``stride`` numbers per word: 1
+    for :class:`PackedPositions`, 3 for :class:`PackedCharacters`), in a few
+    NumPy calls; the re-ranking reads the positions of every candidate
+    holding a query word.
+    """
     if not len(lengths):
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     starts = np.cumsum(lengths) - lengths
@@ -623,7 +618,20 @@ def positions_in(data: np.ndarray, lengths: np.ndarray, stride: int) -> tuple[np
     return counts, positions
 
 
-class PackedPositions(formats.Positions):
+class _Packed:
+    """What the packed formats share: the frequency leads each value, and many values decode at once."""
+
+    STRIDE = 1  # numbers stored per word
+
+    def decode_frequency(self, valuestring):
+        return _COUNT.unpack_from(valuestring)[0]
+
+    def positions_in(self, data: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """:func:`positions_in` of values of this format."""
+        return positions_in(data, lengths, self.STRIDE)
+
+
+class PackedPositions(_Packed, formats.Positions):
     """Whoosh's ``Positions`` (frequency and word positions), with the positions packed, not pickled."""
 
     def encode(self, poslist):
@@ -645,22 +653,12 @@ class PackedPositions(formats.Positions):
         numbers = _unpack(valuestring, 5)
         return list(accumulate(numbers)) if valuestring[4] else list(numbers)
 
-    def decode_frequency(self, valuestring):
-        return _COUNT.unpack_from(valuestring)[0]
-
-    @staticmethod
-    def positions_many(values: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
-        """:func:`positions_many` of these values."""
-        return positions_many(values, 1)
-
-    @staticmethod
-    def positions_in(data: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """:func:`positions_in` of these values."""
-        return positions_in(data, lengths, 1)
 
 
-class PackedCharacters(formats.Characters):
+class PackedCharacters(_Packed, formats.Characters):
     """Whoosh's ``Characters`` (positions and each word's first and last character), packed, not pickled."""
+
+    STRIDE = 3
 
     def encode(self, poslist):
         return encode_characters([n for row in poslist for n in row])
@@ -681,19 +679,6 @@ class PackedCharacters(formats.Characters):
     def decode_positions(self, valuestring):
         numbers = _unpack(valuestring, 5)
         return list(accumulate(numbers[0::3])) if valuestring[4] else list(numbers[0::3])
-
-    @staticmethod
-    def positions_many(values: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
-        """:func:`positions_many` of these values."""
-        return positions_many(values, 3)
-
-    @staticmethod
-    def positions_in(data: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """:func:`positions_in` of these values."""
-        return positions_in(data, lengths, 3)
-
-    def decode_frequency(self, valuestring):
-        return _COUNT.unpack_from(valuestring)[0]
 
 
 def packed(format_):
