@@ -72,8 +72,11 @@ def _hint(error: SearchError) -> str:
     where = f" --index {error.path}" if error.path is not None else ""
     if isinstance(error, IndexNotFoundError):
         return f"build one with `search index PATHS{where}`"
-    if isinstance(error, (IndexOutdatedError, IndexCorruptError)):
-        return f"rebuild it with `search index --rebuild{where}`"
+    if isinstance(error, IndexOutdatedError):
+        return f"rebuild it from its stored articles with `search index --rebuild{where}`"
+    if isinstance(error, IndexCorruptError):
+        return (f"`search check{where}` names every damaged file; "
+                f"`search index --restore{where}` goes back to the previous generation")
     if isinstance(error, IndexLockedError):
         return "try again later or pass --wait SECONDS"
     return ""
@@ -182,6 +185,8 @@ def _plural(count: int, word: str) -> str:
 
 
 def _print_build(report: BuildReport) -> None:
+    from .build.indexer import BuildMode
+
     for skipped in report.skipped:
         click.echo(f"skipped {skipped}", err=True)
     for merged in report.merged:
@@ -191,44 +196,58 @@ def _print_build(report: BuildReport) -> None:
     for source in report.missing_sources:
         click.echo(f"source {source} no longer exists; its articles were kept "
                    f"(`search index --forget {source}` drops them)", err=True)
-    if report.mode == "forget":
-        click.echo(f"Forgot {report.deleted_files} files: {report.removed} articles removed; "
-                   f"{report.articles} articles in {report.index_dir}.")
-        return
+    if report.moved_files:
+        click.echo(f"{_plural(report.moved_files, 'file')} found at a new place; their articles keep their ids",
+                   err=True)
+    if report.rebuilt:
+        click.echo(f"Rebuilt {_plural(report.rebuilt, 'stored article')} in {report.index_dir} "
+                   f"(no source file read).")
+    click.echo(_summary(report, BuildMode))
+    if report.kept:
+        went = f", {report.newly_kept} of them since the last run" if report.newly_kept else ""
+        click.echo(f"{_plural(report.kept, 'article')} whose files are gone or no longer give them "
+                   f"{'is' if report.kept == 1 else 'are'} kept{went} (`search index --prune` removes them).",
+                   err=True)
+
+
+def _summary(report: BuildReport, modes) -> str:
+    """The one line that says what a build, update, rebuild, prune, forget, add or remove did."""
     tail = f"skipped {len(report.skipped)}, merged {len(report.merged)} duplicates"
-    if report.mode == "rebuild":
-        click.echo(f"Indexed {_plural(report.added, 'article')} from {report.files} files into {report.index_dir} "
-                   f"in {report.seconds:.1f} s; {tail}.")
-    elif not report.changed and report.mode == "update":
-        click.echo(f"{report.index_dir} is up to date: {report.unchanged_files} files unchanged, "
-                   f"{report.articles} articles.")
-    elif not report.changed:
-        click.echo(f"Nothing changed; {report.articles} articles in {report.index_dir}.")
-    elif report.mode == "update":
-        click.echo(f"Updated {report.index_dir} in {report.seconds:.1f} s: "
-                   f"{report.new_files} new, {report.changed_files} changed, {report.deleted_files} deleted and "
-                   f"{report.unchanged_files} unchanged files; {report.added} articles added, "
-                   f"{report.replaced} re-indexed, {report.removed} removed; {tail}; "
-                   f"{report.articles} articles in all.")
-    else:
-        click.echo(f"{report.added} added, {report.replaced} replaced, {report.removed} removed "
-                   f"in {report.seconds:.1f} s; {tail}; {report.articles} articles in {report.index_dir}.")
+    if report.mode == modes.FORGET:
+        return (f"Forgot {report.deleted_files} files: {report.removed} articles removed "
+                f"(articles another source holds stay); {report.articles} articles in {report.index_dir}.")
+    if report.mode == modes.BUILD:
+        return (f"Indexed {_plural(report.added, 'article')} from {report.files} files into {report.index_dir} "
+                f"in {report.seconds:.1f} s; {tail}.")
+    if report.mode == modes.REBUILD:
+        return f"{report.articles} articles in {report.index_dir}, analysed again in {report.seconds:.1f} s."
+    if not report.changed and report.mode == modes.UPDATE:
+        return (f"{report.index_dir} is up to date: {report.unchanged_files} files unchanged, "
+                f"{report.articles} articles.")
+    if not report.changed:
+        return f"Nothing changed; {report.articles} articles in {report.index_dir}."
+    if report.mode in (modes.UPDATE, modes.PRUNE):
+        pruned = f"; {report.removed} articles whose files are gone removed" if report.mode == modes.PRUNE else ""
+        return (f"Updated {report.index_dir} in {report.seconds:.1f} s: "
+                f"{report.new_files} new, {report.changed_files} changed, {report.deleted_files} gone and "
+                f"{report.unchanged_files} unchanged files; {report.added} articles added, "
+                f"{report.replaced} re-indexed{pruned}; {tail}; {report.articles} articles in all.")
+    return (f"{report.added} added, {report.replaced} replaced, {report.removed} removed "
+            f"in {report.seconds:.1f} s; {tail}; {report.articles} articles in {report.index_dir}.")
 
 
-def _build(paths, index_dir: Path, wait: float = 0.0, rebuild: bool = False,
-           merge_duplicates: bool = True, shards: int | None = None) -> BuildReport:
+def _build(paths, index_dir: Path, options: dict) -> BuildReport:
     """Build with a progress bar on a terminal, nothing extra otherwise."""
     from .build import indexer
     from .ingest import estimate_count
 
-    options: dict = {"wait": wait, "rebuild": rebuild, "merge_duplicates": merge_duplicates, "shards": shards}
     if os.environ.get("SEARCH_RAY_ADDRESS"):
         from .cluster import shard_writer
 
         options["write_shards"] = shard_writer()
     if not sys.stderr.isatty():
         return indexer.build_index(paths, index_dir, **options)
-    with click.progressbar(length=max(estimate_count(paths), 1), label="indexing",
+    with click.progressbar(length=max(estimate_count(paths or []), 1), label="indexing",
                            file=sys.stderr, show_pos=True) as bar:
         return indexer.build_index(paths, index_dir, progress=lambda done: bar.update(done - bar.pos), **options)
 
@@ -326,38 +345,46 @@ Exit status: 0 done; 1 error, nothing changed; 2 usage error;
 @main.command("index", epilog=EXIT_CODES)
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @INDEX_OPTION
-@click.option("--rebuild", is_flag=True, help="Read every known source (and PATHS) again instead of only what changed.")
+@click.option("--rebuild", is_flag=True,
+              help="Analyse every stored article again (after an upgrade); reads no source file.")
+@click.option("--reread", is_flag=True, help="Read every file of every source again, changed or not.")
+@click.option("--prune", is_flag=True,
+              help="Remove the articles whose files are gone or no longer give them (kept otherwise).")
 @click.option("--forget", "forget", metavar="PATH", type=click.Path(path_type=Path), multiple=True,
-              help="Drop a source and its articles (repeatable); says how many go.")
+              help="Drop a source and the articles only it holds (repeatable); says how many go.")
 @click.option("--keep-duplicates", is_flag=True,
               help="Index every copy of an article that arrives twice (same URL or text) under different ids.")
 @click.option("--shards", type=click.IntRange(1, 256), default=None, metavar="N",
               help="Split the index into N shards (same answers); another count than the index has "
-                   "reads every source again. [default: the index's own, 1 for a new one]")
+                   "analyses every stored article again. [default: the index's own, 1 for a new one]")
 @WAIT_OPTION
-def index_command(paths, index_dir, rebuild, keep_duplicates, shards, wait, forget):
+def index_command(paths, index_dir, rebuild, reread, prune, keep_duplicates, shards, wait, forget):
     """Add PATHS (files or folders) to the index and bring them up to date.
 
-    The index remembers every file and folder it was built from (its
-    sources; `search stats` lists them). PATHS are added as sources, or
-    brought up to date if known: new files are added, changed files
-    re-indexed, deleted files' articles removed. Articles from sources not
-    named are kept. With no PATHS every known source is brought up to date
-    (an empty index is built from seeds/). Every change is written beside
-    the live index and replaces it only when complete, so a failed or
-    interrupted run leaves it serving. The same article twice (same URL or
-    same text) is indexed once.
+    The index is the archive: it remembers every file and folder it was
+    built from (its sources; `search stats` lists them) and stores every
+    article whole. PATHS are added as sources, or brought up to date if
+    known: new files are added, changed files read again. An article whose
+    file is gone, moved away or no longer gives it is kept and reported;
+    only --prune, --forget and `search remove` remove articles. With no
+    PATHS every known source is brought up to date (where there is no index
+    yet, it is built from seeds/). Every change is written beside the live
+    index and replaces it only when complete, so a failed or interrupted run
+    leaves it serving. The same article twice (same URL or same text) is
+    indexed once.
     """
     try:
         if forget:
-            if paths or rebuild or shards:
-                raise click.UsageError("--forget takes no PATHS, no --rebuild and no --shards")
+            if paths or rebuild or shards or reread or prune:
+                raise click.UsageError("--forget takes no PATHS and no other option")
             for path in forget:
                 from .build import indexer
 
                 _print_build(indexer.forget_source(path, index_dir, wait=wait))
             return
-        report = _build(list(paths) or None, index_dir, wait, rebuild, not keep_duplicates, shards)
+        options = {"wait": wait, "rebuild": rebuild, "reread": reread, "prune": prune,
+                   "merge_duplicates": not keep_duplicates, "shards": shards}
+        report = _build(list(paths) or None, index_dir, options)
     except SearchError as error:
         _fail(error)
     _print_build(report)
@@ -428,7 +455,7 @@ def _open_or_build(index_dir: Path):
             raise
         click.echo(f"No index at {index_dir} yet; building it from {indexer.DEFAULT_SEEDS}/ first.",
                    err=True)
-        report = _build([indexer.DEFAULT_SEEDS], index_dir)
+        report = _build([indexer.DEFAULT_SEEDS], index_dir, {})
         click.echo(f"Indexed {report.added} articles in {report.seconds:.1f} s.", err=True)
         return open_index(index_dir)
 

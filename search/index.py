@@ -156,6 +156,7 @@ class Index:
             sources=self._sources(),
             shards=[ShardStats(number, articles, size)
                     for number, (articles, size) in enumerate(generation.shard_sizes())],
+            kept=len(generation.manifest.kept),
         )
 
     def _sources(self) -> list[SourceStats]:
@@ -165,7 +166,11 @@ class Index:
             source = manifest.source_of(key)
             if source is not None:
                 stats[source].files += 1
-                stats[source].articles += len(state.get("ids", []))
+                stats[source].articles += len(state.ids)
+        for former in manifest.kept.values():
+            source = manifest.source_of(former)
+            if source is not None:
+                stats[source].kept += 1
         return list(stats.values())
 
 

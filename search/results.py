@@ -139,6 +139,8 @@ class SourceStats:
     files: int
     articles: int
     exists: bool
+    kept: int = 0
+    """Articles from this source whose files are gone, kept in the index (a prune removes them)."""
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
@@ -168,6 +170,8 @@ class IndexStats:
     schema_version: int
     sources: list[SourceStats] = field(default_factory=list)
     shards: list[ShardStats] = field(default_factory=list)
+    kept: int = 0
+    """Articles no source file holds any more (gone, moved away, emptied), kept until pruned or removed."""
 
     def to_dict(self) -> dict:
         data = dict(self.__dict__)

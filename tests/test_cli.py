@@ -167,7 +167,7 @@ def test_index_updates_add_and_remove_from_the_command_line(runner, tmp_path):
     shutil.copy(FIXTURES / "okezone-1.html", seeds)
     result = runner.invoke(main, ["index", str(seeds), *ix])
     assert result.exit_code == 0, result.output
-    assert "1 new, 0 changed, 1 deleted and 2 unchanged files; 1 articles added" in result.output
+    assert "1 new, 0 changed, 1 gone and 2 unchanged files; 1 articles added" in result.output
 
     result = runner.invoke(main, ["add", str(FIXTURES / "antara-4.html"), *ix])
     assert result.exit_code == 0, result.output

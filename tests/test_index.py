@@ -1,11 +1,14 @@
 """Searching an index: ranking, partial matches, inflected forms, pages, errors."""
 
 import json
+import shutil
 
 import pytest
+from conftest import SAMPLE_JSONL
 
 import search
 from search.store import disk as storage
+from search.store.schema import SCHEMA_VERSION
 
 SEED_ID = "000_b21858542a778c68.txt"
 
@@ -307,6 +310,24 @@ def test_index_of_another_schema_version_asks_for_a_rebuild(corpus_dir, tmp_path
     assert "search index --rebuild" in _cli_output("query", "banjir", "--index", str(ix))
 
 
+def test_an_index_of_another_schema_version_is_upgraded_from_its_stored_articles(tmp_path):
+    sources = tmp_path / "sources"
+    shutil.copytree(SAMPLE_JSONL.parent, sources, ignore=shutil.ignore_patterns("*.html", "README.md"))
+    ix = tmp_path / "ix"
+    search.build_index([sources], ix)
+    with search.open_index(ix) as index:
+        before = {hit.id: index.get(hit.id) for hit in index.search("", limit=100, sort="-date").hits}
+    meta_file = storage.current_generation(ix) / storage.META
+    meta_file.write_text(json.dumps({**json.loads(meta_file.read_text()), "schema_version": 0}))
+    shutil.rmtree(sources)  # no source is needed
+    report = search.build_index(None, ix)
+    assert (report.mode, report.rebuilt, report.articles) == ("rebuild", 23, 23)
+    with search.open_index(ix) as index:
+        after = {hit.id: index.get(hit.id) for hit in index.search("", limit=100, sort="-date").hits}
+        assert index.meta["schema_version"] == SCHEMA_VERSION and index.search("sawahlunto").total == 1
+    assert after == before
+
+
 def test_damaged_index_is_reported_with_the_fix(corpus_dir, tmp_path):
     ix = tmp_path / "ix"
     search.build_index([corpus_dir], ix)
@@ -315,15 +336,19 @@ def test_damaged_index_is_reported_with_the_fix(corpus_dir, tmp_path):
     with pytest.raises(search.IndexCorruptError, match="damaged") as raised:
         search.open_index(ix)
     assert raised.value.path == ix and "search index" not in str(raised.value)
-    assert "search index --rebuild" in _cli_output("query", "banjir", "--index", str(ix))
+    assert "search index --restore" in _cli_output("query", "banjir", "--index", str(ix))
 
 
-@pytest.mark.parametrize("sources", [None, 3])
-def test_a_manifest_whose_sources_are_not_a_list_names_no_sources(tmp_path, sources):
-    from search.store.generation import Manifest
+@pytest.mark.parametrize("data", [{"sources": None, "files": {}}, {"sources": 3, "files": {}}, {"files": []},
+                                  {"sources": [], "files": {"/a.txt": {"size": "x"}}}, [], None])
+def test_a_damaged_manifest_is_reported_never_read_as_an_empty_archive(tmp_path, data):
+    from search.store.manifest import Manifest
 
-    (tmp_path / storage.MANIFEST).write_text(json.dumps({"sources": sources, "files": {}}))
-    assert Manifest.read(tmp_path) == Manifest()
+    folder = tmp_path / "gen-1"
+    folder.mkdir()
+    (folder / storage.MANIFEST).write_text(json.dumps(data))
+    with pytest.raises(search.IndexCorruptError, match="files.json"):
+        Manifest.read(folder)
 
 
 def test_an_open_index_refreshes_to_a_new_generation(corpus_dir, tmp_path):

@@ -139,7 +139,7 @@ def test_an_unchanged_folder_is_not_read_again(seeds, tmp_path):
     assert (ix / "CURRENT").read_text() == before
 
 
-def test_an_update_adds_new_files_reindexes_changed_ones_and_removes_deleted_ones(seeds, tmp_path):
+def test_an_update_adds_new_files_reindexes_changed_ones_and_keeps_what_files_no_longer_give(seeds, tmp_path):
     ix = tmp_path / "ix"
     search.build_index([seeds], ix)
     (seeds / "a.jsonl").write_text(record("a1", BODY_A + " Jembatan diresmikan."))  # a2 is gone
@@ -147,11 +147,17 @@ def test_an_update_adds_new_files_reindexes_changed_ones_and_removes_deleted_one
     (seeds / "d.jsonl").write_text(record("d1", "Jalan tol ditutup sementara karena perbaikan. " * 3))
     report = search.build_index([seeds], ix)
     assert (report.mode, report.new_files, report.changed_files, report.deleted_files) == ("update", 1, 1, 1)
-    assert (report.added, report.replaced, report.removed, report.articles) == (1, 1, 2, 2)
-    assert ids_in(ix) == ["a1", "d1"]
+    assert (report.added, report.replaced, report.removed, report.articles) == (1, 1, 0, 4)
+    assert (report.kept, report.newly_kept) == (2, 2)
+    assert ids_in(ix) == ["a1", "a2", "c1", "d1"]
     with search.open_index(ix) as index:
         assert "diresmikan" in index.get("a1").body
-        assert index.stats().articles == 2
+        assert index.stats().kept == 2
+    # Only an explicit prune removes them.
+    assert not search.build_index([seeds], ix).changed
+    report = search.build_index(None, ix, prune=True)
+    assert (report.mode, report.removed, report.kept, report.articles) == ("prune", 2, 0, 2)
+    assert ids_in(ix) == ["a1", "d1"]
 
 
 def test_an_update_never_touches_the_generation_that_is_serving(seeds, tmp_path):
@@ -165,11 +171,12 @@ def test_an_update_never_touches_the_generation_that_is_serving(seeds, tmp_path)
     assert {p.name: p.read_bytes() for p in serving.iterdir()} == files
 
 
-def test_other_paths_add_to_the_index_and_rebuild_reads_every_source(seeds, tmp_path):
+def test_other_paths_add_to_the_index_and_rebuild_reads_no_source(seeds, tmp_path):
     ix = tmp_path / "ix"
     search.build_index([seeds], ix)
     before = ids_in(ix)
-    assert search.build_index([seeds], ix, rebuild=True).mode == "rebuild"
+    report = search.build_index([seeds], ix, rebuild=True)
+    assert (report.rebuilt, report.changed) == (3, True)
     other = tmp_path / "other"
     other.mkdir()
     (other / "x.jsonl").write_text(record("x1", "Jalan rusak diperbaiki. " * 4))

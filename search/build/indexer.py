@@ -1,16 +1,30 @@
-"""Building and updating an index from seed files.
+"""Building and updating an index: the archive of record, fed from source files.
+
+The index is the archive; the folders it was built from are only where its
+articles came from. So a normal command never removes an article:
 
 * ``build_index(paths, index_dir)`` adds ``paths`` to the index's *sources*
-  (the files and folders it was built from) and brings them up to date: new
-  files are added, changed files re-indexed, and the articles of deleted
-  files removed. Articles from other sources are kept: an archive grows by
-  batches. With no paths every known source is brought up to date; with
-  ``rebuild=True`` (or on an index built by another version) every known
-  source is read again.
+  and brings them up to date: new files are added and changed files read
+  again (an article they still give is replaced by its new text). An article
+  whose file is gone, emptied, moved away or no longer gives it is **kept**
+  and listed (``BuildReport.kept``); ``prune=True`` removes those.
+  With no paths every known source is brought up to date.
+* ``build_index(rebuild=True)`` re-analyses the articles the index stores,
+  without reading any source file (after an upgrade of the analysis, the
+  schema or the shard count; an index of the previous schema is upgraded
+  this way on its next build); ``reread=True`` reads every source file again.
 * ``add_articles(paths, index_dir)`` reads the files in ``paths`` again and
   adds their articles, without looking at other files.
-* ``remove_articles(ids, index_dir)`` removes articles by id;
-  ``forget_source(path, index_dir)`` removes a source and its articles.
+* ``remove_articles(ids, index_dir)``, ``prune`` and ``forget_source(path,
+  index_dir)`` are the only ways articles leave. Forgetting a source removes
+  only the articles no other source holds a copy of.
+
+The same article arriving twice (same URL or same text, see
+``search.build.duplicates``) is indexed once and reported as merged; the
+file of every copy is remembered (``search.store.manifest``), so when the
+file of the kept copy goes, another copy's file holds the article instead.
+A file that moved (the same name, size, time and bytes at another place) is
+known again: its articles keep their ids.
 
 A file's id is its path under its source (a file given on its own: its
 name), chosen once and kept in the manifest, so it stays the same across
@@ -20,33 +34,26 @@ own folder names are put in front (``b/berita.txt``).
 Every change is written to a new generation beside the live one (hard links
 to the unchanged segment files, then Whoosh's own update) and replaces it only
 when complete (see ``search.store.generation``), so a failed, interrupted or killed
-update changes nothing. The same article arriving twice (same URL or same
-text, see ``search.build.duplicates``) is indexed once and reported as merged.
-
-A full build writes its own segments from one worker process per core
-(``search.store.writers``); an update, which touches a few articles, goes
-through Whoosh's writer in this process. Many saved HTML
-pages are parsed ahead in reader processes, one per core
-(``search.ingest.pool``), and indexed here in the order of their files, as if
-read one by one.
-
-The index remembers its sources and the files it read, with their size,
-modification time, label and the ids each gave, in ``files.json`` beside the
-segment files.
+update changes nothing. A full build writes its own segments from one worker
+process per core (``search.store.writers``); an update, which touches a few
+articles, goes through Whoosh's writer in this process. Many saved HTML pages
+are parsed ahead in reader processes, one per core (``search.ingest.pool``),
+and indexed here in the order of their files, as if read one by one.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from enum import Enum
 from pathlib import Path
 
 from ..articles import Article, ReadReport, Skipped
 from ..errors import (
-    IndexCorruptError,
     IndexNotFoundError,
     IndexOutdatedError,
     InvalidArgumentError,
@@ -57,20 +64,38 @@ from ..ingest import find_files
 from ..ingest.pool import PageReader
 from ..store import disk
 from ..store.generation import (
+    OPEN_ERRORS,
     Generation,
-    Manifest,
     ShardWriter,
     WriteTransaction,
+    reading,
     shard_count,
-    under,
     write_error,
 )
-from ..store.schema import to_document
-from ..store.shards import MAX_SHARDS
+from ..store.manifest import FileState, Manifest, under
+from ..store.schema import to_article, to_document
+from ..store.shards import MAX_SHARDS, combined_reader, shard_folders
 from .duplicates import REASONS, keys_of
+from .holdings import Holdings
 
 DEFAULT_SEEDS = Path("seeds")
 PROGRESS_EVERY = 250
+
+
+class BuildMode(str, Enum):
+    """What a call to the indexer did."""
+
+    BUILD = "build"
+    """A new index, from its sources."""
+    REBUILD = "rebuild"
+    """Every stored article analysed again; no source read."""
+    UPDATE = "update"
+    """New and changed files read; nothing removed."""
+    ADD = "add"
+    REMOVE = "remove"
+    FORGET = "forget"
+    PRUNE = "prune"
+    """An update, then the articles whose files are gone removed."""
 
 
 @dataclass
@@ -88,19 +113,22 @@ class Merged:
 
 @dataclass
 class BuildReport:
-    """What a build, update, add or remove did."""
+    """What a build, update, add, rebuild, prune, forget or remove did."""
 
     index_dir: Path
-    mode: str = "rebuild"
-    """``rebuild`` (everything read), ``update`` (only changes), ``add`` or ``remove``."""
+    mode: BuildMode = BuildMode.BUILD
     added: int = 0
     replaced: int = 0
     removed: int = 0
+    """Articles removed: only by ``remove_articles``, ``prune`` or ``forget_source``."""
     files: int = 0
     """Files read."""
     new_files: int = 0
     changed_files: int = 0
     deleted_files: int = 0
+    """Files that were gone (their articles are kept) or forgotten."""
+    moved_files: int = 0
+    """Files found at a new place with the same bytes: their articles kept their ids."""
     unchanged_files: int = 0
     skipped: list[Skipped] = field(default_factory=list)
     merged: list[Merged] = field(default_factory=list)
@@ -111,6 +139,12 @@ class BuildReport:
     new_sources: list[str] = field(default_factory=list)
     missing_sources: list[str] = field(default_factory=list)
     """Known sources that no longer exist; their articles were kept."""
+    kept: int = 0
+    """Articles in the index afterwards that no file holds any more (``prune`` removes them)."""
+    newly_kept: int = 0
+    """Of those, the ones whose files went in this run."""
+    rebuilt: int = 0
+    """Stored articles analysed again (a rebuild, which reads no source)."""
     articles: int = 0
     """Articles in the index afterwards."""
     seconds: float = 0.0
@@ -135,6 +169,18 @@ def _with_sources(sources: list[str], paths: list[Path]) -> list[str]:
     return sources
 
 
+def _digest(path: Path) -> str:
+    """A hash of the file's bytes ("" if it cannot be read), to know it again at another place."""
+    digest = hashlib.blake2b(digest_size=16)
+    try:
+        with open(path, "rb") as handle:
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
+    except OSError:
+        return ""
+    return digest.hexdigest()
+
+
 def _nothing_read(what: str, report: BuildReport) -> NothingToIndexError:
     reasons = "; ".join(str(s) for s in report.skipped[:3])
     return NothingToIndexError(f"{what}" + (f" ({reasons})" if reasons else "")
@@ -149,15 +195,18 @@ class _Session:
                  shards: int | None = None, write_shards: ShardWriter | None = None):
         self.index_dir, self.report, self.progress = index_dir, report, progress
         self.merge_duplicates = merge_duplicates
-        # Labels chosen earlier, kept when a rebuild reads the same files again.
-        self.labels = {key: state["label"] for key, state in manifest.files.items() if state.get("label")}
-        self.manifest = manifest if base is not None else Manifest(manifest.sources)
+        # Labels chosen earlier, kept when a file is read again.
+        self.labels = {key: state.label for key, state in manifest.files.items() if state.label}
+        self.manifest = manifest
+        self.holdings = Holdings(manifest)
+        self.kept_before = set(manifest.kept)
         self.transaction = WriteTransaction(index_dir, base, shards, write_shards)
         self.base = base.searcher if base is not None else None
         self.deleted: set[str] = set()          # ids deleted from the base
         self.added: dict[str, str] = {}         # id -> file key, written in this session
         self.keys: dict[tuple[str, str], str] = {}  # (field, key) -> id, written in this session
-        self._owners: dict[str, str] | None = None
+        self.manifest_changed = False
+        self._moved: dict[tuple[int, int, str], list[str]] | None = None
 
     # -- what the index holds
     def in_base(self, article_id: str) -> bool:
@@ -175,22 +224,24 @@ class _Session:
                 return kept, REASONS[name]
         return None
 
+    def _same_article(self, article: Article, stored_id: str) -> bool:
+        """Whether ``article`` is the stored article ``stored_id`` (the same URL or text)."""
+        stored = self.base.document(id=stored_id) if self.base is not None else None
+        return stored is not None and bool(set(keys_of(article)) & set(keys_of(to_article(stored))))
+
     # -- changes
-    def delete(self, article_id: str) -> None:
+    def _unindex(self, article_id: str) -> None:
+        """The stored article goes from the next generation (to be replaced, or removed)."""
         if self.in_base(article_id):
             self.transaction.delete(article_id)
             self.deleted.add(article_id)
-            owner = self.owners().pop(article_id, None)
-            if owner and owner in self.manifest.files:
-                ids = self.manifest.files[owner]["ids"]
-                if article_id in ids:
-                    ids.remove(article_id)
 
-    def owners(self) -> dict[str, str]:
-        """id -> the key of the file it came from, for files in the manifest."""
-        if self._owners is None:
-            self._owners = {i: key for key, state in self.manifest.files.items() for i in state["ids"]}
-        return self._owners
+    def remove(self, article_id: str) -> None:
+        """Remove an article from the index, and from every file that held it."""
+        if self.in_base(article_id):
+            self._unindex(article_id)
+            self.holdings.forget(article_id)
+            self.manifest_changed = True
 
     def _label_of(self, key: str) -> str:
         """The file's name in ids: kept from before, else its path under its source, made unique."""
@@ -213,49 +264,109 @@ class _Session:
         return label
 
     def _where(self, article_id: str) -> str:
-        key = self.added.get(article_id) or self.owners().get(article_id)
+        key = self.added.get(article_id) or self.holdings.owner.get(article_id) \
+            or self.manifest.kept.get(article_id)
         if not key:
             return "another file"
         state = self.manifest.files.get(key)
-        return (state or {}).get("label") or self.labels.get(key, "another file")
+        label = state.label if state is not None else self.labels.get(key, "")
+        return label or Path(key).name
 
-    def read(self, reader: PageReader, path: Path, label: str, key: str) -> list[str]:
-        """Index the articles of one file; return their ids."""
-        ids = []
+    def _write(self, article: Article, key: str, keys: list[tuple[str, str]]) -> None:
+        self.transaction.add(to_document(article, keys))
+        self.added[article.id] = key
+        for pair in keys:
+            self.keys.setdefault(pair, article.id)
+        if self.progress and len(self.added) % PROGRESS_EVERY == 0:
+            self.progress(len(self.added))
+
+    def read(self, reader: PageReader, path: Path, label: str, key: str) -> tuple[list[str], list[str]]:
+        """Index the articles of one file; (the ids it gives, the ids it holds copies of)."""
+        ids: list[str] = []
+        copies: list[str] = []
         for item in reader.read(path, label):
             if isinstance(item, Skipped):
                 self.report.skipped.append(item)
                 continue
             where = item.path or f"{label} ({item.id})"
             if item.id in self.added or self.in_base(item.id):
-                # This file's own earlier articles were deleted before it was read again,
-                # so the id belongs to another article: keep that one and say so.
-                other = self._where(item.id)
-                if self.added.get(item.id) == key:
-                    reason = f"duplicate id {item.id!r} in the same file; first kept"
+                if self._takes_over(item, key):
+                    self._unindex(item.id)
                 else:
-                    reason = f"duplicate id {item.id!r}: already indexed from {other}; that one kept"
-                self.report.skipped.append(Skipped(where, reason))
-                continue
+                    if self.added.get(item.id) == key:
+                        reason = f"duplicate id {item.id!r} in the same file; first kept"
+                    else:
+                        reason = f"duplicate id {item.id!r}: already indexed from {self._where(item.id)}; that one kept"
+                        copies.append(item.id)
+                    self.report.skipped.append(Skipped(where, reason))
+                    continue
             keys = keys_of(item)
             duplicate = self.duplicate_of(item, keys) if self.merge_duplicates else None
             if duplicate:
                 self.report.merged.append(Merged(where, item.id, *duplicate))
+                (ids if self._adopts(duplicate[0], key) else copies).append(duplicate[0])
                 continue
-            self.transaction.add(to_document(item, keys))
-            self.added[item.id] = key
-            for pair in keys:
-                self.keys.setdefault(pair, item.id)
+            self._write(item, key, keys)
             ids.append(item.id)
-            if self.progress and len(self.added) % PROGRESS_EVERY == 0:
-                self.progress(len(self.added))
-        return ids
+        return ids, copies
 
-    def sync(self, paths: list[Path], remove_missing: bool, reread: bool) -> None:
+    def _takes_over(self, article: Article, key: str) -> bool:
+        """Whether the file ``key`` replaces the stored article with ``article``'s id.
+
+        It does when that article came from this file (read again), or when
+        its file is gone and this is the same article (a moved file, edited).
+        """
+        if article.id in self.added:
+            return False
+        owner = self.holdings.owner.get(article.id)
+        return owner == key or (article.id in self.manifest.kept and self._same_article(article, article.id))
+
+    def _adopts(self, article_id: str, key: str) -> bool:
+        """Whether the file ``key``, holding a copy of ``article_id``, becomes its owner (its own file is gone)."""
+        owner = self.holdings.owner.get(article_id) or self.added.get(article_id)
+        return owner == key or (owner is None and article_id in self.manifest.kept)
+
+    def _moved_from(self, key: str, size: int, mtime_ns: int) -> str | None:
+        """The manifest's entry for this file at its old place, if it moved (same name, size, time, bytes)."""
+        if self._moved is None:
+            self._moved = {}
+            for old, known in self.manifest.files.items():
+                self._moved.setdefault((known.size, known.mtime_ns, Path(old).name), []).append(old)
+        digest = None
+        for old in self._moved.get((size, mtime_ns, Path(key).name), []):
+            state = self.manifest.files.get(old)
+            if state is None or old == key or os.path.exists(old):
+                continue
+            digest = digest if digest is not None else _digest(Path(key))
+            if not state.digest or state.digest == digest:
+                return old
+        return None
+
+    def _move(self, old: str, key: str) -> None:
+        """The file ``old`` is now at ``key``: its entry, label and articles go with it."""
+        state = self.manifest.files.pop(old)
+        self.manifest.files[key] = state
+        self.labels[key] = state.label
+        for article_id in state.ids:
+            self.holdings.owner[article_id] = key
+        for article_id in state.copies:
+            self.holdings.copies.setdefault(article_id, set()).discard(old)
+            self.holdings.copy(article_id, key)
+        self.report.moved_files += 1
+        self.manifest_changed = True
+
+    def _release_file(self, key: str, state: FileState, keep_ids: Iterable[str] = ()) -> None:
+        """The file ``key`` no longer gives its articles (but ``keep_ids``): they stay, held elsewhere or kept."""
+        still = set(keep_ids)
+        for article_id in [i for i in state.ids if i not in still]:
+            self.holdings.release(article_id, key)
+
+    def sync(self, paths: list[Path], reread: bool, notice_gone: bool = True) -> None:
         """Read the files under ``paths`` that are new or changed (all of them if ``reread``).
 
-        With ``remove_missing``, the articles of files that were under one of
-        ``paths`` and are gone are removed.
+        With ``notice_gone``, files that were under one of ``paths`` and are
+        gone no longer hold their articles: those stay in the index, held by
+        another copy's file or kept.
         """
         files = self.manifest.files
         read_report = ReadReport()
@@ -275,8 +386,13 @@ class _Session:
 
         def unchanged(key: str, stat: os.stat_result) -> bool:
             old = files.get(key)
-            return bool(old and not reread and (old["size"], old["mtime_ns"]) == (stat.st_size, stat.st_mtime_ns))
+            return bool(old and not reread and (old.size, old.mtime_ns) == (stat.st_size, stat.st_mtime_ns))
 
+        for _, key, stat in found:
+            if not isinstance(stat, OSError) and key not in files:
+                moved = self._moved_from(key, stat.st_size, stat.st_mtime_ns)
+                if moved is not None:
+                    self._move(moved, key)
         planned = [path for path, key, stat in found if not isinstance(stat, OSError) and not unchanged(key, stat)]
         with PageReader(planned) as reader:
             for path, key, stat in found:
@@ -287,32 +403,77 @@ class _Session:
                 if unchanged(key, stat):
                     self.report.unchanged_files += 1
                     continue
-                old = files.get(key)
-                if old:
-                    self.report.changed_files += 1
-                    for article_id in list(old["ids"]):
-                        self.delete(article_id)
-                else:
-                    self.report.new_files += 1
-                self.report.files += 1
-                ids = self.read(reader, path, label, key)
-                files[key] = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "ids": ids, "label": label}
+                self._sync_file(reader, path, key, label, stat)
         self.report.skipped[:0] = read_report.skipped
-        if remove_missing:
-            roots = [_abs(p) for p in paths if Path(p).exists()]
-            for key in [k for k in files if k not in seen and any(under(k, r) for r in roots)]:
-                self.report.deleted_files += 1
-                for article_id in files.pop(key)["ids"]:
-                    self.delete(article_id)
+        if notice_gone:
+            self._notice_gone(paths, seen)
+
+    def _notice_gone(self, paths: list[Path], seen: set[str]) -> None:
+        files = self.manifest.files
+        roots = [_abs(p) for p in paths if Path(p).exists()]
+        for key in [k for k in files if k not in seen and any(under(k, r) for r in roots)]:
+            self.report.deleted_files += 1
+            state = files.pop(key)
+            self._release_file(key, state)
+            self.holdings.drop_copies(key, state.copies)
+            self.manifest_changed = True
+
+    def _sync_file(self, reader: PageReader, path: Path, key: str, label: str, stat: os.stat_result) -> None:
+        """Read one new or changed file; its articles replace what it gave before."""
+        old = self.manifest.files.get(key)
+        skipped_before = len(self.report.skipped)
+        self.report.files += 1
+        ids, copies = self.read(reader, path, label, key)
+        if not ids and not copies and len(self.report.skipped) > skipped_before:
+            # Unreadable (emptied, damaged, not allowed): a known file keeps what it held; read again next time.
+            return
+        if old is not None:
+            self.report.changed_files += 1
+            self._release_file(key, old, keep_ids=ids)
+            self.holdings.drop_copies(key, old.copies)
+        else:
+            self.report.new_files += 1
+        ids = list(dict.fromkeys(ids))
+        copies = [i for i in dict.fromkeys(copies) if i not in ids]
+        state = FileState(stat.st_size, stat.st_mtime_ns, label, [], copies, _digest(path))
+        self.manifest.files[key] = state
+        for article_id in ids:
+            self.holdings.own(article_id, key)
+            state.ids.append(article_id)
+        for article_id in copies:
+            self.holdings.copy(article_id, key)
+        self.manifest_changed = True
+
+    def carry(self, stored: Iterator[dict]) -> None:
+        """Write every stored article of the previous generation again (a rebuild without the sources)."""
+        for fields in stored:
+            article = to_article(fields)
+            self._write(article, self.holdings.owner.get(article.id, ""), keys_of(article))
+
+    def prune(self) -> None:
+        """Remove the articles no file holds any more; files that held other copies of them are read again."""
+        gone = sorted(self.manifest.kept)
+        holders = sorted({key for article_id in gone for key in self.holdings.copies.get(article_id, ())})
+        for article_id in gone:
+            self.remove(article_id)
+        # A record skipped for an id that a pruned article held is indexed now.
+        self.sync([Path(key) for key in holders if os.path.exists(key)], reread=True, notice_gone=False)
 
     def forget(self, source: str) -> None:
-        """Remove a source and the articles of its files."""
+        """Remove a source: the articles only its files held go; another source's copy keeps one."""
         files = self.manifest.files
         for key in [k for k in files if under(k, source) and self.manifest.source_of(k) == source]:
             self.report.deleted_files += 1
-            for article_id in files.pop(key)["ids"]:
-                self.delete(article_id)
+            state = files.pop(key)
+            self.holdings.drop_copies(key, state.copies)
+            for article_id in list(state.ids):
+                if self.holdings.release(article_id, key):  # no other source holds it
+                    self.remove(article_id)
+        for article_id, former in list(self.manifest.kept.items()):
+            if under(former, source) and self.manifest.source_of(former) == source:
+                self.remove(article_id)
         self.manifest.sources = [s for s in self.manifest.sources if s != source]
+        self.manifest_changed = True
 
     def finish(self, meta: dict, force: bool = False) -> None:
         """Count what changed; publish the new generation if anything did."""
@@ -321,8 +482,9 @@ class _Session:
         report.added = len(self.added) - report.replaced
         report.removed = len(self.deleted) - report.replaced
         report.sources = list(self.manifest.sources)
-        report.changed = bool(self.added or self.deleted or report.deleted_files or report.new_files
-                              or report.changed_files or self.base is None or force)
+        report.kept = len(self.manifest.kept)
+        report.newly_kept = len(set(self.manifest.kept) - self.kept_before)
+        report.changed = bool(self.added or self.deleted or self.manifest_changed or self.base is None or force)
         base_count = self.base.doc_count() if self.base is not None else 0
         report.articles = base_count - len(self.deleted) + len(self.added)
         if not report.changed:
@@ -337,16 +499,23 @@ class _Session:
         self.transaction.cancel()
 
 
-def _live(index_dir: Path) -> Generation | None:
-    """The live generation, or None when there is no index.
+def stored_articles(index_dir: Path, folder: Path) -> Iterator[dict]:
+    """The stored fields of every article of a generation, of this schema version or an earlier one.
 
-    A damaged index raises :class:`IndexCorruptError` and one of another
-    version :class:`IndexOutdatedError`: neither is taken for an absent index.
+    What a rebuild re-analyses: the index holds each article whole, so no
+    source file is needed. A file that cannot be read raises
+    :class:`IndexCorruptError`.
     """
+    with reading(index_dir, OPEN_ERRORS):
+        indexes = [disk.open_for_reading(f) for f in shard_folders(folder, shard_count(disk.read_meta(folder)))]
+        reader = combined_reader(indexes)
     try:
-        return Generation.open_current(index_dir)
-    except IndexNotFoundError:
-        return None
+        with reading(index_dir, OPEN_ERRORS):
+            yield from reader.all_stored_fields()
+    finally:
+        reader.close()
+        for ix in indexes:
+            ix.close()
 
 
 def _run(index_dir: Path, base: Generation | None, manifest: Manifest, report: BuildReport,
@@ -369,34 +538,67 @@ def _run(index_dir: Path, base: Generation | None, manifest: Manifest, report: B
     return report
 
 
-def _shards_of(index_dir: Path, live: Generation | None) -> int | None:
-    """The shard count of the index as it stands (also of one that must be rebuilt), None if there is none."""
-    if live is not None:
-        return live.shard_count
-    try:
-        return shard_count(disk.read_meta(disk.current_generation(index_dir)))
-    except (IndexNotFoundError, IndexCorruptError):
-        return None
+def _open_live(index_dir: Path) -> tuple[Generation | None, Path | None]:
+    """(the live generation, None), or (None, its folder) when another schema version built it.
 
-
-def _for_build(index_dir: Path, rebuild: bool) -> tuple[Generation | None, Manifest]:
-    """The live generation (None when there is none or it cannot serve as a base) and its manifest.
-
-    An index of another version is rebuilt from the sources its manifest
-    names; a damaged one only when a rebuild was asked for, from the newest
-    manifest that can be read.
+    (None, None) when there is no index. A damaged index raises
+    :class:`IndexCorruptError`: it is never taken for an absent one, and
+    nothing is built over it.
     """
     try:
-        live = Generation.open_current(index_dir)
+        return Generation.open_current(index_dir), None
     except IndexNotFoundError:
-        return None, Manifest()
+        return None, None
     except IndexOutdatedError:
-        return None, Manifest.read(disk.current_generation(index_dir))
-    except IndexCorruptError:
-        if not rebuild:
-            raise
-        return None, Manifest.newest_readable(index_dir)
-    return live, live.manifest
+        return None, disk.current_generation(index_dir)
+
+
+def _rebuild(index_dir: Path, folder: Path, shards: int | None, write_shards: ShardWriter | None,
+             progress) -> BuildReport:
+    """A new generation from the stored articles of the generation in ``folder``; its manifest carried over."""
+    manifest = Manifest.read(folder)
+    report = BuildReport(index_dir=index_dir, mode=BuildMode.REBUILD)
+    count = shards if shards is not None else shard_count(disk.read_meta(folder))
+    _run(index_dir, None, manifest, report, progress,
+         lambda session: session.carry(stored_articles(index_dir, folder)),
+         force=True, shards=count, write_shards=write_shards)
+    report.rebuilt = report.articles
+    return report
+
+
+def _new_index(index_dir: Path, given: list[Path], progress, merge_duplicates: bool, shards: int | None,
+               write_shards: ShardWriter | None) -> BuildReport:
+    """An index built from ``given`` (``seeds/`` if none) where there was none."""
+    given = given or [DEFAULT_SEEDS]
+    manifest = Manifest(_with_sources([], given))
+    report = BuildReport(index_dir=index_dir, mode=BuildMode.BUILD, new_sources=list(manifest.sources))
+    targets = [Path(s) for s in manifest.sources] + [p for p in given if not p.exists()]
+    return _run(index_dir, None, manifest, report, progress,
+                lambda session: session.sync(targets, reread=False), merge_duplicates,
+                shards=shards, write_shards=write_shards)
+
+
+def _update(index_dir: Path, live: Generation, given: list[Path], progress, merge_duplicates: bool,
+            reread: bool, prune: bool) -> BuildReport:
+    """Bring ``given`` (every known source if none) up to date in the live generation; prune if asked."""
+    manifest = live.manifest
+    known = list(manifest.sources)
+    manifest.sources = _with_sources(known, given)
+    report = BuildReport(index_dir=index_dir, mode=BuildMode.PRUNE if prune else BuildMode.UPDATE)
+    report.new_sources = [s for s in manifest.sources if s not in known]
+    report.missing_sources = [s for s in known if not os.path.exists(s)]
+    targets = given or [Path(s) for s in manifest.sources if os.path.exists(s)]
+
+    def work(session: _Session) -> None:
+        session.sync(targets, reread=reread)
+        if given and not session.added and not (report.new_files or report.unchanged_files or report.changed_files
+                                                or report.deleted_files or report.moved_files):
+            raise _nothing_read("no article could be read from " + ", ".join(str(p) for p in given), report)
+        if prune:
+            session.prune()
+
+    return _run(index_dir, live, manifest, report, progress, work, merge_duplicates,
+                force=bool(report.new_sources))
 
 
 def build_index(
@@ -408,67 +610,54 @@ def build_index(
     merge_duplicates: bool = True,
     shards: int | None = None,
     write_shards: ShardWriter | None = None,
+    reread: bool = False,
+    prune: bool = False,
 ) -> BuildReport:
-    """Add ``paths`` to the index's sources and bring them up to date; keep every other source's articles.
+    """Add ``paths`` to the index's sources and bring them up to date; never remove an article unless asked.
 
-    Only new, changed and deleted files are read. ``paths=None`` brings every
-    known source up to date (on an empty index: ``seeds/``). ``rebuild`` reads
-    every known source and ``paths`` again; so does a build over an index made
-    by another version. A known source that no longer exists keeps its
-    articles (listed in ``missing_sources``); a rebuild refuses to run without
-    it. ``merge_duplicates=False`` indexes every copy of an article that
-    arrives twice under different ids. ``progress`` is called with the number
-    of articles written so far, every so often. ``wait`` is how long to wait
+    Only new and changed files are read. ``paths=None`` brings every known
+    source up to date (where there is no index yet: ``seeds/``). An article
+    whose file is gone, or no longer gives it, is kept (``report.kept``);
+    ``prune`` removes those. ``rebuild`` analyses every stored article again
+    without reading a source (as does a build over an index of another
+    schema version, or with another shard count), then updates ``paths`` if
+    given; ``reread`` reads every file of the sources again.
+    ``merge_duplicates=False`` indexes every copy of an article that arrives
+    twice under different ids. ``progress`` is called with the number of
+    articles written so far, every so often. ``wait`` is how long to wait
     for another writer to finish.
 
     ``shards`` splits the index into that many shards (``search.store.shards``;
     the answers are the same); None keeps the live index's count (one for a
-    new index). A count other than the live index's reads every source again
-    into the new shards. ``write_shards`` writes the shards of a full build
-    (by default one after another here; ``search.cluster.shard_writer``: as
-    tasks on a Ray cluster).
+    new index). ``write_shards`` writes the shards of a full build (by
+    default one after another here; ``search.cluster.shard_writer``: as tasks
+    on a Ray cluster).
     """
     index_dir = Path(index_dir)
     if shards is not None and not 1 <= shards <= MAX_SHARDS:
         raise InvalidArgumentError(f"shards must be from 1 to {MAX_SHARDS}, not {shards}")
+    given = [Path(p) for p in paths] if paths else []
     with disk.write_lock(index_dir, wait=wait):
-        live, manifest = _for_build(index_dir, rebuild)
-        if live is not None and shards is not None and shards != live.shard_count:
-            rebuild = True
-        try:
-            known = list(manifest.sources)
-            given = [Path(p) for p in paths] if paths else []
-            if not given and not known:
-                given = [DEFAULT_SEEDS]
-            sources = manifest.sources = _with_sources(known, given)
-            incremental = not rebuild and live is not None
-            report = BuildReport(index_dir=index_dir, mode="update" if incremental else "rebuild")
-            report.new_sources = [s for s in sources if s not in known]
-            report.missing_sources = [s for s in known if not os.path.exists(s)]
-            if not incremental and report.missing_sources:
-                raise SourceMissingError(
-                    f"cannot rebuild the index at {index_dir}: its source {report.missing_sources[0]} "
-                    "no longer exists and its articles would be lost; restore it, or forget it first",
-                    path=report.missing_sources[0])
-            if incremental:
-                targets = given or [Path(s) for s in sources if os.path.exists(s)]
-            else:
-                targets = [Path(s) for s in sources] + [p for p in given if not p.exists()]
-
-            def work(session: _Session) -> None:
-                session.sync(targets, remove_missing=True, reread=False)
-                if given and not session.added and not (report.unchanged_files or report.changed_files
-                                                        or report.deleted_files or report.merged):
-                    raise _nothing_read("no article could be read from " + ", ".join(str(p) for p in given),
-                                        report)
-
-            return _run(index_dir, live if incremental else None, manifest, report, progress, work,
-                        merge_duplicates, force=bool(report.new_sources),
-                        shards=shards if shards is not None else _shards_of(index_dir, live),
-                        write_shards=write_shards)
-        finally:
+        live, outdated = _open_live(index_dir)
+        if live is None and outdated is None:
+            return _new_index(index_dir, given, progress, merge_duplicates, shards, write_shards)
+        rebuilt = None
+        if outdated is not None or rebuild or (shards is not None and live is not None
+                                               and shards != live.shard_count):
+            folder = outdated if outdated is not None else live.folder  # type: ignore[union-attr]
             if live is not None:
                 live.close()
+            rebuilt = _rebuild(index_dir, folder, shards, write_shards, progress)
+            if not (given or reread or prune):
+                return rebuilt
+            live = Generation.open_current(index_dir)
+        assert live is not None
+        with live:
+            report = _update(index_dir, live, given, progress, merge_duplicates, reread, prune)
+        if rebuilt is not None:
+            report.rebuilt, report.seconds = rebuilt.articles, report.seconds + rebuilt.seconds
+            report.changed = True
+        return report
 
 
 def add_articles(paths: Iterable[str | Path], index_dir: str | Path = Path("indexes/default"),
@@ -485,11 +674,11 @@ def add_articles(paths: Iterable[str | Path], index_dir: str | Path = Path("inde
         manifest = live.manifest
         known = list(manifest.sources)
         manifest.sources = _with_sources(known, given)
-        report = BuildReport(index_dir=index_dir, mode="add")
+        report = BuildReport(index_dir=index_dir, mode=BuildMode.ADD)
         report.new_sources = [s for s in manifest.sources if s not in known]
 
         def work(session: _Session) -> None:
-            session.sync(given, remove_missing=False, reread=True)
+            session.sync(given, reread=True, notice_gone=False)
             if not session.added and report.files == 0:
                 raise _nothing_read("nothing to add", report)
 
@@ -498,7 +687,7 @@ def add_articles(paths: Iterable[str | Path], index_dir: str | Path = Path("inde
 
 def forget_source(path: str | Path, index_dir: str | Path = Path("indexes/default"),
                   wait: float = 0.0) -> BuildReport:
-    """Remove the source ``path`` from the index, with the articles of its files (``removed``)."""
+    """Remove the source ``path``: the articles no other source holds go (``removed``)."""
     index_dir = Path(index_dir)
     with disk.write_lock(index_dir, wait=wait), Generation.open_current(index_dir) as live:
         manifest = live.manifest
@@ -507,7 +696,7 @@ def forget_source(path: str | Path, index_dir: str | Path = Path("indexes/defaul
             known = ", ".join(manifest.sources) or "none"
             raise SourceMissingError(f"{path} is not a source of the index at {index_dir} (its sources: {known})",
                                      path=path)
-        report = BuildReport(index_dir=index_dir, mode="forget")
+        report = BuildReport(index_dir=index_dir, mode=BuildMode.FORGET)
         return _run(index_dir, live, manifest, report, None, lambda s: s.forget(source), force=True)
 
 
@@ -516,12 +705,12 @@ def remove_articles(ids: Iterable[str], index_dir: str | Path = Path("indexes/de
     """Remove the articles with these ids; ids the index does not hold are listed in ``not_found``."""
     index_dir = Path(index_dir)
     with disk.write_lock(index_dir, wait=wait), Generation.open_current(index_dir) as live:
-        report = BuildReport(index_dir=index_dir, mode="remove")
+        report = BuildReport(index_dir=index_dir, mode=BuildMode.REMOVE)
 
         def work(session: _Session) -> None:
             for article_id in ids:
                 if session.in_base(article_id):
-                    session.delete(article_id)
+                    session.remove(article_id)
                 elif article_id not in report.not_found:
                     report.not_found.append(article_id)
 

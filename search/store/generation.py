@@ -15,7 +15,6 @@ publish) or ``cancel`` (the folder goes; nothing live changed).
 
 from __future__ import annotations
 
-import json
 import os
 import pickle
 import struct
@@ -23,7 +22,6 @@ import time
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -35,6 +33,7 @@ from ..errors import IndexCorruptError, IndexOutdatedError, IndexWriteError, Sea
 from ..language.analysis import stemmer_of
 from . import disk
 from .codec import ArrayCodec
+from .manifest import Manifest, under  # noqa: F401 - where the build finds them
 from .schema import SCHEMA_VERSION, build_schema
 from .shards import MAX_SHARDS, combined_reader, shard_folders, shard_of
 
@@ -70,57 +69,6 @@ def reading(index_dir: Path, errors: tuple[type[BaseException], ...] = READ_ERRO
         yield
     except errors as error:
         raise damaged(index_dir, error) from None
-
-
-def under(key: str, root: str) -> bool:
-    """Whether the absolute path ``key`` is ``root`` or inside it."""
-    return key == root or key.startswith(root.rstrip(os.sep) + os.sep)
-
-
-@dataclass
-class Manifest:
-    """The sources an index was built from and the files it read.
-
-    ``files`` maps each file's absolute path to its ``size``, ``mtime_ns``,
-    ``label`` (its name in ids) and the ``ids`` it gave.
-    """
-
-    sources: list[str] = field(default_factory=list)
-    files: dict[str, dict] = field(default_factory=dict)
-
-    @classmethod
-    def read(cls, folder: Path | None) -> Manifest:
-        """A generation's manifest; empty when there is none (an index from before sources kept its roots)."""
-        data: object = {}
-        if folder is not None:
-            try:
-                data = json.loads((folder / disk.MANIFEST).read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                data = {}
-        if not isinstance(data, dict) or not isinstance(data.get("files"), dict):
-            return cls()
-        sources = data.get("sources", data.get("roots", []))
-        if not isinstance(sources, list):  # a damaged manifest ("sources": null) names no sources
-            sources = []
-        return cls([str(s) for s in sources if isinstance(s, str)], data["files"])
-
-    @classmethod
-    def newest_readable(cls, index_dir: Path) -> Manifest:
-        """The manifest of the newest generation that has sources (to rebuild a damaged index)."""
-        for folder in sorted(index_dir.glob(disk.GENERATION_PREFIX + "*"), reverse=True):
-            manifest = cls.read(folder)
-            if manifest.sources:
-                return manifest
-        return cls()
-
-    def write(self, folder: Path) -> None:
-        (folder / disk.MANIFEST).write_text(json.dumps({"sources": self.sources, "files": self.files}),
-                                            encoding="utf-8")
-
-    def source_of(self, key: str) -> str | None:
-        """The innermost source that holds the file or folder ``key``."""
-        holding = [source for source in self.sources if under(key, source)]
-        return max(holding, key=len) if holding else None
 
 
 class Generation:
