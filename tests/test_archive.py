@@ -180,3 +180,125 @@ def test_a_read_only_index_answers_queries_and_refuses_writes_with_one_line(tmp_
     finally:
         for path in [ix, *ix.rglob("*")]:
             path.chmod(0o755 if path.is_dir() else 0o644)
+
+
+# The probe's cases (issue 29), each through the command line: no normal command loses an article.
+
+def index(runner, ix, *args):
+    result = runner.invoke(main, ["index", *map(str, args), "--index", str(ix)])
+    assert result.exit_code in (0, 3), result.output  # 3: a record skipped (a duplicate id), as the test means
+    return result.output
+
+
+def all_ids(runner, ix, text="harga OR jalan OR kominfo"):
+    result = runner.invoke(main, ["query", text, "--json", "-n", "100", "--index", str(ix)])
+    assert result.exit_code == 0, result.output
+    return sorted(hit["id"] for hit in json.loads(result.output)["hits"])
+
+
+def test_an_emptied_drive_keeps_its_articles_until_pruned(runner, tmp_path):
+    ix = tmp_path / "ix"
+    drive, other = batch(tmp_path / "drive"), batch(tmp_path / "other", town="Solok")
+    batch(drive, name="kedua.txt", town="Padang")
+    index(runner, ix, drive, other)
+    for name in os.listdir(drive):  # unmounted: the mount point stays, empty
+        os.remove(drive / name)
+    output = index(runner, ix)
+    assert "2 articles whose files are gone or no longer give them are kept" in output and "--prune" in output
+    assert "removed" not in output
+    assert all_ids(runner, ix) == ["berita.txt", "kedua.txt", "other/berita.txt"]
+    assert stats(runner, ix)["kept"] == 2
+    index(runner, ix, "--rebuild")
+    assert all_ids(runner, ix) == ["berita.txt", "kedua.txt", "other/berita.txt"]
+    # The drive comes back: its files are known again, nothing is doubled.
+    batch(drive, town="Sawahlunto")
+    index(runner, ix)
+    assert all_ids(runner, ix) == ["berita.txt", "kedua.txt", "other/berita.txt"]
+    assert stats(runner, ix)["kept"] == 1
+    output = index(runner, ix, "--prune")
+    assert "1 articles whose files are gone removed" in output
+    assert all_ids(runner, ix) == ["berita.txt", "other/berita.txt"]
+
+
+def test_a_moved_folder_keeps_its_ids_and_forgetting_the_old_place_loses_nothing(runner, tmp_path):
+    ix = tmp_path / "ix"
+    a, b = batch(tmp_path / "A"), batch(tmp_path / "B", town="Solok")
+    batch(a, name="dua.txt", town="Padang")
+    index(runner, ix, a)
+    index(runner, ix, b)
+    before = all_ids(runner, ix)
+    a.rename(tmp_path / "A_moved")
+    output = index(runner, ix, tmp_path / "A_moved")
+    assert "2 files found at a new place; their articles keep their ids" in output, output
+    assert "\nmerged " not in output
+    result = runner.invoke(main, ["index", "--forget", str(a), "--index", str(ix)])
+    assert result.exit_code == 0 and "0 articles removed" in result.output, result.output
+    assert "up to date" in index(runner, ix)
+    assert all_ids(runner, ix) == before
+    sources = {s["path"]: s["articles"] for s in stats(runner, ix)["sources"]}
+    assert sources == {str(b): 1, str(tmp_path / "A_moved"): 2}
+
+
+def test_a_moved_and_edited_folder_is_merged_and_forgetting_the_old_place_keeps_the_articles(runner, tmp_path):
+    ix = tmp_path / "ix"
+    a = batch(tmp_path / "A")
+    index(runner, ix, a)
+    a.rename(tmp_path / "A_moved")
+    (tmp_path / "A_moved" / "berita.txt").touch()  # another time: not known as the same file
+    index(runner, ix, tmp_path / "A_moved")
+    result = runner.invoke(main, ["index", "--forget", str(a), "--index", str(ix)])
+    assert result.exit_code == 0 and "0 articles removed" in result.output, result.output
+    assert all_ids(runner, ix) == ["berita.txt"]
+
+
+def record_line(article_id, body, url=""):
+    return json.dumps({"id": article_id, "title": "Harga", "body": body * 4, "url": url}) + "\n"
+
+
+@pytest.mark.parametrize("second_id, url", [("r2", "https://contoh.id/harga"), ("r1", "")])
+def test_deleting_the_file_of_the_kept_copy_keeps_the_article(runner, tmp_path, second_id, url):
+    ix = tmp_path / "ix"
+    first, second = tmp_path / "a" / "x.jsonl", tmp_path / "b" / "y.jsonl"
+    for path in (first, second):
+        path.parent.mkdir()
+    first.write_text(record_line("r1", "Harga cabai naik di pasar. ", url))
+    second.write_text(record_line(second_id, "Harga cabai naik di pasar induk. ", url))
+    index(runner, ix, first.parent, second.parent)
+    assert all_ids(runner, ix) == ["r1"]
+    first.unlink()
+    output = index(runner, ix)
+    assert "kept" not in output  # the other copy's file holds it now
+    assert all_ids(runner, ix) == ["r1"]
+    assert "up to date" in index(runner, ix, "--prune") or all_ids(runner, ix) == ["r1"]
+    assert all_ids(runner, ix) == ["r1"]
+    assert {s["path"]: s["articles"] for s in stats(runner, ix)["sources"]}[str(second.parent)] == 1
+
+
+def test_a_record_no_longer_in_its_file_is_kept(runner, tmp_path):
+    ix = tmp_path / "ix"
+    folder = tmp_path / "dump"
+    folder.mkdir()
+    (folder / "x.jsonl").write_text(record_line("r1", "Harga cabai naik. ") + record_line("r2", "Jalan rusak. "))
+    index(runner, ix, folder)
+    (folder / "x.jsonl").write_text(record_line("r1", "Harga cabai naik lagi. "))
+    output = index(runner, ix)
+    assert "1 article whose files are gone or no longer give them is kept" in output
+    assert all_ids(runner, ix) == ["r1", "r2"]
+    result = runner.invoke(main, ["show", "r1", "--index", str(ix)])
+    assert "naik lagi" in result.output
+
+
+def test_a_damaged_manifest_is_named_and_nothing_falls_back_to_seeds(runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    batch(tmp_path / "seeds")
+    archive = batch(tmp_path / "archive", name="a.txt", town="Solok")
+    batch(archive, name="b.txt", town="Padang")
+    ix = tmp_path / "ix"
+    index(runner, ix, archive)
+    manifest = next(ix.glob("gen-*")) / "files.json"
+    manifest.write_bytes(b"x" * manifest.stat().st_size)  # overwritten in place, the same size
+    for command in (["stats"], ["index"], ["index", "--rebuild"], ["add", "seeds"], ["index", "--prune"]):
+        result = runner.invoke(main, [*command, "--index", str(ix)])
+        assert result.exit_code == 1, (command, result.output)
+        assert "damaged" in result.output and "files.json" in result.output and "Traceback" not in result.output
+    assert not list(ix.glob("building-*")) and len(list(ix.glob("gen-*"))) == 1
