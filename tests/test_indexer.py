@@ -5,6 +5,8 @@ import shutil
 
 import pytest
 from conftest import SAMPLE_JSONL
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 
 import search
 from search.store import disk as storage
@@ -248,3 +250,118 @@ def test_words_a_query_stemmed_are_not_saved_with_the_next_generation(corpus_dir
     table.close()
     assert saved["kebanjiran"] == "banjir" and saved["memiliki"] == "milik"
     assert not {"kucingku", "berlarian", "menyeberangi"} & saved.keys()
+
+
+# The archive's promise as a property: whatever a user does to the folders and
+# whichever commands follow, the index holds exactly what was added and not
+# explicitly removed; an explicit removal takes only what it may.
+
+FOLDERS = ("satu", "dua", "tiga")
+STEPS = st.one_of(
+    st.tuples(st.just("write"), st.sampled_from(FOLDERS), st.integers(0, 2), st.integers(0, 3)),
+    st.tuples(st.just("delete"), st.sampled_from(FOLDERS), st.integers(0, 2)),
+    st.tuples(st.just("move"), st.sampled_from(FOLDERS)),
+    st.tuples(st.just("index"), st.sampled_from((None, *FOLDERS))),
+    st.tuples(st.just("add"), st.sampled_from(FOLDERS), st.integers(0, 2)),
+    st.tuples(st.just("remove"), st.integers(0, 30)),
+    st.tuples(st.just("prune")),
+    st.tuples(st.just("forget"), st.sampled_from(FOLDERS)),
+    st.tuples(st.just("rebuild")),
+)
+
+
+class _Archive:
+    """Small folders of JSONL files that a test changes as a user would, and the index built from them."""
+
+    def __init__(self, root):
+        self.root, self.ix, self.next_id = root, root / "ix", 0
+        self.places = {name: root / name for name in FOLDERS}
+
+    def file(self, folder, number):
+        return self.places[folder] / f"berita-{number}.jsonl"
+
+    def write(self, folder, number, keep):
+        path = self.file(folder, number)
+        old = [json.loads(line)["id"] for line in path.read_text().splitlines()] if path.exists() else []
+        ids = old[:keep] + [f"r{self.next_id + n}" for n in range(2)]
+        self.next_id += 2
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("".join(json.dumps({"id": i, "title": f"Arsip {i}", "date": "2021-03-17",
+                                            "body": f"Arsip berita {i} dari {folder} nomor {self.next_id} kota."})
+                                + "\n" for i in ids))
+
+    def given(self):
+        """Every id the files on disk give."""
+        return {json.loads(line)["id"] for path in self.root.rglob("berita-*.jsonl")
+                for line in path.read_text().splitlines()}
+
+    def ids_under(self, folder):
+        return {json.loads(line)["id"] for path in self.places[folder].rglob("berita-*.jsonl")
+                for line in path.read_text().splitlines()} if self.places[folder].exists() else set()
+
+    def indexed(self):
+        if not (self.ix / "CURRENT").exists():
+            return set()
+        with search.open_index(self.ix) as index:
+            return {hit.id for hit in index.search("arsip", limit=100).hits}
+
+
+# Each step is a real build (about 0.3 s): a few examples, not shrunk, keep the run short.
+@settings(max_examples=10, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=st.lists(STEPS, min_size=3, max_size=9))
+def test_the_index_holds_what_was_added_and_not_explicitly_removed(tmp_path_factory, steps):
+    archive = _Archive(tmp_path_factory.mktemp("archive"))
+    expected: set[str] = set()
+    for step in steps:
+        kind, before = step[0], archive.indexed()
+        try:
+            if kind == "write":
+                archive.write(*step[1:])
+            elif kind == "delete":
+                archive.file(*step[1:]).unlink(missing_ok=True)
+            elif kind == "move":
+                place = archive.places[step[1]]
+                if place.exists():
+                    moved = place.with_name(place.name + "-pindah")
+                    place.rename(moved)
+                    archive.places[step[1]] = moved
+                    search.build_index([moved], archive.ix)
+                    expected |= archive.ids_under(step[1])
+            elif kind == "index":
+                if step[1] is None:
+                    search.build_index(None, archive.ix) if before or (archive.ix / "CURRENT").exists() else None
+                    if (archive.ix / "CURRENT").exists():
+                        with search.open_index(archive.ix) as index:
+                            sources = [s.path for s in index.stats().sources]
+                        expected |= {i for name in FOLDERS for i in archive.ids_under(name)
+                                     if str(archive.places[name]) in sources}
+                else:
+                    search.build_index([archive.places[step[1]]], archive.ix)
+                    expected |= archive.ids_under(step[1])
+            elif kind == "add":
+                search.add_articles([archive.file(*step[1:])], archive.ix)
+                expected |= {json.loads(line)["id"] for line in archive.file(*step[1:]).read_text().splitlines()}
+            elif kind == "remove":
+                report = search.remove_articles([f"r{step[1]}"], archive.ix)
+                expected -= {f"r{step[1]}"}
+                assert report.removed == len(before & {f"r{step[1]}"})
+            elif kind == "prune":
+                on_disk = archive.given()
+                report = search.build_index(None, archive.ix, prune=True)
+                gone = (expected | before) - archive.indexed()
+                assert not gone & on_disk, "prune removed an article a file still gives"
+                expected -= gone
+            elif kind == "forget":
+                place = archive.places[step[1]]
+                report = search.forget_source(place, archive.ix)
+                others = {i for name in FOLDERS if name != step[1] for i in archive.ids_under(name)}
+                gone = before - archive.indexed()
+                assert not gone & others, "forget removed an article another source holds"
+                assert report.removed == len(gone)
+                expected -= gone
+            elif kind == "rebuild":
+                search.build_index(None, archive.ix, rebuild=True)
+        except (search.NothingToIndexError, search.SourceMissingError, search.IndexNotFoundError):
+            pass  # nothing to read yet, a path that is not a source, no index yet: nothing changed
+        assert archive.indexed() == expected, (step, sorted(before))

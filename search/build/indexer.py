@@ -314,12 +314,17 @@ class _Session:
         """Whether the file ``key`` replaces the stored article with ``article``'s id.
 
         It does when that article came from this file (read again), or when
-        its file is gone and this is the same article (a moved file, edited).
+        its own file is gone and this is the same article: a file of the same
+        name, or the same URL or text (a moved file, edited since).
         """
         if article.id in self.added:
             return False
         owner = self.holdings.owner.get(article.id)
-        return owner == key or (article.id in self.manifest.kept and self._same_article(article, article.id))
+        if owner == key:
+            return True
+        gone = article.id in self.manifest.kept or (owner is not None and not os.path.exists(owner))
+        former = owner or self.manifest.kept.get(article.id, "")
+        return gone and (Path(former).name == Path(key).name or self._same_article(article, article.id))
 
     def _adopts(self, article_id: str, key: str) -> bool:
         """Whether the file ``key``, holding a copy of ``article_id``, becomes its owner (its own file is gone)."""
@@ -640,6 +645,8 @@ def build_index(
     with disk.write_lock(index_dir, wait=wait):
         live, outdated = _open_live(index_dir)
         if live is None and outdated is None:
+            if rebuild or reread or prune:
+                raise IndexNotFoundError(f"no index at {index_dir} to rebuild, read again or prune", path=index_dir)
             return _new_index(index_dir, given, progress, merge_duplicates, shards, write_shards)
         rebuilt = None
         if outdated is not None or rebuild or (shards is not None and live is not None
