@@ -28,7 +28,7 @@ import search.store.schema
 from search.articles import STRING_FIELDS, Article, NoteKind, ReadReport, sanitize, summarize
 from search.cli import main
 from search.errors import UnwritableRecordError
-from search.ingest import read_articles
+from search.ingest import pool, read_articles, read_file
 from search.store.codec import ArrayCodec
 from search.store.schema import JOINED_FIELDS, build_schema, to_article, to_document
 from search.store.segments import SegmentBuilder
@@ -110,6 +110,27 @@ def test_a_file_name_that_is_not_utf8_makes_a_readable_id(tmp_path, seed_page=No
     assert article.id == article.path == f"berita-{R}.txt"
     assert [note.kind for note in report.notes] == [NoteKind.CHARACTERS_REPLACED]
     to_document(article)
+
+
+def test_pages_parsed_in_workers_are_repaired_and_noted_as_read_here(tmp_path):
+    text = " ".join(["Hujan deras membuat sungai meluap dan merendam rumah warga."] * 8)
+    names = [f"{n:03d}.html" for n in range(pool.MIN_POOL_PAGES + 2)] + [os.fsdecode(b"berita-\xff.html")]
+    try:
+        for n, name in enumerate(names):
+            (tmp_path / name).write_text(f"<html><body><h1>Judul {n}</h1><article><p>{text}</p></article>"
+                                         "</body></html>", encoding="utf-8")
+    except (OSError, UnicodeError):
+        pytest.skip("this file system does not take a name that is not UTF-8")
+    paths = sorted(tmp_path.iterdir())
+
+    def seen(items):
+        return [(a.id, a.path, a.origin, a.notes, a.body) if isinstance(a, Article) else a for a in items]
+
+    with pool.PageReader(paths, workers=2) as reader:
+        parallel = [seen(reader.read(path, path.name)) for path in paths]
+    assert parallel == [seen(read_file(path, path.name)) for path in paths]
+    assert parallel[-1][0][:2] == (f"berita-{R}.html", f"berita-{R}.html")
+    assert [note.kind for note in parallel[-1][0][3]] == [NoteKind.CHARACTERS_REPLACED]
 
 
 # -- to_document: any article is written, or refused with a reason ----------------------------
@@ -228,8 +249,10 @@ def test_a_bad_record_does_not_cost_its_batch(tmp_path, command):
         assert index.get(f"bad{R}").body.startswith("Banjir")
         assert index.get("kuno").date is None
         assert index.get("isi").body == f"Kebakaran {R} melanda pasar zebrakuda."
-    shown = CliRunner().invoke(main, ["show", f"bad{R}", "--json", "--index", str(tmp_path / "ix")])
-    assert shown.exit_code == 0 and json.loads(shown.stdout)["id"] == f"bad{R}"
+    # Asked for as written, or with the undecodable byte a command line turns into a lone surrogate
+    for asked in (f"bad{R}", "bad\udcff"):
+        shown = CliRunner().invoke(main, ["show", asked, "--json", "--index", str(tmp_path / "ix")])
+        assert shown.exit_code == 0 and json.loads(shown.stdout)["id"] == f"bad{R}"
 
 
 # -- an index an older version wrote: stored text UTF-8 cannot encode -------------------------
