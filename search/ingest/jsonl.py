@@ -17,6 +17,7 @@ from __future__ import annotations
 import gzip
 import json
 import re
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -91,8 +92,8 @@ def read_jsonl(path: Path, label: str) -> Iterator[Article | Skipped]:
                     yield sanitize(_record_to_article(json.loads(line), f"{label}#{lineno}"), where)
                 except json.JSONDecodeError as error:
                     yield Skipped(where, f"bad record: {error.msg}")
-                except ValueError as error:  # a number of more than 4,300 digits
-                    yield Skipped(where, f"bad record: {error}")
+                except ValueError:  # json's only other error: a number Python will not convert
+                    yield Skipped(where, f"bad record: a number of more than {sys.get_int_max_str_digits():,} digits")
                 except IngestError as error:
                     yield Skipped(where, f"bad record: {error}")
                 except RecursionError:
