@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import Enum
+from operator import attrgetter
 
 MAX_ARTICLE_BYTES = 5_000_000
 """A page file or JSONL record larger than this is not one news article (the
@@ -36,7 +37,11 @@ _UNENCODABLE = re.compile("[\ud800-\udfff]")
 
 def can_encode(text: str) -> bool:
     """Whether UTF-8 can encode every character of ``text``."""
-    return text.isascii() or _UNENCODABLE.search(text) is None
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def encodable(text: str) -> str:
@@ -102,23 +107,28 @@ ARTICLE_FIELDS = ("id", "body", "title", "date", "category", "source", "location
 """The fields an article has in the index, in ``to_dict`` order."""
 STRING_FIELDS = tuple(name for name in ARTICLE_FIELDS if name != "date")
 """The fields that hold text."""
+string_fields = attrgetter(*STRING_FIELDS)
+"""``string_fields(article)``: the values of its :data:`STRING_FIELDS`, as a tuple."""
 
 
 def sanitize(article: Article, where: str) -> Article:
     """``article`` as the index can hold it, read at ``where``; each change is in its ``notes``.
 
     Characters UTF-8 cannot encode become U+FFFD in every text field (the id
-    too), and a date outside :data:`YEARS` is dropped.
+    too), and a date outside :data:`YEARS` is dropped. An article with nothing
+    to repair is returned itself, its ``origin`` set; else a repaired copy.
     """
+    date = article.date
+    if can_encode("".join(string_fields(article))) and (date is None or date.year in YEARS):
+        article.origin = where  # the common case: nothing to repair, nothing copied
+        return article
     changes: dict = {}
     notes: list[Note] = []
     replaced: Counter[str] = Counter()
     for name in STRING_FIELDS:
         value = getattr(article, name)
-        if not value.isascii():
-            fixed, replaced[name] = _UNENCODABLE.subn(REPLACEMENT, value)
-            if replaced[name]:
-                changes[name] = fixed
+        if not can_encode(value):
+            changes[name], replaced[name] = _UNENCODABLE.subn(REPLACEMENT, value)
     if replaced.total():
         count = replaced.total()
         fields = ", ".join(name for name in STRING_FIELDS if replaced[name])

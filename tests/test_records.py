@@ -180,8 +180,12 @@ articles = st.builds(
 )
 
 
-def _write_and_read_back(document: dict) -> list[Article]:
-    """``document`` written by Whoosh's writer and by a full build's segment writer; the articles read back."""
+def _write_and_read_back(document: dict) -> list[dict]:
+    """``document`` written by Whoosh's writer and by a full build's segment writer; the articles read back.
+
+    As dicts: a date is then its text, with its offset (datetimes in a zone's repeated hour never equal
+    another zone's).
+    """
     whoosh = RamStorage().create_index(build_schema())
     with whoosh.writer(codec=ArrayCodec()) as writer:
         writer.add_document(**document)
@@ -195,7 +199,7 @@ def _write_and_read_back(document: dict) -> list[Article]:
     for ix in (whoosh, built):
         with ix.searcher() as searcher:
             assert searcher.document_number(id=document["id"]) == 0
-            found.append(to_article(searcher.stored_fields(0)))
+            found.append(to_article(searcher.stored_fields(0)).to_dict())
     return found
 
 
@@ -205,9 +209,9 @@ def test_any_article_is_written_or_refused_with_a_reason(article):
     try:
         document = to_document(article)
     except UnwritableRecordError:
-        assert sanitize(article, "x") != article or article.notes
+        assert sanitize(article, "x").notes  # what it refuses, a reader repairs
         return
-    assert _write_and_read_back(document) == [article, article]
+    assert _write_and_read_back(document) == [article.to_dict()] * 2
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -217,7 +221,7 @@ def test_any_article_sanitised_is_written_and_read_back_as_it_was_repaired(artic
     assert all(note.where == "records.jsonl:7" for note in repaired.notes)
     assert all(R not in getattr(repaired, name) or R in getattr(article, name) or repaired.notes
                for name in STRING_FIELDS)
-    assert _write_and_read_back(to_document(repaired)) == [repaired, repaired]
+    assert _write_and_read_back(to_document(repaired)) == [repaired.to_dict()] * 2
 
 
 # -- through the command line: the good records beside a bad one are indexed ------------------

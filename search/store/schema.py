@@ -19,12 +19,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, NoReturn
 
 from whoosh.analysis import IDTokenizer, LowercaseFilter, RegexTokenizer
 from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
 
-from ..articles import STRING_FIELDS, YEARS, Article, can_encode, encodable
+from ..articles import STRING_FIELDS, YEARS, Article, can_encode, encodable, string_fields
 from ..errors import UnwritableRecordError
 from ..language.analysis import ExactAnalyzer, IndonesianAnalyzer
 from ..language.dates import WIB
@@ -113,17 +113,26 @@ _PLAIN_STORED = ("editor", "url", "summary", "path")
 
 def check_writable(article: Article, keys: Iterable[tuple[str, str]] = ()) -> None:
     """Raise :class:`UnwritableRecordError` if the index cannot hold ``article`` (and its duplicate ``keys``)."""
-    for name, value in (*((name, getattr(article, name)) for name in STRING_FIELDS), *keys):
-        if not isinstance(value, str):
-            raise UnwritableRecordError(f"its {name} is not text ({type(value).__name__})")
-        if not can_encode(value):
-            raise UnwritableRecordError(f"its {name} holds characters UTF-8 cannot encode")
+    try:
+        ("".join(string_fields(article)) + "".join(value for _, value in keys)).encode("utf-8")
+    except (TypeError, UnicodeEncodeError):
+        _text_problem(article, keys)
     date = article.date
     if date is not None and not isinstance(date, datetime):
         raise UnwritableRecordError(f"its date is not a date and time ({type(date).__name__})")
     if date is not None and date.year not in YEARS:
         raise UnwritableRecordError(f"its date {date.date().isoformat()} is outside the years "
                                     f"{YEARS[0]}-{YEARS[-1]}")
+
+
+def _text_problem(article: Article, keys: Iterable[tuple[str, str]]) -> NoReturn:
+    """Raise the :class:`UnwritableRecordError` that says which text field the index cannot hold."""
+    for name, value in (*((name, getattr(article, name)) for name in STRING_FIELDS), *keys):
+        if not isinstance(value, str):
+            raise UnwritableRecordError(f"its {name} is not text ({type(value).__name__})")
+        if not can_encode(value):
+            raise UnwritableRecordError(f"its {name} holds characters UTF-8 cannot encode")
+    raise UnwritableRecordError("its text cannot be written")
 
 
 def _utc(date: datetime) -> datetime:
