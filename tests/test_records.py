@@ -137,13 +137,14 @@ def test_pages_parsed_in_workers_are_repaired_and_noted_as_read_here(tmp_path):
 
 # (what is wrong with the article, the reason given)
 UNWRITABLE = [
-    (Article(id="x\ud800", body="Isi."), "its id holds characters UTF-8 cannot encode"),
-    (Article(id="x", body="Isi \udfff."), "its body holds characters UTF-8 cannot encode"),
-    (Article(id="x", body="Isi.", date=datetime(1, 1, 1, tzinfo=WIB)), "its date 0001-01-01 is outside the years"),
+    (Article(id="x\ud800", body="Isi."), "the record's id holds characters UTF-8 cannot encode"),
+    (Article(id="x", body="Isi \udfff."), "the record's body holds characters UTF-8 cannot encode"),
+    (Article(id="x", body="Isi.", date=datetime(1, 1, 1, tzinfo=WIB)),
+     "the record's date 0001-01-01 is outside the years 1900-2100"),
     (Article(id="x", body="Isi.", date=datetime(9999, 12, 31, 23, tzinfo=timezone(-timedelta(hours=12)))),
-     "its date 9999-12-31 is outside the years 1900-2100"),
-    (Article(id="x", body=12), "its body is not text (int)"),  # type: ignore[arg-type]
-    (Article(id="x", body="Isi.", date="2021-03-17"), "its date is not a date and time (str)"),  # type: ignore[arg-type]
+     "the record's date 9999-12-31 is outside the years 1900-2100"),
+    (Article(id="x", body=12), "the record's body is not text (int)"),  # type: ignore[arg-type]
+    (Article(id="x", body="Isi.", date="2021-03-17"), "the record's date is not a date and time (str)"),  # type: ignore[arg-type]
 ]
 
 
@@ -154,7 +155,7 @@ def test_an_article_the_index_cannot_hold_is_refused_with_a_reason(article, reas
 
 
 def test_duplicate_keys_the_index_cannot_hold_are_refused():
-    with pytest.raises(UnwritableRecordError, match="its url_key holds characters"):
+    with pytest.raises(UnwritableRecordError, match="the record's url_key holds characters"):
         to_document(Article(id="x", body="Isi."), [("url_key", "contoh.id/\ud800")])
 
 

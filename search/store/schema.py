@@ -119,9 +119,9 @@ def check_writable(article: Article, keys: Iterable[tuple[str, str]] = ()) -> No
         _text_problem(article, keys)
     date = article.date
     if date is not None and not isinstance(date, datetime):
-        raise UnwritableRecordError(f"its date is not a date and time ({type(date).__name__})")
+        raise UnwritableRecordError(f"the record's date is not a date and time ({type(date).__name__})")
     if date is not None and date.year not in YEARS:
-        raise UnwritableRecordError(f"its date {date.date().isoformat()} is outside the years "
+        raise UnwritableRecordError(f"the record's date {date.date().isoformat()} is outside the years "
                                     f"{YEARS[0]}-{YEARS[-1]}")
 
 
@@ -129,10 +129,10 @@ def _text_problem(article: Article, keys: Iterable[tuple[str, str]]) -> NoReturn
     """Raise the :class:`UnwritableRecordError` that says which text field the index cannot hold."""
     for name, value in (*((name, getattr(article, name)) for name in STRING_FIELDS), *keys):
         if not isinstance(value, str):
-            raise UnwritableRecordError(f"its {name} is not text ({type(value).__name__})")
+            raise UnwritableRecordError(f"the record's {name} is not text ({type(value).__name__})")
         if not can_encode(value):
-            raise UnwritableRecordError(f"its {name} holds characters UTF-8 cannot encode")
-    raise UnwritableRecordError("its text cannot be written")
+            raise UnwritableRecordError(f"the record's {name} holds characters UTF-8 cannot encode")
+    raise UnwritableRecordError("the record's text cannot be written")
 
 
 def _utc(date: datetime) -> datetime:
