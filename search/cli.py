@@ -644,8 +644,23 @@ def similar_command(article_id, index_dir, limit, as_json):
     _print_hits(hits)
 
 
+def _query_lines(queries) -> list[str]:
+    """The lines of a QUERIES file, all read before any runs; a line that is not UTF-8 stops the run."""
+    data = queries.read()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        lineno = data.count(b"\n", 0, error.start) + 1
+        line_start = data.rfind(b"\n", 0, error.start) + 1
+        column = len(data[line_start:error.start].decode("utf-8-sig", "replace")) + 1
+        raise click.ClickException(
+            f"{queries.name} line {lineno} is not UTF-8 (byte 0x{data[error.start]:02x} at column {column}); "
+            "save it as UTF-8") from None
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
 @main.command("run")
-@click.argument("queries", type=click.File("r", encoding="utf-8"))
+@click.argument("queries", type=click.File("rb"))
 @INDEX_OPTION
 @click.option("--limit", "-n", type=click.IntRange(1, 10000), default=100, show_default=True)
 @click.option("--tag", default="search", show_default=True, help="Run tag in the last column.")
@@ -655,11 +670,14 @@ def run_command(queries, index_dir, limit, tag):
     A header line starting with ``qid`` is skipped; extra columns are ignored.
     Output lines: ``qid Q0 docid rank score tag``. The hits of a query of
     filters only come newest first and are scored by rank (N down to 1).
+    QUERIES must be UTF-8: a line that is not stops the run before any
+    query runs.
     """
+    lines = _query_lines(queries)
     try:
         with open_index(index_dir) as index:
-            for lineno, line in enumerate(queries, start=1):
-                columns = line.rstrip("\n").split("\t")
+            for lineno, line in enumerate(lines, start=1):
+                columns = line.split("\t")
                 if len(columns) < 2:
                     if line.strip():
                         click.echo(f"line {lineno}: expected qid<TAB>query; skipped", err=True)

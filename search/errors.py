@@ -21,7 +21,8 @@ names a command to run: the command line adds that (``search.cli``).
     ├── ClusterError           the Ray cluster (reaching it, a task, its extra)
     ├── SourceError            what was given to index
     │   ├── IngestError
-    │   │   └── NotAnArticleError
+    │   │   ├── NotAnArticleError
+    │   │   └── UnwritableRecordError
     │   ├── NothingToIndexError
     │   └── SourceMissingError
     └── RequestError           what a call asked for
@@ -92,6 +93,13 @@ class IngestError(SourceError):
 
 class NotAnArticleError(IngestError):
     """A page was read but holds no article (an index page, a gallery, an error page)."""
+
+
+class UnwritableRecordError(IngestError):
+    """A record was read, but the index cannot hold it as it is (a field that is not text, a date out of range).
+
+    The message says what; the record is skipped and the records around it are written.
+    """
 
 
 class NothingToIndexError(SourceError):

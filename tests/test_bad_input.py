@@ -33,6 +33,7 @@ def bad_seeds(folder: Path) -> dict[str, str]:
         json.dumps({"id": {"a": 1}, "body": "Isi."}),      # wrong id type
         json.dumps({"title": "Tanpa isi"}),                # no body
         "[" * 100_000 + "]" * 100_000,                     # nested too deeply
+        '{"id": ' + "7" * 5000 + ', "body": "Isi."}',      # a number Python will not read
         good[1],
     ]) + "\n", encoding="utf-8")
     (folder / "empty.txt").write_bytes(b"")
@@ -57,6 +58,7 @@ def bad_seeds(folder: Path) -> dict[str, str]:
         "records.jsonl:4": "id is not text",
         "records.jsonl:5": "no text body",
         "records.jsonl:6": "nested too deeply",
+        "records.jsonl:7": "a number of more than 4,300 digits",
         "empty.txt": "empty page",
         "binary.txt": "binary file",
         "binary.html": "binary file",

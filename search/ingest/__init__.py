@@ -2,7 +2,9 @@
 
 ``read_articles(paths)`` walks folders recursively and yields every article it
 can read. Files and records that cannot be read are recorded in the
-:class:`ReadReport` with their path and reason, and skipped.
+:class:`ReadReport` with their path and reason, and skipped. Every article a
+reader gives is sanitised (``search.articles.sanitize``): what the index
+cannot hold is repaired, and its ``notes`` say what.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from ..articles import MAX_ARTICLE_BYTES, Article, ReadReport, Skipped
+from ..articles import MAX_ARTICLE_BYTES, Article, ReadReport, Skipped, sanitize
 from ..errors import IngestError
 from .jsonl import open_lines, read_jsonl
 from .textpage import decode_text, parse_text_page
@@ -87,7 +89,7 @@ def read_file(path: Path, label: str) -> Iterator[Article | Skipped]:
         else:
             article = parse_text_page(decode_text(data), label)
         article.path = label
-        yield article
+        yield sanitize(article, label)
     except IngestError as error:
         yield Skipped(label, str(error))
     except OSError as error:
@@ -143,7 +145,8 @@ def find_files(paths: Iterable[str | os.PathLike], report: ReadReport) -> Iterat
 def read_articles(paths: Iterable[str | os.PathLike], report: ReadReport) -> Iterator[Article]:
     """Yield the articles in ``paths`` (files or folders, walked recursively).
 
-    Unreadable files and records are appended to ``report.skipped``.
+    Unreadable files and records are appended to ``report.skipped``, and
+    what was changed in the articles read to ``report.notes``.
     """
     for path, label in find_files(paths, report):
         report.files += 1
@@ -151,6 +154,7 @@ def read_articles(paths: Iterable[str | os.PathLike], report: ReadReport) -> Ite
             if isinstance(item, Skipped):
                 report.skipped.append(item)
             else:
+                report.notes.extend(item.notes)
                 yield item
 
 

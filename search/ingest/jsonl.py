@@ -3,6 +3,9 @@
 Fields: ``id, title, date, category, source, url, body, summary``; only
 ``body`` is required. A record that is not valid JSON, not an object, or has
 no text body is skipped with its line number; the records around it are read.
+A record is sanitised as it is read (``search.articles.sanitize``): a JSON
+escape of a lone surrogate (``"\\ud800"``) becomes U+FFFD, a date outside
+1900-2100 is dropped, and the article's ``notes`` say so.
 
 A title loses the tracking junk that titles rebuilt from a URL carry
 (IndoSum's): a query string (``?ICID=OP``, ``?utm_source=...``) and a
@@ -14,10 +17,12 @@ from __future__ import annotations
 import gzip
 import json
 import re
+import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
-from ..articles import MAX_ARTICLE_BYTES, Article, Skipped
+from ..articles import MAX_ARTICLE_BYTES, Article, Skipped, sanitize
 from ..errors import IngestError
 from ..language.dates import parse_date
 from .boilerplate import clean_body
@@ -53,7 +58,7 @@ def _record_to_article(record: object, default_id: str) -> Article:
         record_id = default_id
     elif not isinstance(record_id, (str, int)):
         raise IngestError("record id is not text")
-    fields = {}
+    fields: dict[str, Any] = {}
     for name in _TEXT_FIELDS:
         value = record.get(name)
         fields[name] = value.strip() if isinstance(value, str) else ""
@@ -82,13 +87,16 @@ def read_jsonl(path: Path, label: str) -> Iterator[Article | Skipped]:
                     yield Skipped(f"{label}:{lineno}", f"record too large for one article "
                                   f"({len(line) / 1e6:.1f} MB; the limit is {MAX_ARTICLE_BYTES / 1e6:.0f} MB)")
                     continue
+                where = f"{label}:{lineno}"
                 try:
-                    yield _record_to_article(json.loads(line), f"{label}#{lineno}")
+                    yield sanitize(_record_to_article(json.loads(line), f"{label}#{lineno}"), where)
                 except json.JSONDecodeError as error:
-                    yield Skipped(f"{label}:{lineno}", f"bad record: {error.msg}")
+                    yield Skipped(where, f"bad record: {error.msg}")
+                except ValueError:  # json's only other error: a number Python will not convert
+                    yield Skipped(where, f"bad record: a number of more than {sys.get_int_max_str_digits():,} digits")
                 except IngestError as error:
-                    yield Skipped(f"{label}:{lineno}", f"bad record: {error}")
+                    yield Skipped(where, f"bad record: {error}")
                 except RecursionError:
-                    yield Skipped(f"{label}:{lineno}", "bad record: nested too deeply")
+                    yield Skipped(where, "bad record: nested too deeply")
         except (EOFError, OSError, gzip.BadGzipFile) as error:
             yield Skipped(f"{label}:{lineno + 1}", f"unreadable after line {lineno}: {error}")

@@ -27,7 +27,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from pathlib import Path
 
-from ..articles import Article, Skipped
+from ..articles import Article, Skipped, sanitize
 from ..errors import IngestError
 from ..processes import die_with_parent
 from . import read_file, reader_for
@@ -57,8 +57,14 @@ def _read_chunk(paths: list[Path]) -> list[list[Article | Skipped]]:
 
 
 def _named(items: list[Article | Skipped], label: str) -> list[Article | Skipped]:
-    """A page read in a worker, named as ``read_file(path, label)`` names it: its id and path are its label."""
-    return [replace(item, path=label) if isinstance(item, Skipped) else replace(item, id=label, path=label)
+    """A page read in a worker, named as ``read_file(path, label)`` names it: its id and path are its label.
+
+    Sanitised again under its name, which may hold what the index cannot (a
+    file name's undecodable bytes).
+    """
+    return [replace(item, path=label) if isinstance(item, Skipped) else
+            sanitize(replace(item, id=label, path=label, notes=[replace(note, where=label) for note in item.notes]),
+                     label)
             for item in items]
 
 

@@ -25,7 +25,7 @@ import numpy as np
 from whoosh import sorting
 from whoosh.query import DateRange, Every, Or, Query
 
-from ..articles import Article
+from ..articles import Article, encodable
 from ..errors import ArticleNotFoundError, InvalidArgumentError, QueryError
 from ..language.analysis import WORD_PATTERN
 from ..language.dates import intersect, parse_date_range
@@ -386,8 +386,13 @@ class Searcher:
             for docnum, score in ranked:
                 yield self._render.row(docnum, score, terms, postings_of)
 
+    def _docnum(self, article_id: str) -> int | None:
+        """The article's number; an id given with characters UTF-8 cannot encode (a command line's
+        undecodable bytes) is looked up as stored: with U+FFFD in their place."""
+        return self._whoosh.document_number(id=encodable(article_id))
+
     def similar(self, article_id: str, limit: int = 10) -> list[Hit]:
-        docnum = self._whoosh.document_number(id=article_id)
+        docnum = self._docnum(article_id)
         if docnum is None:
             raise ArticleNotFoundError(f"no article with id {article_id!r}")
         results = self._whoosh.more_like(docnum, SIMILAR_FIELD, top=limit, numterms=SIMILAR_TERMS)
@@ -407,7 +412,7 @@ class Searcher:
         return found if limit is None else found[:limit]
 
     def get(self, article_id: str) -> Article:
-        docnum = self._whoosh.document_number(id=article_id)
+        docnum = self._docnum(article_id)
         if docnum is None:
             raise ArticleNotFoundError(f"no article with id {article_id!r}")
         return self._render.article(docnum)

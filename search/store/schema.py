@@ -6,7 +6,12 @@ version asks the user to rebuild it.
 
 :func:`to_document` is what the indexer writes for an article and
 :func:`to_article` reads it back from the stored fields; nothing else knows
-how an article is laid out in the index. Field weights for ranking live in
+how an article is laid out in the index. ``to_document`` raises
+:class:`~search.errors.UnwritableRecordError` for an article the index cannot
+hold, before anything is written (Whoosh would fail at commit, taking the
+whole batch with it); the readers' ``sanitize`` repairs what it can first.
+``to_article`` repairs what an older version wrote (a lone surrogate in a
+body), so that no view of a stored article fails. Field weights for ranking live in
 ``search.query.ranking`` (``Ranking.field_boosts``).
 """
 
@@ -14,12 +19,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
+from typing import Any, NoReturn
 
 from whoosh.analysis import IDTokenizer, LowercaseFilter, RegexTokenizer
 from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
 
-from ..articles import Article
+from ..articles import STRING_FIELDS, YEARS, Article, can_encode, encodable, string_fields
+from ..errors import UnwritableRecordError
 from ..language.analysis import ExactAnalyzer, IndonesianAnalyzer
+from ..language.dates import WIB
 from .codec import packed
 
 SCHEMA_VERSION = 13
@@ -103,8 +111,43 @@ def build_schema() -> Schema:
 _PLAIN_STORED = ("editor", "url", "summary", "path")
 
 
+def check_writable(article: Article, keys: Iterable[tuple[str, str]] = ()) -> None:
+    """Raise :class:`UnwritableRecordError` if the index cannot hold ``article`` (and its duplicate ``keys``)."""
+    try:
+        ("".join(string_fields(article)) + "".join(value for _, value in keys)).encode("utf-8")
+    except (TypeError, UnicodeEncodeError):
+        _text_problem(article, keys)
+    date = article.date
+    if date is not None and not isinstance(date, datetime):
+        raise UnwritableRecordError(f"the record's date is not a date and time ({type(date).__name__})")
+    if date is not None and date.year not in YEARS:
+        raise UnwritableRecordError(f"the record's date {date.date().isoformat()} is outside the years "
+                                    f"{YEARS[0]}-{YEARS[-1]}")
+
+
+def _text_problem(article: Article, keys: Iterable[tuple[str, str]]) -> NoReturn:
+    """Raise the :class:`UnwritableRecordError` that says which text field the index cannot hold."""
+    for name, value in (*((name, getattr(article, name)) for name in STRING_FIELDS), *keys):
+        if not isinstance(value, str):
+            raise UnwritableRecordError(f"the record's {name} is not text ({type(value).__name__})")
+        if not can_encode(value):
+            raise UnwritableRecordError(f"the record's {name} holds characters UTF-8 cannot encode")
+    raise UnwritableRecordError("the record's text cannot be written")
+
+
+def _utc(date: datetime) -> datetime:
+    """``date`` in UTC without a zone, for the ``date`` field; a date without a zone is in WIB."""
+    aware = date if date.utcoffset() is not None else date.replace(tzinfo=WIB)
+    return aware.astimezone(timezone.utc).replace(tzinfo=None)
+
+
 def to_document(article: Article, keys: Iterable[tuple[str, str]] = ()) -> dict:
-    """The Whoosh document for one article; ``keys`` are its duplicate keys (``search.build.duplicates``)."""
+    """The Whoosh document for one article; ``keys`` are its duplicate keys (``search.build.duplicates``).
+
+    Raises :class:`UnwritableRecordError` if the index cannot hold it (:func:`check_writable`).
+    """
+    keys = tuple(keys)
+    check_writable(article, keys)
     doc: dict[str, object] = {
         "id": article.id,
         "title": article.title,
@@ -118,7 +161,7 @@ def to_document(article: Article, keys: Iterable[tuple[str, str]] = ()) -> dict:
     }
     if article.date:
         doc["month"] = article.date.strftime("%Y-%m")
-        doc["date"] = article.date.astimezone(timezone.utc).replace(tzinfo=None)
+        doc["date"] = _utc(article.date)
     for name in KEYWORD_FIELDS:
         value = getattr(article, name)
         if value:
@@ -138,9 +181,10 @@ def stored_date(text: str | None) -> datetime | None:
 
 
 def to_article(stored: Mapping) -> Article:
-    """The article whose stored fields are ``stored`` (what :func:`to_document` wrote)."""
-    return Article(
-        id=stored["id"], body=stored.get("body", ""), title=stored.get("title", ""),
-        date=stored_date(stored.get("date_text")),
-        **{name: stored.get(name, "") for name in (*KEYWORD_FIELDS, *_PLAIN_STORED)},
-    )
+    """The article whose stored fields are ``stored`` (what :func:`to_document` wrote).
+
+    A character UTF-8 cannot encode, which an older version could store, reads as U+FFFD.
+    """
+    texts: dict[str, Any] = {name: encodable(stored.get(name, ""))
+                             for name in ("title", "body", *KEYWORD_FIELDS, *_PLAIN_STORED)}
+    return Article(id=encodable(stored["id"]), date=stored_date(stored.get("date_text")), **texts)
