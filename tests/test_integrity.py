@@ -5,11 +5,15 @@ files the way a disk or a stray write does: in place, the size kept.
 """
 
 import json
+import resource
+import signal
 import sqlite3
+import subprocess
+import sys
 
 import pytest
 from click.testing import CliRunner
-from conftest import SEED_ARTICLE
+from conftest import SAMPLE_JSONL, SEED_ARTICLE
 
 from search.cli import main
 from search.store import disk
@@ -233,3 +237,31 @@ def test_a_full_disk_at_the_last_write_is_one_line_and_publishes_nothing(runner,
     assert result.output.count("\n") == 1
     assert "could not write the index" in result.output and "database or disk is full" in result.output
     assert live(ix) == serving and not list(ix.glob("building-*"))
+
+
+def _file_size_limit(limit_bytes):
+    """In the child: the kernel refuses writes past ``limit_bytes`` (EFBIG), as a full disk refuses them."""
+    def apply():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit_bytes, limit_bytes))
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    return apply
+
+
+@pytest.mark.parametrize("command, limit", [
+    (["remove", "berita.txt"], 20_000),  # only the table of contents and the roots are written: the roots fail
+    (["index"], 2_000), (["index"], 8_000), (["index"], 20_000),
+])
+def test_a_write_that_runs_out_of_space_anywhere_is_one_line_and_publishes_nothing(tmp_path, command, limit):
+    ix = tmp_path / "ix"
+    source = batch(tmp_path / "a")
+    (source / "more.jsonl").write_bytes(SAMPLE_JSONL.read_bytes())
+    assert CliRunner().invoke(main, ["index", str(source), "--index", str(ix)]).exit_code in (0, 3)
+    (source / "more.jsonl").unlink()
+    batch(source, name="baru.txt", town="Padang")
+    serving = live(ix)
+    run = subprocess.run([sys.executable, "-m", "search", *command, "--index", str(ix)], capture_output=True,
+                         text=True, preexec_fn=_file_size_limit(limit), timeout=120)
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert run.stderr.startswith("Error: could not write the index") and run.stderr.count("\n") == 1
+    assert live(ix) == serving and not list(ix.glob("building-*"))
+    assert CliRunner().invoke(main, ["check", "--index", str(ix)]).exit_code == 0
