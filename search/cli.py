@@ -848,7 +848,8 @@ def serve_command(index_dir, host, port):
     except SearchError as error:
         _fail(error)
     click.echo(f"Serving {index_dir} at http://{host}:{port}/ (Ctrl+C stops)", err=True)
-    web.serve(index_dir, host=host, port=port)
+    web.serve(index_dir, host=host, port=port,
+              advice=f"; `search check --index {index_dir}` says whether the index is damaged")
 
 
 @main.command("analyze")

@@ -5,6 +5,7 @@ files the way a disk or a stray write does: in place, the size kept.
 """
 
 import json
+import os
 import resource
 import signal
 import sqlite3
@@ -265,3 +266,84 @@ def test_a_write_that_runs_out_of_space_anywhere_is_one_line_and_publishes_nothi
     assert run.stderr.startswith("Error: could not write the index") and run.stderr.count("\n") == 1
     assert live(ix) == serving and not list(ix.glob("building-*"))
     assert CliRunner().invoke(main, ["check", "--index", str(ix)]).exit_code == 0
+
+
+# --------------------------------------------------------------------------- search serve
+
+
+def test_a_request_on_a_segment_damaged_under_the_server_gets_503_with_the_line(tmp_path, monkeypatch):
+    from starlette.testclient import TestClient
+
+    from search.web import create_app
+
+    ix = build(CliRunner(), tmp_path)
+    monkeypatch.setattr(disk, "read_whole_on_open", lambda name, record: False)  # a large segment
+    with TestClient(create_app(ix), raise_server_exceptions=False) as client:
+        assert client.get("/api/search", params={"q": "kominfo"}).status_code == 200
+        pst = segment_file(ix)
+        damage(pst, at=0, length=pst.stat().st_size)  # under the open, memory-mapped index
+        response = client.get("/api/search", params={"q": "kominfo"})
+        assert response.status_code == 503, response.text
+        assert pst.name in response.json()["error"] and "damaged" in response.json()["error"]
+        page = client.get("/", params={"q": "kominfo"})
+        assert page.status_code == 503 and pst.name in page.text
+
+
+def _children(pid):
+    with open(f"/proc/{pid}/task/{pid}/children") as handle:
+        return [int(child) for child in handle.read().split()]
+
+
+def _get(url):
+    """(status, JSON body) of a GET, or (None, the error) when the connection failed."""
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+    except OSError as error:
+        return None, error
+
+
+def test_serve_survives_a_segment_cut_short_under_it(tmp_path):
+    """The files are memory-mapped: a cut file kills the worker with SIGBUS; it is replaced, and answers 503."""
+    import time
+
+    from benchmarks.server import free_port, stop_process
+
+    ix = build(CliRunner(), tmp_path)
+    port = free_port()
+    log = open(tmp_path / "serve.log", "w+")
+    server = subprocess.Popen([sys.executable, "-m", "search", "serve", "--index", str(ix), "--port", str(port)],
+                              stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while _get(base + "/api/search?q=kominfo")[0] != 200:
+            assert server.poll() is None and time.monotonic() < deadline, (tmp_path / "serve.log").read_text()
+            time.sleep(0.2)
+        workers = _children(server.pid)
+        pst = segment_file(ix)
+        for name in (pst, pst.with_suffix(".trm")):
+            os.truncate(name, 0)
+        status, _ = _get(base + "/api/search?q=kominfo")
+        assert status is None  # the worker died answering
+        deadline = time.monotonic() + 60
+        while "SIGBUS" not in (tmp_path / "serve.log").read_text():
+            assert server.poll() is None and time.monotonic() < deadline, (tmp_path / "serve.log").read_text()
+            time.sleep(0.2)
+        line = next(line for line in (tmp_path / "serve.log").read_text().splitlines() if "SIGBUS" in line)
+        assert str(ix) in line and f"`search check --index {ix}`" in line and "another was started" in line
+        deadline = time.monotonic() + 60
+        while (answer := _get(base + "/api/search?q=kominfo"))[0] is None:
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+        status, body = answer
+        assert status == 503 and f"{pst.name} has 0 bytes instead of" in body["error"], body
+        assert server.poll() is None and set(_children(server.pid)) != set(workers)
+    finally:
+        stop_process(server)
+        log.close()
