@@ -347,3 +347,28 @@ def test_serve_survives_a_segment_cut_short_under_it(tmp_path):
     finally:
         stop_process(server)
         log.close()
+
+
+def test_damage_to_a_segment_both_generations_share_leaves_nothing_to_restore(runner, tmp_path):
+    """An update hard-links the segments it keeps: damage to one of them is in both generations."""
+    ix = build(runner, tmp_path)
+    first = live(ix)
+    runner.invoke(main, ["add", str(batch(tmp_path / "b", town="Solok") / "berita.txt"), "--index", str(ix)])
+    shared = max((f for f in first.glob("*.pst") if (live(ix) / f.name).exists()), key=lambda f: f.stat().st_size)
+    damage(shared)
+    result = runner.invoke(main, ["check", "--index", str(ix)])
+    assert result.exit_code == 1 and "no earlier generation is kept whole: rebuild it" in result.output
+    report = json.loads(runner.invoke(main, ["check", "--json", "--index", str(ix)]).output.split("\nError")[0])
+    assert report["previous"] == first.name and report["previous_whole"] is False
+
+
+def test_restore_mends_a_garbage_pointer(runner, tmp_path):
+    ix = build(runner, tmp_path)
+    first = live(ix)
+    (ix / "CURRENT").write_text("garbage\n")
+    result = runner.invoke(main, ["check", "--index", str(ix)])
+    assert result.exit_code == 1 and "--restore" in result.output
+    result = runner.invoke(main, ["index", "--restore", "--index", str(ix)])
+    assert result.exit_code == 0 and f"Restored {first.name}" in result.output
+    assert live(ix) == first
+    assert runner.invoke(main, ["check", "--index", str(ix)]).exit_code == 0

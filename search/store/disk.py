@@ -216,6 +216,17 @@ def verify_files(generation: Path, meta: dict) -> None:
         raise corrupt_file(generation, name, problem)
 
 
+def verified_records(generation: Path, meta: dict) -> dict[str, tuple[int, FileRecord]]:
+    """Every byte of every file as published (else :class:`IndexCorruptError`), and each one's inode and record.
+
+    What an update checks before it links a generation's files into the next
+    one; the inodes tell ``publish`` which files are those links.
+    """
+    verify_files(generation, meta)
+    return {name: ((generation / name).stat().st_ino, record) for name, record in recorded_files(meta).items()
+            if record.crc32 is not None}
+
+
 def corrupt_file(generation: Path, name: str, problem: str) -> IndexCorruptError:
     return IndexCorruptError(f"the index at {generation.parent} is damaged: {generation.name}/{name} {problem}",
                              path=generation.parent, cause=f"{name} {problem}")
@@ -373,17 +384,30 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def publish(index_dir: Path, build_folder: Path, meta: dict, keep: int | None = None) -> Path:
+def publish(index_dir: Path, build_folder: Path, meta: dict, keep: int | None = None,
+            known: dict[str, tuple[int, FileRecord]] | None = None) -> Path:
     """Make a completed build the live generation. Call with the write lock held.
 
     Each file's size and checksum go into its meta.json, and a checksum of
-    the meta itself. ``keep`` earlier generations are kept (None: as many as
-    the live one's meta says, else :data:`DEFAULT_KEEP`).
+    the meta itself; a file hard-linked from a generation verified when the
+    build began (``known``: by path, its inode and record) keeps its checksum
+    without being read again. ``keep`` earlier generations are kept (None: as
+    many as the live one's meta says, else :data:`DEFAULT_KEEP`).
     """
     (build_folder / READERS).touch()
+    known = known or {}
+
+    def record(path: Path, name: str) -> FileRecord:
+        inode, was = known.get(name, (None, None))
+        stat = path.stat()
+        if was is not None and stat.st_ino == inode and stat.st_size == was.size:
+            return was
+        return file_record(path)
+
     # Each file by its path in the generation (a shard's files are in its folder).
-    files = {f.relative_to(build_folder).as_posix(): file_record(f) for f in sorted(build_folder.rglob("*"))
-             if f.is_file() and f.name not in (META, READERS) and not f.name.endswith("WRITELOCK")}
+    files = {name: record(f, name) for f in sorted(build_folder.rglob("*"))
+             if f.is_file() and f.name not in (META, READERS) and not f.name.endswith("WRITELOCK")
+             for name in [f.relative_to(build_folder).as_posix()]}
     try:
         previous: Path | None = current_generation(index_dir)
     except (IndexNotFoundError, IndexCorruptError):

@@ -305,8 +305,8 @@ class WriteTransaction:
         self.base = base
         self.keep = keep if keep is not None else KEEP.get()
         """Earlier generations kept at the publish (None: as many as the live one's meta says)."""
-        if base is not None:  # never link a damaged file into the next generation
-            disk.verify_files(base.folder, base.meta)
+        # Never link a damaged file into the next generation.
+        self._verified = disk.verified_records(base.folder, base.meta) if base is not None else {}
         self.started = time.monotonic()  # the meta's build_seconds: from here to the publish
         self.shards = base.shard_count if base is not None else (shards or 1)
         self._write_shards = write_shards or write_shards_here
@@ -387,7 +387,8 @@ class WriteTransaction:
         disk.write_stems(self.folder, roots)
         return disk.publish(self.index_dir, self.folder,
                             {**meta, "schema_version": SCHEMA_VERSION, "shards": self.shards,
-                             "build_seconds": round(time.monotonic() - self.started, 2)}, keep=self.keep)
+                             "build_seconds": round(time.monotonic() - self.started, 2)},
+                            keep=self.keep, known=self._verified)
 
     def _commit_shard(self, shard: int) -> dict[str, str]:
         """Commit one shard's writer; the roots its worker processes stemmed, if it had any."""
