@@ -14,7 +14,7 @@ import sys
 
 import pytest
 from click.testing import CliRunner
-from conftest import SAMPLE_JSONL, SEED_ARTICLE
+from conftest import FIXTURES, SAMPLE_JSONL, SEED_ARTICLE
 
 from search.cli import main
 from search.store import disk
@@ -372,3 +372,21 @@ def test_restore_mends_a_garbage_pointer(runner, tmp_path):
     assert result.exit_code == 0 and f"Restored {first.name}" in result.output
     assert live(ix) == first
     assert runner.invoke(main, ["check", "--index", str(ix)]).exit_code == 0
+
+
+def test_check_reads_an_index_of_shards_and_articles_without_a_date(runner, tmp_path):
+    ix = tmp_path / "ix"
+    assert runner.invoke(main, ["index", str(FIXTURES), "--shards", "2", "--index", str(ix)]).exit_code in (0, 3)
+    result = runner.invoke(main, ["check", "--index", str(ix)])
+    assert result.exit_code == 0 and "whole" in result.output, result.output
+    # A segment whose checksum was taken after the damage: named with its shard by the reading.
+    generation = live(ix)
+    pst = max(generation.glob("shard-01/*.pst"), key=lambda f: f.stat().st_size)
+    damage(pst, at=0, length=pst.stat().st_size)
+    meta = json.loads((generation / disk.META).read_text())
+    meta["files"][f"shard-01/{pst.name}"]["crc32"] = disk.crc32_of(pst)
+    del meta[disk.META_CHECKSUM]
+    (generation / disk.META).write_text(json.dumps(meta))
+    result = runner.invoke(main, ["check", "--index", str(ix)])
+    assert result.exit_code == 1
+    assert f"damaged: {generation.name}/shard-01/{pst.stem}.* cannot be read" in result.output

@@ -137,8 +137,7 @@ def _read_segments(index_dir: Path, folder: Path) -> _Reading:
     with generation:
         schema = generation.schema
         for sub, _ in generation.searcher.leaf_searchers():
-            segment = getattr(sub.reader(), "segment", lambda: None)()
-            name = f"{folder.name}/{segment.segment_id()}.*" if segment is not None else folder.name
+            name = _segment_name(index_dir, folder, sub.reader())
             try:
                 _read_segment(sub, schema, found)
             except Exception as error:  # noqa: BLE001 - any failure to read a segment is damage to report
@@ -151,6 +150,16 @@ def _read_segments(index_dir: Path, folder: Path) -> _Reading:
             except Exception as error:  # noqa: BLE001
                 found.damaged.append(DamagedFile(folder.name, f"field lengths cannot be read ({error})"))
     return found
+
+
+def _segment_name(index_dir: Path, folder: Path, reader) -> str:
+    """A segment's files, as ``gen-.../[shard-NN/]MAIN_id.*``."""
+    segment = getattr(reader, "segment", lambda: None)()
+    if segment is None:
+        return folder.name
+    files = sorted(folder.rglob(f"{segment.segment_id()}.*"))
+    where = files[0].parent if files else folder
+    return f"{where.relative_to(index_dir).as_posix()}/{segment.segment_id()}.*"
 
 
 def _read_segment(searcher, schema, found: _Reading) -> None:
@@ -179,7 +188,7 @@ def _read_segment(searcher, schema, found: _Reading) -> None:
         found.articles += 1
     for fieldname in schema.names():
         if reader.has_column(fieldname):
-            np.asarray(list(reader.column_reader(fieldname)))
+            np.asarray(list(reader.column_reader(fieldname, translate=False)))
 
 
 def _previous(index_dir: Path, live: Path) -> Path | None:
