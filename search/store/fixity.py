@@ -103,6 +103,7 @@ def check_index(index_dir: str | Path) -> CheckReport:
     damaged: list[DamagedFile] = []
     records: dict[str, disk.FileRecord] = {}
     reading = _Reading()
+    hold = disk.hold(folder)  # an update meanwhile keeps it on disk
     try:
         meta = disk.read_meta(folder)
     except IndexCorruptError as error:
@@ -114,6 +115,9 @@ def check_index(index_dir: str | Path) -> CheckReport:
         if not damaged and meta.get("schema_version") == SCHEMA_VERSION:
             reading = _read_segments(index_dir, folder)
             damaged += reading.damaged
+    finally:
+        if hold is not None:
+            hold.close()
     previous = _previous(index_dir, folder)
     return CheckReport(
         index_dir, folder.name, len(records) + 1, sum(r.size for r in records.values()), tuple(damaged),
