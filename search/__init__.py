@@ -27,6 +27,7 @@ from .errors import (
     InvalidArgumentError,
     NotAnArticleError,
     NothingToIndexError,
+    NothingToRestoreError,
     QueryError,
     RequestError,
     SearchError,
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
     from .query.ranking import Ranking
     from .query.snippets import Snippet
     from .results import Export, ExportRow, FieldValue, Hit, IndexStats, SearchResults, ShardStats, SourceStats
+    from .store.fixity import CheckReport, DamagedFile, RestoreReport, check_index, restore_index
 
 # Each name's module, imported when the name is first used (PEP 562): a
 # one-off query never loads the indexer and the readers, a build never loads
@@ -53,6 +55,8 @@ _LAZY = {
     **dict.fromkeys(["AnalyzedToken", "analyze", "stem"], ".language.analysis"),
     "Ranking": ".query.ranking",
     "Snippet": ".query.snippets",
+    **dict.fromkeys(["CheckReport", "DamagedFile", "RestoreReport", "check_index", "restore_index"],
+                    ".store.fixity"),
     **dict.fromkeys(["Export", "ExportRow", "FieldValue", "Hit", "IndexStats", "SearchResults",
                      "ShardStats", "SourceStats"], ".results"),
 }
@@ -73,11 +77,12 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
-    "AnalyzedToken", "Article", "ArticleNotFoundError", "BuildReport", "ClusterError", "Export", "ExportRow",
-    "FieldValue", "Hit", "Index", "IndexCorruptError", "IndexLockedError", "IndexNotFoundError",
-    "IndexOutdatedError", "IndexReadOnlyError", "IndexStateError", "IndexStats", "IndexWriteError", "IngestError",
-    "InvalidArgumentError", "Merged", "NotAnArticleError", "NothingToIndexError", "QueryError", "Ranking",
-    "RequestError", "SearchError", "SearchResults", "Skipped", "Snippet", "SourceError", "SourceMissingError",
-    "ShardStats", "ShardUnavailableError", "SourceStats", "add_articles", "analyze", "build_index", "forget_source",
-    "open_index", "remove_articles", "stem",
+    "AnalyzedToken", "Article", "ArticleNotFoundError", "BuildReport", "CheckReport", "ClusterError",
+    "DamagedFile", "Export", "ExportRow", "FieldValue", "Hit", "Index", "IndexCorruptError", "IndexLockedError",
+    "IndexNotFoundError", "IndexOutdatedError", "IndexReadOnlyError", "IndexStateError", "IndexStats",
+    "IndexWriteError", "IngestError", "InvalidArgumentError", "Merged", "NotAnArticleError", "NothingToIndexError",
+    "NothingToRestoreError", "QueryError", "Ranking", "RequestError", "RestoreReport", "SearchError",
+    "SearchResults", "Skipped", "Snippet", "SourceError", "SourceMissingError", "ShardStats",
+    "ShardUnavailableError", "SourceStats", "add_articles", "analyze", "build_index", "check_index",
+    "forget_source", "open_index", "remove_articles", "restore_index", "stem",
 ]

@@ -26,6 +26,7 @@ from .errors import (
     IndexLockedError,
     IndexNotFoundError,
     IndexOutdatedError,
+    NothingToRestoreError,
     SearchError,
 )
 from .index import DEFAULT_INDEX, EXPORT_FIELDS, SORTS, open_index
@@ -77,6 +78,8 @@ def _hint(error: SearchError) -> str:
     if isinstance(error, IndexCorruptError):
         return (f"`search check{where}` names every damaged file; "
                 f"`search index --restore{where}` goes back to the previous generation")
+    if isinstance(error, NothingToRestoreError):
+        return "build a new index from the sources with `search index PATHS --index NEW_FOLDER`"
     if isinstance(error, IndexLockedError):
         return "try again later or pass --wait SECONDS"
     return ""
@@ -336,6 +339,12 @@ WAIT_OPTION = click.option(
     "--wait", type=float, default=0.0, show_default=True,
     help="Seconds to wait for another process that is updating the index.",
 )
+KEEP_OPTION = click.option(
+    "--keep", type=click.IntRange(1, 100), default=None, metavar="N",
+    help="Keep N earlier generations to restore (remembered by later writes). [default: the index's own, 1]",
+)
+
+
 EXIT_CODES = """
 \b
 Exit status: 0 done; 1 error, nothing changed; 2 usage error;
@@ -357,8 +366,11 @@ Exit status: 0 done; 1 error, nothing changed; 2 usage error;
 @click.option("--shards", type=click.IntRange(1, 256), default=None, metavar="N",
               help="Split the index into N shards (same answers); another count than the index has "
                    "analyses every stored article again. [default: the index's own, 1 for a new one]")
+@click.option("--restore", is_flag=True,
+              help="Make the newest whole earlier generation live again (after `search check` finds damage).")
+@KEEP_OPTION
 @WAIT_OPTION
-def index_command(paths, index_dir, rebuild, reread, prune, keep_duplicates, shards, wait, forget):
+def index_command(paths, index_dir, rebuild, reread, prune, keep_duplicates, shards, wait, forget, restore, keep):
     """Add PATHS (files or folders) to the index and bring them up to date.
 
     The index is the archive: it remembers every file and folder it was
@@ -373,6 +385,11 @@ def index_command(paths, index_dir, rebuild, reread, prune, keep_duplicates, sha
     leaves it serving. The same article twice (same URL or same text) is
     indexed once.
     """
+    if restore:
+        if paths or rebuild or shards or forget or reread or prune:
+            raise click.UsageError("--restore takes no PATHS and no other option but --wait")
+        _restore(index_dir, wait)
+        return
     try:
         if forget:
             if paths or rebuild or shards or reread or prune:
@@ -380,10 +397,10 @@ def index_command(paths, index_dir, rebuild, reread, prune, keep_duplicates, sha
             for path in forget:
                 from .build import indexer
 
-                _print_build(indexer.forget_source(path, index_dir, wait=wait))
+                _print_build(indexer.forget_source(path, index_dir, wait=wait, keep=keep))
             return
         options = {"wait": wait, "rebuild": rebuild, "reread": reread, "prune": prune,
-                   "merge_duplicates": not keep_duplicates, "shards": shards}
+                   "merge_duplicates": not keep_duplicates, "shards": shards, "keep": keep}
         report = _build(list(paths) or None, index_dir, options)
     except SearchError as error:
         _fail(error)
@@ -395,8 +412,9 @@ def index_command(paths, index_dir, rebuild, reread, prune, keep_duplicates, sha
 @main.command("add", epilog=EXIT_CODES)
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @INDEX_OPTION
+@KEEP_OPTION
 @WAIT_OPTION
-def add_command(paths, index_dir, wait):
+def add_command(paths, index_dir, wait, keep):
     """Read the files in PATHS (again) and add their articles to the index.
 
     A file keeps the id it had; an article whose id another file already
@@ -406,7 +424,7 @@ def add_command(paths, index_dir, wait):
     try:
         from .build import indexer
 
-        report = indexer.add_articles(paths, index_dir, wait=wait)
+        report = indexer.add_articles(paths, index_dir, wait=wait, keep=keep)
     except SearchError as error:
         _fail(error)
     _print_build(report)
@@ -417,17 +435,19 @@ def add_command(paths, index_dir, wait):
 @main.command("remove")
 @click.argument("ids", nargs=-1, required=True)
 @INDEX_OPTION
+@KEEP_OPTION
 @WAIT_OPTION
-def remove_command(ids, index_dir, wait):
+def remove_command(ids, index_dir, wait, keep):
     """Remove the articles with these IDS from the index.
 
-    A later `search index --rebuild` reads them again if their files are
-    still there. Exit status 1 if no id was found.
+    Only this, `search index --prune` and `--forget` remove articles. A
+    later `search index --reread` reads them again if their files are still
+    there. Exit status 1 if no id was found.
     """
     try:
         from .build import indexer
 
-        report = indexer.remove_articles(ids, index_dir, wait=wait)
+        report = indexer.remove_articles(ids, index_dir, wait=wait, keep=keep)
     except SearchError as error:
         _fail(error)
     for article_id in report.not_found:
@@ -775,6 +795,70 @@ def stats_command(index_dir, as_json):
                    f"from {_plural(source.files, 'file')}{missing}")
 
 
+def _restore(index_dir: Path, wait: float) -> None:
+    """`search index --restore`: the newest whole earlier generation made live again."""
+    from .store.fixity import restore_index
+
+    try:
+        report = restore_index(index_dir, wait=wait)
+    except SearchError as error:
+        _fail(error)
+    if report.replaced is None:
+        click.echo(f"Restored {report.restored} in {report.index_dir}.")
+    elif report.replaced_damaged:
+        click.echo(f"Restored {report.restored} in {report.index_dir}; the damaged {report.replaced} is set "
+                   "aside and goes with the next update. Bring it up to date with `search index"
+                   f" --index {report.index_dir}`.")
+    else:
+        click.echo(f"Restored {report.restored} in {report.index_dir}; {report.replaced} is kept.")
+
+
+@main.command("check")
+@INDEX_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
+def check_command(index_dir, as_json):
+    """Check every byte of the index against its checksums, and read every segment.
+
+    Reads each file of the live generation and compares it with the
+    checksum recorded when it was written, then reads every posting list,
+    stored article and column, and says whether the generation kept before
+    it is whole. Exit status 0 when the index is whole, 1 when something is
+    damaged (each damaged file is named, with what to do).
+    """
+    from .store.fixity import check_index
+
+    try:
+        report = check_index(index_dir)
+    except SearchError as error:
+        _fail(error)
+    if as_json:
+        _dump(report.to_dict())
+    if report.whole:
+        if not as_json:
+            click.echo(_check_summary(report))
+        return
+    if not as_json:
+        for damaged in report.damaged:
+            click.echo(f"damaged: {damaged.path} {damaged.problem}", err=True)
+    where = f" --index {report.index_dir}"
+    fix = (f"restore the previous generation with `search index --restore{where}` or rebuild it"
+           if report.previous_whole else "no earlier generation is kept whole: rebuild it")
+    raise click.ClickException(f"the index at {report.index_dir} is damaged "
+                               f"({_plural(len(report.damaged), 'damaged file')}); "
+                               f"{fix} with `search index --rebuild{where}`")
+
+
+def _check_summary(report) -> str:
+    previous = ("no earlier generation is kept" if report.previous is None else
+                f"the previous generation {report.previous} is "
+                + ("whole" if report.previous_whole else "damaged"))
+    how = "byte for byte" if report.checksums else "by size (built before checksums; rebuild to add them)"
+    return (f"The index at {report.index_dir} is whole: {report.generation}, {report.files_checked} files "
+            f"({report.bytes_checked / 1e6:.1f} MB) checked {how}, {_plural(report.segments_read, 'segment')} "
+            f"read ({report.postings_read:,} postings, {report.articles_read:,} articles) "
+            f"in {report.seconds:.1f} s; {previous}.")
+
+
 @main.command("serve")
 @INDEX_OPTION
 @click.option("--host", default="127.0.0.1", show_default=True,
@@ -799,7 +883,8 @@ def serve_command(index_dir, host, port):
     except SearchError as error:
         _fail(error)
     click.echo(f"Serving {index_dir} at http://{host}:{port}/ (Ctrl+C stops)", err=True)
-    web.serve(index_dir, host=host, port=port)
+    web.serve(index_dir, host=host, port=port,
+              advice=f"; `search check --index {index_dir}` says whether the index is damaged")
 
 
 @main.command("analyze")

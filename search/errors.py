@@ -16,6 +16,7 @@ names a command to run: the command line adds that (``search.cli``).
     │   ├── IndexCorruptError
     │   ├── IndexLockedError
     │   ├── ShardUnavailableError   a shard held apart did not answer
+    │   ├── NothingToRestoreError   no kept generation is whole
     │   └── IndexWriteError
     │       └── IndexReadOnlyError
     ├── ClusterError           the Ray cluster (reaching it, a task, its extra)
@@ -69,6 +70,10 @@ class IndexLockedError(IndexStateError):
 
 class ShardUnavailableError(IndexStateError):
     """A shard held apart (by a Ray actor) did not answer in time, and the call cannot leave it out."""
+
+
+class NothingToRestoreError(IndexStateError):
+    """No generation kept beside the live one is whole, so there is none to make live again."""
 
 
 class IndexWriteError(IndexStateError):

@@ -20,7 +20,7 @@ from .articles import Article
 from .query.ranking import Ranking
 from .query.searcher import FACETS, SORTS, VALUE_FIELDS, Searcher
 from .results import EXPORT_FIELDS, Export, FieldValue, Hit, IndexStats, SearchResults, ShardStats, SourceStats
-from .store.generation import Generation, reading
+from .store.generation import Generation
 
 if TYPE_CHECKING:
     from .cluster import ClusterIndex
@@ -35,7 +35,7 @@ def _reads_index(method):
 
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
-        with reading(self.path):
+        with self._generation.reading():
             return method(self, *args, **kwargs)
 
     return wrapper

@@ -192,7 +192,7 @@ class _Session:
 
     def __init__(self, index_dir: Path, base: Generation | None, manifest: Manifest, report: BuildReport,
                  progress: Callable[[int], None] | None, merge_duplicates: bool = True,
-                 shards: int | None = None, write_shards: ShardWriter | None = None):
+                 shards: int | None = None, write_shards: ShardWriter | None = None, keep: int | None = None):
         self.index_dir, self.report, self.progress = index_dir, report, progress
         self.merge_duplicates = merge_duplicates
         # Labels chosen earlier, kept when a file is read again.
@@ -200,7 +200,7 @@ class _Session:
         self.manifest = manifest
         self.holdings = Holdings(manifest)
         self.kept_before = set(manifest.kept)
-        self.transaction = WriteTransaction(index_dir, base, shards, write_shards)
+        self.transaction = WriteTransaction(index_dir, base, shards, write_shards, keep)
         self.base = base.searcher if base is not None else None
         self.deleted: set[str] = set()          # ids deleted from the base
         self.added: dict[str, str] = {}         # id -> file key, written in this session
@@ -508,11 +508,14 @@ def stored_articles(index_dir: Path, folder: Path) -> Iterator[dict]:
     """The stored fields of every article of a generation, of this schema version or an earlier one.
 
     What a rebuild re-analyses: the index holds each article whole, so no
-    source file is needed. A file that cannot be read raises
-    :class:`IndexCorruptError`.
+    source file is needed. A file that is not as it was published, or that
+    cannot be read, raises :class:`IndexCorruptError`: a damaged generation
+    is never copied into a new one.
     """
+    meta = disk.read_meta(folder)
+    disk.verify_files(folder, meta)
     with reading(index_dir, OPEN_ERRORS):
-        indexes = [disk.open_for_reading(f) for f in shard_folders(folder, shard_count(disk.read_meta(folder)))]
+        indexes = [disk.open_for_reading(f) for f in shard_folders(folder, shard_count(meta))]
         reader = combined_reader(indexes)
     try:
         with reading(index_dir, OPEN_ERRORS):
@@ -525,9 +528,10 @@ def stored_articles(index_dir: Path, folder: Path) -> Iterator[dict]:
 
 def _run(index_dir: Path, base: Generation | None, manifest: Manifest, report: BuildReport,
          progress, work: Callable[[_Session], None], merge_duplicates: bool = True,
-         force: bool = False, shards: int | None = None, write_shards: ShardWriter | None = None) -> BuildReport:
+         force: bool = False, shards: int | None = None, write_shards: ShardWriter | None = None,
+         keep: int | None = None) -> BuildReport:
     started = time.monotonic()
-    session = _Session(index_dir, base, manifest, report, progress, merge_duplicates, shards, write_shards)
+    session = _Session(index_dir, base, manifest, report, progress, merge_duplicates, shards, write_shards, keep)
     try:
         work(session)
         if base is None and not session.added:
@@ -559,20 +563,20 @@ def _open_live(index_dir: Path) -> tuple[Generation | None, Path | None]:
 
 
 def _rebuild(index_dir: Path, folder: Path, shards: int | None, write_shards: ShardWriter | None,
-             progress) -> BuildReport:
+             progress, keep: int | None) -> BuildReport:
     """A new generation from the stored articles of the generation in ``folder``; its manifest carried over."""
     manifest = Manifest.read(folder)
     report = BuildReport(index_dir=index_dir, mode=BuildMode.REBUILD)
     count = shards if shards is not None else shard_count(disk.read_meta(folder))
     _run(index_dir, None, manifest, report, progress,
          lambda session: session.carry(stored_articles(index_dir, folder)),
-         force=True, shards=count, write_shards=write_shards)
+         force=True, shards=count, write_shards=write_shards, keep=keep)
     report.rebuilt = report.articles
     return report
 
 
 def _new_index(index_dir: Path, given: list[Path], progress, merge_duplicates: bool, shards: int | None,
-               write_shards: ShardWriter | None) -> BuildReport:
+               write_shards: ShardWriter | None, keep: int | None) -> BuildReport:
     """An index built from ``given`` (``seeds/`` if none) where there was none."""
     given = given or [DEFAULT_SEEDS]
     manifest = Manifest(_with_sources([], given))
@@ -580,11 +584,11 @@ def _new_index(index_dir: Path, given: list[Path], progress, merge_duplicates: b
     targets = [Path(s) for s in manifest.sources] + [p for p in given if not p.exists()]
     return _run(index_dir, None, manifest, report, progress,
                 lambda session: session.sync(targets, reread=False), merge_duplicates,
-                shards=shards, write_shards=write_shards)
+                shards=shards, write_shards=write_shards, keep=keep)
 
 
 def _update(index_dir: Path, live: Generation, given: list[Path], progress, merge_duplicates: bool,
-            reread: bool, prune: bool) -> BuildReport:
+            reread: bool, prune: bool, keep: int | None) -> BuildReport:
     """Bring ``given`` (every known source if none) up to date in the live generation; prune if asked."""
     manifest = live.manifest
     known = list(manifest.sources)
@@ -603,7 +607,7 @@ def _update(index_dir: Path, live: Generation, given: list[Path], progress, merg
             session.prune()
 
     return _run(index_dir, live, manifest, report, progress, work, merge_duplicates,
-                force=bool(report.new_sources))
+                force=bool(report.new_sources), keep=keep)
 
 
 def build_index(
@@ -617,6 +621,7 @@ def build_index(
     write_shards: ShardWriter | None = None,
     reread: bool = False,
     prune: bool = False,
+    keep: int | None = None,
 ) -> BuildReport:
     """Add ``paths`` to the index's sources and bring them up to date; never remove an article unless asked.
 
@@ -636,7 +641,8 @@ def build_index(
     the answers are the same); None keeps the live index's count (one for a
     new index). ``write_shards`` writes the shards of a full build (by
     default one after another here; ``search.cluster.shard_writer``: as tasks
-    on a Ray cluster).
+    on a Ray cluster). ``keep`` is how many earlier generations stay to
+    restore (None: as many as the index keeps already, one for a new index).
     """
     index_dir = Path(index_dir)
     if shards is not None and not 1 <= shards <= MAX_SHARDS:
@@ -647,20 +653,20 @@ def build_index(
         if live is None and outdated is None:
             if rebuild or reread or prune:
                 raise IndexNotFoundError(f"no index at {index_dir} to rebuild, read again or prune", path=index_dir)
-            return _new_index(index_dir, given, progress, merge_duplicates, shards, write_shards)
+            return _new_index(index_dir, given, progress, merge_duplicates, shards, write_shards, keep)
         rebuilt = None
         if outdated is not None or rebuild or (shards is not None and live is not None
                                                and shards != live.shard_count):
             folder = outdated if outdated is not None else live.folder  # type: ignore[union-attr]
             if live is not None:
                 live.close()
-            rebuilt = _rebuild(index_dir, folder, shards, write_shards, progress)
+            rebuilt = _rebuild(index_dir, folder, shards, write_shards, progress, keep)
             if not (given or reread or prune):
                 return rebuilt
             live = Generation.open_current(index_dir)
         assert live is not None
         with live:
-            report = _update(index_dir, live, given, progress, merge_duplicates, reread, prune)
+            report = _update(index_dir, live, given, progress, merge_duplicates, reread, prune, keep)
         if rebuilt is not None:
             report.rebuilt, report.seconds = rebuilt.articles, report.seconds + rebuilt.seconds
             report.changed = True
@@ -668,7 +674,7 @@ def build_index(
 
 
 def add_articles(paths: Iterable[str | Path], index_dir: str | Path = Path("indexes/default"),
-                 wait: float = 0.0) -> BuildReport:
+                 wait: float = 0.0, keep: int | None = None) -> BuildReport:
     """Read the files in ``paths`` again and add their articles to an existing index.
 
     A path not under a known source becomes one. A file keeps the id it was
@@ -689,11 +695,11 @@ def add_articles(paths: Iterable[str | Path], index_dir: str | Path = Path("inde
             if not session.added and report.files == 0:
                 raise _nothing_read("nothing to add", report)
 
-        return _run(index_dir, live, manifest, report, None, work)
+        return _run(index_dir, live, manifest, report, None, work, keep=keep)
 
 
 def forget_source(path: str | Path, index_dir: str | Path = Path("indexes/default"),
-                  wait: float = 0.0) -> BuildReport:
+                  wait: float = 0.0, keep: int | None = None) -> BuildReport:
     """Remove the source ``path``: the articles no other source holds go (``removed``)."""
     index_dir = Path(index_dir)
     with disk.write_lock(index_dir, wait=wait), Generation.open_current(index_dir) as live:
@@ -704,11 +710,11 @@ def forget_source(path: str | Path, index_dir: str | Path = Path("indexes/defaul
             raise SourceMissingError(f"{path} is not a source of the index at {index_dir} (its sources: {known})",
                                      path=path)
         report = BuildReport(index_dir=index_dir, mode=BuildMode.FORGET)
-        return _run(index_dir, live, manifest, report, None, lambda s: s.forget(source), force=True)
+        return _run(index_dir, live, manifest, report, None, lambda s: s.forget(source), force=True, keep=keep)
 
 
 def remove_articles(ids: Iterable[str], index_dir: str | Path = Path("indexes/default"),
-                    wait: float = 0.0) -> BuildReport:
+                    wait: float = 0.0, keep: int | None = None) -> BuildReport:
     """Remove the articles with these ids; ids the index does not hold are listed in ``not_found``."""
     index_dir = Path(index_dir)
     with disk.write_lock(index_dir, wait=wait), Generation.open_current(index_dir) as live:
@@ -721,4 +727,4 @@ def remove_articles(ids: Iterable[str], index_dir: str | Path = Path("indexes/de
                 elif article_id not in report.not_found:
                     report.not_found.append(article_id)
 
-        return _run(index_dir, live, live.manifest, report, None, work)
+        return _run(index_dir, live, live.manifest, report, None, work, keep=keep)

@@ -30,7 +30,7 @@ from ..errors import ArticleNotFoundError, InvalidArgumentError, QueryError
 from ..language.analysis import WORD_PATTERN
 from ..language.dates import intersect, parse_date_range
 from ..results import Export, ExportRow, FieldValue, Hit, SearchResults
-from ..store.generation import Generation, reading
+from ..store.generation import Generation
 from ..store.schema import KEYWORD_FIELDS, POSITIONS_FIELD, TEXT_FIELDS, TYPED_FIELD, to_article
 from . import scoring
 from .parser import FIELD_ALIASES, ParsedQuery, parse_query
@@ -382,7 +382,7 @@ class Searcher:
         return Export(text, len(ranked), plan.notes, self._rows(ranked, terms, postings_of))
 
     def _rows(self, ranked, terms: set[str], postings_of: Callable) -> Iterator[ExportRow]:
-        with reading(self.generation.index_dir):
+        with self.generation.reading():
             for docnum, score in ranked:
                 yield self._render.row(docnum, score, terms, postings_of)
 

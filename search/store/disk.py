@@ -14,8 +14,17 @@ An index folder holds generations; a small ``CURRENT`` file names the live one::
 A build writes a new ``building-*`` folder, renames it to ``gen-*`` when
 complete, and replaces ``CURRENT`` with an atomic rename. Until that rename
 the previous generation keeps serving, so a failed, interrupted or killed
-build changes nothing. The previous generation is kept for readers that are
-about to open it; older ones are deleted once no reader holds them.
+build changes nothing. The previous generation is kept (``keep`` of them, one
+by default, recorded in meta.json so that later writes keep as many), for
+readers that are about to open it and to be restored if the live one is
+damaged; older ones are deleted once no reader holds them.
+
+Every file of a generation carries a checksum (CRC-32 of the whole file, as
+Lucene's codec footers do), recorded with its size in meta.json at publish;
+meta.json carries one of its own content. Opening a generation checks the
+sizes of all its files and every byte of the small ones and of the ones read
+whole (the table of contents, the manifest, the roots); ``damaged_files``
+checks every byte of every file (``search.store.fixity``).
 
 The write lock is an ``flock`` on ``write.lock``: the kernel releases it when
 its process dies, so a lock left by a killed build is never stale. A reader
@@ -35,7 +44,9 @@ import sqlite3
 import threading
 import time
 import uuid
+import zlib
 from contextlib import closing, contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import quote
@@ -44,7 +55,7 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.structfile import StructFile
 from whoosh.index import FileIndex
 
-from ..errors import IndexCorruptError, IndexLockedError, IndexNotFoundError, IndexReadOnlyError
+from ..errors import IndexCorruptError, IndexLockedError, IndexNotFoundError, IndexReadOnlyError, IndexWriteError
 
 CURRENT = "CURRENT"
 META = "meta.json"
@@ -54,6 +65,13 @@ LOCK = "write.lock"
 READERS = "readers.lock"
 GENERATION_PREFIX = "gen-"
 BUILDING_PREFIX = "building-"
+DAMAGED_PREFIX = "damaged-"  # a damaged generation set aside by a restore, removed by the next publish
+META_CHECKSUM = "meta_crc32"
+DEFAULT_KEEP = 1
+# Files up to this size are checked byte for byte when a generation is opened
+# (besides the ones always read whole); larger ones by their size only.
+CHECKED_WHOLE_ON_OPEN = 1 << 20
+_CHUNK = 1 << 20
 
 
 def current_generation(index_dir: Path) -> Path:
@@ -94,25 +112,124 @@ def read_meta(generation: Path) -> dict:
     if not isinstance(meta, dict):
         raise IndexCorruptError(f"the index at {generation.parent} is damaged: {META} is not an object",
                                 path=generation.parent)
+    recorded = meta.pop(META_CHECKSUM, None)
+    if recorded is not None and recorded != _meta_checksum(meta):
+        raise IndexCorruptError(
+            f"the index at {generation.parent} is damaged: {generation.name}/{META} does not match its checksum",
+            path=generation.parent)
     return meta
 
 
-def check_files(generation: Path, meta: dict) -> None:
-    """Every file the generation was published with is there with its size, or :class:`IndexCorruptError`.
+def _meta_checksum(meta: dict) -> str:
+    """The checksum of a meta's content (its canonical JSON), so that damage that keeps it valid JSON shows."""
+    canonical = json.dumps(meta, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return f"{zlib.crc32(canonical.encode('ascii')):08x}"
 
-    A generation's files never change after publishing, so a missing or
-    truncated file is damage, found here on open rather than by a failing read.
+
+@dataclass(frozen=True)
+class FileRecord:
+    """A file of a generation as published: its size, and its CRC-32 (None in an index from before checksums)."""
+
+    size: int
+    crc32: str | None = None
+
+
+def recorded_files(meta: dict) -> dict[str, FileRecord]:
+    """Each file a generation was published with, by its path inside it.
+
+    Reads both forms meta.json has had: ``{name: size}`` and
+    ``{name: {"size": n, "crc32": "..."}}``.
     """
-    for name, size in (meta.get("files") or {}).items():
+    records = {}
+    for name, value in (meta.get("files") or {}).items():
+        if isinstance(value, int):
+            records[name] = FileRecord(value)
+        elif isinstance(value, dict) and isinstance(value.get("size"), int):
+            crc = value.get("crc32")
+            records[name] = FileRecord(value["size"], crc if isinstance(crc, str) else None)
+    return records
+
+
+def crc32_of(path: Path) -> str:
+    """The CRC-32 of a whole file, read in chunks (about 2 GB/s from the page cache)."""
+    crc = 0
+    with open(path, "rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            crc = zlib.crc32(chunk, crc)
+    return f"{crc:08x}"
+
+
+def file_record(path: Path) -> FileRecord:
+    return FileRecord(path.stat().st_size, crc32_of(path))
+
+
+def file_problem(path: Path, record: FileRecord, whole: bool) -> str | None:
+    """What is wrong with a file of a generation, or None: its size, and with ``whole`` every byte."""
+    try:
+        actual = path.stat().st_size
+    except OSError:
+        return "is missing"
+    if actual != record.size:
+        return f"has {actual} bytes instead of {record.size}"
+    if whole and record.crc32 is not None:
         try:
-            actual = (generation / name).stat().st_size
-        except OSError:
-            actual = None
-        if actual != size:
-            what = "is missing" if actual is None else f"has {actual} bytes instead of {size}"
-            raise IndexCorruptError(
-                f"the index at {generation.parent} is damaged: {generation.name}/{name} {what}",
-                path=generation.parent)
+            if crc32_of(path) != record.crc32:
+                return "does not match its checksum"
+        except OSError as error:
+            return f"cannot be read ({error.strerror or error})"
+    return None
+
+
+def read_whole_on_open(name: str, record: FileRecord) -> bool:
+    """Whether opening a generation checks every byte of this file: the small ones, and those read whole."""
+    base = name.rsplit("/", 1)[-1]
+    return record.size <= CHECKED_WHOLE_ON_OPEN or base in (MANIFEST, STEMS) or base.endswith(".toc")
+
+
+def check_files(generation: Path, meta: dict) -> None:
+    """Every file the generation was published with is whole enough to open, or :class:`IndexCorruptError`.
+
+    A generation's files never change after publishing, so a missing,
+    truncated or changed file is damage, found here on open rather than by
+    a failing read: every file's size, and every byte of the small ones and
+    of the ones read whole, against their checksums.
+    """
+    for name, record in recorded_files(meta).items():
+        problem = file_problem(generation / name, record, read_whole_on_open(name, record))
+        if problem is not None:
+            raise corrupt_file(generation, name, problem)
+
+
+def damaged_files(generation: Path, meta: dict) -> list[tuple[str, str]]:
+    """``(path inside the generation, problem)`` of every file not as it was published, every byte read."""
+    found = []
+    for name, record in recorded_files(meta).items():
+        problem = file_problem(generation / name, record, whole=True)
+        if problem is not None:
+            found.append((name, problem))
+    return found
+
+
+def verify_files(generation: Path, meta: dict) -> None:
+    """Every byte of every file as published, or :class:`IndexCorruptError` naming the first that is not."""
+    for name, problem in damaged_files(generation, meta)[:1]:
+        raise corrupt_file(generation, name, problem)
+
+
+def verified_records(generation: Path, meta: dict) -> dict[str, tuple[int, FileRecord]]:
+    """Every byte of every file as published (else :class:`IndexCorruptError`), and each one's inode and record.
+
+    What an update checks before it links a generation's files into the next
+    one; the inodes tell ``publish`` which files are those links.
+    """
+    verify_files(generation, meta)
+    return {name: ((generation / name).stat().st_ino, record) for name, record in recorded_files(meta).items()
+            if record.crc32 is not None}
+
+
+def corrupt_file(generation: Path, name: str, problem: str) -> IndexCorruptError:
+    return IndexCorruptError(f"the index at {generation.parent} is damaged: {generation.name}/{name} {problem}",
+                             path=generation.parent, cause=f"{name} {problem}")
 
 
 _READ_ONLY = (errno.EACCES, errno.EPERM, errno.EROFS)
@@ -205,10 +322,15 @@ def write_stems(folder: Path, table: dict[str, str]) -> None:
     A table in SQLite: a reader looks up the few words it needs instead of
     loading 100,000 of them (what that cost: benchmarks/README.md).
     """
-    with closing(sqlite3.connect(folder / STEMS)) as db:
-        db.execute("CREATE TABLE stems (word TEXT PRIMARY KEY, root TEXT NOT NULL) WITHOUT ROWID")
-        db.executemany("INSERT INTO stems VALUES (?, ?)", table.items())
-        db.commit()
+    try:
+        with closing(sqlite3.connect(folder / STEMS)) as db:
+            db.execute("CREATE TABLE stems (word TEXT PRIMARY KEY, root TEXT NOT NULL) WITHOUT ROWID")
+            db.executemany("INSERT INTO stems VALUES (?, ?)", table.items())
+            db.commit()
+    except sqlite3.Error as error:  # "database or disk is full", a file size limit: the write failed
+        index_dir = folder.parent
+        raise IndexWriteError(f"could not write the index at {index_dir} ({error}); it was left as it was",
+                              path=index_dir, cause=str(error)) from None
 
 
 class StemTable:
@@ -262,31 +384,90 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def publish(index_dir: Path, build_folder: Path, meta: dict) -> Path:
-    """Make a completed build the live generation. Call with the write lock held."""
+def publish(index_dir: Path, build_folder: Path, meta: dict, keep: int | None = None,
+            known: dict[str, tuple[int, FileRecord]] | None = None) -> Path:
+    """Make a completed build the live generation. Call with the write lock held.
+
+    Each file's size and checksum go into its meta.json, and a checksum of
+    the meta itself; a file hard-linked from a generation verified when the
+    build began (``known``: by path, its inode and record) keeps its checksum
+    without being read again. ``keep`` earlier generations are kept (None: as
+    many as the live one's meta says, else :data:`DEFAULT_KEEP`).
+    """
     (build_folder / READERS).touch()
+    known = known or {}
+
+    def record(path: Path, name: str) -> FileRecord:
+        inode, was = known.get(name, (None, None))
+        stat = path.stat()
+        if was is not None and stat.st_ino == inode and stat.st_size == was.size:
+            return was
+        return file_record(path)
+
     # Each file by its path in the generation (a shard's files are in its folder).
-    files = {f.relative_to(build_folder).as_posix(): f.stat().st_size for f in sorted(build_folder.rglob("*"))
-             if f.is_file() and f.name not in (META, READERS) and not f.name.endswith("WRITELOCK")}
-    (build_folder / META).write_text(json.dumps({**meta, "files": files}, indent=2), encoding="utf-8")
+    files = {name: record(f, name) for f in sorted(build_folder.rglob("*"))
+             if f.is_file() and f.name not in (META, READERS) and not f.name.endswith("WRITELOCK")
+             for name in [f.relative_to(build_folder).as_posix()]}
+    try:
+        previous: Path | None = current_generation(index_dir)
+    except (IndexNotFoundError, IndexCorruptError):
+        previous = None
+    if keep is None:
+        keep = kept_count(previous)
+    content = {**meta, "keep": keep, "published_ns": time.time_ns(),
+               "files": {name: {"size": r.size, "crc32": r.crc32} for name, r in files.items()}}
+    content[META_CHECKSUM] = _meta_checksum(content)
+    (build_folder / META).write_text(json.dumps(content, indent=2), encoding="utf-8")
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
     generation = index_dir / f"{GENERATION_PREFIX}{stamp}-{uuid.uuid4().hex[:4]}"
     os.rename(build_folder, generation)
+    point_to(index_dir, generation)
+    _prune(index_dir, generation, previous, keep)
+    return generation
+
+
+def kept_count(generation: Path | None) -> int:
+    """How many earlier generations the index keeps: as its live generation's meta says."""
+    if generation is None:
+        return DEFAULT_KEEP
+    try:
+        keep = read_meta(generation).get("keep", DEFAULT_KEEP)
+    except IndexCorruptError:
+        return DEFAULT_KEEP
+    return keep if isinstance(keep, int) and keep >= 1 else DEFAULT_KEEP
+
+
+def point_to(index_dir: Path, generation: Path) -> None:
+    """Make ``generation`` the live one: ``CURRENT`` replaced by an atomic rename, synced."""
     pointer = index_dir / (CURRENT + ".tmp")
     with open(pointer, "w", encoding="utf-8") as handle:
         handle.write(generation.name + "\n")
         handle.flush()
         os.fsync(handle.fileno())
-    try:
-        previous = current_generation(index_dir).name
-    except (IndexNotFoundError, IndexCorruptError):
-        previous = None
     os.replace(pointer, index_dir / CURRENT)
     _fsync_dir(index_dir)
-    for old in index_dir.glob(GENERATION_PREFIX + "*"):
-        if old.name not in (generation.name, previous) and not _in_use(old):
+
+
+def generations_newest_first(index_dir: Path) -> list[Path]:
+    """Every published generation of the index, the most recently published first."""
+    def published(folder: Path) -> tuple[int, str]:
+        try:
+            stamp = read_meta(folder).get("published_ns", 0)
+        except IndexCorruptError:
+            stamp = 0
+        return (stamp if isinstance(stamp, int) else 0, folder.name)
+
+    return sorted((f for f in index_dir.glob(GENERATION_PREFIX + "*") if f.is_dir()), key=published, reverse=True)
+
+
+def _prune(index_dir: Path, live: Path, previous: Path | None, keep: int) -> None:
+    """Delete what is not kept: the generation replaced and the ``keep - 1`` newest others stay."""
+    kept = {live.name, previous.name if previous is not None else ""}
+    others = [g for g in generations_newest_first(index_dir) if g.name not in kept]
+    others = others[keep - 1 if previous is not None else keep:]
+    for old in [*others, *index_dir.glob(DAMAGED_PREFIX + "*")]:
+        if not _in_use(old):
             shutil.rmtree(old, ignore_errors=True)
-    return generation
 
 
 class _MappedStorage(FileStorage):

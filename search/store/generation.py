@@ -4,11 +4,14 @@ A :class:`Generation` is one published ``gen-*`` folder (``search.store.disk``
 says how they are laid out and swapped): its meta, its manifest (the sources
 and files it was built from), its saved roots, its Whoosh index and searcher,
 and a shared lock that keeps its files on disk while it is open. Opening it
-reads ``CURRENT`` once, checks the schema version once and every file's size,
-and turns whatever Whoosh raises while opening into :class:`IndexCorruptError`.
+reads ``CURRENT`` once, checks the schema version once, every file's size and
+the small files' checksums, and turns whatever Whoosh raises while opening
+into :class:`IndexCorruptError`; a read that fails later has every byte of
+the generation checked, so that damage is reported as damage, naming the file.
 
 A :class:`WriteTransaction` is the next generation being written beside the
-live one: ``begin`` (empty, or hard links to a base generation's files),
+live one: ``begin`` (empty, or hard links to a base generation's files, each checked
+against its checksum first, so that damage is never carried into a new one),
 ``commit`` (Whoosh's commit, the manifest, the roots, then the atomic
 publish) or ``cancel`` (the folder goes; nothing live changed).
 """
@@ -42,6 +45,9 @@ READ_ERRORS = (OSError, EOFError, struct.error, zlib.error, pickle.UnpicklingErr
 # ... and, besides, while it opens a generation: unpickling a damaged table of
 # contents or segment list can fail in any of these ways.
 OPEN_ERRORS = (*READ_ERRORS, ValueError, KeyError, IndexError, whoosh_index.IndexError)
+# What a decoder may raise on a file damaged in place (same size, other bytes):
+# a query that fails so has the generation's files checked (Generation.reading).
+DAMAGE_SIGNS = (ValueError, AssertionError, IndexError, KeyError, TypeError, OverflowError, MemoryError)
 OPEN_ATTEMPTS = 5
 # Memory for the postings a writer holds before it writes them (a full
 # build's segments, an update's Whoosh pool), shared among its processes: a
@@ -87,6 +93,7 @@ class Generation:
         self.stems = stems
         self._hold = hold
         self._manifest: Manifest | None = None
+        self._checked: list[IndexCorruptError] | None = None  # the damage found by a full check, once made
 
     @classmethod
     def open_current(cls, index_dir: str | Path, weighting=None) -> Generation:
@@ -159,6 +166,33 @@ class Generation:
             self._hold.close()
             self._hold = None
 
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """Turn a failure to read this generation's files into :class:`IndexCorruptError` naming the file.
+
+        A file damaged in place fails however its decoder does (the codec's
+        ValueError, an IndexError, a bad pickle), so such a failure has every
+        byte of the generation checked against its checksums (once): damage
+        found is reported as damage; with every file whole, the failure is
+        a bug and raised as it is.
+        """
+        try:
+            yield
+        except READ_ERRORS as error:
+            raise (self.damage() or damaged(self.index_dir, error)) from None
+        except DAMAGE_SIGNS:
+            found = self.damage()
+            if found is None:
+                raise
+            raise found from None
+
+    def damage(self) -> IndexCorruptError | None:
+        """The first file of this generation not as it was published, every byte checked (once), or None."""
+        if self._checked is None:
+            self._checked = [disk.corrupt_file(self.folder, name, problem)
+                             for name, problem in disk.damaged_files(self.folder, self.meta)[:1]]
+        return self._checked[0] if self._checked else None
+
     @property
     def manifest(self) -> Manifest:
         if self._manifest is None:
@@ -213,9 +247,13 @@ class WriteTransaction:
     """
 
     def __init__(self, index_dir: Path, base: Generation | None, shards: int | None = None,
-                 write_shards: ShardWriter | None = None):
+                 write_shards: ShardWriter | None = None, keep: int | None = None):
         self.index_dir = index_dir
         self.base = base
+        self.keep = keep
+        """Earlier generations kept at the publish (None: as many as the live one's meta says)."""
+        # Never link a damaged file into the next generation.
+        self._verified = disk.verified_records(base.folder, base.meta) if base is not None else {}
         self.started = time.monotonic()  # the meta's build_seconds: from here to the publish
         self.shards = base.shard_count if base is not None else (shards or 1)
         self._write_shards = write_shards or write_shards_here
@@ -296,7 +334,8 @@ class WriteTransaction:
         disk.write_stems(self.folder, roots)
         return disk.publish(self.index_dir, self.folder,
                             {**meta, "schema_version": SCHEMA_VERSION, "shards": self.shards,
-                             "build_seconds": round(time.monotonic() - self.started, 2)})
+                             "build_seconds": round(time.monotonic() - self.started, 2)},
+                            keep=self.keep, known=self._verified)
 
     def _commit_shard(self, shard: int) -> dict[str, str]:
         """Commit one shard's writer; the roots its worker processes stemmed, if it had any."""

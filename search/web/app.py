@@ -35,6 +35,8 @@ import json
 import logging
 import os
 import queue
+import signal
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -879,26 +881,58 @@ def app_from_environment() -> Starlette:
     return create_app(os.environ["SEARCH_SERVE_INDEX"])
 
 
-def serve(index_dir: str | Path, host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Run the application on uvicorn until interrupted: in this process, or in
-    ``SEARCH_SERVE_WORKERS`` worker processes sharing one socket (the GIL lets one
-    process use about one core)."""
+def serve(index_dir: str | Path, host: str = "127.0.0.1", port: int = 8000, advice: str = "") -> None:
+    """Run the application on uvicorn until interrupted, in ``SEARCH_SERVE_WORKERS`` worker
+    processes sharing one socket (the GIL lets one process use about one core), watched
+    by this one.
+
+    A worker that dies is replaced, and the death is one line on stderr (with
+    ``advice`` after it): the index's files are memory-mapped, so a file cut
+    short under a running worker kills it with SIGBUS; its replacement opens
+    the index afresh, finds the damage, and answers 503 with what is wrong.
+    """
     import uvicorn
-    from uvicorn.supervisors import Multiprocess
 
     options: dict[str, Any] = dict(host=host, port=port, log_level="warning", access_log=False,
                                    server_header=False, limit_concurrency=200, timeout_keep_alive=5,
                                    lifespan="on")
     try:
         workers = workers_from_environment()
-        app = create_app(index_dir)  # checks SEARCH_SERVE_READERS, and the workers' app
+        create_app(index_dir)  # checks SEARCH_SERVE_READERS, and the workers' app
     except ValueError as error:  # one line, not a traceback
         raise SystemExit(f"Error: {error}") from None
-    if workers == 1:
-        uvicorn.Server(uvicorn.Config(app, **options)).run()
-        return
     # Each worker is a fresh process (spawned) that builds its own application
     # and opens its own indexes; the supervisor stops them on SIGINT or SIGTERM.
     os.environ["SEARCH_SERVE_INDEX"] = str(Path(index_dir).resolve())
     config = uvicorn.Config("search.web.app:app_from_environment", factory=True, workers=workers, **options)
-    Multiprocess(config, sockets=[config.bind_socket()]).run()
+    _supervisor(config, Path(index_dir), advice).run()
+
+
+def _supervisor(config, index_dir: Path, advice: str):
+    """uvicorn's supervisor of worker processes, saying in one line why one had to be replaced."""
+    from uvicorn.config import STARTUP_FAILURE
+    from uvicorn.supervisors import Multiprocess
+
+    class Supervisor(Multiprocess):
+        def keep_subprocess_alive(self) -> None:
+            if not self.should_exit.is_set():
+                for process in self.processes:
+                    code = process.exitcode
+                    if code is not None and code not in (0, STARTUP_FAILURE):  # (uvicorn stops on the latter)
+                        print(worker_death(process.pid, code, index_dir) + advice, file=sys.stderr, flush=True)
+            super().keep_subprocess_alive()
+
+    return Supervisor(config, sockets=[config.bind_socket()])
+
+
+def worker_death(pid: int | None, exitcode: int, index_dir: Path) -> str:
+    """One line on a worker that died: by which signal (or with which status), serving which index."""
+    if exitcode < 0:
+        try:
+            how = f"was killed by {signal.Signals(-exitcode).name}"
+        except ValueError:
+            how = f"was killed by signal {-exitcode}"
+    else:
+        how = f"exited with status {exitcode}"
+    cause = " (a file of the index changed under it?)" if exitcode == -signal.SIGBUS else ""
+    return f"the server process {pid} serving the index at {index_dir} {how}{cause}; another was started"
