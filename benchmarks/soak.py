@@ -120,7 +120,9 @@ class Writer:
             (self.seeds / name).unlink()
             del self.files[name]
         if kind in ("new file", "changed file", "deleted file"):
-            search.build_index([self.seeds], self.index_dir)
+            # The articles of deleted files, and those a changed file no longer
+            # gives, are kept until pruned: the soak prunes them at once.
+            search.build_index([self.seeds], self.index_dir, prune=True)
         elif kind == "add":
             path = self.outside / f"o{self.counter}.jsonl"
             self.added.update(self._write_file(path, "o"))

@@ -76,10 +76,11 @@ def _hint(error: SearchError) -> str:
     if isinstance(error, IndexOutdatedError):
         return f"rebuild it from its stored articles with `search index --rebuild{where}`"
     if isinstance(error, IndexCorruptError):
-        return (f"`search check{where}` names every damaged file; "
-                f"`search index --restore{where}` goes back to the previous generation")
+        return (f"`search index --restore{where}` goes back to the previous generation, "
+                f"`search index --rebuild{where}` rebuilds it from the articles it stores; "
+                f"`search check{where}` names every damaged file")
     if isinstance(error, NothingToRestoreError):
-        return "build a new index from the sources with `search index PATHS --index NEW_FOLDER`"
+        return f"rebuild it from the articles it stores with `search index --rebuild{where}`"
     if isinstance(error, IndexLockedError):
         return "try again later or pass --wait SECONDS"
     return ""

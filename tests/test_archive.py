@@ -302,3 +302,40 @@ def test_a_damaged_manifest_is_named_and_nothing_falls_back_to_seeds(runner, tmp
         assert result.exit_code == 1, (command, result.output)
         assert "damaged" in result.output and "files.json" in result.output and "Traceback" not in result.output
     assert not list(ix.glob("building-*")) and len(list(ix.glob("gen-*"))) == 1
+
+
+def test_a_rebuild_repairs_damaged_postings_from_the_stored_articles(runner, tmp_path):
+    ix = tmp_path / "ix"
+    folder = tmp_path / "dump"
+    shutil.copytree(SEED_ARTICLE.parent, folder, ignore=shutil.ignore_patterns("*.html", "README.md"))
+    index(runner, ix, folder)
+    before = all_ids(runner, ix, "kominfo OR jakarta OR indonesia")
+    generation = next(ix.glob("gen-*"))
+    for suffix in ("*.pst", "*.trm"):  # every word's postings, overwritten in place
+        damaged = next(generation.glob(suffix))
+        damaged.write_bytes(b"\x00" * damaged.stat().st_size)
+    result = runner.invoke(main, ["query", "kominfo", "--index", str(ix)])
+    assert result.exit_code == 1 and "damaged" in result.output and "--rebuild" in result.output
+    result = runner.invoke(main, ["index", "--rebuild", "--index", str(ix)])
+    assert result.exit_code == 3, result.output  # the damaged files are named
+    assert ".pst: does not match its checksum" in result.output and "lost" not in result.output
+    assert all_ids(runner, ix, "kominfo OR jakarta OR indonesia") == before
+    assert runner.invoke(main, ["check", "--index", str(ix)]).exit_code == 0
+
+
+def test_a_rebuild_names_the_stored_articles_it_cannot_read_and_their_files_are_read_again(runner, tmp_path):
+    ix = tmp_path / "ix"
+    folder = tmp_path / "dump"
+    shutil.copytree(SEED_ARTICLE.parent, folder, ignore=shutil.ignore_patterns("*.html", "README.md"))
+    index(runner, ix, folder)
+    stored = next(next(ix.glob("gen-*")).glob("*._stored.col"))
+    data = bytearray(stored.read_bytes())
+    data[100:4000] = b"\x00" * 3900  # the first articles' stored text
+    stored.write_bytes(bytes(data))
+    result = runner.invoke(main, ["index", "--rebuild", "--index", str(ix)])
+    assert result.exit_code == 3, result.output
+    lost = [line for line in result.output.splitlines() if "lost with the damaged index" in line]
+    assert lost and all("read again by the next update" in line for line in lost)
+    result = runner.invoke(main, ["index", "--index", str(ix)])
+    assert result.exit_code == 0 and f"{len(lost)} articles added" in result.output, result.output
+    assert stats(runner, ix)["articles"] == 23

@@ -54,6 +54,7 @@ from pathlib import Path
 
 from ..articles import Article, ReadReport, Skipped
 from ..errors import (
+    IndexCorruptError,
     IndexNotFoundError,
     IndexOutdatedError,
     InvalidArgumentError,
@@ -72,9 +73,9 @@ from ..store.generation import (
     shard_count,
     write_error,
 )
-from ..store.manifest import FileState, Manifest, under
+from ..store.manifest import MANIFEST, FileState, Manifest, under
 from ..store.schema import to_article, to_document
-from ..store.shards import MAX_SHARDS, combined_reader, shard_folders
+from ..store.shards import MAX_SHARDS, shard_folders
 from .duplicates import REASONS, keys_of
 from .holdings import Holdings
 
@@ -449,11 +450,25 @@ class _Session:
             self.holdings.copy(article_id, key)
         self.manifest_changed = True
 
-    def carry(self, stored: Iterator[dict]) -> None:
-        """Write every stored article of the previous generation again (a rebuild without the sources)."""
+    def carry(self, stored: Iterator[dict | Skipped]) -> None:
+        """Write every stored article of the previous generation again (a rebuild without the sources).
+
+        An article a damaged generation no longer gives is named; its file,
+        if the index knows one, is read again by the next update.
+        """
         for fields in stored:
+            if isinstance(fields, Skipped):
+                self.report.skipped.append(fields)
+                continue
             article = to_article(fields)
             self._write(article, self.holdings.owner.get(article.id, ""), keys_of(article))
+        for article_id in sorted((set(self.holdings.owner) | set(self.manifest.kept)) - set(self.added)):
+            owner = self.holdings.owner.get(article_id)
+            if owner is not None and owner in self.manifest.files:
+                self.manifest.files[owner].mtime_ns = -1  # read again by the next update
+            self.holdings.forget(article_id)
+            self.report.skipped.append(Skipped(article_id, "lost with the damaged index" + (
+                "; its file is read again by the next update" if owner else "")))
 
     def prune(self) -> None:
         """Remove the articles no file holds any more; files that held other copies of them are read again."""
@@ -504,26 +519,51 @@ class _Session:
         self.transaction.cancel()
 
 
-def stored_articles(index_dir: Path, folder: Path) -> Iterator[dict]:
+def stored_articles(index_dir: Path, folder: Path) -> Iterator[dict | Skipped]:
     """The stored fields of every article of a generation, of this schema version or an earlier one.
 
     What a rebuild re-analyses: the index holds each article whole, so no
-    source file is needed. A file that is not as it was published, or that
-    cannot be read, raises :class:`IndexCorruptError`: a damaged generation
-    is never copied into a new one.
+    source file is needed. In a damaged generation (the caller has said so)
+    an article that cannot be read is a :class:`Skipped`, and the others are
+    read as they are on disk.
     """
     meta = disk.read_meta(folder)
-    disk.verify_files(folder, meta)
-    with reading(index_dir, OPEN_ERRORS):
-        indexes = [disk.open_for_reading(f) for f in shard_folders(folder, shard_count(meta))]
-        reader = combined_reader(indexes)
-    try:
+    for shard in shard_folders(folder, shard_count(meta)):
         with reading(index_dir, OPEN_ERRORS):
-            yield from reader.all_stored_fields()
+            ix = disk.open_for_reading(shard)
+            segments = ix._segments()
+        for segment in segments:
+            yield from _stored_in(index_dir, ix, segment, f"{shard.name}/{segment.segment_id()}")
+
+
+def _stored_in(index_dir: Path, ix, segment, name: str) -> Iterator[dict | Skipped]:
+    """One segment's stored articles, read without its postings (which may be what is damaged)."""
+    with reading(index_dir, OPEN_ERRORS):
+        documents = segment.codec().per_document_reader(ix.storage, segment)
+    try:
+        for docnum in range(documents.doc_count_all()):
+            try:
+                if not documents.is_deleted(docnum):
+                    yield documents.stored_fields(docnum)
+            except OPEN_ERRORS as error:
+                yield Skipped(f"{name} article {docnum}", f"cannot be read ({type(error).__name__})")
     finally:
-        reader.close()
-        for ix in indexes:
-            ix.close()
+        documents.close()
+
+
+def _damage(folder: Path) -> list[Skipped]:
+    """What is damaged in a generation to be rebuilt: nothing, or files the stored articles may survive.
+
+    A damaged manifest or meta cannot be rebuilt from (:class:`IndexCorruptError`):
+    a kept generation (a restore) is the way back then.
+    """
+    meta = disk.read_meta(folder)
+    damaged = disk.damaged_files(folder, meta)
+    for name, problem in damaged:
+        if name == MANIFEST:
+            raise disk.corrupt_file(folder, name, problem)
+    return [Skipped(f"{folder.name}/{name}", f"{problem}: the stored articles were read from it as they are, "
+                    "and those that could not be read are listed") for name, problem in damaged]
 
 
 def _run(index_dir: Path, base: Generation | None, manifest: Manifest, report: BuildReport,
@@ -547,10 +587,12 @@ def _run(index_dir: Path, base: Generation | None, manifest: Manifest, report: B
     return report
 
 
-def _open_live(index_dir: Path) -> tuple[Generation | None, Path | None]:
-    """(the live generation, None), or (None, its folder) when another schema version built it.
+def _open_live(index_dir: Path, rebuild: bool) -> tuple[Generation | None, Path | None]:
+    """(the live generation, None), or (None, its folder) when it must be rebuilt before an update.
 
-    (None, None) when there is no index. A damaged index raises
+    That is when another schema version built it, or when a rebuild is
+    asked for and it is damaged (its stored articles are what is left).
+    (None, None) when there is no index. A damaged index otherwise raises
     :class:`IndexCorruptError`: it is never taken for an absent one, and
     nothing is built over it.
     """
@@ -560,13 +602,17 @@ def _open_live(index_dir: Path) -> tuple[Generation | None, Path | None]:
         return None, None
     except IndexOutdatedError:
         return None, disk.current_generation(index_dir)
+    except IndexCorruptError:
+        if not rebuild:
+            raise
+        return None, disk.current_generation(index_dir)
 
 
 def _rebuild(index_dir: Path, folder: Path, shards: int | None, write_shards: ShardWriter | None,
              progress, keep: int | None) -> BuildReport:
     """A new generation from the stored articles of the generation in ``folder``; its manifest carried over."""
+    report = BuildReport(index_dir=index_dir, mode=BuildMode.REBUILD, skipped=_damage(folder))
     manifest = Manifest.read(folder)
-    report = BuildReport(index_dir=index_dir, mode=BuildMode.REBUILD)
     count = shards if shards is not None else shard_count(disk.read_meta(folder))
     _run(index_dir, None, manifest, report, progress,
          lambda session: session.carry(stored_articles(index_dir, folder)),
@@ -649,27 +695,29 @@ def build_index(
         raise InvalidArgumentError(f"shards must be from 1 to {MAX_SHARDS}, not {shards}")
     given = [Path(p) for p in paths] if paths else []
     with disk.write_lock(index_dir, wait=wait):
-        live, outdated = _open_live(index_dir)
+        live, outdated = _open_live(index_dir, rebuild)
         if live is None and outdated is None:
-            if rebuild or reread or prune:
-                raise IndexNotFoundError(f"no index at {index_dir} to rebuild, read again or prune", path=index_dir)
             return _new_index(index_dir, given, progress, merge_duplicates, shards, write_shards, keep)
         rebuilt = None
-        if outdated is not None or rebuild or (shards is not None and live is not None
-                                               and shards != live.shard_count):
-            folder = outdated if outdated is not None else live.folder  # type: ignore[union-attr]
-            if live is not None:
-                live.close()
-            rebuilt = _rebuild(index_dir, folder, shards, write_shards, progress, keep)
-            if not (given or reread or prune):
-                return rebuilt
-            live = Generation.open_current(index_dir)
+        update_asked = bool(given or reread or prune)
+        only_rebuild = rebuild and not update_asked
+        if outdated is not None:  # an upgrade or a repair first: an update needs a whole index of this version
+            rebuilt = _rebuild(index_dir, outdated, shards, write_shards, progress, keep)
+            live, rebuild = Generation.open_current(index_dir), False
         assert live is not None
+        rebuild = rebuild or (shards is not None and shards != live.shard_count)
+        report = None
         with live:
-            report = _update(index_dir, live, given, progress, merge_duplicates, reread, prune, keep)
-        if rebuilt is not None:
-            report.rebuilt, report.seconds = rebuilt.articles, report.seconds + rebuilt.seconds
-            report.changed = True
+            if update_asked or not (rebuild or only_rebuild):
+                # Before a rebuild, so that an update that fails leaves the index as it was.
+                report = _update(index_dir, live, given, progress, merge_duplicates, reread, prune, keep)
+        if rebuild:
+            rebuilt = _rebuild(index_dir, disk.current_generation(index_dir), shards, write_shards, progress, keep)
+        if report is None or rebuilt is None:
+            return report or rebuilt  # type: ignore[return-value]
+        report.rebuilt, report.seconds = rebuilt.articles, report.seconds + rebuilt.seconds
+        report.skipped[:0] = rebuilt.skipped
+        report.articles, report.changed = rebuilt.articles, True
         return report
 
 

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from whoosh import index as whoosh_index
+from whoosh.filedb.filetables import FileFormatError
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
@@ -44,7 +45,7 @@ from .shards import MAX_SHARDS, combined_reader, shard_folders, shard_of
 READ_ERRORS = (OSError, EOFError, struct.error, zlib.error, pickle.UnpicklingError)
 # ... and, besides, while it opens a generation: unpickling a damaged table of
 # contents or segment list can fail in any of these ways.
-OPEN_ERRORS = (*READ_ERRORS, ValueError, KeyError, IndexError, whoosh_index.IndexError)
+OPEN_ERRORS = (*READ_ERRORS, ValueError, KeyError, IndexError, whoosh_index.IndexError, FileFormatError)
 # What a decoder may raise on a file damaged in place (same size, other bytes):
 # a query that fails so has the generation's files checked (Generation.reading).
 DAMAGE_SIGNS = (ValueError, AssertionError, IndexError, KeyError, TypeError, OverflowError, MemoryError)
