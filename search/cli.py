@@ -195,6 +195,7 @@ def _print_build(report: BuildReport) -> None:
         click.echo(f"skipped {skipped}", err=True)
     for merged in report.merged:
         click.echo(f"merged {merged}", err=True)
+    _print_repairs(report.notes)
     for source in report.new_sources:
         click.echo(f"new source: {source}", err=True)
     for source in report.missing_sources:
@@ -212,6 +213,21 @@ def _print_build(report: BuildReport) -> None:
         click.echo(f"{_plural(report.kept, 'article')} whose files are gone or no longer give them "
                    f"{'is' if report.kept == 1 else 'are'} kept{went} (`search index --prune` removes them).",
                    err=True)
+
+
+NOTES_SHOWN = 20
+
+
+def _print_repairs(notes) -> None:
+    """What was repaired in the records indexed: the first few one by one, then the counts."""
+    from .articles import summarize
+
+    for note in notes[:NOTES_SHOWN]:
+        click.echo(f"note {note}", err=True)
+    if len(notes) > NOTES_SHOWN:
+        click.echo(f"note ... and {len(notes) - NOTES_SHOWN} more", err=True)
+    for line in summarize(notes) if notes else []:
+        click.echo(f"repaired: {line}", err=True)
 
 
 def _summary(report: BuildReport, modes) -> str:

@@ -31,7 +31,7 @@ from collections import Counter
 from dataclasses import fields
 from pathlib import Path
 
-from .articles import Article
+from .articles import Article, encodable
 from .errors import ArticleNotFoundError, ClusterError, InvalidArgumentError, SearchError, ShardUnavailableError
 from .query.ranking import Ranking
 from .query.scatter import Coordinator, ShardSearcher, ShardUnavailable
@@ -307,7 +307,7 @@ class ClusterIndex:
 
     def similar(self, article_id: str, limit: int = 10) -> list[Hit]:
         """As :meth:`search.index.Index.similar`, with the whole collection's statistics."""
-        return self._coordinator.similar(article_id, shard_of(article_id, len(self._actors)), limit)
+        return self._coordinator.similar(article_id, shard_of(encodable(article_id), len(self._actors)), limit)
 
     def values(self, field: str, limit: int | None = None) -> list[FieldValue]:
         """As :meth:`search.index.Index.values`: each value's articles counted on every shard."""
@@ -323,7 +323,7 @@ class ClusterIndex:
         return merged if limit is None else merged[:limit]
 
     def get(self, article_id: str) -> Article:
-        shard = shard_of(article_id, len(self._actors))
+        shard = shard_of(encodable(article_id), len(self._actors))
         found = self._call([(shard, "get", (article_id,))])[0]
         if isinstance(found, ShardUnavailable):
             raise ShardUnavailableError(f"shard {shard} of the index at {self.path}, which holds {article_id!r}, "

@@ -249,6 +249,10 @@ def test_a_bad_record_does_not_cost_its_batch(tmp_path, command):
     _bad_records(seeds / "records.jsonl")
     result = CliRunner().invoke(main, [command, str(seeds / "records.jsonl"), "--index", str(tmp_path / "ix")])
     assert result.exit_code == 0, result.output
+    # Each repair is named with its file and line, and counted.
+    assert "note records.jsonl:3: date 0001-01-01 is outside the years 1900-2100; indexed without a date" \
+        in result.output
+    assert "repaired: 2 records had characters UTF-8 cannot encode replaced by U+FFFD" in result.output
     with search.open_index(tmp_path / "ix") as index:
         assert index.stats().articles == 5 + (command == "add")
         assert index.get(f"bad{R}").body.startswith("Banjir")

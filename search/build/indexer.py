@@ -52,7 +52,7 @@ from datetime import datetime, timezone
 from enum import Enum
 from pathlib import Path
 
-from ..articles import Article, ReadReport, Skipped
+from ..articles import Article, Note, ReadReport, Skipped, encodable
 from ..errors import (
     IndexCorruptError,
     IndexNotFoundError,
@@ -60,6 +60,7 @@ from ..errors import (
     InvalidArgumentError,
     NothingToIndexError,
     SourceMissingError,
+    UnwritableRecordError,
 )
 from ..ingest import find_files
 from ..ingest.pool import PageReader
@@ -74,7 +75,7 @@ from ..store.generation import (
     write_error,
 )
 from ..store.manifest import MANIFEST, FileState, Manifest, under
-from ..store.schema import to_article, to_document
+from ..store.schema import check_writable, to_article, to_document
 from ..store.shards import MAX_SHARDS, shard_folders
 from .duplicates import REASONS, keys_of
 from .holdings import Holdings
@@ -132,6 +133,8 @@ class BuildReport:
     """Files found at a new place with the same bytes: their articles kept their ids."""
     unchanged_files: int = 0
     skipped: list[Skipped] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+    """What was repaired in the records indexed (characters replaced, dates dropped), one per change."""
     merged: list[Merged] = field(default_factory=list)
     not_found: list[str] = field(default_factory=list)
     """Ids that ``remove_articles`` was asked for but the index does not hold."""
@@ -273,13 +276,21 @@ class _Session:
         label = state.label if state is not None else self.labels.get(key, "")
         return label or Path(key).name
 
-    def _write(self, article: Article, key: str, keys: list[tuple[str, str]]) -> None:
-        self.transaction.add(to_document(article, keys))
+    def _write(self, article: Article, key: str, keys: list[tuple[str, str]]) -> bool:
+        """Add one article; False (and the record named in ``skipped``) if the index cannot hold it."""
+        try:
+            document = to_document(article, keys)
+        except UnwritableRecordError as error:
+            self.report.skipped.append(Skipped(article.origin or article.path or article.id, str(error)))
+            return False
+        self.transaction.add(document)
+        self.report.notes.extend(article.notes)
         self.added[article.id] = key
         for pair in keys:
             self.keys.setdefault(pair, article.id)
         if self.progress and len(self.added) % PROGRESS_EVERY == 0:
             self.progress(len(self.added))
+        return True
 
     def read(self, reader: PageReader, path: Path, label: str, key: str) -> tuple[list[str], list[str]]:
         """Index the articles of one file; (the ids it gives, the ids it holds copies of)."""
@@ -290,6 +301,11 @@ class _Session:
                 self.report.skipped.append(item)
                 continue
             where = item.path or f"{label} ({item.id})"
+            try:  # before anything it would replace is touched
+                check_writable(item, keys_of(item))
+            except UnwritableRecordError as error:
+                self.report.skipped.append(Skipped(item.origin or where, str(error)))
+                continue
             if item.id in self.added or self.in_base(item.id):
                 if self._takes_over(item, key):
                     self._unindex(item.id)
@@ -307,8 +323,8 @@ class _Session:
                 self.report.merged.append(Merged(where, item.id, *duplicate))
                 (ids if self._adopts(duplicate[0], key) else copies).append(duplicate[0])
                 continue
-            self._write(item, key, keys)
-            ids.append(item.id)
+            if self._write(item, key, keys):
+                ids.append(item.id)
         return ids, copies
 
     def _takes_over(self, article: Article, key: str) -> bool:
@@ -769,7 +785,8 @@ def remove_articles(ids: Iterable[str], index_dir: str | Path = Path("indexes/de
         report = BuildReport(index_dir=index_dir, mode=BuildMode.REMOVE)
 
         def work(session: _Session) -> None:
-            for article_id in ids:
+            for asked in ids:
+                article_id = encodable(asked)  # as stored: a command line's undecodable bytes are U+FFFD
                 if session.in_base(article_id):
                     session.remove(article_id)
                 elif article_id not in report.not_found:
