@@ -808,8 +808,12 @@ def stats_command(index_dir, as_json):
                        f"{shard.size_bytes / 1e6:.1f} MB, {shard.served_by}")
     for source in stats.sources:
         missing = "" if source.exists else "  (missing)"
+        kept = f", {source.kept} kept whose files are gone" if source.kept else ""
         click.echo(f"source:     {source.path}: {_plural(source.articles, 'article')} "
-                   f"from {_plural(source.files, 'file')}{missing}")
+                   f"from {_plural(source.files, 'file')}{kept}{missing}")
+    if stats.kept:
+        click.echo(f"kept:       {_plural(stats.kept, 'article')} whose files are gone or no longer give them "
+                   "(`search index --prune` removes them)")
 
 
 def _restore(index_dir: Path, wait: float) -> None:

@@ -208,6 +208,8 @@ def test_an_emptied_drive_keeps_its_articles_until_pruned(runner, tmp_path):
     assert "removed" not in output
     assert all_ids(runner, ix) == ["berita.txt", "kedua.txt", "other/berita.txt"]
     assert stats(runner, ix)["kept"] == 2
+    shown = runner.invoke(main, ["stats", "--index", str(ix)]).output
+    assert "0 articles from 0 files, 2 kept whose files are gone" in shown and "kept:       2 articles" in shown
     index(runner, ix, "--rebuild")
     assert all_ids(runner, ix) == ["berita.txt", "kedua.txt", "other/berita.txt"]
     # The drive comes back: its files are known again, nothing is doubled.
