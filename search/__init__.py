@@ -37,7 +37,8 @@ from .errors import (
 )
 
 if TYPE_CHECKING:
-    from .build.indexer import BuildReport, Merged, add_articles, build_index, forget_source, remove_articles
+    from .build.indexer import add_articles, build_index, forget_source, remove_articles
+    from .build.report import BuildMode, BuildReport, Merged
     from .index import Index, open_index
     from .language.analysis import AnalyzedToken, analyze, stem
     from .query.ranking import Ranking
@@ -49,8 +50,8 @@ if TYPE_CHECKING:
 # one-off query never loads the indexer and the readers, a build never loads
 # the query stages.
 _LAZY = {
-    **dict.fromkeys(["BuildReport", "Merged", "add_articles", "build_index", "forget_source",
-                     "remove_articles"], ".build.indexer"),
+    **dict.fromkeys(["add_articles", "build_index", "forget_source", "remove_articles"], ".build.indexer"),
+    **dict.fromkeys(["BuildMode", "BuildReport", "Merged"], ".build.report"),
     **dict.fromkeys(["Index", "open_index"], ".index"),
     **dict.fromkeys(["AnalyzedToken", "analyze", "stem"], ".language.analysis"),
     "Ranking": ".query.ranking",
@@ -77,7 +78,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
-    "AnalyzedToken", "Article", "ArticleNotFoundError", "BuildReport", "CheckReport", "ClusterError",
+    "AnalyzedToken", "Article", "ArticleNotFoundError", "BuildMode", "BuildReport", "CheckReport", "ClusterError",
     "DamagedFile", "Export", "ExportRow", "FieldValue", "Hit", "Index", "IndexCorruptError", "IndexLockedError",
     "IndexNotFoundError", "IndexOutdatedError", "IndexReadOnlyError", "IndexStateError", "IndexStats",
     "IndexWriteError", "IngestError", "InvalidArgumentError", "Merged", "NotAnArticleError", "NothingToIndexError",

@@ -33,7 +33,7 @@ from .index import DEFAULT_INDEX, EXPORT_FIELDS, SORTS, open_index
 from .results import ExportRow
 
 if TYPE_CHECKING:
-    from .build.indexer import BuildReport
+    from .build.report import BuildReport
 
 # Building, reading files and the analysis are imported by the commands that
 # use them: a one-off `search query` loads only what a query needs.
@@ -189,7 +189,7 @@ def _plural(count: int, word: str) -> str:
 
 
 def _print_build(report: BuildReport) -> None:
-    from .build.indexer import BuildMode
+    from .build.report import BuildMode
 
     for skipped in report.skipped:
         click.echo(f"skipped {skipped}", err=True)

@@ -299,11 +299,20 @@ def test_a_damaged_manifest_is_named_and_nothing_falls_back_to_seeds(runner, tmp
     index(runner, ix, archive)
     manifest = next(ix.glob("gen-*")) / "files.json"
     manifest.write_bytes(b"x" * manifest.stat().st_size)  # overwritten in place, the same size
-    for command in (["stats"], ["index"], ["index", "--rebuild"], ["add", "seeds"], ["index", "--prune"]):
+    for command in (["stats"], ["index"], ["add", "seeds"], ["index", "--prune"], ["query", "kominfo"]):
         result = runner.invoke(main, [*command, "--index", str(ix)])
         assert result.exit_code == 1, (command, result.output)
         assert "damaged" in result.output and "files.json" in result.output and "Traceback" not in result.output
     assert not list(ix.glob("building-*")) and len(list(ix.glob("gen-*"))) == 1
+    # The rebuild the error suggests keeps every article; the next update finds their files again.
+    result = runner.invoke(main, ["index", "--rebuild", "--index", str(ix)])
+    assert result.exit_code == 3 and "files.json" in result.output and "every article is kept" in result.output
+    assert stats(runner, ix)["articles"] == 2 and stats(runner, ix)["kept"] == 2
+    assert "seeds" not in json.dumps(stats(runner, ix)["sources"])
+    index(runner, ix)
+    assert (stats(runner, ix)["articles"], stats(runner, ix)["kept"]) == (2, 0)
+    assert [s["articles"] for s in stats(runner, ix)["sources"]] == [2]
+    assert "up to date" in index(runner, ix, "--prune")
 
 
 def test_a_rebuild_repairs_damaged_postings_from_the_stored_articles(runner, tmp_path):

@@ -79,7 +79,7 @@ def test_killing_a_rebuild_leaves_the_previous_index_serving(tmp_path, corpus, k
         assert [hit.id for hit in index.search("dinas kominfo").hits] == before
     # The next build clears what the killed one left, and the lock is free.
     report = search.build_index([PROJECT / "tests" / "fixtures"], index_dir, rebuild=True)
-    assert report.indexed == articles
+    assert (report.rebuilt, report.articles) == (articles, articles)
     assert not list(index_dir.glob("building-*"))
 
 

@@ -37,7 +37,7 @@ from ..errors import IndexCorruptError, IndexOutdatedError, IndexWriteError, Sea
 from ..language.analysis import stemmer_of
 from . import disk
 from .codec import ArrayCodec
-from .manifest import Manifest, under  # noqa: F401 - where the build finds them
+from .manifest import Manifest
 from .schema import SCHEMA_VERSION, build_schema
 from .shards import MAX_SHARDS, combined_reader, shard_folders, shard_of
 

@@ -22,8 +22,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ..errors import IndexCorruptError
-
-MANIFEST = "files.json"
+from .disk import MANIFEST
 
 
 def under(key: str, root: str) -> bool:
