@@ -241,8 +241,9 @@ def _summary(report: BuildReport, modes) -> str:
                 f"in {report.seconds:.1f} s; {tail}.")
     if report.mode == modes.REBUILD:
         return f"{report.articles} articles in {report.index_dir}, analysed again in {report.seconds:.1f} s."
-    if not report.changed and report.mode == modes.UPDATE:
-        return (f"{report.index_dir} is up to date: {report.unchanged_files} files unchanged, "
+    if not report.changed and report.mode in (modes.UPDATE, modes.PRUNE):
+        pruned = ", nothing to prune" if report.mode == modes.PRUNE else ""
+        return (f"{report.index_dir} is up to date: {report.unchanged_files} files unchanged{pruned}, "
                 f"{report.articles} articles.")
     if not report.changed:
         return f"Nothing changed; {report.articles} articles in {report.index_dir}."
