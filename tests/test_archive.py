@@ -116,6 +116,28 @@ def test_a_garbage_pointer_is_reported_and_nothing_is_rebuilt_over_it(runner, tm
     assert sorted(os.listdir(ix)) == before
 
 
+def test_the_fix_the_error_suggests_for_a_deleted_generation_brings_the_archive_back(runner, tmp_path,
+                                                                                     monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    batch(tmp_path / "seeds")  # where a fallback to seeds/ would find something
+    archive = batch(tmp_path / "archive", name="a.txt", town="Solok")
+    batch(archive, name="b.txt", town="Padang")
+    ix = tmp_path / "ix"
+    index(runner, ix, archive)
+    assert runner.invoke(main, ["add", str(batch(tmp_path / "more", name="c.txt", town="Bukittinggi")),
+                                "--index", str(ix)]).exit_code == 0
+    shutil.rmtree(ix / (ix / "CURRENT").read_text().strip())  # the live generation's folder, deleted
+    result = runner.invoke(main, ["query", "kominfo", "--index", str(ix)])
+    assert result.exit_code == 1 and "--restore" in result.output
+    result = runner.invoke(main, ["index", "--rebuild", "--index", str(ix)])
+    assert result.exit_code == 1 and "seeds" not in result.output  # no fallback: the generation is gone
+    result = runner.invoke(main, ["index", "--restore", "--index", str(ix)])
+    assert result.exit_code == 0, result.output
+    assert all_ids(runner, ix) == ["a.txt", "b.txt"]  # the generation before the add
+    index(runner, ix, tmp_path / "more")
+    assert all_ids(runner, ix) == ["a.txt", "b.txt", "c.txt"]
+
+
 def test_a_truncated_segment_is_reported_on_open(runner, tmp_path):
     ix = tmp_path / "ix"
     runner.invoke(main, ["index", str(batch(tmp_path / "a")), "--index", str(ix)])
