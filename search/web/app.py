@@ -915,12 +915,14 @@ def _supervisor(config, index_dir: Path, advice: str):
 
     class Supervisor(Multiprocess):
         def keep_subprocess_alive(self) -> None:
-            if not self.should_exit.is_set():
-                for process in self.processes:
-                    code = process.exitcode
-                    if code is not None and code not in (0, STARTUP_FAILURE):  # (uvicorn stops on the latter)
-                        print(worker_death(process.pid, code, index_dir) + advice, file=sys.stderr, flush=True)
+            # uvicorn replaces a worker that died, and kills and replaces one that stopped
+            # answering its health check: each replaced worker is named with how it ended.
+            before = list(self.processes)
             super().keep_subprocess_alive()
+            for old, new in zip(before, self.processes, strict=True):
+                code = old.exitcode
+                if new is not old and code is not None and code not in (0, STARTUP_FAILURE):
+                    print(worker_death(old.pid, code, index_dir) + advice, file=sys.stderr, flush=True)
 
     return Supervisor(config, sockets=[config.bind_socket()])
 
