@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 import search
 
@@ -62,3 +63,17 @@ def seeds_in_4_shards(tmp_path_factory) -> Path:
     index_dir = tmp_path_factory.mktemp("index") / "seeds-4"
     search.build_index([PROJECT / "seeds"], index_dir, shards=4)
     return index_dir
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    """The command line, as a user types it (click's CliRunner)."""
+    return CliRunner()
+
+
+def batch(folder: Path, name: str = "berita.txt", town: str = "Sawahlunto") -> Path:
+    """A folder holding the seed article, with its town renamed so that each batch differs."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(SEED_ARTICLE.read_text(encoding="utf-8").replace("Sawahlunto", town),
+                               encoding="utf-8")
+    return folder

@@ -11,22 +11,9 @@ import sys
 
 import pytest
 from click.testing import CliRunner
-from conftest import SEED_ARTICLE
+from conftest import SEED_ARTICLE, batch
 
 from search.cli import main
-
-
-@pytest.fixture
-def runner():
-    return CliRunner()
-
-
-def batch(folder, name="berita.txt", town="Sawahlunto"):
-    """A folder holding the seed article, with its town renamed so that each batch differs."""
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / name).write_text(SEED_ARTICLE.read_text(encoding="utf-8").replace("Sawahlunto", town),
-                               encoding="utf-8")
-    return folder
 
 
 def stats(runner, ix):
@@ -36,7 +23,7 @@ def stats(runner, ix):
 
 
 def ids(runner, ix, text="kominfo"):
-    result = runner.invoke(main, ["query", text, "--json", "-n", "50", "--index", str(ix)])
+    result = runner.invoke(main, ["query", text, "--json", "-n", "100", "--index", str(ix)])
     assert result.exit_code == 0, result.output
     return sorted(hit["id"] for hit in json.loads(result.output)["hits"])
 
@@ -133,9 +120,9 @@ def test_the_fix_the_error_suggests_for_a_deleted_generation_brings_the_archive_
     assert result.exit_code == 1 and "seeds" not in result.output  # no fallback: the generation is gone
     result = runner.invoke(main, ["index", "--restore", "--index", str(ix)])
     assert result.exit_code == 0, result.output
-    assert all_ids(runner, ix) == ["a.txt", "b.txt"]  # the generation before the add
+    assert ids(runner, ix, ARCHIVE_WORDS) == ["a.txt", "b.txt"]  # the generation before the add
     index(runner, ix, tmp_path / "more")
-    assert all_ids(runner, ix) == ["a.txt", "b.txt", "c.txt"]
+    assert ids(runner, ix, ARCHIVE_WORDS) == ["a.txt", "b.txt", "c.txt"]
 
 
 def test_a_truncated_segment_is_reported_on_open(runner, tmp_path):
@@ -206,16 +193,12 @@ def test_a_read_only_index_answers_queries_and_refuses_writes_with_one_line(tmp_
 
 # The probe's cases (issue 29), each through the command line: no normal command loses an article.
 
+ARCHIVE_WORDS = "harga OR jalan OR kominfo"  # a word of every article these tests index
+
 def index(runner, ix, *args):
     result = runner.invoke(main, ["index", *map(str, args), "--index", str(ix)])
     assert result.exit_code in (0, 3), result.output  # 3: a record skipped (a duplicate id), as the test means
     return result.output
-
-
-def all_ids(runner, ix, text="harga OR jalan OR kominfo"):
-    result = runner.invoke(main, ["query", text, "--json", "-n", "100", "--index", str(ix)])
-    assert result.exit_code == 0, result.output
-    return sorted(hit["id"] for hit in json.loads(result.output)["hits"])
 
 
 def test_an_emptied_drive_keeps_its_articles_until_pruned(runner, tmp_path):
@@ -228,20 +211,20 @@ def test_an_emptied_drive_keeps_its_articles_until_pruned(runner, tmp_path):
     output = index(runner, ix)
     assert "2 articles whose files are gone or no longer give them are kept" in output and "--prune" in output
     assert "removed" not in output
-    assert all_ids(runner, ix) == ["berita.txt", "kedua.txt", "other/berita.txt"]
+    assert ids(runner, ix, ARCHIVE_WORDS) == ["berita.txt", "kedua.txt", "other/berita.txt"]
     assert stats(runner, ix)["kept"] == 2
     shown = runner.invoke(main, ["stats", "--index", str(ix)]).output
     assert "0 articles from 0 files, 2 kept whose files are gone" in shown and "kept:       2 articles" in shown
     index(runner, ix, "--rebuild")
-    assert all_ids(runner, ix) == ["berita.txt", "kedua.txt", "other/berita.txt"]
+    assert ids(runner, ix, ARCHIVE_WORDS) == ["berita.txt", "kedua.txt", "other/berita.txt"]
     # The drive comes back: its files are known again, nothing is doubled.
     batch(drive, town="Sawahlunto")
     index(runner, ix)
-    assert all_ids(runner, ix) == ["berita.txt", "kedua.txt", "other/berita.txt"]
+    assert ids(runner, ix, ARCHIVE_WORDS) == ["berita.txt", "kedua.txt", "other/berita.txt"]
     assert stats(runner, ix)["kept"] == 1
     output = index(runner, ix, "--prune")
     assert "1 articles whose files are gone removed" in output
-    assert all_ids(runner, ix) == ["berita.txt", "other/berita.txt"]
+    assert ids(runner, ix, ARCHIVE_WORDS) == ["berita.txt", "other/berita.txt"]
 
 
 def test_a_moved_folder_keeps_its_ids_and_forgetting_the_old_place_loses_nothing(runner, tmp_path):
@@ -250,7 +233,7 @@ def test_a_moved_folder_keeps_its_ids_and_forgetting_the_old_place_loses_nothing
     batch(a, name="dua.txt", town="Padang")
     index(runner, ix, a)
     index(runner, ix, b)
-    before = all_ids(runner, ix)
+    before = ids(runner, ix, ARCHIVE_WORDS)
     a.rename(tmp_path / "A_moved")
     output = index(runner, ix, tmp_path / "A_moved")
     assert "2 files found at a new place; their articles keep their ids" in output, output
@@ -258,7 +241,7 @@ def test_a_moved_folder_keeps_its_ids_and_forgetting_the_old_place_loses_nothing
     result = runner.invoke(main, ["index", "--forget", str(a), "--index", str(ix)])
     assert result.exit_code == 0 and "0 articles removed" in result.output, result.output
     assert "up to date" in index(runner, ix)
-    assert all_ids(runner, ix) == before
+    assert ids(runner, ix, ARCHIVE_WORDS) == before
     sources = {s["path"]: s["articles"] for s in stats(runner, ix)["sources"]}
     assert sources == {str(b): 1, str(tmp_path / "A_moved"): 2}
 
@@ -272,7 +255,7 @@ def test_a_moved_and_edited_folder_is_merged_and_forgetting_the_old_place_keeps_
     index(runner, ix, tmp_path / "A_moved")
     result = runner.invoke(main, ["index", "--forget", str(a), "--index", str(ix)])
     assert result.exit_code == 0 and "0 articles removed" in result.output, result.output
-    assert all_ids(runner, ix) == ["berita.txt"]
+    assert ids(runner, ix, ARCHIVE_WORDS) == ["berita.txt"]
 
 
 def record_line(article_id, body, url=""):
@@ -288,13 +271,13 @@ def test_deleting_the_file_of_the_kept_copy_keeps_the_article(runner, tmp_path, 
     first.write_text(record_line("r1", "Harga cabai naik di pasar. ", url))
     second.write_text(record_line(second_id, "Harga cabai naik di pasar induk. ", url))
     index(runner, ix, first.parent, second.parent)
-    assert all_ids(runner, ix) == ["r1"]
+    assert ids(runner, ix, ARCHIVE_WORDS) == ["r1"]
     first.unlink()
     output = index(runner, ix)
     assert "kept" not in output  # the other copy's file holds it now
-    assert all_ids(runner, ix) == ["r1"]
-    assert "up to date" in index(runner, ix, "--prune") or all_ids(runner, ix) == ["r1"]
-    assert all_ids(runner, ix) == ["r1"]
+    assert ids(runner, ix, ARCHIVE_WORDS) == ["r1"]
+    assert "up to date" in index(runner, ix, "--prune") or ids(runner, ix, ARCHIVE_WORDS) == ["r1"]
+    assert ids(runner, ix, ARCHIVE_WORDS) == ["r1"]
     assert {s["path"]: s["articles"] for s in stats(runner, ix)["sources"]}[str(second.parent)] == 1
 
 
@@ -307,7 +290,7 @@ def test_a_record_no_longer_in_its_file_is_kept(runner, tmp_path):
     (folder / "x.jsonl").write_text(record_line("r1", "Harga cabai naik lagi. "))
     output = index(runner, ix)
     assert "1 article whose files are gone or no longer give them is kept" in output
-    assert all_ids(runner, ix) == ["r1", "r2"]
+    assert ids(runner, ix, ARCHIVE_WORDS) == ["r1", "r2"]
     result = runner.invoke(main, ["show", "r1", "--index", str(ix)])
     assert "naik lagi" in result.output
 
@@ -342,7 +325,7 @@ def test_a_rebuild_repairs_damaged_postings_from_the_stored_articles(runner, tmp
     folder = tmp_path / "dump"
     shutil.copytree(SEED_ARTICLE.parent, folder, ignore=shutil.ignore_patterns("*.html", "README.md"))
     index(runner, ix, folder)
-    before = all_ids(runner, ix, "kominfo OR jakarta OR indonesia")
+    before = ids(runner, ix, "kominfo OR jakarta OR indonesia")
     generation = next(ix.glob("gen-*"))
     for suffix in ("*.pst", "*.trm"):  # every word's postings, overwritten in place
         damaged = next(generation.glob(suffix))
@@ -352,7 +335,7 @@ def test_a_rebuild_repairs_damaged_postings_from_the_stored_articles(runner, tmp
     result = runner.invoke(main, ["index", "--rebuild", "--index", str(ix)])
     assert result.exit_code == 3, result.output  # the damaged files are named
     assert ".pst: does not match its checksum" in result.output and "lost" not in result.output
-    assert all_ids(runner, ix, "kominfo OR jakarta OR indonesia") == before
+    assert ids(runner, ix, "kominfo OR jakarta OR indonesia") == before
     assert runner.invoke(main, ["check", "--index", str(ix)]).exit_code == 0
 
 

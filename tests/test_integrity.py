@@ -14,23 +14,10 @@ import sys
 
 import pytest
 from click.testing import CliRunner
-from conftest import FIXTURES, SAMPLE_JSONL, SEED_ARTICLE
+from conftest import FIXTURES, SAMPLE_JSONL, batch
 
 from search.cli import main
 from search.store import disk
-
-
-@pytest.fixture
-def runner():
-    return CliRunner()
-
-
-def batch(folder, name="berita.txt", town="Sawahlunto"):
-    """A folder holding the seed article, with its town renamed so that each batch differs."""
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / name).write_text(SEED_ARTICLE.read_text(encoding="utf-8").replace("Sawahlunto", town),
-                               encoding="utf-8")
-    return folder
 
 
 def build(runner, tmp_path, *extra):
