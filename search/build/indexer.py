@@ -235,6 +235,16 @@ def _update(index_dir: Path, live: Generation, given: list[Path], progress, merg
                 force=bool(report.new_sources), keep=keep)
 
 
+def _combined(reports: list[BuildReport]) -> BuildReport:
+    """One report for an update and the rebuild before or after it: the update's, with the rebuild's counts."""
+    update = next((r for r in reports if r.mode != BuildMode.REBUILD), reports[-1])
+    for rebuilt in (r for r in reports if r is not update):
+        update.rebuilt, update.seconds = rebuilt.articles, update.seconds + rebuilt.seconds
+        update.skipped[:0] = rebuilt.skipped
+        update.articles, update.changed = reports[-1].articles, True
+    return update
+
+
 def build_index(
     paths: Iterable[str | Path] | None = None,
     index_dir: str | Path = Path("indexes/default"),
@@ -274,30 +284,25 @@ def build_index(
         raise InvalidArgumentError(f"shards must be from 1 to {MAX_SHARDS}, not {shards}")
     given = [Path(p) for p in paths] if paths else []
     with disk.write_lock(index_dir, wait=wait):
-        live, outdated = _open_live(index_dir, rebuild)
-        if live is None and outdated is None:
+        live, to_rebuild = _open_live(index_dir, rebuild)
+        if live is None and to_rebuild is None:
             return _new_index(index_dir, given, progress, merge_duplicates, shards, write_shards, keep)
-        rebuilt = None
         update_asked = bool(given or reread or prune)
-        only_rebuild = rebuild and not update_asked
-        if outdated is not None:  # an upgrade or a repair first: an update needs a whole index of this version
-            rebuilt = _rebuild(index_dir, outdated, shards, write_shards, progress, keep)
+        reports = []
+        if to_rebuild is not None:  # an upgrade or a repair first: an update needs a whole index of this version
+            reports.append(_rebuild(index_dir, to_rebuild, shards, write_shards, progress, keep))
+            if rebuild and not update_asked:
+                return reports[0]
             live, rebuild = Generation.open_current(index_dir), False
         assert live is not None
         rebuild = rebuild or (shards is not None and shards != live.shard_count)
-        report = None
         with live:
-            if update_asked or not (rebuild or only_rebuild):
-                # Before a rebuild, so that an update that fails leaves the index as it was.
-                report = _update(index_dir, live, given, progress, merge_duplicates, reread, prune, keep)
+            if update_asked or not rebuild:  # before a rebuild: if it fails, the index is left as it was
+                reports.append(_update(index_dir, live, given, progress, merge_duplicates, reread, prune, keep))
         if rebuild:
-            rebuilt = _rebuild(index_dir, disk.current_generation(index_dir), shards, write_shards, progress, keep)
-        if report is None or rebuilt is None:
-            return report or rebuilt  # type: ignore[return-value]
-        report.rebuilt, report.seconds = rebuilt.articles, report.seconds + rebuilt.seconds
-        report.skipped[:0] = rebuilt.skipped
-        report.articles, report.changed = rebuilt.articles, True
-        return report
+            reports.append(_rebuild(index_dir, disk.current_generation(index_dir), shards, write_shards,
+                                    progress, keep))
+        return _combined(reports)
 
 
 def add_articles(paths: Iterable[str | Path], index_dir: str | Path = Path("indexes/default"),
