@@ -17,10 +17,10 @@ import shutil
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
+from .build.report import BuildMode, BuildReport
 from .errors import (
     IndexCorruptError,
     IndexLockedError,
@@ -31,9 +31,6 @@ from .errors import (
 )
 from .index import DEFAULT_INDEX, EXPORT_FIELDS, SORTS, open_index
 from .results import ExportRow
-
-if TYPE_CHECKING:
-    from .build.report import BuildReport
 
 # Building, reading files and the analysis are imported by the commands that
 # use them: a one-off `search query` loads only what a query needs.
@@ -189,8 +186,6 @@ def _plural(count: int, word: str) -> str:
 
 
 def _print_build(report: BuildReport) -> None:
-    from .build.report import BuildMode
-
     for skipped in report.skipped:
         click.echo(f"skipped {skipped}", err=True)
     for merged in report.merged:
@@ -207,7 +202,7 @@ def _print_build(report: BuildReport) -> None:
     if report.rebuilt:
         click.echo(f"Rebuilt {_plural(report.rebuilt, 'stored article')} in {report.index_dir} "
                    f"(no source file read).")
-    click.echo(_summary(report, BuildMode))
+    click.echo(_summary(report))
     if report.kept:
         went = f", {report.newly_kept} of them since the last run" if report.newly_kept else ""
         click.echo(f"{_plural(report.kept, 'article')} whose files are gone or no longer give them "
@@ -230,25 +225,25 @@ def _print_repairs(notes) -> None:
         click.echo(f"repaired: {line}", err=True)
 
 
-def _summary(report: BuildReport, modes) -> str:
+def _summary(report: BuildReport) -> str:
     """The one line that says what a build, update, rebuild, prune, forget, add or remove did."""
     tail = f"skipped {len(report.skipped)}, merged {len(report.merged)} duplicates"
-    if report.mode == modes.FORGET:
+    if report.mode == BuildMode.FORGET:
         return (f"Forgot {report.deleted_files} files: {report.removed} articles removed "
                 f"(articles another source holds stay); {report.articles} articles in {report.index_dir}.")
-    if report.mode == modes.BUILD:
+    if report.mode == BuildMode.BUILD:
         return (f"Indexed {_plural(report.added, 'article')} from {report.files} files into {report.index_dir} "
                 f"in {report.seconds:.1f} s; {tail}.")
-    if report.mode == modes.REBUILD:
+    if report.mode == BuildMode.REBUILD:
         return f"{report.articles} articles in {report.index_dir}, analysed again in {report.seconds:.1f} s."
-    if not report.changed and report.mode in (modes.UPDATE, modes.PRUNE):
-        pruned = ", nothing to prune" if report.mode == modes.PRUNE else ""
+    if not report.changed and report.mode in (BuildMode.UPDATE, BuildMode.PRUNE):
+        pruned = ", nothing to prune" if report.mode == BuildMode.PRUNE else ""
         return (f"{report.index_dir} is up to date: {report.unchanged_files} files unchanged{pruned}, "
                 f"{report.articles} articles.")
     if not report.changed:
         return f"Nothing changed; {report.articles} articles in {report.index_dir}."
-    if report.mode in (modes.UPDATE, modes.PRUNE):
-        pruned = f"; {report.removed} articles whose files are gone removed" if report.mode == modes.PRUNE else ""
+    if report.mode in (BuildMode.UPDATE, BuildMode.PRUNE):
+        pruned = f"; {report.removed} articles whose files are gone removed" if report.mode == BuildMode.PRUNE else ""
         return (f"Updated {report.index_dir} in {report.seconds:.1f} s: "
                 f"{report.new_files} new, {report.changed_files} changed, {report.deleted_files} gone and "
                 f"{report.unchanged_files} unchanged files; {report.added} articles added, "

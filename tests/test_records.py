@@ -286,7 +286,6 @@ def legacy_index(tmp_path_factory):
     with pytest.MonkeyPatch.context() as patch:  # the version before: nothing repaired, nothing refused
         patch.setattr(search.ingest.jsonl, "sanitize", lambda article, where: article)
         patch.setattr(search.store.schema, "check_writable", lambda article, keys=(): None)
-        patch.setattr(search.build.session, "check_writable", lambda article, keys=(): None)
         search.build_index([root / "seeds"], root / "ix")
     with search.open_index(root / "ix") as index:  # (to_article repairs it: look at what is stored)
         assert "\ud800" in index._searcher._whoosh.stored_fields(index._searcher._whoosh.document_number(

@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -59,16 +59,9 @@ from ..errors import (
     SourceMissingError,
 )
 from ..store import disk
-from ..store.generation import (
-    OPEN_ERRORS,
-    Generation,
-    ShardWriter,
-    reading,
-    shard_count,
-    write_error,
-)
+from ..store.generation import Generation, ShardWriter, shard_count, stored_articles, write_error
 from ..store.manifest import MANIFEST, Manifest, under
-from ..store.shards import MAX_SHARDS, shard_folders
+from ..store.shards import MAX_SHARDS
 from .report import BuildMode, BuildReport
 from .session import Session, abs_path
 
@@ -87,37 +80,6 @@ def _nothing_read(what: str, report: BuildReport) -> NothingToIndexError:
     reasons = "; ".join(str(s) for s in report.skipped[:3])
     return NothingToIndexError(f"{what}" + (f" ({reasons})" if reasons else "")
                                + "; the existing index was left as it was", path=report.index_dir)
-
-def stored_articles(index_dir: Path, folder: Path) -> Iterator[dict | Skipped]:
-    """The stored fields of every article of a generation, of this schema version or an earlier one.
-
-    What a rebuild re-analyses: the index holds each article whole, so no
-    source file is needed. In a damaged generation (the caller has said so)
-    an article that cannot be read is a :class:`Skipped`, and the others are
-    read as they are on disk.
-    """
-    meta = disk.read_meta(folder)
-    for shard in shard_folders(folder, shard_count(meta)):
-        with reading(index_dir, OPEN_ERRORS):
-            ix = disk.open_for_reading(shard)
-            segments = ix._segments()
-        for segment in segments:
-            yield from _stored_in(index_dir, ix, segment, f"{shard.name}/{segment.segment_id()}")
-
-
-def _stored_in(index_dir: Path, ix, segment, name: str) -> Iterator[dict | Skipped]:
-    """One segment's stored articles, read without its postings (which may be what is damaged)."""
-    with reading(index_dir, OPEN_ERRORS):
-        documents = segment.codec().per_document_reader(ix.storage, segment)
-    try:
-        for docnum in range(documents.doc_count_all()):
-            try:
-                if not documents.is_deleted(docnum):
-                    yield documents.stored_fields(docnum)
-            except OPEN_ERRORS as error:
-                yield Skipped(f"{name} article {docnum}", f"cannot be read ({type(error).__name__})")
-    finally:
-        documents.close()
 
 
 def _damage(folder: Path) -> tuple[list[Skipped], Manifest]:

@@ -21,7 +21,7 @@ from ..ingest import find_files
 from ..ingest.pool import PageReader
 from ..store.generation import Generation, ShardWriter, WriteTransaction
 from ..store.manifest import FileState, Manifest, under
-from ..store.schema import check_writable, to_article, to_document
+from ..store.schema import to_article, to_document
 from .duplicates import REASONS, keys_of
 from .holdings import Holdings
 from .report import BuildReport, Merged
@@ -130,13 +130,16 @@ class Session:
         label = state.label if state is not None else self.labels.get(key, "")
         return label or Path(key).name
 
-    def _write(self, article: Article, key: str, keys: list[tuple[str, str]]) -> bool:
-        """Add one article; False (and the record named in ``skipped``) if the index cannot hold it."""
+    def _document(self, article: Article, keys: list[tuple[str, str]]) -> dict | None:
+        """The article as the index holds it; None (and the record named in ``skipped``) if it cannot."""
         try:
-            document = to_document(article, keys)
+            return to_document(article, keys)
         except UnwritableRecordError as error:
             self.report.skipped.append(Skipped(article.origin or article.path or article.id, str(error)))
-            return False
+            return None
+
+    def _add(self, article: Article, key: str, keys: list[tuple[str, str]], document: dict) -> None:
+        """Write one article's document, given by the file ``key``."""
         self.transaction.add(document)
         self.report.notes.extend(article.notes)
         self.added[article.id] = key
@@ -144,7 +147,6 @@ class Session:
             self.keys.setdefault(pair, article.id)
         if self.progress and len(self.added) % PROGRESS_EVERY == 0:
             self.progress(len(self.added))
-        return True
 
     def read(self, reader: PageReader, path: Path, label: str, key: str) -> tuple[list[str], list[str]]:
         """Index the articles of one file; (the ids it gives, the ids it holds copies of)."""
@@ -155,10 +157,9 @@ class Session:
                 self.report.skipped.append(item)
                 continue
             where = item.path or f"{label} ({item.id})"
-            try:  # before anything it would replace is touched
-                check_writable(item, keys_of(item))
-            except UnwritableRecordError as error:
-                self.report.skipped.append(Skipped(item.origin or where, str(error)))
+            keys = keys_of(item)
+            document = self._document(item, keys)  # before anything it would replace is touched
+            if document is None:
                 continue
             if item.id in self.added or self.in_base(item.id):
                 if self._takes_over(item, key):
@@ -171,14 +172,13 @@ class Session:
                         copies.append(item.id)
                     self.report.skipped.append(Skipped(where, reason))
                     continue
-            keys = keys_of(item)
             duplicate = self.duplicate_of(item, keys) if self.merge_duplicates else None
             if duplicate:
                 self.report.merged.append(Merged(where, item.id, *duplicate))
                 (ids if self._adopts(duplicate[0], key) else copies).append(duplicate[0])
                 continue
-            if self._write(item, key, keys):
-                ids.append(item.id)
+            self._add(item, key, keys, document)
+            ids.append(item.id)
         return ids, copies
 
     def _takes_over(self, article: Article, key: str) -> bool:
@@ -331,8 +331,12 @@ class Session:
                 self.report.skipped.append(fields)
                 continue
             article = to_article(fields)
-            if self._write(article, self.holdings.owner.get(article.id, ""), keys_of(article)) \
-                    and article.id not in self.holdings.owner:
+            keys = keys_of(article)
+            document = self._document(article, keys)
+            if document is None:
+                continue
+            self._add(article, self.holdings.owner.get(article.id, ""), keys, document)
+            if article.id not in self.holdings.owner:
                 self.manifest.kept.setdefault(article.id, "")  # no file known (a manifest lost)
         for article_id in sorted((set(self.holdings.owner) | set(self.manifest.kept)) - set(self.added)):
             owner = self.holdings.owner.get(article_id)

@@ -14,6 +14,9 @@ live one: ``begin`` (empty, or hard links to a base generation's files, each che
 against its checksum first, so that damage is never carried into a new one),
 ``commit`` (Whoosh's commit, the manifest, the roots, then the atomic
 publish) or ``cancel`` (the folder goes; nothing live changed).
+
+:func:`stored_articles` reads a generation's stored articles back, segment by
+segment without their postings, for a rebuild that reads no source file.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from whoosh.filedb.filetables import FileFormatError
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
+from ..articles import Skipped
 from ..errors import IndexCorruptError, IndexOutdatedError, IndexWriteError, SearchError
 from ..language.analysis import stemmer_of
 from . import disk
@@ -221,6 +225,41 @@ class Generation:
 
     def size_bytes(self) -> int:
         return disk.folder_size(self.folder)
+
+
+def stored_articles(index_dir: Path, folder: Path) -> Iterator[dict | Skipped]:
+    """The stored fields of every article of a generation, of this schema version or an earlier one.
+
+    What a rebuild re-analyses: the index holds each article whole, so no
+    source file is needed. In a damaged generation (the caller has said so)
+    an article that cannot be read is a :class:`Skipped`, and the others are
+    read as they are on disk.
+    """
+    meta = disk.read_meta(folder)
+    for shard in shard_folders(folder, shard_count(meta)):
+        with reading(index_dir, OPEN_ERRORS):
+            ix = disk.open_for_reading(shard)
+            segments = ix._segments()
+        try:
+            for segment in segments:
+                yield from _stored_in(index_dir, ix, segment, f"{shard.name}/{segment.segment_id()}")
+        finally:
+            ix.close()
+
+
+def _stored_in(index_dir: Path, ix, segment, name: str) -> Iterator[dict | Skipped]:
+    """One segment's stored articles, read without its postings (which may be what is damaged)."""
+    with reading(index_dir, OPEN_ERRORS):
+        documents = segment.codec().per_document_reader(ix.storage, segment)
+    try:
+        for docnum in range(documents.doc_count_all()):
+            try:
+                if not documents.is_deleted(docnum):
+                    yield documents.stored_fields(docnum)
+            except OPEN_ERRORS as error:
+                yield Skipped(f"{name} article {docnum}", f"cannot be read ({type(error).__name__})")
+    finally:
+        documents.close()
 
 
 def write_error(index_dir: Path, error: OSError) -> SearchError:

@@ -45,9 +45,6 @@ class FileState:
     digest: str = ""
     """A hash of the file's bytes, to know it again after a move ("" when not known)."""
 
-    def holds(self, article_id: str) -> bool:
-        return article_id in self.ids or article_id in self.copies
-
     @classmethod
     def from_json(cls, data: object) -> FileState:
         if not isinstance(data, dict):
@@ -104,8 +101,3 @@ class Manifest:
     def owners(self) -> dict[str, str]:
         """id -> the file its stored text came from."""
         return {i: key for key, state in self.files.items() for i in state.ids}
-
-    def holders(self, article_id: str) -> list[str]:
-        """The files that hold ``article_id``, its own first."""
-        own = [key for key, state in self.files.items() if article_id in state.ids]
-        return own + [key for key, state in self.files.items() if article_id in state.copies]
