@@ -42,7 +42,7 @@ from search.ingest.boilerplate import clean_body
 from search.language.analysis import WORD_PATTERN, Analysis
 from search.language.stemming import Stemmer
 from search.language.tables import load_table, word_tables
-from search.query.ranking import Candidate, Ranking, rerank
+from search.query.ranking import Evidence, Ranking, rerank
 from search.store.schema import lead_of
 
 ENGINE = Ranking()
@@ -136,11 +136,11 @@ def evaluate(fields, ids, docs, queries, ranking: Ranking, chains: Analysis):
         if weights.get("exact"):
             total += weights["exact"] * fields["exact"].score(words)[0]
         top = [int(i) for i in np.argsort(-total, kind="stable")[:ranking.rerank_depth] if total[i] > 0]
-        candidates = [Candidate(i, float(total[i]), matched={w for w in stems if w in docs[i][3]},
-                                positions={w: docs[i][3][w] for w in stems if w in docs[i][3]},
-                                typed={w for w in words if w in docs[i][4]})
-                      for i in top]
-        run[qid] = [ids[c.docnum] for c in rerank(candidates, stems, ranking, typed=words)[:100]]
+        evidence = Evidence.of_articles([{w for w in stems if w in docs[i][3]} for i in top],
+                                        [{w: docs[i][3][w] for w in stems if w in docs[i][3]} for i in top],
+                                        [{w for w in words if w in docs[i][4]} for i in top], stems, words)
+        ranked = rerank(np.array(top), total[top], evidence, stems, ranking, typed=words)
+        run[qid] = [ids[docnum] for docnum, _ in ranked[:100]]
     return run
 
 

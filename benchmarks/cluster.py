@@ -12,7 +12,7 @@ starts is stopped by id) and measures, for the known-item headlines
 without, on:
 
 * one index; the shards read as one (``search.store.shards``);
-* the shards held apart in this process (``search.query.scatter.Coordinator``
+* the shards held apart in this process (``search.query.coordinator.Coordinator``
   over ``ShardSearcher`` objects): the cost of gathering, scattering and
   merging, without transport;
 * the shards on Ray actors over the two nodes (``search.cluster``): the
@@ -67,21 +67,24 @@ def _same(a, b) -> bool:
 def driver(args) -> None:
     """Inside the sandbox: every measurement, printed as one JSON line after CLUSTER_BENCH."""
     import search
-    from search.cluster import ClusterIndex, shard_writer
+    from search.cluster import shard_writer
+    from search.query.coordinator import Coordinator, InProcess
     from search.query.ranking import Ranking
-    from search.query.scatter import Coordinator, ShardSearcher
+    from search.query.request import SearchRequest
+    from search.query.shard import ShardSearcher
     from search.store.disk import current_generation
 
     queries = [text for _, text, _ in read_queries(Path(args.queries))][:args.latency_queries]
     one, sharded = search.open_index(args.one), search.open_index(args.sharded)
     folder = current_generation(Path(args.sharded))
     apart = [ShardSearcher.open(args.sharded, folder, n, Ranking()) for n in range(args.shards)]
-    coordinator = Coordinator(apart, Ranking())
-    cluster = ClusterIndex(args.sharded, address=os.environ["RAY_ADDRESS"])
+    coordinator = Coordinator(InProcess(apart), Ranking())
+    cluster = search.open_index(args.sharded, ray_address=os.environ["RAY_ADDRESS"])
     systems = {
         "one index": lambda t, h: one.search(t, highlight=h),
         f"{args.shards} shards read as one": lambda t, h: sharded.search(t, highlight=h),
-        f"{args.shards} shards held apart, this process": lambda t, h: coordinator.search(t, highlight=h),
+        f"{args.shards} shards held apart, this process": lambda t, h: coordinator.search(
+            SearchRequest(t, highlight=h)),
         f"{args.shards} shards on Ray actors, 2 nodes": lambda t, h: cluster.search(t, highlight=h),
     }
     result: dict = {"latency": {}, "queries": len(queries)}
@@ -95,7 +98,8 @@ def driver(args) -> None:
     corpus = [Path(args.build_corpus)]
     plan: tuple[tuple[str, dict], ...] = (
         ("one index", {}), (f"{args.shards} shards, written here", {"shards": args.shards}),
-        (f"{args.shards} shards, Ray tasks", {"shards": args.shards, "write_shards": shard_writer()}))
+        (f"{args.shards} shards, Ray tasks",
+         {"shards": args.shards, "write_shards": shard_writer(os.environ["RAY_ADDRESS"])}))
     if args.ray_build_corpora:
         corpus, plan = args.corpora, plan[2:]
     for name, options in plan:

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from .index import Index, open_index
     from .language.analysis import AnalyzedToken, analyze, stem
     from .query.ranking import Ranking
+    from .query.request import ExportRequest, SearchRequest, Sort
     from .query.snippets import Snippet
     from .results import Export, ExportRow, FieldValue, Hit, IndexStats, SearchResults, ShardStats, SourceStats
     from .store.fixity import CheckReport, DamagedFile, RestoreReport, check_index, restore_index
@@ -55,6 +56,7 @@ _LAZY = {
     **dict.fromkeys(["Index", "open_index"], ".index"),
     **dict.fromkeys(["AnalyzedToken", "analyze", "stem"], ".language.analysis"),
     "Ranking": ".query.ranking",
+    **dict.fromkeys(["ExportRequest", "SearchRequest", "Sort"], ".query.request"),
     "Snippet": ".query.snippets",
     **dict.fromkeys(["CheckReport", "DamagedFile", "RestoreReport", "check_index", "restore_index"],
                     ".store.fixity"),
@@ -79,11 +81,11 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "AnalyzedToken", "Article", "ArticleNotFoundError", "BuildMode", "BuildReport", "CheckReport", "ClusterError",
-    "DamagedFile", "Export", "ExportRow", "FieldValue", "Hit", "Index", "IndexCorruptError", "IndexLockedError",
-    "IndexNotFoundError", "IndexOutdatedError", "IndexReadOnlyError", "IndexStateError", "IndexStats",
-    "IndexWriteError", "IngestError", "InvalidArgumentError", "Merged", "NotAnArticleError", "NothingToIndexError",
-    "NothingToRestoreError", "QueryError", "Ranking", "RequestError", "RestoreReport", "SearchError",
-    "SearchResults", "Skipped", "Snippet", "SourceError", "SourceMissingError", "ShardStats",
-    "ShardUnavailableError", "SourceStats", "add_articles", "analyze", "build_index", "check_index",
-    "forget_source", "open_index", "remove_articles", "restore_index", "stem",
+    "DamagedFile", "Export", "ExportRequest", "ExportRow", "FieldValue", "Hit", "Index", "IndexCorruptError",
+    "IndexLockedError", "IndexNotFoundError", "IndexOutdatedError", "IndexReadOnlyError", "IndexStateError",
+    "IndexStats", "IndexWriteError", "IngestError", "InvalidArgumentError", "Merged", "NotAnArticleError",
+    "NothingToIndexError", "NothingToRestoreError", "QueryError", "Ranking", "RequestError", "RestoreReport",
+    "SearchError", "SearchRequest", "SearchResults", "ShardStats", "ShardUnavailableError", "Skipped", "Snippet",
+    "Sort", "SourceError", "SourceMissingError", "SourceStats", "add_articles", "analyze", "build_index",
+    "check_index", "forget_source", "open_index", "remove_articles", "restore_index", "stem",
 ]

@@ -16,6 +16,7 @@ import os
 import shutil
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
@@ -29,7 +30,7 @@ from .errors import (
     NothingToRestoreError,
     SearchError,
 )
-from .index import DEFAULT_INDEX, EXPORT_FIELDS, SORTS, open_index
+from .index import DEFAULT_INDEX, EXPORT_FIELDS, SORTS, SearchRequest, open_index
 from .results import ExportRow
 
 # Building, reading files and the analysis are imported by the commands that
@@ -257,10 +258,11 @@ def _build(paths, index_dir: Path, options: dict) -> BuildReport:
     from .build import indexer
     from .ingest import estimate_count
 
-    if os.environ.get("SEARCH_RAY_ADDRESS"):
+    address = _cluster().address
+    if address:
         from .cluster import shard_writer
 
-        options["write_shards"] = shard_writer()
+        options["write_shards"] = shard_writer(address)
     if not sys.stderr.isatty():
         return indexer.build_index(paths, index_dir, **options)
     with click.progressbar(length=max(estimate_count(paths or []), 1), label="indexing",
@@ -338,14 +340,37 @@ class _TextArgumentCommand(click.Command):
 @click.option("--ray", "ray_address", metavar="ADDRESS", envvar="SEARCH_RAY_ADDRESS", default=None,
               help="Serve the index's shards from Ray actors on the cluster at ADDRESS "
                    "(or SEARCH_RAY_ADDRESS); needs the cluster extra.")
+@click.option("--ray-timeout", type=click.FloatRange(0.1), envvar="SEARCH_RAY_TIMEOUT", default=30.0,
+              show_default=True, metavar="SECONDS",
+              help="With --ray: seconds a query waits for a shard before answering without it "
+                   "(or SEARCH_RAY_TIMEOUT).")
 @click.version_option(package_name="indonesian-news-search")
-def main(index_dir: Path, ray_address: str | None) -> None:
+@click.pass_context
+def main(ctx: click.Context, index_dir: Path, ray_address: str | None, ray_timeout: float) -> None:
     """Full-text search for Indonesian news.
 
     `search COMMAND --help` describes each command.
     """
-    if ray_address:
-        os.environ["SEARCH_RAY_ADDRESS"] = ray_address  # what open_index reads
+    ctx.obj = _Cluster(ray_address or None, ray_timeout)
+
+
+@dataclass(frozen=True)
+class _Cluster:
+    """Where the commands find the index's shards: this machine, or the Ray cluster at ``address``."""
+
+    address: str | None = None
+    timeout: float = 30.0
+
+
+def _cluster() -> _Cluster:
+    obj = click.get_current_context().find_root().obj
+    return obj if isinstance(obj, _Cluster) else _Cluster()
+
+
+def _open(index_dir: Path):
+    """The index at ``index_dir``, its shards served from the Ray cluster given by --ray if any."""
+    cluster = _cluster()
+    return open_index(index_dir, ray_address=cluster.address, ray_timeout=cluster.timeout)
 
 
 WAIT_OPTION = click.option(
@@ -476,7 +501,7 @@ def _open_or_build(index_dir: Path):
     An index named by --index or SEARCH_INDEX is never built behind the user's back.
     """
     try:
-        return open_index(index_dir)
+        return _open(index_dir)
     except IndexNotFoundError:
         from .build import indexer
 
@@ -490,7 +515,7 @@ def _open_or_build(index_dir: Path):
                    err=True)
         report = _build([indexer.DEFAULT_SEEDS], index_dir, {})
         click.echo(f"Indexed {report.added} articles in {report.seconds:.1f} s.", err=True)
-        return open_index(index_dir)
+        return _open(index_dir)
 
 
 QUERY_HELP = """Search for TEXT and print ranked hits with highlighted snippets.
@@ -556,15 +581,16 @@ def query_command(text, index_dir, limit, page, sort, date_from, date_to, facets
     if facets and rows:
         raise click.UsageError(f"--facets has no place in --format {output_format}; use --json")
     try:
+        request = SearchRequest(text, sort=sort, date_from=date_from, date_to=date_to, limit=limit, page=page,
+                                facets=facets)
         with _open_or_build(index_dir) as index:
             if everything:
-                export = index.export(text, sort=sort, date_from=date_from, date_to=date_to)
+                export = index.export(request.matching())
                 _print_notes(export.notes)
                 _print_rows(export, output_format)
                 return
             started = time.perf_counter()
-            results = index.search(text, limit=limit, page=page, sort=sort, date_from=date_from,
-                                   date_to=date_to, facets=facets)
+            results = index.search(request)
             elapsed = time.perf_counter() - started
     except SearchError as error:
         _fail(error)
@@ -665,7 +691,7 @@ def _print_hits(hits, first: int = 1) -> None:
 def similar_command(article_id, index_dir, limit, as_json):
     """List the articles most like article ARTICLE_ID (not including it)."""
     try:
-        with open_index(index_dir) as index:
+        with _open(index_dir) as index:
             hits = index.similar(article_id, limit=limit)
     except SearchError as error:
         _fail(error)
@@ -708,7 +734,7 @@ def run_command(queries, index_dir, limit, tag):
     """
     lines = _query_lines(queries)
     try:
-        with open_index(index_dir) as index:
+        with _open(index_dir) as index:
             for lineno, line in enumerate(lines, start=1):
                 columns = line.split("\t")
                 if len(columns) < 2:
@@ -718,7 +744,7 @@ def run_command(queries, index_dir, limit, tag):
                 qid, text = columns[0].strip(), columns[1]
                 if lineno == 1 and qid.lower() == "qid":
                     continue
-                results = index.search(text, limit=limit, highlight=False)
+                results = index.search(SearchRequest(text, limit=limit, highlight=False))
                 for rank, hit in enumerate(results.hits, start=1):
                     # A query of filters only lists articles by date, unscored.
                     score = len(results.hits) - rank + 1 if hit.score is None else hit.score
@@ -741,7 +767,7 @@ def values_command(field, index_dir, limit, as_json):
     kategori:politik or tanggal:2021-03.
     """
     try:
-        with open_index(index_dir) as index:
+        with _open(index_dir) as index:
             values = index.values(field, limit=limit)
     except SearchError as error:
         _fail(error)
@@ -763,7 +789,7 @@ def values_command(field, index_dir, limit, as_json):
 def show_command(article_id, index_dir, as_json):
     """Print one article by its id."""
     try:
-        with open_index(index_dir) as index:
+        with _open(index_dir) as index:
             article = index.get(article_id)
     except SearchError as error:
         _fail(error)
@@ -785,7 +811,7 @@ def show_command(article_id, index_dir, as_json):
 def stats_command(index_dir, as_json):
     """Describe the index: articles, fields, size, build time, sources."""
     try:
-        with open_index(index_dir) as index:
+        with _open(index_dir) as index:
             stats = index.stats()
     except SearchError as error:
         _fail(error)

@@ -1,12 +1,13 @@
 """An index's shards held by Ray actors: placed, restarted and reached by Ray, answered as one index.
 
-``open_index(path, ray_address=ADDRESS)`` (or ``SEARCH_RAY_ADDRESS``) connects to
-a Ray cluster and returns a :class:`ClusterIndex`: one named, detached actor
-per shard (:class:`ShardActor`, each a ``search.query.scatter.ShardSearcher``)
-holds its shard open between queries, and this process coordinates
-(``search.query.scatter.Coordinator``): the collection's statistics gathered
-from every shard, the first stage on each, the merge and the re-ranking here.
-A later ``search query`` finds the same actors again by name.
+``open_index(path, ray_address=ADDRESS)`` connects to a Ray cluster and
+returns an ``Index`` whose shards are :class:`RayShards`: one named, detached
+actor per shard (:class:`ShardActor`, each a
+``search.query.shard.ShardSearcher``) holds its shard open between queries,
+and this process coordinates (``search.query.coordinator.Coordinator``, the
+same as for a local index): the collection's statistics gathered from every
+shard, the first stage on each, the merge and the re-ranking here. A later
+``search query`` finds the same actors again by name.
 
 What is supported: every node reads the index at the same path (a shared
 file system, or the same copy on each node); the actors open the generation
@@ -27,23 +28,23 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from collections import Counter
 from dataclasses import fields
 from pathlib import Path
 
-from .articles import Article, encodable
-from .errors import ArticleNotFoundError, ClusterError, InvalidArgumentError, SearchError, ShardUnavailableError
+from .articles import Article
+from .errors import ClusterError, SearchError
+from .query.coordinator import Call, ShardUnavailable
 from .query.ranking import Ranking
-from .query.scatter import Coordinator, ShardSearcher, ShardUnavailable
-from .results import Export, FieldValue, Hit, IndexStats, SearchResults, ShardStats
+from .query.shard import ShardSearcher
+from .results import FieldValue, ShardStats
 from .store import disk
 from .store.generation import shard_count, write_spooled_shard
-from .store.schema import build_schema, to_article
-from .store.shards import shard_of
+from .store.manifest import Manifest
+from .store.schema import build_schema
 
 NAMESPACE = "indonesian-news-search"
-TIMEOUT = float(os.environ.get("SEARCH_RAY_TIMEOUT", "30"))
-"""Seconds a query waits for a shard (its restart included) before answering without it."""
+TIMEOUT = 30.0
+"""Seconds a query waits for a shard (its restart included) before answering without it, unless told."""
 KEEP_OPEN = 2
 """Generations a shard actor holds open at once (the newest and the one before)."""
 
@@ -86,8 +87,10 @@ class ShardActor:
         return {"pid": os.getpid(), "node": ray.get_runtime_context().get_node_id(),
                 "folder": next(reversed(self._open), None)}
 
-    def articles(self, folder: str) -> int:
-        return self._at(folder).generation.article_count
+    # The calls of search.query.shard.Shard, each on the generation ``folder``.
+
+    def article_count(self, folder: str) -> int:
+        return self._at(folder).article_count()
 
     def prepare(self, folder: str, *args):
         return self._at(folder).prepare(*args)
@@ -95,17 +98,17 @@ class ShardActor:
     def answer(self, folder: str, *args):
         return self._at(folder).answer(*args)
 
-    def hits(self, folder: str, *args):
-        return self._at(folder).hits(*args)
-
     def article_ids(self, folder: str, *args):
         return self._at(folder).article_ids(*args)
 
-    def corrections(self, folder: str, *args):
-        return self._at(folder).corrections(*args)
+    def hits(self, folder: str, *args):
+        return self._at(folder).hits(*args)
 
     def rows(self, folder: str, *args):
         return self._at(folder).rows(*args)
+
+    def corrections(self, folder: str, *args):
+        return self._at(folder).corrections(*args)
 
     def key_words(self, folder: str, *args):
         return self._at(folder).key_words(*args)
@@ -120,9 +123,7 @@ class ShardActor:
         return self._at(folder).values(fieldname)
 
     def get(self, folder: str, article_id: str) -> Article | None:
-        whoosh = self._at(folder).generation.searcher
-        docnum = whoosh.document_number(id=article_id)
-        return None if docnum is None else to_article(whoosh.stored_fields(docnum))
+        return self._at(folder).get(article_id)
 
 
 def _ray():
@@ -139,7 +140,7 @@ def _actor_class():
     return ray.remote(max_restarts=-1, max_task_retries=-1, num_cpus=0)(ShardActor)
 
 
-def shard_writer(address: str | None = None):
+def shard_writer(address: str = "auto"):
     """A ``write_shards`` for ``build_index``: each spooled shard written by a Ray task, all at once.
 
     A task runs on any node, reading and writing the build folder at the same
@@ -148,7 +149,7 @@ def shard_writer(address: str | None = None):
     a task that fails for good fails the build, which stops the other tasks
     and then changes nothing.
     """
-    connect(address or os.environ.get("SEARCH_RAY_ADDRESS", "auto"))
+    connect(address)
     ray = _ray()
     task = ray.remote(num_cpus=1, max_retries=1)(write_spooled_shard)
 
@@ -198,24 +199,31 @@ def actor_name(index_dir: Path, shard: int) -> str:
     return f"shard-{key}-{shard:02d}"
 
 
-class ClusterIndex:
-    """An index whose shards Ray actors hold, with the methods and answers of :class:`search.index.Index`."""
+class RayShards:
+    """An index's shards held by Ray actors (``search.index.Shards``): what an ``Index`` over a cluster calls."""
 
-    def __init__(self, index_dir: str | Path, ranking: Ranking | None = None, address: str | None = None,
-                 timeout: float = TIMEOUT):
+    def __init__(self, index_dir: str | Path, ranking: Ranking, address: str = "auto", timeout: float = TIMEOUT):
         self.path = Path(index_dir)
-        self.ranking = ranking if ranking is not None else Ranking()
+        self.ranking = ranking
         self.timeout = timeout
-        connect(address or os.environ.get("SEARCH_RAY_ADDRESS", "auto"))
+        connect(address)
+        self._manifest: Manifest | None = None
         self._open()
 
     def _open(self) -> None:
-        self.generation = disk.current_generation(self.path)
-        self.meta = disk.read_meta(self.generation)
+        self.folder = disk.current_generation(self.path)
+        self.meta = disk.read_meta(self.folder)
+        self._manifest = None
         self._arguments = _ranking_args(self.ranking)
         nodes = _alive_nodes()
-        self._actors = [self._actor(n, nodes) for n in range(shard_count(self.meta))]
-        self._coordinator = Coordinator(self._actors, self.ranking, call=self._call)
+        self.actors = [self._actor(n, nodes) for n in range(shard_count(self.meta))]
+
+    rows_per_call = 200
+    """Export rows asked of an actor at once: one round trip per few hundred rows."""
+
+    @property
+    def count(self) -> int:
+        return len(self.actors)
 
     def _actor(self, shard: int, nodes: list[str]):
         """Shard ``shard``'s actor: found by its name, or made on the n-th of the alive ``nodes``, round them.
@@ -223,7 +231,7 @@ class ClusterIndex:
         Pinned to that node (Ray's soft node affinity placed all four shards of
         a test on one of two nodes in one run of three): Ray restarts a process
         that dies there; when the node is gone, the actor cannot be restarted,
-        and :meth:`_call` makes it again on a node that is alive.
+        and :meth:`call` makes it again on a node that is alive.
         """
         from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
@@ -232,7 +240,7 @@ class ClusterIndex:
                                        scheduling_strategy=placed)
                 .remote(str(self.path.resolve()), shard, self._arguments))
 
-    def _call(self, calls: list[tuple[int, str, tuple]]) -> list:
+    def call(self, calls: list[Call]) -> list:
         """Every call at once on its shard's actor; what has not answered within the timeout is unavailable.
 
         A shard whose actor is gone for good (killed, or its node lost) gets a
@@ -244,7 +252,7 @@ class ClusterIndex:
         results: list = [None] * len(calls)
         waiting = list(range(len(calls)))
         for attempt in range(2):
-            refs = {i: getattr(self._actors[calls[i][0]], calls[i][1]).remote(str(self.generation), *calls[i][2])
+            refs = {i: getattr(self.actors[calls[i][0]], calls[i][1]).remote(str(self.folder), *calls[i][2])
                     for i in waiting}
             ready, _ = ray.wait(list(refs.values()), num_returns=len(refs),
                                 timeout=max(deadline - time.monotonic(), 0.0))
@@ -269,22 +277,16 @@ class ClusterIndex:
                 break
             nodes = _alive_nodes()
             for n in sorted({calls[i][0] for i in again}):
-                self._actors[n] = self._actor(n, nodes)
+                self.actors[n] = self._actor(n, nodes)
             waiting = again
         return results
-
-    def __enter__(self) -> ClusterIndex:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
     def close(self) -> None:
         """Leave the actors serving (they are the cluster's, for the next query)."""
 
     def refresh(self) -> bool:
         """Answer from the index's newest generation, if one was published; and find lost actors again."""
-        moved = disk.current_generation(self.path) != self.generation
+        moved = disk.current_generation(self.path) != self.folder
         self._open()
         return moved
 
@@ -292,57 +294,28 @@ class ClusterIndex:
     def article_count(self) -> int:
         return int(self.meta.get("articles", 0))
 
-    def search(self, text: str, limit: int = 10, page: int = 1, highlight: bool = True,
-               sort: str = "relevance", date_from: str | None = None,
-               date_to: str | None = None, facets: bool = False) -> SearchResults:
-        """As :meth:`search.index.Index.search`; ``missing_shards`` names shards that did not answer."""
-        return self._coordinator.search(text, limit, page, highlight, sort, date_from, date_to, facets)
+    @property
+    def fields(self) -> list[str]:
+        return list(build_schema().names())
 
-    def export(self, text: str, sort: str = "relevance", date_from: str | None = None,
-               date_to: str | None = None) -> Export:
-        """As :meth:`search.index.Index.export`, the rows asked of their shards a few hundred at a time.
+    @property
+    def manifest(self) -> Manifest:
+        if self._manifest is None:
+            self._manifest = Manifest.read(self.folder)
+        return self._manifest
 
-        Whole or not at all: a shard that does not answer raises :class:`ShardUnavailableError`."""
-        return self._coordinator.export(text, sort, date_from, date_to)
+    def size_bytes(self) -> int:
+        return disk.folder_size(self.folder)
 
-    def similar(self, article_id: str, limit: int = 10) -> list[Hit]:
-        """As :meth:`search.index.Index.similar`, with the whole collection's statistics."""
-        return self._coordinator.similar(article_id, shard_of(encodable(article_id), len(self._actors)), limit)
-
-    def values(self, field: str, limit: int | None = None) -> list[FieldValue]:
-        """As :meth:`search.index.Index.values`: each value's articles counted on every shard."""
-        if limit is not None and limit < 1:
-            raise InvalidArgumentError(f"limit must be at least 1, not {limit}")
-        counts: Counter[str] = Counter()
-        for n, found in enumerate(self._call([(n, "values", (field,)) for n in range(len(self._actors))])):
-            if isinstance(found, ShardUnavailable):
-                raise ShardUnavailableError(f"shard {n} of the index at {self.path} did not answer ({found.reason})",
-                                            path=self.path)
-            counts.update({value.value: value.count for value in found})
-        merged = [FieldValue(value, count) for value, count in sorted(counts.items(), key=lambda i: (-i[1], i[0]))]
-        return merged if limit is None else merged[:limit]
-
-    def get(self, article_id: str) -> Article:
-        shard = shard_of(encodable(article_id), len(self._actors))
-        found = self._call([(shard, "get", (article_id,))])[0]
-        if isinstance(found, ShardUnavailable):
-            raise ShardUnavailableError(f"shard {shard} of the index at {self.path}, which holds {article_id!r}, "
-                                  f"did not answer ({found.reason})", path=self.path)
-        if found is None:
-            raise ArticleNotFoundError(f"no article with id {article_id!r}")
-        return found
-
-    def stats(self) -> IndexStats:
-        counts = self._call([(n, "articles", ()) for n in range(len(self._actors))])
-        where = self._call([(n, "where", ()) for n in range(len(self._actors))])
+    def shard_stats(self) -> list[ShardStats]:
+        everyone = range(self.count)
+        counts = self.call([(n, "article_count", ()) for n in everyone])
+        where = self.call([(n, "where", ()) for n in everyone])
         shards = []
         for n, (count, place) in enumerate(zip(counts, where, strict=True)):
-            folder = self.generation if len(self._actors) == 1 else self.generation / f"shard-{n:02d}"
+            folder = self.folder if self.count == 1 else self.folder / f"shard-{n:02d}"
             served = ("not answering" if isinstance(place, ShardUnavailable)
                       else f"Ray actor {actor_name(self.path, n)} (node {place['node'][:12]}, pid {place['pid']})")
             shards.append(ShardStats(n, 0 if isinstance(count, ShardUnavailable) else count,
                                      disk.folder_size(folder), served))
-        return IndexStats(path=self.path, articles=self.article_count, fields=list(build_schema().names()),
-                          size_bytes=disk.folder_size(self.generation),
-                          built_at=self.meta.get("built_at", ""), build_seconds=self.meta.get("build_seconds", 0.0),
-                          schema_version=self.meta.get("schema_version", 0), shards=shards)
+        return shards

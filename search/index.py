@@ -1,67 +1,153 @@
 """An open index: search it, fetch an article, describe it.
 
-``open_index(path)`` opens the index's live generation
-(:class:`~search.store.generation.Generation`: checked once, held open) and
-returns an :class:`Index`, a thin facade over a
-:class:`~search.query.searcher.Searcher` for that generation and a
-:class:`~search.query.ranking.Ranking`. ``Index.refresh()`` swaps in the
-newest generation when a build or update has published one. Everything it
-returns is a small dataclass of ``search.results``.
+``open_index(path)`` opens the index's live generation and returns an
+:class:`Index`: one :class:`~search.query.coordinator.Coordinator` over the
+index's shards and a :class:`~search.query.ranking.Ranking`. Where the shards
+are held is a :class:`Shards`: here, the whole generation as one shard in
+this process (:class:`LocalShards`); with a Ray address, one actor per shard
+(``search.cluster.RayShards``). The answers are the same. ``Index.refresh()``
+moves to the newest generation when a build or update has published one.
+Everything it returns is a small dataclass of ``search.results``.
 """
 
 from __future__ import annotations
 
-import functools
-import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from .articles import Article
+from .query.coordinator import Call, Coordinator, InProcess
 from .query.ranking import Ranking
-from .query.searcher import FACETS, SORTS, VALUE_FIELDS, Searcher
+from .query.request import SORTS, ExportRequest, SearchRequest, Sort, export_request, search_request
+from .query.searcher import FACETS, VALUE_FIELDS
+from .query.shard import ShardSearcher
 from .results import EXPORT_FIELDS, Export, FieldValue, Hit, IndexStats, SearchResults, ShardStats, SourceStats
+from .store import disk
 from .store.generation import Generation
-
-if TYPE_CHECKING:
-    from .cluster import ClusterIndex
+from .store.manifest import Manifest
 
 DEFAULT_INDEX = Path("indexes/default")
 
-__all__ = ["DEFAULT_INDEX", "EXPORT_FIELDS", "FACETS", "SORTS", "VALUE_FIELDS", "Index", "open_index"]
+__all__ = ["DEFAULT_INDEX", "EXPORT_FIELDS", "FACETS", "SORTS", "VALUE_FIELDS", "ExportRequest", "Index",
+           "LocalShards", "SearchRequest", "Shards", "Sort", "newest_generation", "open_index"]
 
 
-def _reads_index(method):
-    """Turn a failure to read the index's files into :class:`IndexCorruptError`."""
+class Shards(Protocol):
+    """Where an index's shards are held, and how the coordinator's calls reach them."""
 
-    @functools.wraps(method)
-    def wrapper(self, *args, **kwargs):
-        with self._generation.reading():
-            return method(self, *args, **kwargs)
+    @property
+    def count(self) -> int: ...
+    @property
+    def rows_per_call(self) -> int: ...
+    def call(self, calls: list[Call]) -> list: ...
+    @property
+    def path(self) -> Path: ...
+    @property
+    def folder(self) -> Path:
+        """The folder of the generation the shards answer from."""
+    @property
+    def meta(self) -> dict: ...
+    @property
+    def manifest(self) -> Manifest: ...
+    @property
+    def article_count(self) -> int: ...
+    @property
+    def fields(self) -> list[str]: ...
+    def shard_stats(self) -> list[ShardStats]: ...
+    def size_bytes(self) -> int: ...
+    def refresh(self) -> bool:
+        """Move to the index's newest generation; True if it moved."""
+    def close(self) -> None: ...
 
-    return wrapper
 
+class LocalShards:
+    """A local index: its live generation, held open, as one shard in this process.
 
-class Index:
-    """A read-only view of one generation of the index. Use as a context manager."""
+    Every call reads the generation's files through ``Generation.reading``, so
+    a damaged file is an :class:`~search.errors.IndexCorruptError`.
+    """
 
-    def __init__(self, generation: Generation, ranking: Ranking | None = None):
-        self.ranking = ranking if ranking is not None else Ranking()
+    count = 1
+    rows_per_call = InProcess.rows_per_call
+
+    def __init__(self, generation: Generation, ranking: Ranking):
+        self._ranking = ranking
         self._generation = generation
-        self._searcher = Searcher(generation, self.ranking)
+        self._shard = InProcess([ShardSearcher(generation, ranking)])
+
+    def call(self, calls: list[Call]) -> list:
+        with self._generation.reading():
+            return self._shard.call(calls)
 
     @property
     def path(self) -> Path:
-        """The index folder."""
         return self._generation.index_dir
 
     @property
-    def generation(self) -> Path:
-        """The folder of the generation this index answers from."""
+    def folder(self) -> Path:
         return self._generation.folder
 
     @property
     def meta(self) -> dict:
         return self._generation.meta
+
+    @property
+    def manifest(self) -> Manifest:
+        return self._generation.manifest
+
+    @property
+    def article_count(self) -> int:
+        return self._generation.article_count
+
+    @property
+    def fields(self) -> list[str]:
+        return list(self._generation.schema.names())
+
+    def shard_stats(self) -> list[ShardStats]:
+        return [ShardStats(number, articles, size)
+                for number, (articles, size) in enumerate(self._generation.shard_sizes())]
+
+    def size_bytes(self) -> int:
+        return self._generation.size_bytes()
+
+    def refresh(self) -> bool:
+        if self._generation.is_current():
+            return False
+        fresh = Generation.open_current(self.path, self._ranking.weighting())
+        self._generation.close()
+        self._generation, self._shard = fresh, InProcess([ShardSearcher(fresh, self._ranking)])
+        return True
+
+    def close(self) -> None:
+        self._generation.close()
+
+
+class Index:
+    """A read-only view of an index, answered from one generation. Use as a context manager."""
+
+    def __init__(self, shards: Shards, ranking: Ranking | None = None):
+        self.ranking = ranking if ranking is not None else Ranking()
+        self._shards = shards
+        self._coordinator = Coordinator(shards, self.ranking)
+
+    @property
+    def path(self) -> Path:
+        """The index folder."""
+        return self._shards.path
+
+    @property
+    def generation(self) -> Path:
+        """The folder of the generation this index answers from."""
+        return self._shards.folder
+
+    @property
+    def meta(self) -> dict:
+        return self._shards.meta
+
+    @property
+    def shards(self) -> Shards:
+        """Where the index's shards are held (this process, or a Ray cluster's actors)."""
+        return self._shards
 
     def __enter__(self) -> Index:
         return self
@@ -70,7 +156,7 @@ class Index:
         self.close()
 
     def close(self) -> None:
-        self._generation.close()
+        self._shards.close()
 
     def refresh(self) -> bool:
         """Move to the index's newest complete generation, if a build or update published one.
@@ -79,22 +165,15 @@ class Index:
         answering from the generation it has open until then. Returns True if
         it moved.
         """
-        if self._generation.is_current():
-            return False
-        fresh = Generation.open_current(self.path, self.ranking.weighting())
-        self._generation.close()
-        self._generation, self._searcher = fresh, Searcher(fresh, self.ranking)
-        return True
+        return self._shards.refresh()
 
     @property
     def article_count(self) -> int:
-        return self._generation.article_count
+        return self._shards.article_count
 
-    @_reads_index
-    def search(self, text: str, limit: int = 10, page: int = 1, highlight: bool = True,
-               sort: str = "relevance", date_from: str | None = None,
-               date_to: str | None = None, facets: bool = False) -> SearchResults:
-        """The ``page``-th page of ``limit`` hits for ``text``.
+    def search(self, request: SearchRequest | str = "", **options) -> SearchResults:
+        """A page of ranked hits: for a :class:`SearchRequest`, or for a text and its options
+        (``limit``, ``page``, ``highlight``, ``sort``, ``date_from``, ``date_to``, ``facets``).
 
         ``sort`` is ``relevance`` (best first), ``date`` (oldest first) or
         ``-date`` (newest first). ``date_from`` and ``date_to`` take the same
@@ -103,30 +182,29 @@ class Index:
         articles by category, source, author, location and month. A query of filters only
         (``kategori:politik``, ``tanggal:2021-03``, or no text beside a date
         option) lists every article they let through, newest first.
+        ``missing_shards`` names shards of a cluster that did not answer.
         """
-        return self._searcher.search(text, limit, page, highlight, sort, date_from, date_to, facets)
+        return self._coordinator.search(search_request(request, **options))
 
-    @_reads_index
-    def export(self, text: str, sort: str = "relevance", date_from: str | None = None,
-               date_to: str | None = None) -> Export:
-        """Every article matching ``text``, as :class:`ExportRow` objects, in ranked or date order.
+    def export(self, request: ExportRequest | str = "", **options) -> Export:
+        """Every article matching a query, as :class:`ExportRow` objects, in ranked or date order.
 
-        The options are those of :meth:`search`, and the query is read the same
-        way (a query that matches nothing as typed is corrected). With ``sort``
-        ``relevance`` the first ``Ranking.rerank_depth`` rows are those
-        :meth:`search` ranks first, in its order; the rest follow by their
-        first-stage BM25F score. Only the ranked article numbers are held at
-        once: each row is read and its snippet made when the iteration reaches
-        it. Read it while the index is open.
+        The request and options are those of :meth:`search` without paging,
+        and the query is read the same way (a query that matches nothing as
+        typed is corrected). With ``sort`` ``relevance`` the first
+        ``Ranking.rerank_depth`` rows are those :meth:`search` ranks first, in
+        its order; the rest follow by their first-stage BM25F score. Only the
+        ranked article numbers are held at once: rows are read and their
+        snippets made as the iteration reaches them. Read it while the index
+        is open. Whole or not at all: a shard that does not answer raises
+        :class:`~search.errors.ShardUnavailableError`.
         """
-        return self._searcher.export(text, sort, date_from, date_to)
+        return self._coordinator.export(export_request(request, **options))
 
-    @_reads_index
     def similar(self, article_id: str, limit: int = 10) -> list[Hit]:
         """The articles most like the given one (not including it), best first."""
-        return self._searcher.similar(article_id, limit)
+        return self._coordinator.similar(article_id, limit)
 
-    @_reads_index
     def values(self, field: str, limit: int | None = None) -> list[FieldValue]:
         """The values of a keyword field with their article counts, most common first.
 
@@ -135,57 +213,61 @@ class Index:
         ``lokasi``, ``bulan``). Values are as written in the articles; articles
         without one are not counted. ``limit`` keeps the most common ones.
         """
-        return self._searcher.values(field, limit)
+        return self._coordinator.values(field, limit)
 
-    @_reads_index
     def get(self, article_id: str) -> Article:
         """The stored article with this id."""
-        return self._searcher.get(article_id)
+        return self._coordinator.get(article_id)
 
-    @_reads_index
     def stats(self) -> IndexStats:
-        generation = self._generation
+        shards, meta = self._shards, self._shards.meta
+        manifest = shards.manifest
         return IndexStats(
             path=self.path,
             articles=self.article_count,
-            fields=list(generation.schema.names()),
-            size_bytes=generation.size_bytes(),
-            built_at=self.meta.get("built_at", ""),
-            build_seconds=self.meta.get("build_seconds", 0.0),
-            schema_version=self.meta.get("schema_version", 0),
-            sources=self._sources(),
-            shards=[ShardStats(number, articles, size)
-                    for number, (articles, size) in enumerate(generation.shard_sizes())],
-            kept=len(generation.manifest.kept),
+            fields=shards.fields,
+            size_bytes=shards.size_bytes(),
+            built_at=meta.get("built_at", ""),
+            build_seconds=meta.get("build_seconds", 0.0),
+            schema_version=meta.get("schema_version", 0),
+            sources=_sources(manifest),
+            shards=shards.shard_stats(),
+            kept=len(manifest.kept),
         )
 
-    def _sources(self) -> list[SourceStats]:
-        manifest = self._generation.manifest
-        stats = {path: SourceStats(path, 0, 0, Path(path).exists()) for path in manifest.sources}
-        for key, state in manifest.files.items():
-            source = manifest.source_of(key)
-            if source is not None:
-                stats[source].files += 1
-                stats[source].articles += len(state.ids)
-        for former in manifest.kept.values():
-            source = manifest.source_of(former)
-            if source is not None:
-                stats[source].kept += 1
-        return list(stats.values())
+
+def _sources(manifest: Manifest) -> list[SourceStats]:
+    stats = {path: SourceStats(path, 0, 0, Path(path).exists()) for path in manifest.sources}
+    for key, state in manifest.files.items():
+        source = manifest.source_of(key)
+        if source is not None:
+            stats[source].files += 1
+            stats[source].articles += len(state.ids)
+    for former in manifest.kept.values():
+        source = manifest.source_of(former)
+        if source is not None:
+            stats[source].kept += 1
+    return list(stats.values())
 
 
 def open_index(index_dir: str | Path = DEFAULT_INDEX, ranking: Ranking | None = None,
-               ray_address: str | None = None) -> Index | ClusterIndex:
+               ray_address: str | None = None, ray_timeout: float | None = None) -> Index:
     """Open the live index at ``index_dir`` for reading, ranked by ``ranking`` (the default one if None).
 
-    With ``ray_address`` (or ``SEARCH_RAY_ADDRESS`` set), its shards are
-    served by actors on that Ray cluster: a ``search.cluster.ClusterIndex``,
-    with the same methods and the same answers.
+    With ``ray_address``, its shards are served by actors on that Ray cluster
+    (``search.cluster``; the cluster extra), each query waiting at most
+    ``ray_timeout`` seconds for a shard: the same methods and the same answers.
     """
     ranking = ranking if ranking is not None else Ranking()
-    ray_address = ray_address or os.environ.get("SEARCH_RAY_ADDRESS") or None
     if ray_address:
-        from .cluster import ClusterIndex
+        from .cluster import TIMEOUT, RayShards
 
-        return ClusterIndex(Path(index_dir), ranking, ray_address)
-    return Index(Generation.open_current(Path(index_dir), ranking.weighting()), ranking)
+        shards: Shards = RayShards(Path(index_dir), ranking, ray_address,
+                                   TIMEOUT if ray_timeout is None else ray_timeout)
+        return Index(shards, ranking)
+    return Index(LocalShards(Generation.open_current(Path(index_dir), ranking.weighting()), ranking), ranking)
+
+
+def newest_generation(index_dir: str | Path) -> Path:
+    """The folder of the index's newest published generation (what :meth:`Index.refresh` would move to)."""
+    return disk.current_generation(Path(index_dir))

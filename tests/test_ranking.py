@@ -3,16 +3,27 @@
 import json
 import re
 
+import numpy as np
 import pytest
 
 import search
 from search.query.parser import parse_query, query_sequence
-from search.query.ranking import Candidate, amounts_of, rerank
+from search.query.ranking import Evidence, amounts_of, rerank
 from search.store.generation import Generation
 
 
 def _candidate(docnum, matched, positions=None, typed=()):
-    return Candidate(docnum, bm25=1.0, matched=set(matched), positions=positions or {}, typed=set(typed))
+    """An article with the same BM25F score as every other: its number, the query's words it holds,
+    where they stand in its body, the words as typed it writes so."""
+    return docnum, set(matched), positions or {}, set(typed)
+
+
+def _reranked(candidates, sequence, typed=()):
+    """(docnum, score) of ``candidates`` re-ranked for the query words ``sequence``, best first."""
+    evidence = Evidence.of_articles([c[1] for c in candidates], [c[2] for c in candidates],
+                                    [c[3] for c in candidates], sequence, typed)
+    return rerank(np.array([c[0] for c in candidates]), np.ones(len(candidates)), evidence, sequence,
+                  typed=typed)
 
 
 # Each row: the query's words in order (as analysed, and as typed), then two
@@ -53,9 +64,9 @@ SIGNALS = {
 @pytest.mark.parametrize("signal", SIGNALS)
 def test_each_signal_lifts_an_article(signal):
     sequence, typed, plain, better = SIGNALS[signal]
-    ranked = rerank([plain, better], sequence, typed=typed)
-    assert [c.docnum for c in ranked] == [1, 0]
-    assert ranked[0].score > ranked[1].score
+    ranked = _reranked([plain, better], sequence, typed=typed)
+    assert [docnum for docnum, _ in ranked] == [1, 0]
+    assert ranked[0][1] > ranked[1][1]
 
 
 @pytest.mark.parametrize("sequence, amounts", [
@@ -77,13 +88,13 @@ def test_words_few_candidates_hold_tell_a_story_apart():
              _candidate(1, ["nahrawi", "kpk", "periksa"]),
              _candidate(2, ["nahrawi", "kpk", "tahan"]),
              _candidate(3, ["nahrawi", "kpk"])]
-    ranked = rerank(story, sequence)
-    assert ranked[0].docnum == 2
+    ranked = _reranked(story, sequence)
+    assert ranked[0][0] == 2
 
 
 def test_ties_keep_document_order():
     same = [_candidate(n, ["a"], {"a": [50]}) for n in (2, 0, 1)]
-    assert [c.docnum for c in rerank(same, ["a"])] == [0, 1, 2]
+    assert [docnum for docnum, _ in _reranked(same, ["a"])] == [0, 1, 2]
 
 
 @pytest.mark.parametrize("text, sequence", [

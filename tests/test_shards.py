@@ -17,8 +17,10 @@ from hypothesis import strategies as st
 
 import search
 from search.cli import main
+from search.query.coordinator import Coordinator, InProcess
 from search.query.ranking import Ranking
-from search.query.scatter import Coordinator, ShardSearcher
+from search.query.request import ExportRequest, SearchRequest
+from search.query.shard import ShardSearcher
 from search.store.disk import current_generation
 from search.store.shards import shard_of
 
@@ -134,16 +136,16 @@ class held_apart:  # noqa: N801 - used as a function
     def __init__(self, index_dir: Path, count: int):
         folder = current_generation(index_dir)
         self.shards = [ShardSearcher.open(index_dir, folder, number, Ranking()) for number in range(count)]
-        self.coordinator = Coordinator(self.shards, Ranking())
+        self.coordinator = Coordinator(InProcess(self.shards), Ranking())
 
-    def search(self, *args, **options):
-        return self.coordinator.search(*args, **options)
+    def search(self, text, **options):
+        return self.coordinator.search(SearchRequest(text, **options))
 
-    def export(self, *args, **options):
-        return self.coordinator.export(*args, rows_per_call=3, **options)
+    def export(self, text, **options):
+        return self.coordinator.export(ExportRequest(text, **options), rows_per_call=3)
 
     def similar(self, article_id, limit=10):
-        return self.coordinator.similar(article_id, shard_of(article_id, len(self.shards)), limit)
+        return self.coordinator.similar(article_id, limit)
 
     def close(self):
         for shard in self.shards:

@@ -19,9 +19,9 @@ Every weight is a field of :class:`Ranking`, a frozen configuration passed to
 the searcher (``open_index(path, ranking=Ranking(adjacency=0))``); nothing
 here reads a global. What the factors read of the candidates is gathered
 once as arrays (:class:`Evidence`: which words each holds, where in its body)
-and every factor is computed for all candidates at once (:func:`rescore`);
-:class:`Candidate` carries the same evidence for candidates that travel, from
-shards held apart.
+and every factor is computed for all candidates at once (:func:`rescore`).
+Shards held apart each gather the evidence on their own candidates; the
+coordinator stacks them (:meth:`Evidence.stacked`) in its merged order.
 
 * Matched words: an article holding all the query's words outranks one
   holding a few of them many times. (Whoosh's own bonus, ``OrGroup.factory``,
@@ -94,19 +94,6 @@ class Ranking:
 CURRENCIES = frozenset({"rp"})
 
 
-@dataclass
-class Candidate:
-    docnum: int
-    bm25: float
-    # The query's words this article holds (in any text field), and where
-    # each stands in the body (POSITIONS_FIELD).
-    matched: set[str] = field(default_factory=set)
-    positions: dict[str, list[int]] = field(default_factory=dict)
-    # The query's words as typed (unstemmed) that this article writes so.
-    typed: set[str] = field(default_factory=set)
-    score: float = 0.0
-
-
 _ROW = 1 << 32  # a (candidate row, body position) pair as one number: row * _ROW + position
 
 
@@ -127,40 +114,49 @@ class Evidence:
     typed: np.ndarray
 
     @classmethod
-    def of(cls, candidates: list[Candidate], words: Iterable[str], typed: Iterable[str] = ()) -> Evidence:
-        """The evidence :func:`collect_evidence` left on ``candidates``."""
-        words, typed_words = sorted(set(words)), sorted(set(typed))
-        matched = np.array([[word in c.matched for word in words] for c in candidates], dtype=bool)
-        held_typed = np.array([[word in c.typed for word in typed_words] for c in candidates], dtype=bool)
+    def of_articles(cls, matched: list[set[str]], positions: list[dict[str, list[int]]],
+                    typed: list[set[str]], words: Iterable[str], typed_words: Iterable[str] = ()) -> Evidence:
+        """The evidence on articles described one by one (rows in order): the query's words each
+        holds, where each stands in its body, the words as typed it writes so."""
+        words, typed_words = sorted(set(words)), sorted(set(typed_words))
+        size = len(matched)
+        held = np.array([[word in one for word in words] for one in matched], dtype=bool)
+        held_typed = np.array([[word in one for word in typed_words] for one in typed], dtype=bool)
         hits = {}
         for word in words:
-            rows = [(row, found) for row, c in enumerate(candidates) if (found := c.positions.get(word))]
+            rows = [(row, found) for row, one in enumerate(positions) if (found := one.get(word))]
             if rows:
                 hits[word] = (np.repeat([row for row, _ in rows], [len(found) for _, found in rows]),
                               np.array([p for _, found in rows for p in found], dtype=np.int64))
-        return cls(words, matched.reshape(len(candidates), len(words)), hits, typed_words,
-                   held_typed.reshape(len(candidates), len(typed_words)))
+        return cls(words, held.reshape(size, len(words)), hits, typed_words,
+                   held_typed.reshape(size, len(typed_words)))
 
-    def fill(self, candidates: list[Candidate]) -> None:
-        """Write this evidence onto ``candidates`` (matched words, positions, words as typed)."""
-        for i, word in enumerate(self.words):
-            for row in np.flatnonzero(self.matched[:, i]).tolist():
-                candidates[row].matched.add(word)
-        for word, (rows, positions) in self.hits.items():
-            for row, found in _grouped(rows, positions):
-                candidates[row].positions[word] = found
-        for i, word in enumerate(self.typed_words):
-            for row in np.flatnonzero(self.typed[:, i]).tolist():
-                candidates[row].typed.add(word)
+    @classmethod
+    def stacked(cls, parts: list[Evidence]) -> Evidence:
+        """The rows of ``parts`` one after another (the evidence of shards held apart, for one query)."""
+        first = parts[0]
+        offsets = np.cumsum([0] + [len(part.matched) for part in parts])
+        hits = {}
+        for word in first.words:
+            held = [(part.hits[word][0] + offset, part.hits[word][1])
+                    for part, offset in zip(parts, offsets.tolist(), strict=False) if word in part.hits]
+            if held:
+                hits[word] = (np.concatenate([rows for rows, _ in held]),
+                              np.concatenate([positions for _, positions in held]))
+        return cls(first.words, np.concatenate([part.matched for part in parts]), hits, first.typed_words,
+                   np.concatenate([part.typed for part in parts]))
 
-
-def _grouped(rows: np.ndarray, positions: np.ndarray) -> list[tuple[int, list[int]]]:
-    """(row, its positions) for each row of ``rows`` (grouped, ascending)."""
-    if not len(rows):
-        return []
-    cuts = np.flatnonzero(np.diff(rows)) + 1
-    return list(zip(rows[np.concatenate(([0], cuts))].tolist(),
-                    [part.tolist() for part in np.split(positions, cuts)], strict=True))
+    def take(self, rows: np.ndarray) -> Evidence:
+        """The evidence on ``rows`` only, in that order (row i of the result is ``rows[i]`` here)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        renumber = np.full(len(self.matched), -1, dtype=np.int64)
+        renumber[rows] = np.arange(len(rows))
+        hits = {}
+        for word, (held, positions) in self.hits.items():
+            kept = renumber[held] >= 0
+            if kept.any():
+                hits[word] = (renumber[held[kept]], positions[kept])
+        return Evidence(self.words, self.matched[rows], hits, self.typed_words, self.typed[rows])
 
 
 def gather_evidence(docnums, words: Iterable[str], fields, postings_of, typed: Iterable[str] = ()) -> Evidence:
@@ -217,16 +213,6 @@ def gather_evidence(docnums, words: Iterable[str], fields, postings_of, typed: I
             if postings is not None:
                 held_typed[:, i] = _held_by(postings, docnums)[1]
     return Evidence(words, matched, hits, typed_words, held_typed)
-
-
-def collect_evidence(candidates: list[Candidate], words: set[str], fields, postings_of,
-                     typed: Iterable[str] = ()) -> None:
-    """Fill in each candidate's matched words and their positions, and the ``typed`` words it writes so.
-
-    :func:`gather_evidence`, written onto the candidates (for candidates
-    that travel, as from shards held apart).
-    """
-    gather_evidence([c.docnum for c in candidates], words, fields, postings_of, typed).fill(candidates)
 
 
 def _held_by(postings, docnums: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -379,19 +365,16 @@ def _runs(tied: np.ndarray) -> list[tuple[int, int]]:
     return runs
 
 
-def rerank(candidates: list[Candidate], sequence: list[str], ranking: Ranking = Ranking(),
-           tie_key: Callable[[int], str] | None = None, typed: Iterable[str] = ()) -> list[Candidate]:
-    """Re-score candidates (given best BM25F first) for the query words ``sequence``; best first.
+def rerank(docnums: np.ndarray, bm25: np.ndarray, evidence: Evidence, sequence: list[str],
+           ranking: Ranking = Ranking(), typed: Iterable[str] = (),
+           tie_key: Callable[[int], str] | None = None) -> list[tuple[int, float]]:
+    """Re-score articles ``docnums`` (given best BM25F first, with their ``evidence`` in that order)
+    for the query words ``sequence``: (docnum, score), best first.
 
-    ``typed`` are the query's words as typed (see ``Candidate.typed``).
-    Equal scores (the same text published twice) are ordered by
-    ``tie_key(docnum)`` where given, so that the order does not depend on
-    where a build happened to place each article.
+    ``typed`` are the query's words as typed. Equal scores (the same text
+    published twice) are ordered by ``tie_key(docnum)`` where given, so that
+    the order does not depend on where a build happened to place each article.
     """
-    evidence = Evidence.of(candidates, sequence, typed)
-    bm25 = np.array([c.bm25 for c in candidates], dtype=np.float64)
-    scores = rescore(bm25, evidence, sequence, ranking, typed)
-    for candidate, score in zip(candidates, scores.tolist(), strict=True):
-        candidate.score = score
-    docnums = np.array([c.docnum for c in candidates], dtype=np.int64)
-    return [candidates[row] for row in ranked_order(docnums, scores, tie_key)]
+    docnums = np.asarray(docnums, dtype=np.int64)
+    scores = rescore(np.asarray(bm25, dtype=np.float64), evidence, sequence, ranking, typed)
+    return [(int(docnums[row]), float(scores[row])) for row in ranked_order(docnums, scores, tie_key)]

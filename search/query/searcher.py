@@ -1,46 +1,43 @@
-"""Answering a query over one generation, in explicit stages.
+"""The stages of answering a query over one Whoosh searcher.
 
 ::
 
-    read_query      text -> QueryPlan        parse, filters (dates), did-you-mean
+    read_query      request -> QueryPlan     parse, filters (dates)
     FirstStage      plan -> Candidates       BM25F over the index (NumPy, or Whoosh's searcher)
-    rerank_stage    candidates -> ranked     the re-ranking of search.query.ranking
     Renderer        docnum -> Hit            stored fields and snippets
 
-:class:`Searcher` runs them for ``search``, ``export``, ``similar``,
-``values`` and ``get``. Each stage takes what it needs (the generation's
-Whoosh searcher, a :class:`~search.query.ranking.Ranking`) as arguments; none
-reads a global. The first stage is the only one that touches postings: an
-index of several shards, or another postings format, replaces it alone.
+A shard (``search.query.shard.ShardSearcher``) runs them on its articles;
+the coordinator (``search.query.coordinator``) corrects the query, merges
+the shards' candidates and re-ranks them (``search.query.ranking``). Each
+stage takes what it needs (a Whoosh searcher, a
+:class:`~search.query.ranking.Ranking`) as arguments; none reads a global.
+The first stage is the only one that touches postings.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import cached_property
 
-import numpy as np
 from whoosh import sorting
 from whoosh.query import DateRange, Every, Or, Query
 
-from ..articles import Article, encodable
-from ..errors import ArticleNotFoundError, InvalidArgumentError, QueryError
+from ..articles import Article
+from ..errors import QueryError
 from ..language.analysis import WORD_PATTERN
 from ..language.dates import intersect, parse_date_range
-from ..results import Export, ExportRow, FieldValue, Hit, SearchResults
-from ..store.generation import Generation
+from ..results import ExportRow, Hit
 from ..store.schema import KEYWORD_FIELDS, POSITIONS_FIELD, TEXT_FIELDS, TYPED_FIELD, to_article
 from . import scoring
 from .parser import FIELD_ALIASES, ParsedQuery, parse_query
-from .ranking import Ranking, gather_evidence, ranked_order, rescore
+from .ranking import Ranking
+from .request import ExportRequest, Sort
 from .snippets import Snippet, marked_title, snippets_at
-from .spelling import suggest
 
-SORTS = ("relevance", "date", "-date")
 FACETS = ("category", "source", "author", "location", "month")
-# Fields whose values ``Searcher.values`` lists, and their Indonesian names.
+# Fields whose values ``ShardSearcher.values`` lists, and their Indonesian names.
 VALUE_FIELDS = (*KEYWORD_FIELDS, "month")
 VALUE_ALIASES = {
     **{alias: name for name, aliases in FIELD_ALIASES.items() if name in VALUE_FIELDS
@@ -61,8 +58,7 @@ class QueryPlan:
     parsed: ParsedQuery
     window: DateRange | None
     notes: list[str]
-    suggestion: str | None
-    sort: str
+    sort: Sort
     browse: bool
     """Only filters were typed: list what they let through, by date."""
 
@@ -105,34 +101,12 @@ def date_window(parsed: ParsedQuery, date_from: str | None, date_to: str | None)
     return DateRange("date", _utc(start), _utc(end), endexcl=True)
 
 
-def read_query(searcher, ranking: Ranking, text: str, sort: str = "relevance",
-               date_from: str | None = None, date_to: str | None = None, correct: bool = True) -> QueryPlan:
-    """Parse ``text``, add the date options, and correct it when it matches nothing as typed.
-
-    A short query with a misspelled word gets a suggestion; if it matches
-    nothing as typed, the corrected query is searched instead. Looking up
-    corrections costs tens of milliseconds per unknown word, so a long query
-    (often a headline full of names) gets none here. ``correct=False``: none
-    at all (the caller decides, as over shards held apart).
-    """
-    if sort not in SORTS:
-        raise InvalidArgumentError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
-    schema = searcher.schema
-    parsed = parse_query(text, schema, ranking.field_boosts)
-    notes = list(parsed.notes)
-    window = date_window(parsed, date_from, date_to)
-    suggestion = suggest(parsed.text, searcher) if correct and _is_short(parsed) else None
-    if suggestion is not None and (parsed.is_empty or not _matches(searcher, parsed, window)):
-        corrected = parse_query(suggestion, schema, ranking.field_boosts)
-        if not corrected.is_empty:
-            notes.append(f"nothing matched {text!r}; showing results for {suggestion!r}")
-            parsed = corrected
+def read_query(searcher, ranking: Ranking, request: ExportRequest) -> QueryPlan:
+    """Parse the request's text with its date options (corrections are the coordinator's)."""
+    parsed = parse_query(request.text, searcher.schema, ranking.field_boosts)
+    window = date_window(parsed, request.date_from, request.date_to)
     browse = parsed.filters_only and (not parsed.is_empty or window is not None)
-    return QueryPlan(text, parsed, window, notes, suggestion, sort, browse)
-
-
-def _matches(searcher, parsed: ParsedQuery, window) -> bool:
-    return not searcher.search(parsed.query, limit=1, filter=window, optimize=False).is_empty()
+    return QueryPlan(request.text, parsed, window, list(parsed.notes), request.sort, browse)
 
 
 # --------------------------------------------------------------------------- stage 2: the first stage
@@ -189,7 +163,7 @@ class FirstStage:
         """The best ``depth`` matches of ``plan`` (all with None) in its sort order, and the total.
 
         ``statistics``: the whole collection's, when this is one shard of it
-        held apart (``search.query.scatter``); else the generation's own.
+        held apart (``search.query.coordinator``); else the generation's own.
         """
         with scoring.scored_with(self._searcher, statistics):
             return self._run(plan, depth, facets, statistics)
@@ -201,23 +175,23 @@ class FirstStage:
             return Candidates([(hit.docnum, None) for hit in results], len(results),
                               facet_counts(results) if facets else None)
         query = plan.parsed.query
-        if plan.sort == "relevance" and not facets and scoring.can_score(query):
+        if plan.sort == Sort.RELEVANCE and not facets and scoring.can_score(query):
             allowed = None if plan.window is None else self._scorer.range_mask(plan.window)
             scores = self._scorer.score(query, allowed, statistics)
             return Candidates(scores.best(scores.total if depth is None else depth), scores.total,
                               None, scores.postings)
         options: dict = {"limit": depth, "filter": plan.window, "optimize": False, **_facet_options(facets)}
-        if plan.sort != "relevance":
-            options.update(sortedby="date", reverse=plan.sort == "-date")
+        if plan.sort != Sort.RELEVANCE:
+            options.update(sortedby="date", reverse=plan.sort == Sort.NEWEST)
         results = self._with_cheap_matchers(query, options)
-        score = plan.sort == "relevance"
+        score = plan.sort == Sort.RELEVANCE
         return Candidates([(hit.docnum, hit.score if score else None) for hit in results], len(results),
                           facet_counts(results) if facets else None)
 
     def _by_date(self, plan: QueryPlan, limit: int | None, facets: bool):
         """The articles a query of filters only lets through, newest first unless sorted by ``date``."""
         options: dict = {"limit": limit, "filter": plan.window, "optimize": False,
-                         "sortedby": "date", "reverse": plan.sort != "date", **_facet_options(facets)}
+                         "sortedby": "date", "reverse": plan.sort != Sort.OLDEST, **_facet_options(facets)}
         return self._searcher.search(Every() if plan.parsed.is_empty else plan.parsed.query, **options)
 
     def _with_cheap_matchers(self, query: Query, options: dict):
@@ -255,26 +229,7 @@ class FirstStage:
         return postings_of
 
 
-# --------------------------------------------------------------------------- stage 3: re-rank
-
-def rerank_stage(found: Candidates, plan: QueryPlan, ranking: Ranking, postings_of: Callable,
-                 tie_key: Callable[[int], str]) -> Sequence[tuple[int, float | None]]:
-    """``found.ranked`` with its first ``ranking.rerank_depth`` re-scored (relevance order only)."""
-    if plan.sort != "relevance" or plan.browse:
-        return found.ranked
-    top = found.ranked[:ranking.rerank_depth]
-    docnums = np.array([docnum for docnum, _ in top], dtype=np.int64)
-    bm25 = np.array([score or 0.0 for _, score in top], dtype=np.float64)
-    words, typed = plan.words, plan.typed
-    evidence = gather_evidence(docnums, words, TEXT_FIELDS, postings_of, typed)
-    scores = rescore(bm25, evidence, words, ranking, typed)
-    ranked: list[tuple[int, float | None]] = [(int(docnums[row]), float(scores[row]))
-                                              for row in ranked_order(docnums, scores, tie_key)]
-    ranked.extend(found.ranked[ranking.rerank_depth:])
-    return ranked
-
-
-# --------------------------------------------------------------------------- stage 4: render
+# --------------------------------------------------------------------------- stage 3: render
 
 class Renderer:
     """Hits and export rows from stored fields, with the query's words marked in their inflected forms.
@@ -323,96 +278,3 @@ class Renderer:
         return ExportRow(id=article.id, title=article.title, date=article.date, source=article.source,
                          category=article.category, url=article.url, score=score,
                          snippet=first[0].text if first else "")
-
-
-# --------------------------------------------------------------------------- the stages together
-
-SIMILAR_FIELD = "body"
-SIMILAR_TERMS = 25
-"""``similar`` looks for an article's 25 key words of the body (Whoosh's more-like-this, Bo1 weights)."""
-
-
-class Searcher:
-    """One generation and one ranking configuration: search, export, similar, values, get."""
-
-    def __init__(self, generation: Generation, ranking: Ranking):
-        self.generation = generation
-        self.ranking = ranking
-        self._whoosh = generation.searcher
-        self._first = FirstStage(self._whoosh, ranking)
-        self._render = Renderer(self._whoosh)
-
-    def _article_id(self, docnum: int) -> str:
-        return self._whoosh.stored_fields(docnum)["id"]
-
-    def _ranked(self, plan: QueryPlan, depth: int | None, facets: bool = False):
-        found = self._first.run(plan, depth, facets)
-        postings_of = self._first.postings_of(found.postings)
-        ranked = rerank_stage(found, plan, self.ranking, postings_of, self._article_id)
-        return found, ranked, postings_of
-
-    def search(self, text: str, limit: int = 10, page: int = 1, highlight: bool = True,
-               sort: str = "relevance", date_from: str | None = None,
-               date_to: str | None = None, facets: bool = False) -> SearchResults:
-        if limit < 1 or page < 1:
-            raise InvalidArgumentError("limit and page must be at least 1")
-        plan = read_query(self._whoosh, self.ranking, text, sort, date_from, date_to)
-        if plan.parsed.is_empty and not plan.browse:
-            plan.notes.append(NO_WORDS)
-            return SearchResults(text, 0, page, limit, [], plan.notes, plan.suggestion,
-                                 {name: {} for name in FACETS} if facets else None)
-        depth = page * limit if plan.browse else max(self.ranking.rerank_depth, page * limit)
-        found, ranked, postings_of = self._ranked(plan, depth, facets)
-        terms = (set() if plan.browse else set(plan.words)) if highlight else None
-        hits = [self._render.hit(docnum, score, terms, postings_of)
-                for docnum, score in ranked[(page - 1) * limit: page * limit]]
-        suggestion = plan.suggestion
-        if not plan.short and found.total < limit:
-            suggestion = suggest(plan.parsed.text, self._whoosh)
-        return SearchResults(text, found.total, page, limit, hits, plan.notes, suggestion, found.facets)
-
-    def export(self, text: str, sort: str = "relevance", date_from: str | None = None,
-               date_to: str | None = None) -> Export:
-        plan = read_query(self._whoosh, self.ranking, text, sort, date_from, date_to)
-        if plan.parsed.is_empty and not plan.browse:
-            plan.notes.append(NO_WORDS)
-            return Export(text, 0, plan.notes, iter(()))
-        _, ranked, postings_of = self._ranked(plan, None)
-        terms = set() if plan.browse else set(plan.words)
-        return Export(text, len(ranked), plan.notes, self._rows(ranked, terms, postings_of))
-
-    def _rows(self, ranked, terms: set[str], postings_of: Callable) -> Iterator[ExportRow]:
-        with self.generation.reading():
-            for docnum, score in ranked:
-                yield self._render.row(docnum, score, terms, postings_of)
-
-    def _docnum(self, article_id: str) -> int | None:
-        """The article's number; an id given with characters UTF-8 cannot encode (a command line's
-        undecodable bytes) is looked up as stored: with U+FFFD in their place."""
-        return self._whoosh.document_number(id=encodable(article_id))
-
-    def similar(self, article_id: str, limit: int = 10) -> list[Hit]:
-        docnum = self._docnum(article_id)
-        if docnum is None:
-            raise ArticleNotFoundError(f"no article with id {article_id!r}")
-        results = self._whoosh.more_like(docnum, SIMILAR_FIELD, top=limit, numterms=SIMILAR_TERMS)
-        no_postings = self._first.postings_of({})  # (no snippets: nothing is read from it)
-        return [self._render.hit(hit.docnum, hit.score, None, no_postings) for hit in results]
-
-    def values(self, fieldname: str, limit: int | None = None) -> list[FieldValue]:
-        name = VALUE_ALIASES.get(fieldname.lower(), fieldname.lower())
-        if name not in VALUE_FIELDS:
-            allowed = ", ".join(f"{n} ({a})" for a, n in VALUE_ALIASES.items())
-            raise InvalidArgumentError(f"no field {fieldname!r} to list values of; use one of: {allowed}")
-        if limit is not None and limit < 1:
-            raise InvalidArgumentError(f"limit must be at least 1, not {limit}")
-        results = self._whoosh.search(Every(), limit=1, groupedby={name: sorting.FieldFacet(name)},
-                                      maptype=sorting.Count)
-        found = [FieldValue(value, count) for value, count in facet_counts(results, (name,))[name].items()]
-        return found if limit is None else found[:limit]
-
-    def get(self, article_id: str) -> Article:
-        docnum = self._docnum(article_id)
-        if docnum is None:
-            raise ArticleNotFoundError(f"no article with id {article_id!r}")
-        return self._render.article(docnum)

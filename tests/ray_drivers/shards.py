@@ -23,7 +23,6 @@ import time
 import ray
 
 import search
-from search.cluster import ClusterIndex
 
 
 def same(a, b) -> bool:
@@ -39,7 +38,7 @@ def main() -> None:
     local = search.open_index(index_dir)
     titles = [hit.title for hit in local.search("tanggal:2017", limit=count, highlight=False).hits]
     started = time.monotonic()
-    cluster = ClusterIndex(index_dir, address=os.environ["RAY_ADDRESS"], timeout=20)
+    cluster = search.open_index(index_dir, ray_address=os.environ["RAY_ADDRESS"], ray_timeout=20)
     result["first_query_s"] = round(time.monotonic() - started, 2)
     result["headlines"] = len(titles)
     result["identical"] = sum(same(local.search(t), cluster.search(t)) for t in titles)
@@ -60,23 +59,23 @@ def main() -> None:
     result["served_by"] = [s.served_by for s in stats.shards]
     result["shard_articles"] = [s.articles for s in stats.shards]
     result["articles"] = local.stats().articles
-    where = ray.get([actor.where.remote() for actor in cluster._actors])
+    where = ray.get([actor.where.remote() for actor in cluster.shards.actors])
     result["nodes_used"] = len({w["node"] for w in where})
     # A later client (a later `search query`) finds the same actors by name.
-    again = ClusterIndex(index_dir, address=os.environ["RAY_ADDRESS"], timeout=20)
-    result["found_again"] = [w["pid"] for w in ray.get([a.where.remote() for a in again._actors])] == \
+    again = search.open_index(index_dir, ray_address=os.environ["RAY_ADDRESS"], ray_timeout=20)
+    result["found_again"] = [w["pid"] for w in ray.get([a.where.remote() for a in again.shards.actors])] == \
         [w["pid"] for w in where]
     # Kill shard 1's actor by pid while querying: Ray restarts it and retries the calls.
     os.kill(where[1]["pid"], signal.SIGKILL)
     after_kill = [cluster.search(t) for t in titles[:30]]
     result["after_kill_missing"] = sorted({n for r in after_kill for n in r.missing_shards})
     result["after_kill_identical"] = sum(same(local.search(t), r) for t, r in zip(titles[:30], after_kill, strict=True))
-    result["restarted_pid_differs"] = ray.get(cluster._actors[1].where.remote())["pid"] != where[1]["pid"]
+    result["restarted_pid_differs"] = ray.get(cluster.shards.actors[1].where.remote())["pid"] != where[1]["pid"]
     # Shard 2 stops answering (its process frozen): past the timeout the answer says
     # which shard is missing, never silently partial, here and in `search query --json`.
-    frozen = ray.get(cluster._actors[2].where.remote())["pid"]
+    frozen = ray.get(cluster.shards.actors[2].where.remote())["pid"]
     os.kill(frozen, signal.SIGSTOP)
-    cluster.timeout = 5
+    cluster.shards.timeout = 5
     partial = cluster.search(titles[0])
     result["down_missing"] = partial.missing_shards
     result["down_note"] = any("did not answer" in note for note in partial.notes)
@@ -89,15 +88,15 @@ def main() -> None:
     result["cli_down_missing"] = (json.loads(shown.stdout).get("missing_shards") if shown.returncode == 0
                                   else shown.stderr[-500:])
     os.kill(frozen, signal.SIGCONT)
-    cluster.timeout = 20
+    cluster.shards.timeout = 20
     result["thawed_identical"] = same(local.search(titles[1]), cluster.search(titles[1]))
     # Shard 2's actor killed for good: the next call makes it again, by its name, and asks it again.
-    ray.kill(cluster._actors[2], no_restart=True)
+    ray.kill(cluster.shards.actors[2], no_restart=True)
     time.sleep(1)
     healed = cluster.search(titles[0])
     result["killed_missing"] = healed.missing_shards
     result["killed_identical"] = same(local.search(titles[0]), healed)
-    result["killed_pid_differs"] = ray.get(cluster._actors[2].where.remote())["pid"] != frozen
+    result["killed_pid_differs"] = ray.get(cluster.shards.actors[2].where.remote())["pid"] != frozen
     cluster.refresh()
     result["after_refresh_identical"] = same(local.search(titles[0]), cluster.search(titles[0]))
     shown = subprocess.run(command, capture_output=True, text=True, timeout=120, env=env)
@@ -115,8 +114,8 @@ def main() -> None:
     result["node_lost_missing"] = sorted({n for r in after_node for n in r.missing_shards})
     result["node_lost_identical"] = sum(same(local.search(t), r) for t, r in zip(titles[:10], after_node,
                                                                                    strict=True))
-    result["nodes_after_loss"] = len({w["node"] for w in ray.get([a.where.remote() for a in cluster._actors])})
-    for actor in cluster._actors:
+    result["nodes_after_loss"] = len({w["node"] for w in ray.get([a.where.remote() for a in cluster.shards.actors])})
+    for actor in cluster.shards.actors:
         ray.kill(actor, no_restart=True)
     local.close()
     # `search index --shards 4` with a Ray address: the shards written as Ray tasks.

@@ -1,0 +1,117 @@
+"""What a caller asks of the index: one frozen, validated object per kind of request.
+
+The command line and the web layer each build a :class:`SearchRequest` (a
+page of ranked hits) or an :class:`ExportRequest` (every matching article)
+once, from their own options; it is checked here, in one place, and then
+passed unchanged through the index, the coordinator and the shards. The
+library accepts the same objects, or plain arguments that make one
+(``index.search("banjir", limit=5)``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from enum import Enum
+
+from ..errors import InvalidArgumentError, QueryError
+from ..language.dates import parse_date_range
+
+
+class Sort(str, Enum):
+    """The order of results."""
+
+    RELEVANCE = "relevance"
+    """Best first."""
+    OLDEST = "date"
+    """Oldest first."""
+    NEWEST = "-date"
+    """Newest first."""
+
+    def __str__(self) -> str:
+        return self.value
+
+
+SORTS = tuple(sort.value for sort in Sort)
+
+
+def _sort(value: Sort | str) -> Sort:
+    try:
+        return Sort(value)
+    except ValueError:
+        raise InvalidArgumentError(f"sort must be one of {', '.join(SORTS)}, not {value!r}") from None
+
+
+def _date(value: str | None) -> str | None:
+    """A date option as given, once it is known to be one (``2021``, ``2021-03``, ``Maret 2021`` ...)."""
+    if not value:
+        return None
+    try:
+        parse_date_range(value)
+    except ValueError as error:
+        raise QueryError(str(error)) from None
+    return value
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    """Which articles match, and in which order: the query text, the order, a date window.
+
+    ``date_from`` and ``date_to`` take the values of the ``tanggal:`` filter
+    (``2021``, ``2021-03``, ``Maret 2021`` ...), both ends included. A text of
+    filters only (``kategori:politik``, or none beside a date option) lists
+    every article they let through, newest first.
+    """
+
+    text: str = ""
+    sort: Sort = Sort.RELEVANCE
+    date_from: str | None = None
+    date_to: str | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.text, str):
+            raise InvalidArgumentError(f"the query must be text, not {type(self.text).__name__}")
+        object.__setattr__(self, "sort", _sort(self.sort))
+        object.__setattr__(self, "date_from", _date(self.date_from))
+        object.__setattr__(self, "date_to", _date(self.date_to))
+
+    def matching(self) -> ExportRequest:
+        """Only what decides which articles match and their order (what a shard reads the query for)."""
+        return ExportRequest(self.text, self.sort, self.date_from, self.date_to)
+
+
+@dataclass(frozen=True)
+class SearchRequest(ExportRequest):
+    """The ``page``-th page of ``limit`` hits of a query, with snippets (``highlight``) and facet counts."""
+
+    limit: int = 10
+    page: int = 1
+    highlight: bool = True
+    facets: bool = False
+    """Add counts of all matching articles by category, source, author, location and month."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.limit < 1 or self.page < 1:
+            raise InvalidArgumentError("limit and page must be at least 1")
+
+
+def search_request(request: SearchRequest | str, **options) -> SearchRequest:
+    """``request`` itself, or a :class:`SearchRequest` of the text ``request`` and ``options``."""
+    return _request(SearchRequest, request, options)
+
+
+def export_request(request: ExportRequest | str, **options) -> ExportRequest:
+    """``request`` itself, or an :class:`ExportRequest` of the text ``request`` and ``options``."""
+    return _request(ExportRequest, request, options)
+
+
+def _request(kind: type, request, options: dict):
+    if isinstance(request, kind):
+        if options:
+            raise InvalidArgumentError("give options in the request, not beside it")
+        return request
+    allowed = {f.name for f in fields(kind)}
+    unknown = sorted(set(options) - allowed)
+    if unknown:
+        raise InvalidArgumentError(f"unknown option{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}")
+    return kind(request, **options)

@@ -1,0 +1,247 @@
+"""One shard's side of a query: what the coordinator asks of the articles one searcher holds.
+
+A :class:`ShardSearcher` holds one Whoosh searcher: a whole generation (a
+local index, its shards read as one by ``search.store.shards``) or one shard
+of it (a Ray actor's, ``search.cluster``). It runs the stages of
+``search.query.searcher`` on its own articles and answers in plain
+dataclasses, so that it can live in another process; the coordinator
+(``search.query.coordinator``) puts the answers of all shards together.
+
+Everything here numbers articles by the shard's own article numbers. Each
+method is one of the calls of :class:`Shard`, the protocol the coordinator
+relies on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+from whoosh import classify, sorting
+from whoosh.query import Every, Or, Term
+
+from ..articles import Article, encodable
+from ..errors import InvalidArgumentError
+from ..results import ExportRow, FieldValue, Hit
+from ..store.arrays import date_column
+from ..store.generation import Generation
+from ..store.schema import TEXT_FIELDS
+from .ranking import Evidence, Ranking, gather_evidence
+from .request import ExportRequest, Sort
+from .scoring import CollectionStatistics, scored_with
+from .searcher import VALUE_ALIASES, VALUE_FIELDS, FirstStage, QueryPlan, Renderer, facet_counts, read_query
+from .spelling import corrections
+
+SIMILAR_FIELD = "body"
+SIMILAR_TERMS = 25
+"""``similar`` looks for an article's 25 key words of the body (Whoosh's more-like-this, Bo1 weights)."""
+QUERIES_KEPT = 4
+"""Queries whose reading and postings a shard keeps: the coordinator's later calls for one query reuse them."""
+
+Ranked = list[tuple[int, "float | None"]]
+
+
+@dataclass
+class Prepared:
+    """What one shard makes of a query's text."""
+
+    text: str
+    """The text as parsed (cut to length, control characters blanked): corrections are at its offsets."""
+    empty: bool
+    browse: bool
+    short: bool
+    matched: bool
+    corrections: list[tuple[int, int, str | None]]
+    """``search.query.spelling.corrections`` of the text, by this shard's vocabulary (short queries)."""
+    statistics: CollectionStatistics | None
+    """The statistics of the query's terms here (None when this shard is the whole collection)."""
+    notes: list[str] = field(default_factory=list)
+    words: list[str] = field(default_factory=list)
+    typed: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ShardAnswer:
+    """One shard's first stage: its best articles (its own numbers), total, facets, evidence."""
+
+    total: int
+    ranked: Ranked
+    dates: list[int] | None = None
+    """Each ranked article's date as the date column holds it (date orders of shards held apart only)."""
+    evidence: Evidence | None = None
+    """What the re-ranking reads of the first ``Ranking.rerank_depth`` ranked articles (relevance order)."""
+    facets: dict[str, dict[str, int]] | None = None
+
+
+class Shard(Protocol):
+    """The calls a coordinator makes of each shard (a :class:`ShardSearcher`, here or in an actor)."""
+
+    def article_count(self) -> int: ...
+    def prepare(self, query: ExportRequest, correct: bool, apart: bool) -> Prepared: ...
+    def answer(self, query: ExportRequest, depth: int | None, facets: bool,
+               statistics: CollectionStatistics | None, apart: bool) -> ShardAnswer: ...
+    def article_ids(self, docnums: list[int]) -> list[str]: ...
+    def hits(self, ranked: Ranked, query: ExportRequest | None, words: list[str] | None) -> list[Hit]: ...
+    def rows(self, ranked: Ranked, query: ExportRequest, words: list[str]) -> list[ExportRow]: ...
+    def corrections(self, text: str) -> list[tuple[int, int, str | None]]: ...
+    def key_words(self, article_id: str) -> tuple[dict[str, float], float] | None: ...
+    def frequencies(self, words: list[str], apart: bool) -> tuple[dict[str, int], CollectionStatistics]: ...
+    def more_like(self, terms: list[tuple[str, float]], article_id: str, limit: int,
+                  statistics: CollectionStatistics | None) -> list[tuple[int, float]]: ...
+    def values(self, fieldname: str) -> list[FieldValue]: ...
+    def get(self, article_id: str) -> Article | None: ...
+
+
+@dataclass
+class _Query:
+    """A query this shard has read, and the postings its stages have read for it."""
+
+    plan: QueryPlan
+    postings: dict = field(default_factory=dict)
+
+
+class ShardSearcher:
+    """The articles of one Whoosh searcher (a generation, or one shard of it), answering a coordinator."""
+
+    def __init__(self, generation: Generation, ranking: Ranking):
+        self.generation = generation
+        self.ranking = ranking
+        self._whoosh = generation.searcher
+        self._first = FirstStage(self._whoosh, ranking)
+        self._render = Renderer(self._whoosh)
+        self._dates: np.ndarray | None = None
+        self._queries: dict[ExportRequest, _Query] = {}  # the last few read: answer() and hits() follow prepare()
+
+    @classmethod
+    def open(cls, index_dir: str | Path, folder: str | Path, shard: int, ranking: Ranking) -> ShardSearcher:
+        """Shard ``shard`` of the generation ``folder`` of the index at ``index_dir``."""
+        return cls(Generation.open(Path(index_dir), Path(folder), ranking.weighting(), shard=shard), ranking)
+
+    def close(self) -> None:
+        self.generation.close()
+
+    def article_count(self) -> int:
+        return self.generation.article_count
+
+    def _query(self, query: ExportRequest) -> _Query:
+        if query not in self._queries:
+            while len(self._queries) >= QUERIES_KEPT:
+                self._queries.pop(next(iter(self._queries)))
+            self._queries[query] = _Query(read_query(self._whoosh, self.ranking, query))
+        return self._queries[query]
+
+    def prepare(self, query: ExportRequest, correct: bool, apart: bool) -> Prepared:
+        """Read the query: its words, notes, this shard's corrections and (``apart``) statistics."""
+        plan = self._query(query).plan
+        found = corrections(plan.parsed.text, self._whoosh) if correct and plan.short else []
+        unknown = any(correction is not None for _, _, correction in found)
+        matched = bool(not unknown or plan.parsed.is_empty
+                       or not self._whoosh.search(plan.parsed.query, limit=1, filter=plan.window,
+                                                  optimize=False).is_empty())
+        terms = list(plan.parsed.query.iter_all_terms())
+        statistics = CollectionStatistics.of(self._whoosh, terms) if apart else None
+        return Prepared(plan.parsed.text, plan.parsed.is_empty, plan.browse, plan.short, matched, found,
+                        statistics, list(plan.notes), plan.words, plan.typed)
+
+    def answer(self, query: ExportRequest, depth: int | None, facets: bool,
+               statistics: CollectionStatistics | None, apart: bool) -> ShardAnswer:
+        """The first stage with the collection's ``statistics`` (None: this shard's own), and the
+        re-ranking's evidence on its best ``Ranking.rerank_depth``; with ``apart``, dates to merge by."""
+        state = self._query(query)
+        plan = state.plan
+        found = self._first.run(plan, depth, facets, statistics)
+        state.postings = found.postings
+        ranked = list(found.ranked)
+        answer = ShardAnswer(found.total, ranked, facets=found.facets)
+        if plan.sort != Sort.RELEVANCE or plan.browse:
+            if apart:
+                if self._dates is None:
+                    self._dates = date_column(self._whoosh, "date")
+                answer.dates = [int(self._dates[docnum]) for docnum, _ in ranked]
+            return answer
+        top = np.array([docnum for docnum, _ in ranked[:self.ranking.rerank_depth]], dtype=np.int64)
+        answer.evidence = gather_evidence(top, plan.words, TEXT_FIELDS, self._first.postings_of(state.postings),
+                                          plan.typed)
+        return answer
+
+    def _postings_of(self, query: ExportRequest | None):
+        """The postings reader for marking ``query``'s words: what its first stage read, kept."""
+        state = self._queries.get(query) if query is not None else None
+        return self._first.postings_of(state.postings if state is not None else {})
+
+    def article_ids(self, docnums: list[int]) -> list[str]:
+        """The ids of these articles (what breaks ties in the re-ranking; asked only for ties)."""
+        return [self._whoosh.stored_fields(docnum)["id"] for docnum in docnums]
+
+    def hits(self, ranked: Ranked, query: ExportRequest | None, words: list[str] | None) -> list[Hit]:
+        """The hits of these articles, marked for ``words`` (None: no snippets) of ``query``."""
+        terms = set(words) if words is not None else None
+        postings_of = self._postings_of(query)
+        return [self._render.hit(docnum, score, terms, postings_of) for docnum, score in ranked]
+
+    def rows(self, ranked: Ranked, query: ExportRequest, words: list[str]) -> list[ExportRow]:
+        """The export rows of these articles, their snippets marked for ``words`` of ``query``."""
+        postings_of = self._postings_of(query)
+        return [self._render.row(docnum, score, set(words), postings_of) for docnum, score in ranked]
+
+    def corrections(self, text: str) -> list[tuple[int, int, str | None]]:
+        return corrections(text, self._whoosh)
+
+    def _docnum(self, article_id: str) -> int | None:
+        """The article's number; an id given with characters UTF-8 cannot encode (a command line's
+        undecodable bytes) is looked up as stored: with U+FFFD in their place."""
+        return self._whoosh.document_number(id=encodable(article_id))
+
+    def key_words(self, article_id: str) -> tuple[dict[str, float], float] | None:
+        """Each word of the article's body with its weight there, and their total (None: not in this shard)."""
+        docnum = self._docnum(article_id)
+        if docnum is None:
+            return None
+        expander = classify.Expander(self._whoosh.reader(), SIMILAR_FIELD)
+        expander.add_document(docnum)
+        return dict(expander.topN_weight), expander.top_total
+
+    def frequencies(self, words: list[str], apart: bool) -> tuple[dict[str, int], CollectionStatistics]:
+        """How often each of ``words`` this shard knows occurs here, and the shard's statistics (the
+        article count alone unless ``apart``)."""
+        reader = self._whoosh.reader()
+        to_bytes = self._whoosh.schema[SIMILAR_FIELD].to_bytes
+        known = {word: reader.frequency(SIMILAR_FIELD, to_bytes(word)) for word in words
+                 if (SIMILAR_FIELD, to_bytes(word)) in reader}
+        if not apart:
+            return known, CollectionStatistics(self._whoosh.doc_count_all())
+        return known, CollectionStatistics.of(self._whoosh, [(SIMILAR_FIELD, word) for word in known])
+
+    def more_like(self, terms: list[tuple[str, float]], article_id: str, limit: int,
+                  statistics: CollectionStatistics | None) -> list[tuple[int, float]]:
+        """This shard's best ``limit`` for the key words ``terms``, scored with the collection's
+        ``statistics`` (None: this shard's own); not the article itself."""
+        docnum = self._docnum(article_id)
+        query = Or([Term(SIMILAR_FIELD, word, boost=weight) for word, weight in terms])
+        with scored_with(self._whoosh, statistics):
+            results = self._whoosh.search(query, limit=limit, mask={docnum} if docnum is not None else None)
+            return [(hit.docnum, hit.score) for hit in results]
+
+    def values(self, fieldname: str) -> list[FieldValue]:
+        """Every value of a keyword field here, with its article count, most common first."""
+        name = value_field(fieldname)
+        results = self._whoosh.search(Every(), limit=1, groupedby={name: sorting.FieldFacet(name)},
+                                      maptype=sorting.Count)
+        return [FieldValue(value, count) for value, count in facet_counts(results, (name,))[name].items()]
+
+    def get(self, article_id: str) -> Article | None:
+        """The stored article with this id, or None if this shard does not hold it."""
+        docnum = self._docnum(article_id)
+        return None if docnum is None else self._render.article(docnum)
+
+
+def value_field(fieldname: str) -> str:
+    """The field whose values ``values`` lists, by its name or Indonesian name (``kategori``)."""
+    name = VALUE_ALIASES.get(fieldname.lower(), fieldname.lower())
+    if name not in VALUE_FIELDS:
+        allowed = ", ".join(f"{n} ({a})" for a, n in VALUE_ALIASES.items())
+        raise InvalidArgumentError(f"no field {fieldname!r} to list values of; use one of: {allowed}")
+    return name
+
