@@ -37,9 +37,9 @@ from .errors import (
 )
 
 if TYPE_CHECKING:
-    from .build.indexer import add_articles, build_index, forget_source, remove_articles
-    from .build.report import BuildMode, BuildReport, Merged
     from .index import Index, open_index
+    from .indexing.indexer import add_articles, build_index, forget_source, remove_articles
+    from .indexing.report import BuildMode, BuildReport, Merged
     from .language.analysis import AnalyzedToken, analyze, stem
     from .query.ranking import Ranking
     from .query.snippets import Snippet
@@ -50,8 +50,8 @@ if TYPE_CHECKING:
 # one-off query never loads the indexer and the readers, a build never loads
 # the query stages.
 _LAZY = {
-    **dict.fromkeys(["add_articles", "build_index", "forget_source", "remove_articles"], ".build.indexer"),
-    **dict.fromkeys(["BuildMode", "BuildReport", "Merged"], ".build.report"),
+    **dict.fromkeys(["add_articles", "build_index", "forget_source", "remove_articles"], ".indexing.indexer"),
+    **dict.fromkeys(["BuildMode", "BuildReport", "Merged"], ".indexing.report"),
     **dict.fromkeys(["Index", "open_index"], ".index"),
     **dict.fromkeys(["AnalyzedToken", "analyze", "stem"], ".language.analysis"),
     "Ranking": ".query.ranking",

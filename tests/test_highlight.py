@@ -80,7 +80,7 @@ from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from search import open_index  # noqa: E402
-from search.build.indexer import build_index  # noqa: E402
+from search.indexing.indexer import build_index  # noqa: E402
 from search.query.snippets import snippets_at  # noqa: E402
 
 # Words with affixes, reduplications, hyphenated names, amounts and punctuation.

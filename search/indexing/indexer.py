@@ -20,7 +20,7 @@ articles came from. So a normal command never removes an article:
   only the articles no other source holds a copy of.
 
 The same article arriving twice (same URL or same text, see
-``search.build.duplicates``) is indexed once and reported as merged; the
+``search.indexing.duplicates``) is indexed once and reported as merged; the
 file of every copy is remembered (``search.store.manifest``), so when the
 file of the kept copy goes, another copy's file holds the article instead.
 A file that moved (the same name, size, time and bytes at another place) is
