@@ -42,8 +42,17 @@ if TYPE_CHECKING:
     from .indexing.report import BuildMode, BuildReport, Merged
     from .language.analysis import AnalyzedToken, analyze, stem
     from .query.ranking import Ranking
-    from .query.snippets import Snippet
-    from .results import Export, ExportRow, FieldValue, Hit, IndexStats, SearchResults, ShardStats, SourceStats
+    from .results import (
+        Export,
+        ExportRow,
+        FieldValue,
+        Hit,
+        IndexStats,
+        SearchResults,
+        ShardStats,
+        Snippet,
+        SourceStats,
+    )
     from .store.fixity import CheckReport, DamagedFile, RestoreReport, check_index, restore_index
 
 # Each name's module, imported when the name is first used (PEP 562): a
@@ -55,11 +64,10 @@ _LAZY = {
     **dict.fromkeys(["Index", "open_index"], ".index"),
     **dict.fromkeys(["AnalyzedToken", "analyze", "stem"], ".language.analysis"),
     "Ranking": ".query.ranking",
-    "Snippet": ".query.snippets",
     **dict.fromkeys(["CheckReport", "DamagedFile", "RestoreReport", "check_index", "restore_index"],
                     ".store.fixity"),
     **dict.fromkeys(["Export", "ExportRow", "FieldValue", "Hit", "IndexStats", "SearchResults",
-                     "ShardStats", "SourceStats"], ".results"),
+                     "ShardStats", "Snippet", "SourceStats"], ".results"),
 }
 
 

@@ -6,12 +6,12 @@ from search.language.analysis import IndonesianAnalyzer
 from search.query.snippets import (
     SNIPPET_CHARS,
     SURROUND,
-    Snippet,
     _PartsFormatter,
     leading_snippet,
     marked_title,
     snippets_at,
 )
+from search.results import Snippet
 
 ANALYZER = IndonesianAnalyzer()
 

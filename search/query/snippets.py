@@ -16,57 +16,21 @@ the same code, whole (:func:`marked_title`).
 
 from __future__ import annotations
 
-import html
 import re
 from collections import deque
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 
 from whoosh import highlight as whoosh_highlight
 
 from ..language.analysis import WORD_PATTERN
+from ..results import Snippet
 
 _SPACE = re.compile(r"\s+")
 _WORD = re.compile(r"\w")
 SNIPPET_CHARS = 220
 # Characters of context Whoosh's fragmenter keeps before the first match and after the last.
 SURROUND = 60
-
-
-@dataclass(frozen=True)
-class Snippet:
-    """A passage of text as ``(text, marked)`` parts, in order.
-
-    ``starts_text`` and ``ends_text`` say whether the passage begins at the
-    beginning of its text and runs to its end: where it does not, a renderer
-    shows that something was cut (an ellipsis).
-    """
-
-    parts: tuple[tuple[str, bool], ...]
-    starts_text: bool = False
-    ends_text: bool = False
-
-    @property
-    def text(self) -> str:
-        """The passage without marks."""
-        return "".join(text for text, _ in self.parts)
-
-    @property
-    def marked(self) -> list[str]:
-        """The words that matched, as written in the article."""
-        return [text for text, is_match in self.parts if is_match]
-
-    def html(self) -> str:
-        """HTML: matches in ``<mark>``, every piece of article text escaped."""
-        return "".join(
-            f"<mark>{html.escape(text)}</mark>" if is_match else html.escape(text)
-            for text, is_match in self.parts
-        )
-
-    def render(self, mark) -> str:
-        """Text with each match passed through ``mark`` (for terminals and the like)."""
-        return "".join(mark(text) if is_match else text for text, is_match in self.parts)
 
 
 class _PartsFormatter(whoosh_highlight.Formatter):
