@@ -20,12 +20,11 @@ from .articles import Article
 from .query.ranking import Ranking
 from .query.searcher import FACETS, SORTS, VALUE_FIELDS, Searcher
 from .results import EXPORT_FIELDS, Export, FieldValue, Hit, IndexStats, SearchResults, ShardStats, SourceStats
+from .store.disk import DEFAULT_INDEX
 from .store.generation import Generation
 
 if TYPE_CHECKING:
     from .cluster import ClusterIndex
-
-DEFAULT_INDEX = Path("indexes/default")
 
 __all__ = ["DEFAULT_INDEX", "EXPORT_FIELDS", "FACETS", "SORTS", "VALUE_FIELDS", "Index", "open_index"]
 
