@@ -37,31 +37,39 @@ from .errors import (
 )
 
 if TYPE_CHECKING:
-    from .build.indexer import add_articles, build_index, forget_source, remove_articles
-    from .build.report import BuildMode, BuildReport, Merged
     from .index import Index, open_index
+    from .indexing.indexer import add_articles, build_index, forget_source, remove_articles
+    from .indexing.report import BuildMode, BuildReport, Merged
     from .language.analysis import AnalyzedToken, analyze, stem
     from .query.ranking import Ranking
     from .query.request import ExportRequest, SearchRequest, Sort
-    from .query.snippets import Snippet
-    from .results import Export, ExportRow, FieldValue, Hit, IndexStats, SearchResults, ShardStats, SourceStats
+    from .results import (
+        Export,
+        ExportRow,
+        FieldValue,
+        Hit,
+        IndexStats,
+        SearchResults,
+        ShardStats,
+        Snippet,
+        SourceStats,
+    )
     from .store.fixity import CheckReport, DamagedFile, RestoreReport, check_index, restore_index
 
 # Each name's module, imported when the name is first used (PEP 562): a
 # one-off query never loads the indexer and the readers, a build never loads
 # the query stages.
 _LAZY = {
-    **dict.fromkeys(["add_articles", "build_index", "forget_source", "remove_articles"], ".build.indexer"),
-    **dict.fromkeys(["BuildMode", "BuildReport", "Merged"], ".build.report"),
+    **dict.fromkeys(["add_articles", "build_index", "forget_source", "remove_articles"], ".indexing.indexer"),
+    **dict.fromkeys(["BuildMode", "BuildReport", "Merged"], ".indexing.report"),
     **dict.fromkeys(["Index", "open_index"], ".index"),
     **dict.fromkeys(["AnalyzedToken", "analyze", "stem"], ".language.analysis"),
     "Ranking": ".query.ranking",
     **dict.fromkeys(["ExportRequest", "SearchRequest", "Sort"], ".query.request"),
-    "Snippet": ".query.snippets",
     **dict.fromkeys(["CheckReport", "DamagedFile", "RestoreReport", "check_index", "restore_index"],
                     ".store.fixity"),
     **dict.fromkeys(["Export", "ExportRow", "FieldValue", "Hit", "IndexStats", "SearchResults",
-                     "ShardStats", "SourceStats"], ".results"),
+                     "ShardStats", "Snippet", "SourceStats"], ".results"),
 }
 
 

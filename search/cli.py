@@ -21,7 +21,6 @@ from pathlib import Path
 
 import click
 
-from .build.report import BuildMode, BuildReport
 from .errors import (
     IndexCorruptError,
     IndexLockedError,
@@ -31,6 +30,7 @@ from .errors import (
     SearchError,
 )
 from .index import DEFAULT_INDEX, EXPORT_FIELDS, SORTS, SearchRequest, open_index
+from .indexing.report import BuildMode, BuildReport
 from .results import ExportRow
 
 # Building, reading files and the analysis are imported by the commands that
@@ -255,7 +255,7 @@ def _summary(report: BuildReport) -> str:
 
 def _build(paths, index_dir: Path, options: dict) -> BuildReport:
     """Build with a progress bar on a terminal, nothing extra otherwise."""
-    from .build import indexer
+    from .indexing import indexer
     from .ingest import estimate_count
 
     address = _cluster().address
@@ -433,7 +433,7 @@ def index_command(paths, index_dir, rebuild, reread, prune, keep_duplicates, sha
             if paths or rebuild or shards or reread or prune:
                 raise click.UsageError("--forget takes no PATHS and no other option")
             for path in forget:
-                from .build import indexer
+                from .indexing import indexer
 
                 _print_build(indexer.forget_source(path, index_dir, wait=wait, keep=keep))
             return
@@ -460,7 +460,7 @@ def add_command(paths, index_dir, wait, keep):
     could be added.
     """
     try:
-        from .build import indexer
+        from .indexing import indexer
 
         report = indexer.add_articles(paths, index_dir, wait=wait, keep=keep)
     except SearchError as error:
@@ -483,7 +483,7 @@ def remove_command(ids, index_dir, wait, keep):
     there. Exit status 1 if no id was found.
     """
     try:
-        from .build import indexer
+        from .indexing import indexer
 
         report = indexer.remove_articles(ids, index_dir, wait=wait, keep=keep)
     except SearchError as error:
@@ -503,7 +503,7 @@ def _open_or_build(index_dir: Path):
     try:
         return _open(index_dir)
     except IndexNotFoundError:
-        from .build import indexer
+        from .indexing import indexer
 
         ctx = click.get_current_context()
         default = click.core.ParameterSource.DEFAULT

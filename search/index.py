@@ -23,10 +23,9 @@ from .query.searcher import FACETS, VALUE_FIELDS
 from .query.shard import ShardSearcher
 from .results import EXPORT_FIELDS, Export, FieldValue, Hit, IndexStats, SearchResults, ShardStats, SourceStats
 from .store import disk
+from .store.disk import DEFAULT_INDEX
 from .store.generation import Generation
 from .store.manifest import Manifest
-
-DEFAULT_INDEX = Path("indexes/default")
 
 __all__ = ["DEFAULT_INDEX", "EXPORT_FIELDS", "FACETS", "SORTS", "VALUE_FIELDS", "ExportRequest", "Index",
            "LocalShards", "SearchRequest", "Shards", "Sort", "newest_generation", "open_index"]

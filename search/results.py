@@ -12,7 +12,40 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from .query.snippets import Snippet
+
+@dataclass(frozen=True)
+class Snippet:
+    """A passage of text as ``(text, marked)`` parts, in order.
+
+    ``starts_text`` and ``ends_text`` say whether the passage begins at the
+    beginning of its text and runs to its end: where it does not, a renderer
+    shows that something was cut (an ellipsis).
+    """
+
+    parts: tuple[tuple[str, bool], ...]
+    starts_text: bool = False
+    ends_text: bool = False
+
+    @property
+    def text(self) -> str:
+        """The passage without marks."""
+        return "".join(text for text, _ in self.parts)
+
+    @property
+    def marked(self) -> list[str]:
+        """The words that matched, as written in the article."""
+        return [text for text, is_match in self.parts if is_match]
+
+    def html(self) -> str:
+        """HTML: matches in ``<mark>``, every piece of article text escaped."""
+        return "".join(
+            f"<mark>{html.escape(text)}</mark>" if is_match else html.escape(text)
+            for text, is_match in self.parts
+        )
+
+    def render(self, mark) -> str:
+        """Text with each match passed through ``mark`` (for terminals and the like)."""
+        return "".join(mark(text) if is_match else text for text, is_match in self.parts)
 
 
 @dataclass

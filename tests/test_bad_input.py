@@ -15,8 +15,8 @@ from click.testing import CliRunner
 from conftest import FIXTURES, SAMPLE_JSONL, SEED_ARTICLE
 
 import search
-import search.build.indexer
-import search.build.session
+import search.indexing.indexer
+import search.indexing.session
 from search.articles import MAX_ARTICLE_BYTES
 from search.cli import main
 
@@ -92,7 +92,7 @@ def test_a_file_that_vanishes_while_indexing_is_skipped(tmp_path, monkeypatch):
     seeds.mkdir()
     shutil.copy(SEED_ARTICLE, seeds)
     shutil.copy(SAMPLE_JSONL, seeds)
-    real = search.build.session.find_files
+    real = search.indexing.session.find_files
 
     def vanishing(paths, report):
         for path, label in real(paths, report):
@@ -100,7 +100,7 @@ def test_a_file_that_vanishes_while_indexing_is_skipped(tmp_path, monkeypatch):
                 path.unlink()  # gone between the folder listing and the read
             yield path, label
 
-    monkeypatch.setattr(search.build.session, "find_files", vanishing)
+    monkeypatch.setattr(search.indexing.session, "find_files", vanishing)
     report = search.build_index([seeds], tmp_path / "ix")
     assert report.added == 1
     assert [(s.path, s.reason) for s in report.skipped] == [

@@ -2,7 +2,7 @@
 
 import pytest
 
-from search.build.duplicates import text_key, url_key
+from search.indexing.duplicates import text_key, url_key
 
 SAME_URL = [
     ("https://www.kompas.com/read/2021/03/17/a", "http://kompas.com/read/2021/03/17/a/"),

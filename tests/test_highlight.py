@@ -1,14 +1,42 @@
 """Snippets: marks on inflected forms, and article text escaped in HTML."""
 
+from whoosh import highlight as whoosh_highlight
+
 from search.language.analysis import IndonesianAnalyzer
-from search.query.snippets import Snippet, leading_snippet, marked_title, snippets
+from search.query.snippets import (
+    SNIPPET_CHARS,
+    SURROUND,
+    _PartsFormatter,
+    leading_snippet,
+    marked_title,
+    snippets_at,
+)
+from search.results import Snippet
 
 ANALYZER = IndonesianAnalyzer()
 
 
+def _matches(text, terms):
+    """The ``(term, start, end)`` the index holds for ``terms`` in ``text``."""
+    return [(t.text, t.startchar, t.endchar) for t in ANALYZER(text, chars=True, mode="index")
+            if t.text in terms]
+
+
+def snippets(text, terms, top=2):
+    """The snippets the searcher makes of ``text`` for the query stems ``terms``."""
+    return snippets_at(text, _matches(text, terms), top=top)
+
+
+def whoosh_snippets(text, terms, top=2):
+    """The passages Whoosh's own highlighter finds, re-analysing ``text``."""
+    fragmenter = whoosh_highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=SURROUND)
+    found = whoosh_highlight.highlight(text, terms, ANALYZER, fragmenter, _PartsFormatter(), top=top)
+    return found or [leading_snippet(text)]
+
+
 def test_inflected_forms_are_marked_as_written():
     text = "Kota itu memiliki Dinas Kominfo. Kelemahan kita di pendataan."
-    found = snippets(text, {"milik", "data"}, ANALYZER)
+    found = snippets(text, {"milik", "data"})
     marked = [word for s in found for word in s.marked]
     assert marked == ["memiliki", "pendataan"]
 
@@ -17,13 +45,13 @@ def test_stop_words_are_not_marked_for_their_stems():
     # "tersebut" is a stop word: it was never indexed, so it did not make the
     # article match "menyebut", and must not be marked for it either.
     text = "Hal tersebut disebutkan oleh warga yang menyebut nama itu."
-    found = snippets(text, {"sebut"}, ANALYZER)
+    found = snippets(text, {"sebut"})
     assert [word for s in found for word in s.marked] == ["disebutkan", "menyebut"]
 
 
 def test_html_escapes_article_markup_and_marks_matches():
     text = 'Awas <script>alert("x")</script> & data <b onclick="evil()">rahasia</b>'
-    (snippet,) = snippets(text, {"data"}, ANALYZER)
+    (snippet,) = snippets(text, {"data"})
     html = snippet.html()
     assert "<script>" not in html and "<b " not in html
     assert "&lt;script&gt;" in html and "&amp;" in html and "&quot;" in html
@@ -38,7 +66,7 @@ def test_marked_text_is_escaped_too():
 
 def test_no_match_in_body_gives_the_opening_unmarked():
     text = "Kalimat pertama artikel. " * 30
-    (snippet,) = snippets(text, {"tidakada"}, ANALYZER)
+    (snippet,) = snippets(text, {"tidakada"})
     assert snippet.marked == []
     assert snippet.text.startswith("Kalimat pertama") and snippet.text.endswith("\u2026")
     assert len(snippet.text) < 240
@@ -63,11 +91,11 @@ def test_a_title_is_marked_whole_with_its_inflected_forms():
 def test_a_snippet_says_whether_it_reaches_the_start_or_end_of_its_text():
     filler = "Warga berkumpul di balai desa untuk membahas rencana kegiatan bersama. " * 8
     text = "Kota itu memiliki Dinas Kominfo. " + filler + "Kelemahan kita di pendataan."
-    first, last = snippets(text, {"milik", "data"}, ANALYZER)
+    first, last = snippets(text, {"milik", "data"})
     assert first.starts_text and not first.ends_text
     assert last.ends_text and not last.starts_text
     assert last.text.endswith("pendataan.")  # the closing full stop is kept, nothing is cut
-    (middle,) = snippets(text, {"balai"}, ANALYZER, top=1)
+    (middle,) = snippets(text, {"balai"}, top=1)
     assert not middle.starts_text and not middle.ends_text
     assert leading_snippet("Kalimat pendek.").ends_text
     cut = leading_snippet("Kalimat pertama artikel. " * 30)
@@ -80,19 +108,13 @@ from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from search import open_index  # noqa: E402
-from search.build.indexer import build_index  # noqa: E402
-from search.query.snippets import snippets_at  # noqa: E402
+from search.indexing.indexer import build_index  # noqa: E402
 
 # Words with affixes, reduplications, hyphenated names, amounts and punctuation.
 PIECES = ["memiliki", "Dinas", "milik", "anak-anak", "anak", "se-Sumbar", "Rp50", "Rp 50 juta",
           "pendataan", "data", "yang", "dan", "di", "Kota", "kota", "Covid-19", "berbeda-beda",
           "tidak", "valid.", "(Kominfo),", "\"kata\"", "Jum'at", "1.500", "—", "\n\n", "perkembangan",
           "teknologi", "kembang", "<b>", "&", "Bandung"]
-
-
-def _matches(text, terms):
-    return [(t.text, t.startchar, t.endchar) for t in ANALYZER(text, chars=True, mode="index")
-            if t.text in terms]
 
 
 @settings(max_examples=600, deadline=None)
@@ -106,7 +128,7 @@ def test_snippets_from_the_indexed_characters_are_the_snippets_from_the_text(pie
     # alone and keep such a word whole, so where one that did not match is
     # near a match, the passage may start or end a word apart. Here they match.
     terms = terms | {"covid", "sumbar"}
-    assert snippets_at(text, _matches(text, terms), top=top) == snippets(text, terms, ANALYZER, top=top)
+    assert snippets_at(text, _matches(text, terms), top=top) == whoosh_snippets(text, terms, top=top)
 
 
 def test_a_match_is_marked_as_written_from_its_characters():

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from whoosh.filedb.filestore import RamStorage
 
 import search
-import search.build.session
+import search.indexing.session
 import search.ingest.jsonl
 import search.store.schema
 from search.articles import STRING_FIELDS, Article, NoteKind, ReadReport, sanitize, summarize

@@ -6,7 +6,7 @@ nothing. When a build is to read many pages (more than ``MIN_POOL_PAGES``),
 files per task and a few chunks ahead, while the build indexes what is already
 parsed. ``PageReader.read(path, label)`` returns exactly what
 ``read_file(path, label)`` yields, in the caller's order, so the caller
-(``search.build.indexer``) sees duplicates, skipped pages and their reasons as
+(``search.indexing.indexer``) sees duplicates, skipped pages and their reasons as
 it would reading each file itself; it reads any file it did not announce, or
 out of turn, itself. Workers only read files: they never see the index.
 

@@ -7,8 +7,8 @@ matches from there: it finds the words around them by the tokenizer's
 pattern alone, never running the analyzer (stems, spellings, stop words)
 over the body, and cuts passages step for step as Whoosh's passage finder
 (``ContextFragmenter``) does, over plain tuples rather than an object per
-word; Whoosh's scorer and order then choose among them. :func:`snippets` is the same from the text alone,
-re-analysing it, for text the index does not hold. This module only turns
+word; Whoosh's scorer and order then choose among them: the passages
+Whoosh's own highlighter finds re-analysing the text. This module only turns
 Whoosh's fragments into :class:`Snippet` objects, which know nothing about
 terminals or HTML; renderers decide how a mark looks. A title is marked by
 the same code, whole (:func:`marked_title`).
@@ -16,57 +16,21 @@ the same code, whole (:func:`marked_title`).
 
 from __future__ import annotations
 
-import html
 import re
 from collections import deque
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 
 from whoosh import highlight as whoosh_highlight
 
 from ..language.analysis import WORD_PATTERN
+from ..results import Snippet
 
 _SPACE = re.compile(r"\s+")
 _WORD = re.compile(r"\w")
 SNIPPET_CHARS = 220
 # Characters of context Whoosh's fragmenter keeps before the first match and after the last.
 SURROUND = 60
-
-
-@dataclass(frozen=True)
-class Snippet:
-    """A passage of text as ``(text, marked)`` parts, in order.
-
-    ``starts_text`` and ``ends_text`` say whether the passage begins at the
-    beginning of its text and runs to its end: where it does not, a renderer
-    shows that something was cut (an ellipsis).
-    """
-
-    parts: tuple[tuple[str, bool], ...]
-    starts_text: bool = False
-    ends_text: bool = False
-
-    @property
-    def text(self) -> str:
-        """The passage without marks."""
-        return "".join(text for text, _ in self.parts)
-
-    @property
-    def marked(self) -> list[str]:
-        """The words that matched, as written in the article."""
-        return [text for text, is_match in self.parts if is_match]
-
-    def html(self) -> str:
-        """HTML: matches in ``<mark>``, every piece of article text escaped."""
-        return "".join(
-            f"<mark>{html.escape(text)}</mark>" if is_match else html.escape(text)
-            for text, is_match in self.parts
-        )
-
-    def render(self, mark) -> str:
-        """Text with each match passed through ``mark`` (for terminals and the like)."""
-        return "".join(mark(text) if is_match else text for text, is_match in self.parts)
 
 
 class _PartsFormatter(whoosh_highlight.Formatter):
@@ -113,34 +77,10 @@ def leading_snippet(text: str, chars: int = SNIPPET_CHARS) -> Snippet:
     return Snippet(((text, False),) if text else (), True, whole)
 
 
-def _fragmenter(chars: int) -> whoosh_highlight.ContextFragmenter:
-    return whoosh_highlight.ContextFragmenter(maxchars=chars, surround=SURROUND)
-
-
-def _passages(text: str, tokens, top: int, chars: int) -> list[Snippet]:
-    fragments = _fragmenter(chars).fragment_tokens(text, tokens)
-    return _best(fragments, top)
-
-
 def _best(fragments, top: int) -> list[Snippet]:
     best = whoosh_highlight.top_fragments(fragments, top, whoosh_highlight.BasicFragmentScorer(),
                                           whoosh_highlight.FIRST)
     return _PartsFormatter().format(best)
-
-
-def snippets(text: str, terms: Iterable[str], analyzer, top: int = 2,
-             chars: int = SNIPPET_CHARS) -> list[Snippet]:
-    """Up to ``top`` passages of ``text`` where the analysed ``terms`` occur, in text order.
-
-    The text is analysed again to find them. If none of the terms occurs (the
-    article matched on its title), the opening of the text is returned, unmarked.
-    """
-    terms = frozenset(terms)
-    found = []
-    if terms:
-        tokens = analyzer(text, chars=True, mode="query", removestops=False)
-        found = _passages(text, whoosh_highlight.set_matched_filter(tokens, terms), top, chars)
-    return found or [leading_snippet(text, chars)]
 
 
 class _Token:
@@ -268,7 +208,10 @@ def _word_pattern(word_pattern: str) -> re.Pattern:
 
 def snippets_at(text: str, matches: Sequence[tuple[str, int, int]], top: int = 2, chars: int = SNIPPET_CHARS,
                 word_pattern: str = WORD_PATTERN) -> list[Snippet]:
-    """The passages :func:`snippets` gives, from the matches the index holds: ``(term, start, end)`` in ``text``.
+    """Up to ``top`` passages of ``text`` around the matches the index holds: ``(term, start, end)`` in ``text``.
+
+    The passages are in text order. With no match (the article matched on its
+    title), the opening of the text is returned, unmarked.
 
     ``word_pattern`` is the tokenizer's, for the words around the matches.
     Where two matches start at the same character the longer is kept.
@@ -280,7 +223,7 @@ def snippets_at(text: str, matches: Sequence[tuple[str, int, int]], top: int = 2
 
 
 def marked_title(title: str, terms: Iterable[str], analyzer) -> Snippet:
-    """The whole ``title`` with the analysed ``terms`` marked as in :func:`snippets`."""
+    """The whole ``title`` with the analysed ``terms`` marked, each as written in the title."""
     terms = frozenset(terms)
     found = []
     if terms and title:

@@ -57,6 +57,8 @@ from whoosh.index import FileIndex
 
 from ..errors import IndexCorruptError, IndexLockedError, IndexNotFoundError, IndexReadOnlyError, IndexWriteError
 
+# The index folder when none is given (the library's and the command line's default).
+DEFAULT_INDEX = Path("indexes/default")
 CURRENT = "CURRENT"
 META = "meta.json"
 MANIFEST = "files.json"

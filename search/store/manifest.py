@@ -7,7 +7,7 @@ it holds another copy of (``copies``: merged as the same article, or a record
 with an id another file gave first). An article whose files are all gone,
 moved away or no longer give it stays in the index and is listed in ``kept``
 with the file it came from, until the user removes it explicitly (prune,
-forget, remove). Nothing here decides what to delete: ``search.build.indexer``
+forget, remove). Nothing here decides what to delete: ``search.indexing.indexer``
 does, and only when asked.
 
 A damaged manifest is never read as an empty archive: it raises

@@ -95,7 +95,7 @@ def build_schema() -> Schema:
         **{words: _keyword_words() for words in KEYWORD_WORDS.values()},
         editor=STORED(),
         url=STORED(),
-        # What makes two articles the same (see ``search.build.duplicates``).
+        # What makes two articles the same (see ``search.indexing.duplicates``).
         url_key=ID(),
         text_key=ID(),
         summary=STORED(),
@@ -142,7 +142,7 @@ def _utc(date: datetime) -> datetime:
 
 
 def to_document(article: Article, keys: Iterable[tuple[str, str]] = ()) -> dict:
-    """The Whoosh document for one article; ``keys`` are its duplicate keys (``search.build.duplicates``).
+    """The Whoosh document for one article; ``keys`` are its duplicate keys (``search.indexing.duplicates``).
 
     Raises :class:`UnwritableRecordError` if the index cannot hold it (:func:`check_writable`).
     """

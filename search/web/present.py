@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from markupsafe import Markup
 
 from ..language.analysis import analyze
-from ..query.snippets import Snippet
+from ..results import Snippet
 
 DAYS = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
 MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",

@@ -1,10 +1,10 @@
 """One writer's changes to the next generation: which files to read, what each gives, what stays.
 
-A :class:`Session` is made by each operation of ``search.build.indexer``
+A :class:`Session` is made by each operation of ``search.indexing.indexer``
 (build, update, rebuild, prune, forget, add, remove) around one
 :class:`WriteTransaction`. It reads new and changed files, replaces what a
 file gave before, remembers every copy of a duplicate and who holds what
-(``search.build.holdings``), knows a moved file again, and never removes an
+(``search.indexing.holdings``), knows a moved file again, and never removes an
 article unless it is told to (``remove``, ``prune``, ``forget``).
 """
 

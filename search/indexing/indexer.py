@@ -20,7 +20,7 @@ articles came from. So a normal command never removes an article:
   only the articles no other source holds a copy of.
 
 The same article arriving twice (same URL or same text, see
-``search.build.duplicates``) is indexed once and reported as merged; the
+``search.indexing.duplicates``) is indexed once and reported as merged; the
 file of every copy is remembered (``search.store.manifest``), so when the
 file of the kept copy goes, another copy's file holds the article instead.
 A file that moved (the same name, size, time and bytes at another place) is
@@ -209,7 +209,7 @@ def _combined(reports: list[BuildReport]) -> BuildReport:
 
 def build_index(
     paths: Iterable[str | Path] | None = None,
-    index_dir: str | Path = Path("indexes/default"),
+    index_dir: str | Path = disk.DEFAULT_INDEX,
     progress: Callable[[int], None] | None = None,
     wait: float = 0.0,
     rebuild: bool = False,
@@ -267,7 +267,7 @@ def build_index(
         return _combined(reports)
 
 
-def add_articles(paths: Iterable[str | Path], index_dir: str | Path = Path("indexes/default"),
+def add_articles(paths: Iterable[str | Path], index_dir: str | Path = disk.DEFAULT_INDEX,
                  wait: float = 0.0, keep: int | None = None) -> BuildReport:
     """Read the files in ``paths`` again and add their articles to an existing index.
 
@@ -292,7 +292,7 @@ def add_articles(paths: Iterable[str | Path], index_dir: str | Path = Path("inde
         return _run(index_dir, live, manifest, report, None, work, keep=keep)
 
 
-def forget_source(path: str | Path, index_dir: str | Path = Path("indexes/default"),
+def forget_source(path: str | Path, index_dir: str | Path = disk.DEFAULT_INDEX,
                   wait: float = 0.0, keep: int | None = None) -> BuildReport:
     """Remove the source ``path``: the articles no other source holds go (``removed``)."""
     index_dir = Path(index_dir)
@@ -307,7 +307,7 @@ def forget_source(path: str | Path, index_dir: str | Path = Path("indexes/defaul
         return _run(index_dir, live, manifest, report, None, lambda s: s.forget(source), force=True, keep=keep)
 
 
-def remove_articles(ids: Iterable[str], index_dir: str | Path = Path("indexes/default"),
+def remove_articles(ids: Iterable[str], index_dir: str | Path = disk.DEFAULT_INDEX,
                     wait: float = 0.0, keep: int | None = None) -> BuildReport:
     """Remove the articles with these ids; ids the index does not hold are listed in ``not_found``."""
     index_dir = Path(index_dir)
