@@ -9,7 +9,6 @@ becomes one line on stderr and exit status 1; usage errors exit with 2
 
 from __future__ import annotations
 
-import csv
 import json
 import math
 import os
@@ -20,6 +19,7 @@ from pathlib import Path
 
 import click
 
+from . import rows as export_rows
 from .build.report import BuildMode, BuildReport
 from .errors import (
     IndexCorruptError,
@@ -29,7 +29,7 @@ from .errors import (
     NothingToRestoreError,
     SearchError,
 )
-from .index import DEFAULT_INDEX, EXPORT_FIELDS, SORTS, open_index
+from .index import DEFAULT_INDEX, SORTS, open_index
 from .results import ExportRow
 
 # Building, reading files and the analysis are imported by the commands that
@@ -597,24 +597,13 @@ def _print_notes(notes) -> None:
         click.echo(f"note: {note}", err=True)
 
 
-class _Echo:
-    """A file for the csv module that writes through click.echo."""
-
-    def write(self, text: str) -> None:
-        click.echo(text, nl=False)
-
-
 def _print_rows(rows, output_format: str) -> None:
     """One JSON object per line, or CSV with a header row; written as they come."""
-    if output_format == "jsonl":
-        for row in rows:
-            click.echo(json.dumps(row.to_dict(), ensure_ascii=False))
-        return
-    writer = csv.writer(_Echo(), lineterminator="\n")
-    writer.writerow(EXPORT_FIELDS)
+    head = export_rows.header(output_format)
+    if head:
+        click.echo(head, nl=False)
     for row in rows:
-        values = row.to_dict()
-        writer.writerow(["" if values[name] is None else values[name] for name in EXPORT_FIELDS])
+        click.echo(export_rows.line(row, output_format), nl=False)
 
 
 FACET_VALUES_SHOWN = 10
