@@ -59,8 +59,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from ..errors import ArticleNotFoundError, InvalidArgumentError, QueryError, SearchError
-from ..index import EXPORT_FIELDS, SORTS, open_index
-from ..store import disk
+from ..index import EXPORT_FIELDS, SORTS, newest_generation, open_index
 from . import labels, openapi, present
 
 log = logging.getLogger("search.web")
@@ -126,7 +125,6 @@ class IndexPool:
         self.size = size
         self.refresh_seconds = refresh_seconds
         self.timeout = timeout
-        self.refreshes = 0
         self._idle: queue.LifoQueue = queue.LifoQueue()
         self._opened = 0
         self._closed = False
@@ -171,7 +169,7 @@ class IndexPool:
                 return self._newest
             self._checked = now
         try:
-            newest = disk.current_generation(self.path)
+            newest = newest_generation(self.path)
         except SearchError as error:  # keep answering from the generations we have
             log.warning("could not read the index's newest generation: %s", error)
             return self._newest
@@ -183,9 +181,7 @@ class IndexPool:
         newest = self._newest_generation()
         if newest is not None and index.generation != newest:
             try:
-                if index.refresh():
-                    with self._lock:
-                        self.refreshes += 1
+                index.refresh()
             except SearchError as error:
                 log.warning("could not move to the index's new generation: %s", error)
         return index
