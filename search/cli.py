@@ -9,7 +9,6 @@ becomes one line on stderr and exit status 1; usage errors exit with 2
 
 from __future__ import annotations
 
-import csv
 import json
 import math
 import os
@@ -21,6 +20,7 @@ from pathlib import Path
 
 import click
 
+from . import rows as export_rows
 from .errors import (
     IndexCorruptError,
     IndexLockedError,
@@ -29,7 +29,7 @@ from .errors import (
     NothingToRestoreError,
     SearchError,
 )
-from .index import DEFAULT_INDEX, EXPORT_FIELDS, SORTS, SearchRequest, open_index
+from .index import DEFAULT_INDEX, SORTS, SearchRequest, open_index
 from .indexing.report import BuildMode, BuildReport
 from .results import ExportRow
 
@@ -623,24 +623,13 @@ def _print_notes(notes) -> None:
         click.echo(f"note: {note}", err=True)
 
 
-class _Echo:
-    """A file for the csv module that writes through click.echo."""
-
-    def write(self, text: str) -> None:
-        click.echo(text, nl=False)
-
-
 def _print_rows(rows, output_format: str) -> None:
     """One JSON object per line, or CSV with a header row; written as they come."""
-    if output_format == "jsonl":
-        for row in rows:
-            click.echo(json.dumps(row.to_dict(), ensure_ascii=False))
-        return
-    writer = csv.writer(_Echo(), lineterminator="\n")
-    writer.writerow(EXPORT_FIELDS)
+    head = export_rows.header(output_format)
+    if head:
+        click.echo(head, nl=False)
     for row in rows:
-        values = row.to_dict()
-        writer.writerow(["" if values[name] is None else values[name] for name in EXPORT_FIELDS])
+        click.echo(export_rows.line(row, output_format), nl=False)
 
 
 FACET_VALUES_SHOWN = 10
@@ -926,8 +915,10 @@ def serve_command(index_dir, host, port):
     except SearchError as error:
         _fail(error)
     click.echo(f"Serving {index_dir} at http://{host}:{port}/ (Ctrl+C stops)", err=True)
+    cluster = _cluster()
     web.serve(index_dir, host=host, port=port,
-              advice=f"; `search check --index {index_dir}` says whether the index is damaged")
+              advice=f"; `search check --index {index_dir}` says whether the index is damaged",
+              ray_address=cluster.address, ray_timeout=cluster.timeout)
 
 
 @main.command("analyze")

@@ -267,6 +267,14 @@ def open_index(index_dir: str | Path = DEFAULT_INDEX, ranking: Ranking | None = 
     return Index(LocalShards(Generation.open_current(Path(index_dir), ranking.weighting()), ranking), ranking)
 
 
-def newest_generation(index_dir: str | Path) -> Path:
-    """The folder of the index's newest published generation (what :meth:`Index.refresh` would move to)."""
+def newest_generation(index_dir: str | Path = DEFAULT_INDEX) -> Path:
+    """The folder of the newest published generation of the index at ``index_dir``, read now.
+
+    An open :class:`Index` that answers from an older one (``Index.generation``)
+    is behind, and ``Index.refresh()`` moves it to this one: so that a reader
+    (the web server's pool) asks the facade, never the index's files.
+    :class:`~search.errors.IndexNotFoundError` when there is no index;
+    :class:`~search.errors.IndexCorruptError` when its pointer to the newest
+    generation is damaged.
+    """
     return disk.current_generation(Path(index_dir))

@@ -580,7 +580,7 @@ def test_worker_processes_answer_and_stop_with_the_server(web_index):
 
 
 def test_workers_from_the_environment(monkeypatch):
-    from search.web.app import workers_from_environment
+    from search.web.server import workers_from_environment
 
     assert workers_from_environment() == 1
     monkeypatch.setenv("SEARCH_SERVE_WORKERS", "2")

@@ -8,6 +8,7 @@ Jinja2 and uvicorn come with the ``web`` extra, and ``search.cli`` imports this
 package only when ``search serve`` runs.
 """
 
-from .app import create_app, serve
+from .app import create_app
+from .server import serve
 
 __all__ = ["create_app", "serve"]

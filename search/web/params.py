@@ -1,0 +1,61 @@
+"""The request's parameters, read and checked: a value the API does not accept is a 400.
+
+Why a module of its own: the page, the API and the export read the same
+parameters (q, the page, the sort, the dates) with the same limits and the
+same messages; a new parameter or a changed limit is made here once, and
+:class:`BadRequest` is what every view raises for a bad one.
+"""
+
+from __future__ import annotations
+
+from ..index import SORTS
+
+MAX_QUERY_CHARS = 500
+MAX_DEPTH = 10_000  # page * limit: deeper pages cost a ranking of that many articles
+# The page's sort names and the library's.
+SORT_NAMES = {"relevansi": "relevance", "terbaru": "-date", "terlama": "date"}
+
+
+class BadRequest(Exception):
+    """A parameter the API does not accept: 400."""
+
+
+def text_param(params, name: str, default: str = "", max_chars: int = MAX_QUERY_CHARS) -> str:
+    value = params.get(name, default)
+    if len(value) > max_chars:
+        raise BadRequest(f"{name} is longer than {max_chars} characters")
+    return value
+
+
+def integer_param(params, name: str, default: int, low: int, high: int) -> int:
+    raw = params.get(name, "")
+    if raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BadRequest(f"{name} must be a whole number, not {raw[:40]!r}") from None
+    if not low <= value <= high:
+        raise BadRequest(f"{name} must be between {low} and {high}")
+    return value
+
+
+def flag_param(params, name: str) -> bool:
+    raw = params.get(name, "").lower()
+    if raw in ("", "0", "false", "no", "tidak"):
+        return False
+    if raw in ("1", "true", "yes", "ya"):
+        return True
+    raise BadRequest(f"{name} must be true or false, not {raw[:40]!r}")
+
+
+def sort_param(params) -> str:
+    raw = params.get("sort", "") or "relevance"
+    value = SORT_NAMES.get(raw, raw)
+    if value not in SORTS:
+        raise BadRequest(f"sort must be one of {', '.join(list(SORTS) + list(SORT_NAMES))}")
+    return value
+
+
+def page_param(params, limit: int) -> int:
+    return integer_param(params, "page", 1, 1, max(MAX_DEPTH // limit, 1))

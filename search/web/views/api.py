@@ -1,0 +1,142 @@
+"""The JSON API: ``/api/search``, ``/api/articles/…``, ``/api/similar/…``, ``/api/stats``,
+``/api/values/…`` and the API's OpenAPI description.
+
+Why a module of its own: each handler answers with the same shape as the
+CLI's ``--json`` for its command, and its docstring after ``---`` is its
+part of the OpenAPI description (:mod:`search.web.openapi`); a change to the
+API is made here, apart from the pages.
+"""
+
+from __future__ import annotations
+
+import time
+
+from starlette.requests import Request
+
+from .. import render
+from ..params import BadRequest, flag_param, integer_param, page_param, sort_param, text_param
+
+MAX_LIMIT = 100
+
+
+async def api_search(request: Request):
+    """Search, as ``search query --json``.
+    ---
+    summary: Search the articles
+    parameters:
+      - {name: q, in: query, required: true, schema: {type: string, maxLength: 500},
+         description: "The query language of the CLI (an empty q with from/to lists by date)"}
+      - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 100, default: 10}}
+      - {name: page, in: query, schema: {type: integer, minimum: 1, default: 1},
+         description: "page * limit at most 10,000"}
+      - {name: sort, in: query, schema: {type: string, enum: [relevance, date, -date], default: relevance},
+         description: "date: oldest first; -date: newest first (relevansi, terlama, terbaru too)"}
+      - {name: from, in: query, schema: {type: string}, description: "2021, 2021-03, Maret 2021, 2021-03-17"}
+      - {name: to, in: query, schema: {type: string}, description: "the same values as from; included"}
+      - {name: facets, in: query, schema: {type: boolean, default: false}}
+    responses:
+      200:
+        description: The page of hits
+        content: {application/json: {schema: {$ref: "#/components/schemas/SearchResults"}}}
+      400: {$ref: "#/components/responses/BadRequest"}
+      503: {$ref: "#/components/responses/Unavailable"}
+    """
+    params = request.query_params
+    if "q" not in params:
+        raise BadRequest("the parameter q is required")
+    text = text_param(params, "q")
+    limit = integer_param(params, "limit", 10, 1, MAX_LIMIT)
+    page = page_param(params, limit)
+    sort = sort_param(params)
+    date_from = text_param(params, "from", max_chars=40) or None
+    date_to = text_param(params, "to", max_chars=40) or None
+    facets = flag_param(params, "facets")
+    started = time.perf_counter()
+    results = await request.app.state.index.run(
+        lambda index: index.search(text, limit=limit, page=page, sort=sort, date_from=date_from,
+                                   date_to=date_to, facets=facets))
+    took = (time.perf_counter() - started) * 1000
+    return render.json(results.to_dict(), headers={"server-timing": f"search;dur={took:.1f}"})
+
+
+async def api_article(request: Request):
+    """One article, as ``search show --json``.
+    ---
+    summary: One article
+    parameters:
+      - {name: id, in: path, required: true, schema: {type: string}, description: "URL-encoded; / may stay"}
+    responses:
+      200:
+        description: The article
+        content: {application/json: {schema: {$ref: "#/components/schemas/Article"}}}
+      404: {$ref: "#/components/responses/NotFound"}
+      503: {$ref: "#/components/responses/Unavailable"}
+    """
+    article_id = request.path_params["id"]
+    article = await request.app.state.index.run(lambda index: index.get(article_id))
+    return render.json(article.to_dict())
+
+
+async def api_similar(request: Request):
+    """The articles most like one, as ``search similar --json``.
+    ---
+    summary: Articles like one article
+    parameters:
+      - {name: id, in: path, required: true, schema: {type: string}, description: "URL-encoded; / may stay"}
+      - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 100, default: 10}}
+    responses:
+      200:
+        description: The most similar articles, best first, not including the article itself
+        content: {application/json: {schema: {$ref: "#/components/schemas/Similar"}}}
+      400: {$ref: "#/components/responses/BadRequest"}
+      404: {$ref: "#/components/responses/NotFound"}
+      503: {$ref: "#/components/responses/Unavailable"}
+    """
+    article_id = request.path_params["id"]
+    limit = integer_param(request.query_params, "limit", 10, 1, MAX_LIMIT)
+    hits = await request.app.state.index.run(lambda index: index.similar(article_id, limit=limit))
+    return render.json({"id": article_id, "hits": [hit.to_dict() for hit in hits]})
+
+
+async def api_stats(request: Request):
+    """The index's figures, as ``search stats --json``.
+    ---
+    summary: The index's statistics
+    responses:
+      200:
+        description: Article count, fields, size, build time, sources
+        content: {application/json: {schema: {$ref: "#/components/schemas/Stats"}}}
+      503: {$ref: "#/components/responses/Unavailable"}
+    """
+    stats = await request.app.state.index.run(lambda index: index.stats())
+    return render.json(stats.to_dict())
+
+
+async def api_values(request: Request):
+    """The values of a field with their counts, as ``search values FIELD --json``.
+    ---
+    summary: What there is to filter by
+    parameters:
+      - name: field
+        in: path
+        required: true
+        schema:
+          type: string
+          enum: [category, source, author, location, month, kategori, sumber, penulis, lokasi, bulan]
+      - {name: limit, in: query, schema: {type: integer, minimum: 1}, description: "the most common only"}
+    responses:
+      200:
+        description: Values, most common first
+        content: {application/json: {schema: {type: array, items: {$ref: "#/components/schemas/Value"}}}}
+      400: {$ref: "#/components/responses/BadRequest"}
+      503: {$ref: "#/components/responses/Unavailable"}
+    """
+    name = request.path_params["field"]
+    limit = integer_param(request.query_params, "limit", 0, 1, 100_000) or None
+    values = await request.app.state.index.run(lambda index: index.values(name, limit=limit))
+    return render.json([value.to_dict() for value in values])
+
+
+async def api_openapi(request: Request):
+    """The OpenAPI description of the API (see :mod:`search.web.openapi`)."""
+    return render.json(request.app.state.openapi)

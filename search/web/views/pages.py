@@ -1,0 +1,123 @@
+"""The HTML pages: the search page (``/``) and the article page (``/articles/…``).
+
+Why a module of its own: what a reader sees (the hits, why each matched,
+the filters, the month histogram, the article and the ones like it) is put
+together here from the engine's answers; the page's state lives in its URL
+and every link keeps it.
+"""
+
+from __future__ import annotations
+
+import time
+
+from starlette.requests import Request
+
+from ...errors import ArticleNotFoundError, QueryError
+from .. import labels, present, render
+from ..params import MAX_DEPTH, SORT_NAMES, page_param, sort_param, text_param
+
+PAGE_SIZE = 10
+SIMILAR = 5
+
+
+def _state(params) -> dict[str, str]:
+    """The page's state from its URL: query, filters, dates, sort, page, language (non-empty only)."""
+    names = ["q", *present.FILTERS, "from", "to", "sort", "page"]
+    state = {name: params[name] for name in names if params.get(name)}
+    lang = labels.language(params.get("lang"))
+    if lang != labels.DEFAULT:
+        state["lang"] = lang
+    return state
+
+
+def _only_language(state: dict[str, str]) -> dict[str, str]:
+    return {"lang": state["lang"]} if "lang" in state else {}
+
+
+def _corrected(results) -> bool:
+    return results.suggestion is not None and any(note.startswith("nothing matched") for note in results.notes)
+
+
+def _search_page_work(text: str, typed: str, page: int, sort: str, date_from, date_to):
+    def work(index):
+        started = time.perf_counter()
+        results = index.search(text, limit=PAGE_SIZE, page=page, sort=sort, date_from=date_from,
+                               date_to=date_to, facets=True)
+        took = time.perf_counter() - started
+        words = present.query_words(results.suggestion if _corrected(results) else typed)
+        explained: list = []
+        for hit in results.hits:
+            try:
+                article = index.get(hit.id)
+            except ArticleNotFoundError:
+                explained.append([])
+                continue
+            explained.append(present.word_forms(words, article.title, article.body))
+        return results, took, words, explained, index.article_count
+    return work
+
+
+async def search_page(request: Request):
+    params = request.query_params
+    state = _state(params)
+    typed = text_param(params, "q")
+    filters = {name: text_param(params, name, max_chars=200) for name in present.FILTERS}
+    date_from, date_to = text_param(params, "from", max_chars=40), text_param(params, "to", max_chars=40)
+    sort = sort_param(params)
+    page = page_param(params, PAGE_SIZE)
+    sort_key = next((key for key, value in SORT_NAMES.items() if value == sort), "relevansi")
+    context = {
+        "state": state, "typed": typed, "filters": filters, "date_from": date_from, "date_to": date_to,
+        "sort": sort_key, "link": lambda **changes: render.link("/", state, **changes),
+        "article_link": lambda hit_id: render.link(render.article_path(hit_id), state),
+        "export_link": lambda fmt: render.link("/export", state, format=fmt, lang=None),
+    }
+    text = present.compose_query(typed, filters)
+    if not text and not date_from and not date_to:
+        count = await request.app.state.index.run(lambda index: index.article_count)
+        return render.page(request, "search.html", {**context, "results": None, "count": count})
+    work = _search_page_work(text, typed, page, sort, date_from or None, date_to or None)
+    try:
+        results, took, words, explained, count = await request.app.state.index.run(work)
+    except QueryError as error:
+        return render.page(request, "search.html", {**context, "results": None, "count": None,
+                                                    "error": str(error)}, status=400)
+    if sort == "relevance" and results.hits and all(hit.score is None for hit in results.hits):
+        # A query of filters only is listed by date, newest first: say so.
+        context["sort"] = "terbaru"
+    unit, bars = present.histogram(results.facets.get("month", {}) if results.facets else {})
+    last_page = max(1, min(-(-results.total // PAGE_SIZE), MAX_DEPTH // PAGE_SIZE))
+    context.update({
+        "results": results, "took": took, "words": words, "explained": explained, "count": count,
+        "corrected": _corrected(results), "unit": unit, "bars": bars,
+        "bar_max": max((bar.count for bar in bars), default=0),
+        "first": (page - 1) * PAGE_SIZE + 1, "page": page, "last_page": last_page,
+        "pages": present.page_numbers(page, last_page),
+        "facets": [(name, present.FACET_PARAMS[name], counts)
+                   for name, counts in (results.facets or {}).items() if name in present.FACET_PARAMS],
+    })
+    return render.page(request, "search.html", context)
+
+
+async def article_page(request: Request):
+    article_id = request.path_params["id"]
+    params = request.query_params
+    state = _state(params)
+    typed = text_param(params, "q")
+    words = present.query_words(typed)
+
+    def work(index):
+        article = index.get(article_id)
+        return article, index.similar(article_id, limit=SIMILAR)
+
+    article, similar = await request.app.state.index.run(work)
+    stems = words.stems
+    context = {
+        "article": article, "similar": similar, "typed": typed, "words": words,
+        "title": present.marked(article.title or article.id, stems),
+        "paragraphs": [present.marked(part, stems) for part in present.paragraphs(article.body)],
+        "back": render.link("/", state) if any(state.get(n) for n in ("q", *present.FILTERS, "from", "to")) else None,
+        "link": lambda **changes: render.link("/", _only_language(state), **changes),
+        "article_link": lambda hit_id: render.link(render.article_path(hit_id), _only_language(state), q=typed),
+    }
+    return render.page(request, "article.html", context)
