@@ -7,10 +7,12 @@ same shapes. Whoosh objects never appear here.
 from __future__ import annotations
 
 import html
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import Enum
 from pathlib import Path
+from types import MappingProxyType
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,43 @@ class ExportRow:
         }
 
 
+class QueryNoteKind(Enum):
+    """What a query's note says, with the English sentence it reads as (its values in braces)."""
+
+    CUT = "query cut to its first {characters} characters"
+    FILTER_IGNORED = "ignored {clause}: {reason}"
+    NO_SUCH_FIELD = "there is no field {field!r}; searched {field}: as words"
+    SYNTAX_NOT_UNDERSTOOD = "query syntax not understood; searched for its words"
+    LEFT_OUT = "left out articles with: {words} (a '-' or NOT before a word excludes it)"
+    CORRECTED = "nothing matched {typed!r}; showing results for {searched!r}"
+    NO_WORDS = "no searchable words in the query (only stop words or symbols)"
+    SHARDS_MISSING = "shards {shards} did not answer: these results leave out their articles"
+
+
+class QueryNote(str):
+    """A note on how a query was read or answered: its English sentence (the string itself, as
+    the command line and the JSON's ``notes`` show it), its ``kind`` and its ``values`` (for a
+    page that says it in another language: ``search.web.labels``)."""
+
+    kind: QueryNoteKind
+    values: Mapping[str, str]
+
+    def __new__(cls, kind: QueryNoteKind, **values: str) -> QueryNote:
+        note = super().__new__(cls, kind.value.format(**values))
+        note.kind, note.values = kind, MappingProxyType(dict(values))
+        return note
+
+    def __reduce__(self):  # a note travels from a Ray actor as its kind and values
+        return _query_note, (self.kind, dict(self.values))
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind.name.lower(), "text": str(self), **self.values}
+
+
+def _query_note(kind: QueryNoteKind, values: dict[str, str]) -> QueryNote:
+    return QueryNote(kind, **values)
+
+
 class Export(Iterator[ExportRow]):
     """Every article matching a query, one :class:`ExportRow` at a time (iterate once).
 
@@ -124,7 +163,7 @@ class Export(Iterator[ExportRow]):
     Read it while its index is open.
     """
 
-    def __init__(self, query: str, total: int, notes: list[str], rows: Iterator[ExportRow]):
+    def __init__(self, query: str, total: int, notes: list[QueryNote], rows: Iterator[ExportRow]):
         self.query = query
         self.total = total
         self.notes = notes
@@ -143,7 +182,7 @@ class SearchResults:
     page: int
     limit: int
     hits: list[Hit]
-    notes: list[str] = field(default_factory=list)
+    notes: list[QueryNote] = field(default_factory=list)
     # The query with misspelled words corrected, when any were.
     suggestion: str | None = None
     # Matching articles by "category", "source", "author", "location" and "month", when asked for.
@@ -155,7 +194,8 @@ class SearchResults:
         data = {
             "query": self.query, "total": self.total, "page": self.page, "limit": self.limit,
             "suggestion": self.suggestion,
-            "hits": [hit.to_dict() for hit in self.hits], "notes": self.notes,
+            "hits": [hit.to_dict() for hit in self.hits], "notes": [str(note) for note in self.notes],
+            "note_details": [note.to_dict() for note in self.notes],
         }
         if self.facets is not None:
             data["facets"] = self.facets

@@ -1,10 +1,12 @@
 """Query parsing: syntax that works, and no input string that crashes it."""
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import search
-from search.query.parser import parse_query
+from search.query.parser import MAX_QUERY_CHARS, parse_query
+from search.results import QueryNoteKind
 from search.store.schema import build_schema
 
 SCHEMA = build_schema()
@@ -138,3 +140,28 @@ def _parsed_by_whoosh(text):
         return parse_query(text, SCHEMA, search.Ranking().field_boosts)
     finally:
         parser._plain_words_query = fast_path
+
+
+@pytest.mark.parametrize("text, kind, values", [
+    ("banjir tanggal:2017-13", QueryNoteKind.FILTER_IGNORED, {"clause": "tanggal:2017-13"}),
+    ("warna:merah banjir", QueryNoteKind.NO_SUCH_FIELD, {"field": "warna"}),
+    ("banjir -jakarta", QueryNoteKind.LEFT_OUT, {"words": "jakarta"}),
+    ("x" * (MAX_QUERY_CHARS + 5), QueryNoteKind.CUT, {"characters": str(MAX_QUERY_CHARS)}),
+])
+def test_a_note_says_what_was_changed_as_a_kind_with_its_values(text, kind, values):
+    notes = parse_query(text, SCHEMA).notes
+    assert [note.kind for note in notes] == [kind]
+    assert values.items() <= notes[0].values.items()
+    assert str(notes[0]) == kind.value.format(**notes[0].values)
+
+
+def test_a_correction_and_no_words_are_noted_by_kind(small_index):
+    with search.open_index(small_index) as index:
+        corrected = index.search("kominfp")
+        nothing = index.search("yang dan")
+    assert [note.kind for note in corrected.notes] == [QueryNoteKind.CORRECTED]
+    assert dict(corrected.notes[0].values) == {"typed": "kominfp", "searched": "kominfo"}
+    assert corrected.to_dict()["note_details"] == [
+        {"kind": "corrected", "text": "nothing matched 'kominfp'; showing results for 'kominfo'",
+         "typed": "kominfp", "searched": "kominfo"}]
+    assert [note.kind for note in nothing.notes] == [QueryNoteKind.NO_WORDS]

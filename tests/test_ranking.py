@@ -5,10 +5,12 @@ import re
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import search
 from search.query.parser import parse_query, query_sequence
-from search.query.ranking import Evidence, amounts_of, rerank
+from search.query.ranking import Evidence, amounts_of, rerank, rescore
 from search.store.generation import Generation
 
 
@@ -187,3 +189,27 @@ def test_each_open_index_ranks_by_its_own_configuration(small_index):
         assert ours.hits[0].score != theirs.hits[0].score
         # A field the user names is searched whatever the weights of the plain words.
         assert engine.search("judul:sawahlunto").total == plain.search("judul:sawahlunto").total > 0
+
+
+ARTICLES = st.lists(st.tuples(st.sets(st.sampled_from("abcd")),
+                              st.dictionaries(st.sampled_from("abcd"), st.lists(st.integers(0, 60), min_size=1,
+                                                                                max_size=3)),
+                              st.sets(st.sampled_from("xy"))), min_size=1, max_size=8)
+
+
+@given(shards=st.lists(ARTICLES, min_size=1, max_size=3), seed=st.randoms())
+def test_evidence_stacked_from_shards_and_reordered_is_the_evidence_of_the_articles_in_that_order(shards, seed):
+    """What the coordinator does with shards' evidence (stack, then take its merged order) gives the
+    evidence it would have gathered of the same articles in that order, and so the same scores."""
+    def evidence(articles):
+        return Evidence.of_articles([a[0] for a in articles], [a[1] for a in articles], [a[2] for a in articles],
+                                    "abcd", "xy")
+    everyone = [article for shard in shards for article in shard]
+    order = list(range(len(everyone)))
+    seed.shuffle(order)
+    taken = Evidence.stacked([evidence(shard) for shard in shards]).take(np.array(order))
+    direct = evidence([everyone[row] for row in order])
+    bm25 = np.linspace(2.0, 1.0, len(order))
+    assert rescore(bm25, taken, list("abcd"), typed="xy").tolist() == \
+        rescore(bm25, direct, list("abcd"), typed="xy").tolist()
+    assert (taken.matched == direct.matched).all() and (taken.typed == direct.typed).all()

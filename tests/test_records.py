@@ -31,6 +31,7 @@ from search.cli import main
 from search.errors import UnwritableRecordError
 from search.ingest import pool, read_articles, read_file
 from search.store.codec import ArrayCodec
+from search.store.generation import Generation
 from search.store.schema import JOINED_FIELDS, build_schema, to_article, to_document
 from search.store.segments import SegmentBuilder
 
@@ -287,9 +288,9 @@ def legacy_index(tmp_path_factory):
         patch.setattr(search.ingest.jsonl, "sanitize", lambda article, where: article)
         patch.setattr(search.store.schema, "check_writable", lambda article, keys=(): None)
         search.build_index([root / "seeds"], root / "ix")
-    with search.open_index(root / "ix") as index:  # (to_article repairs it: look at what is stored)
-        assert "\ud800" in index._searcher._whoosh.stored_fields(index._searcher._whoosh.document_number(
-            id="lama"))["body"]
+    with Generation.open_current(root / "ix") as generation:  # (to_article repairs it: look at what is stored)
+        whoosh = generation.searcher
+        assert "\ud800" in whoosh.stored_fields(whoosh.document_number(id="lama"))["body"]
     return root / "ix"
 
 

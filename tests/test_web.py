@@ -392,7 +392,7 @@ def test_results_page_state_in_url(client):
     assert 'id="suggestion"' in client.get("/", params={"q": "pmerintah"}).text
     stop = client.get("/", params={"q": "yang banjir -jakarta"}).text
     assert "tidak dicari: yang" in stop and "memuat jakarta" in stop
-    assert "Catatan: there is no field" in client.get("/", params={"q": "foo:bar banjir"}).text
+    assert "Catatan: tidak ada kolom “foo”" in client.get("/", params={"q": "foo:bar banjir"}).text
 
 
 def _page_links(html: str) -> list[str]:
@@ -725,3 +725,17 @@ def test_short_load_run(tmp_path):
     assert report["requests"] > 0
     assert report["errors"] == 0, report["error_samples"]
     assert report["updates"] >= 1 and report["updates_seen"] == report["updates"]
+
+
+@pytest.mark.parametrize("lang, says", [
+    (None, "tanggal:2017-13 diabaikan: bukan tanggal yang dikenali"),
+    ("en", "ignored tanggal:2017-13: not a date"),
+])
+def test_the_engines_notes_are_said_in_the_pages_language(client, lang, says):
+    params = {"q": "banjir tanggal:2017-13", **({"lang": lang} if lang else {})}
+    page = client.get("/", params=params).text
+    notes = page.split('class="notice notes">', 1)[1].split("</p>", 1)[0]
+    assert says in notes
+    details = client.get("/api/search", params={"q": "banjir tanggal:2017-13"}).json()["note_details"]
+    assert [note["kind"] for note in details] == ["filter_ignored"]
+    assert details[0]["clause"] == "tanggal:2017-13"

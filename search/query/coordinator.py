@@ -40,11 +40,11 @@ from whoosh import classify
 
 from ..articles import Article, encodable
 from ..errors import ArticleNotFoundError, InvalidArgumentError, ShardUnavailableError
-from ..results import Export, ExportRow, FieldValue, Hit, SearchResults
+from ..results import Export, ExportRow, FieldValue, Hit, QueryNote, QueryNoteKind, SearchResults
 from ..store.shards import shard_of
 from .ranking import Evidence, Ranking, rerank
 from .request import ExportRequest, SearchRequest, Sort
-from .searcher import FACETS, NO_WORDS
+from .searcher import FACETS
 from .shard import SIMILAR_TERMS, Prepared, Ranked, Shard, ShardAnswer, value_field
 from .spelling import corrected
 
@@ -157,7 +157,7 @@ class _Reading:
     """What is searched: as asked, or with its text corrected when that matched nowhere."""
     first: Prepared | None
     """The lowest answering shard's reading (every shard reads the text the same way); None: none answered."""
-    notes: list[str]
+    notes: list[QueryNote]
     suggestion: str | None
     prepared: dict[int, Prepared]
     missing: set[int]
@@ -215,12 +215,12 @@ class Coordinator:
             fixed = replace(query, text=suggestion)
             again = self._scatter(sorted(prepared), "prepare", fixed, False, self._apart)
             if again and not again[min(again)].empty:
-                notes.append(f"nothing matched {request.text!r}; showing results for {suggestion!r}")
+                notes.append(QueryNote(QueryNoteKind.CORRECTED, typed=request.text, searched=suggestion))
                 query, prepared = fixed, again
                 missing |= set(everyone) - set(prepared)
                 first = prepared[min(prepared)]
         if first.empty and not first.browse:
-            notes.append(NO_WORDS)
+            notes.append(QueryNote(QueryNoteKind.NO_WORDS))
         return _Reading(query, first, notes, suggestion, prepared, missing)
 
     # ------------------------------------------------------------------ scatter, merge, re-rank
@@ -330,8 +330,7 @@ class Coordinator:
             suggestion = _suggestion(first.text, [found[n] for n in sorted(found)])
         notes = reading.notes
         if missing:
-            notes.append(f"shards {', '.join(map(str, sorted(missing)))} did not answer: these results "
-                         "leave out their articles")
+            notes.append(QueryNote(QueryNoteKind.SHARDS_MISSING, shards=", ".join(map(str, sorted(missing)))))
         facets = _merged_facets([stage.answers[n] for n in sorted(stage.answers)]) \
             if request.facets and stage.answers else None
         return SearchResults(request.text, stage.total, page, limit, hits, notes, suggestion, facets,

@@ -46,6 +46,7 @@ from whoosh.query import (
 
 from ..language.analysis import WORD_PATTERN
 from ..language.dates import intersect, parse_date_range
+from ..results import QueryNote, QueryNoteKind
 from ..store.schema import KEYWORD_FIELDS, KEYWORD_WORDS, SEARCHED_FIELDS, TEXT_FIELDS, WORD_TOKENS
 
 MAX_QUERY_CHARS = 2000
@@ -75,7 +76,7 @@ _OPERATORS = qparser.OperatorsPlugin(
 class ParsedQuery:
     text: str
     query: Query
-    notes: list[str] = field(default_factory=list)
+    notes: list[QueryNote] = field(default_factory=list)
     # Publication time filter, [start, end); None for an open end.
     date_from: datetime | None = None
     date_to: datetime | None = None
@@ -271,10 +272,10 @@ def parse_query(text: str, schema, field_boosts: Mapping[str, float] | None = No
     """
     if field_boosts is None:
         field_boosts = dict.fromkeys(SEARCHED_FIELDS, 1.0)
-    notes = []
+    notes: list[QueryNote] = []
     if len(text) > MAX_QUERY_CHARS:
         text = text[:MAX_QUERY_CHARS]
-        notes.append(f"query cut to its first {MAX_QUERY_CHARS} characters")
+        notes.append(QueryNote(QueryNoteKind.CUT, characters=str(MAX_QUERY_CHARS)))
     text = "".join(ch if ch.isprintable() else " " for ch in text)
 
     date_from = date_to = None
@@ -282,7 +283,7 @@ def parse_query(text: str, schema, field_boosts: Mapping[str, float] | None = No
         try:
             date_from, date_to = intersect((date_from, date_to), parse_date_range(match.group(1)))
         except ValueError as error:
-            notes.append(f"ignored {match.group(0)}: {error}")
+            notes.append(QueryNote(QueryNoteKind.FILTER_IGNORED, clause=match.group(0), reason=str(error)))
     words_text = _DATE_FILTER.sub(" ", text)
 
     plain = _plain_words_query(words_text, schema, field_boosts)
@@ -293,7 +294,7 @@ def parse_query(text: str, schema, field_boosts: Mapping[str, float] | None = No
     known = _known_fields(schema)
     for name in dict.fromkeys(re.findall(r"(?<![\w:])(\w+):(?=\S)", words_text)):
         if name not in known:
-            notes.append(f"there is no field {name!r}; searched {name}: as words")
+            notes.append(QueryNote(QueryNoteKind.NO_SUCH_FIELD, field=name))
     try:
         # Rewrite the tree as parsed, one group per word, before Whoosh flattens it.
         query = _parser(schema, field_boosts).parse(words_text, normalize=False)
@@ -308,12 +309,11 @@ def parse_query(text: str, schema, field_boosts: Mapping[str, float] | None = No
     except Exception:  # noqa: BLE001 - never raises: what is not syntax is searched as words
         words = " ".join(re.findall(WORD_PATTERN, words_text))
         query = _parser(schema, field_boosts, syntax=False).parse(words)
-        notes.append("query syntax not understood; searched for its words")
+        notes.append(QueryNote(QueryNoteKind.SYNTAX_NOT_UNDERSTOOD))
     excluded = _excluded_words(query)
     if excluded:
         # Pasted prose uses "-" as a dash too ("vaskularnya -komplikasi umum").
-        notes.append(f"left out articles with: {', '.join(excluded)} "
-                     "(a '-' or NOT before a word excludes it)")
+        notes.append(QueryNote(QueryNoteKind.LEFT_OUT, words=", ".join(excluded)))
     filters_only = (not re.search(WORD_PATTERN, words_text) if _is_null(query)
                     else not _asks_for_words(query))
     return ParsedQuery(text=text, query=query, notes=notes, date_from=date_from, date_to=date_to,

@@ -28,7 +28,7 @@ from ..articles import Article
 from ..errors import QueryError
 from ..language.analysis import WORD_PATTERN
 from ..language.dates import intersect, parse_date_range
-from ..results import ExportRow, Hit
+from ..results import ExportRow, Hit, QueryNote
 from ..store.schema import KEYWORD_FIELDS, POSITIONS_FIELD, TEXT_FIELDS, TYPED_FIELD, to_article
 from . import scoring
 from .parser import FIELD_ALIASES, ParsedQuery, parse_query
@@ -45,7 +45,6 @@ VALUE_ALIASES = {
     "bulan": "month",
 }
 SUGGEST_MAX_WORDS = 4
-NO_WORDS = "no searchable words in the query (only stop words or symbols)"
 
 
 # --------------------------------------------------------------------------- stage 1: read the query
@@ -57,7 +56,7 @@ class QueryPlan:
     text: str
     parsed: ParsedQuery
     window: DateRange | None
-    notes: list[str]
+    notes: list[QueryNote]
     sort: Sort
     browse: bool
     """Only filters were typed: list what they let through, by date."""

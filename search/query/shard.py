@@ -24,7 +24,7 @@ from whoosh.query import Every, Or, Term
 
 from ..articles import Article, encodable
 from ..errors import InvalidArgumentError
-from ..results import ExportRow, FieldValue, Hit
+from ..results import ExportRow, FieldValue, Hit, QueryNote
 from ..store.arrays import date_column
 from ..store.generation import Generation
 from ..store.schema import TEXT_FIELDS
@@ -57,7 +57,7 @@ class Prepared:
     """``search.query.spelling.corrections`` of the text, by this shard's vocabulary (short queries)."""
     statistics: CollectionStatistics | None
     """The statistics of the query's terms here (None when this shard is the whole collection)."""
-    notes: list[str] = field(default_factory=list)
+    notes: list[QueryNote] = field(default_factory=list)
     words: list[str] = field(default_factory=list)
     typed: list[str] = field(default_factory=list)
 

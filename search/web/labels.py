@@ -3,11 +3,14 @@
 The page's language is part of its URL (``?lang=en``), like the rest of its
 state, so that a link, a bookmark or the back button keeps it; Indonesian
 pages carry no ``lang``. Templates read ``t.key``; nothing else in the
-package chooses words by language. The engine's own notes (a field it does
-not know, a date it cannot read) are English in both.
+package chooses words by language. The engine's notes on a query (a field
+it does not know, a date it cannot read) come typed (``search.QueryNote``:
+a kind and its values) and are said here in either language.
 """
 
 from __future__ import annotations
+
+from ..results import QueryNote, QueryNoteKind
 
 DEFAULT = "id"
 
@@ -44,6 +47,17 @@ LABELS: dict[str, dict] = {
         "stop_words": "Kata umum yang tidak dicari: {words}.",
         "excluded": "Dikecualikan: artikel yang memuat {words}.",
         "notes": "Catatan:",
+        "note_kinds": {
+            QueryNoteKind.CUT: "kueri dipotong menjadi {characters} karakter pertamanya",
+            QueryNoteKind.FILTER_IGNORED: "{clause} diabaikan: bukan tanggal yang dikenali",
+            QueryNoteKind.NO_SUCH_FIELD: "tidak ada kolom “{field}”; {field}: dicari sebagai kata",
+            QueryNoteKind.SYNTAX_NOT_UNDERSTOOD: "susunan kueri tidak dipahami; yang dicari kata-katanya",
+            QueryNoteKind.LEFT_OUT: "artikel yang memuat {words} tidak ditampilkan "
+                                    "(tanda '-' atau BUKAN di depan kata mengecualikannya)",
+            QueryNoteKind.CORRECTED: "tidak ada hasil untuk “{typed}”; ditampilkan hasil untuk “{searched}”",
+            QueryNoteKind.NO_WORDS: "tidak ada kata yang bisa dicari dalam kueri (hanya kata umum atau simbol)",
+            QueryNoteKind.SHARDS_MISSING: "bagian indeks {shards} tidak menjawab: hasil ini tanpa artikelnya",
+        },
         "summary": "<strong>{total}</strong> hasil ({seconds} detik) · menampilkan {first}–{last}",
         "order": {"relevansi": "menurut relevansi", "terbaru": "terbaru dahulu", "terlama": "terlama dahulu"},
         "download": "Unduh semua:",
@@ -115,6 +129,7 @@ LABELS: dict[str, dict] = {
         "stop_words": "Common words not searched: {words}.",
         "excluded": "Excluded: articles that contain {words}.",
         "notes": "Notes:",
+        "note_kinds": {kind: kind.value for kind in QueryNoteKind},
         "summary": "<strong>{total}</strong> results ({seconds} seconds) · showing {first}–{last}",
         "order": {"relevansi": "by relevance", "terbaru": "newest first", "terlama": "oldest first"},
         "download": "Download all:",
@@ -160,3 +175,8 @@ LABELS: dict[str, dict] = {
 def language(value: str | None) -> str:
     """The page's language from ``?lang=``: ``en`` or the default; anything else is the default."""
     return value if value in LABELS else DEFAULT
+
+
+def note_text(note: QueryNote, words: dict) -> str:
+    """``note`` in the page's language (``words``: one language's labels), plain text (escaped by the template)."""
+    return words["note_kinds"][note.kind].format(**note.values)

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from starlette.schemas import SchemaGenerator
 
+from ..results import QueryNoteKind
+
+NOTE_KINDS = [kind.name.lower() for kind in QueryNoteKind]
 _STRING = {"type": "string"}
 _NULLABLE_STRING = {"type": "string", "nullable": True}
 
@@ -40,7 +43,14 @@ COMPONENTS = {
                 "query": _STRING, "total": {"type": "integer"}, "page": {"type": "integer"},
                 "limit": {"type": "integer"}, "suggestion": _NULLABLE_STRING,
                 "hits": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
-                "notes": {"type": "array", "items": _STRING},
+                "notes": {"type": "array", "items": _STRING, "description": "how the query was read, in English"},
+                "note_details": {
+                    "type": "array",
+                    "description": "the same notes typed: each note's kind, its English text and its values",
+                    "items": {"type": "object", "required": ["kind", "text"],
+                              "properties": {"kind": {"type": "string", "enum": NOTE_KINDS}, "text": _STRING},
+                              "additionalProperties": _STRING},
+                },
                 "facets": {
                     "type": "object",
                     "description": "with facets=true: counts by category, source, author, location, month",

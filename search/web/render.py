@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.templating import Jinja2Templates
 
+from ..results import QueryNoteKind
 from . import labels, present
 
 HERE = Path(__file__).parent
@@ -31,15 +32,19 @@ def json(data, status: int = 200, headers=None) -> JSONResponse:
     return JSONResponse(data, status_code=status, headers=headers)
 
 
+SAID_APART = frozenset({QueryNoteKind.CORRECTED, QueryNoteKind.LEFT_OUT, QueryNoteKind.NO_WORDS})
+"""The engine's notes that the page says beside the results in its own words, not among its notes."""
+
+
 def templates() -> Jinja2Templates:
     """The pages' templates (this package's ``templates/``), autoescaped, with the helpers they call."""
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True,
                       trim_blocks=True, lstrip_blocks=True)
     env.globals.update(article_path=article_path, marked=present.marked, safe_url=present.safe_url,
                        html=lambda text, *args, **values: Markup(text).format(*args, **values))
-    # Notes the page already says in Indonesian (the correction, stop words, exclusions).
-    env.tests["match_note"] = lambda note: note.startswith(("nothing matched", "left out articles with",
-                                                            "no searchable words"))
+    # Notes the page already says in its own words (the correction, stop words, exclusions).
+    env.tests["said_apart"] = lambda note: note.kind in SAID_APART
+    env.globals["note_text"] = labels.note_text
     return Jinja2Templates(env=env)
 
 

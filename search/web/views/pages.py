@@ -13,6 +13,7 @@ import time
 from starlette.requests import Request
 
 from ...errors import ArticleNotFoundError, QueryError
+from ...results import QueryNoteKind
 from .. import labels, present, render
 from ..params import MAX_DEPTH, SORT_NAMES, page_param, sort_param, text_param
 
@@ -35,7 +36,8 @@ def _only_language(state: dict[str, str]) -> dict[str, str]:
 
 
 def _corrected(results) -> bool:
-    return results.suggestion is not None and any(note.startswith("nothing matched") for note in results.notes)
+    return results.suggestion is not None and any(note.kind is QueryNoteKind.CORRECTED
+                                                    for note in results.notes)
 
 
 def _search_page_work(text: str, typed: str, page: int, sort: str, date_from, date_to):
