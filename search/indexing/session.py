@@ -59,7 +59,7 @@ class Session:
         self.holdings = Holdings(manifest)
         self.kept_before = set(manifest.kept)
         self.transaction = WriteTransaction(index_dir, base, shards, write_shards, keep)
-        self.base = base.searcher if base is not None else None
+        self.base = base
         self.deleted: set[str] = set()          # ids deleted from the base
         self.added: dict[str, str] = {}         # id -> file key, written in this session
         self.keys: dict[tuple[str, str], str] = {}  # (field, key) -> id, written in this session
@@ -69,22 +69,22 @@ class Session:
     # -- what the index holds
     def in_base(self, article_id: str) -> bool:
         return (self.base is not None and article_id not in self.deleted
-                and self.base.document_number(id=article_id) is not None)
+                and self.base.holds(article_id))
 
     def duplicate_of(self, article: Article, keys: list[tuple[str, str]]) -> tuple[str, str] | None:
         """(kept id, reason) if the index already holds this article (its ``keys``) under another id."""
         for name, key in keys:
             kept = self.keys.get((name, key))
             if kept is None and self.base is not None:
-                kept = next((doc["id"] for doc in self.base.documents(**{name: key})
-                             if doc["id"] not in self.deleted and doc["id"] != article.id), None)
+                kept = next((found for found in self.base.ids_with(name, key)
+                             if found not in self.deleted and found != article.id), None)
             if kept is not None and kept != article.id:
                 return kept, REASONS[name]
         return None
 
     def _same_article(self, article: Article, stored_id: str) -> bool:
         """Whether ``article`` is the stored article ``stored_id`` (the same URL or text)."""
-        stored = self.base.document(id=stored_id) if self.base is not None else None
+        stored = self.base.stored(stored_id) if self.base is not None else None
         return stored is not None and bool(set(keys_of(article)) & set(keys_of(to_article(stored))))
 
     # -- changes
@@ -381,7 +381,7 @@ class Session:
         report.kept = len(self.manifest.kept)
         report.newly_kept = len(set(self.manifest.kept) - self.kept_before)
         report.changed = bool(self.added or self.deleted or self.manifest_changed or self.base is None or force)
-        base_count = self.base.doc_count() if self.base is not None else 0
+        base_count = self.base.article_count if self.base is not None else 0
         report.articles = base_count - len(self.deleted) + len(self.added)
         if not report.changed:
             self.transaction.cancel()

@@ -30,7 +30,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from whoosh import matching, qparser
+from whoosh import qparser
 from whoosh.query import (
     And,
     AndNot,
@@ -48,6 +48,7 @@ from ..language.analysis import WORD_PATTERN
 from ..language.dates import intersect, parse_date_range
 from ..results import QueryNote, QueryNoteKind
 from ..store.schema import KEYWORD_FIELDS, KEYWORD_WORDS, SEARCHED_FIELDS, TEXT_FIELDS, WORD_TOKENS
+from ..store.whoosh_private import CheckedAndNotMatcher
 
 MAX_QUERY_CHARS = 2000
 
@@ -362,25 +363,11 @@ def _plain_words_query(text: str, schema, field_boosts: Mapping[str, float]) -> 
     return words[0] if len(words) == 1 else Or(words)
 
 
-class _CheckedAndNotMatcher(matching.AndNotMatcher):
-    """Whoosh's ``AndNotMatcher``, with its first match checked against the excluded side.
-
-    Whoosh checks the first match only when both sides start on the same
-    article; when the excluded side starts on an earlier one (``harga
-    -pasar`` with "pasar" alone in an earlier article), the first article
-    with both words was let through.
-    """
-
-    def _find_first(self):
-        if self.a.is_active() and self.b.is_active():
-            self._find_next()
-
-
 class CheckedAndNot(AndNot):
-    """``a ANDNOT b`` matched by :class:`_CheckedAndNotMatcher`."""
+    """``a ANDNOT b`` matched by ``search.store.whoosh_private.CheckedAndNotMatcher``."""
 
     def matcher(self, searcher, context=None):
-        return _CheckedAndNotMatcher(self.a.matcher(searcher, context),
+        return CheckedAndNotMatcher(self.a.matcher(searcher, context),
                                      self.b.matcher(searcher, searcher.boolean_context()))
 
 

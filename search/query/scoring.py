@@ -36,6 +36,7 @@ from whoosh.query import DateRange, Or, Phrase, Term
 from whoosh.scoring import BM25F, BM25FScorer
 
 from ..store.arrays import TermPostings, date_column, field_lengths, read_postings
+from ..store.whoosh_private import rebound
 
 __all__ = ["CollectionBM25F", "CollectionStatistics", "Scorer", "Scores", "Statistics", "TermPostings", "bm25",
            "can_score", "mask", "read_postings"]
@@ -117,7 +118,7 @@ class CollectionBM25F(BM25F):
             scorer.avgfl = self.statistics.avg_field_length(fieldname) or 1
             # Whoosh's bound for skipping, computed with the shard's own idf, again.
             info = searcher.term_info(fieldname, text)
-            scorer._maxquality = scorer._score(info.max_weight(), info.min_length())
+            rebound(scorer, info.max_weight(), info.min_length())
         return scorer
 
 

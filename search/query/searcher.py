@@ -22,7 +22,7 @@ from datetime import datetime, timezone
 from functools import cached_property
 
 from whoosh import sorting
-from whoosh.query import DateRange, Every, Or, Query
+from whoosh.query import DateRange, Every, Query
 
 from ..articles import Article
 from ..errors import QueryError
@@ -30,6 +30,7 @@ from ..language.analysis import WORD_PATTERN
 from ..language.dates import intersect, parse_date_range
 from ..results import ExportRow, Hit, QueryNote
 from ..store.schema import KEYWORD_FIELDS, POSITIONS_FIELD, TEXT_FIELDS, TYPED_FIELD, to_article
+from ..store.whoosh_private import keep_matchers_as_built, sum_unions_in_arrays, tokenizer_pattern
 from . import scoring
 from .parser import FIELD_ALIASES, ParsedQuery, parse_query
 from .ranking import Ranking
@@ -139,13 +140,6 @@ def _facet_options(facets: bool) -> dict:
     return {"groupedby": {name: sorting.FieldFacet(name) for name in FACETS}, "maptype": sorting.Count}
 
 
-def _sum_unions_in_arrays(query: Query) -> None:
-    if isinstance(query, Or):
-        query.matcher_type = Or.ARRAY_MATCHER
-    for child in query.children():
-        _sum_unions_in_arrays(child)
-
-
 class FirstStage:
     """BM25F over one generation: in NumPy for words and phrases joined by OR, else Whoosh's searcher.
 
@@ -208,13 +202,9 @@ class FirstStage:
         Each halved the query time with the same results (benchmarks/README.md).
         """
         if scoring.can_score(query):
-            _sum_unions_in_arrays(query)
+            sum_unions_in_arrays(query)
         collector = self._searcher.collector(**options)
-        inner = collector
-        while inner is not None:
-            if hasattr(inner, "replace"):
-                inner.replace = 0
-            inner = getattr(inner, "child", None)
+        keep_matchers_as_built(collector)
         self._searcher.search_with_collector(query, collector)
         return collector.results()
 
@@ -242,9 +232,7 @@ class Renderer:
         self._searcher = searcher
         self._title = searcher.schema["title"].analyzer
         # The words around a match are found by the body tokenizer's own pattern.
-        tokenizer = getattr(searcher.schema["body"].analyzer, "items", [None])[0]
-        expression = getattr(tokenizer, "expression", None)
-        self._word_pattern = expression.pattern if expression is not None else WORD_PATTERN
+        self._word_pattern = tokenizer_pattern(searcher.schema["body"].analyzer) or WORD_PATTERN
 
     def article(self, docnum: int) -> Article:
         return to_article(self._searcher.stored_fields(docnum))

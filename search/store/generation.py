@@ -208,6 +208,20 @@ class Generation:
     def article_count(self) -> int:
         return self.searcher.doc_count()
 
+    # What a writer asks of the generation it updates (``search.indexing.session``).
+
+    def holds(self, article_id: str) -> bool:
+        """Whether this generation holds an article with this id."""
+        return self.searcher.document_number(id=article_id) is not None
+
+    def stored(self, article_id: str) -> dict | None:
+        """The stored fields of the article with this id, or None."""
+        return self.searcher.document(id=article_id)
+
+    def ids_with(self, fieldname: str, value: str) -> Iterator[str]:
+        """The ids of the articles whose keyword field ``fieldname`` is ``value`` (a duplicate key)."""
+        return (document["id"] for document in self.searcher.documents(**{fieldname: value}))
+
     @property
     def shard_count(self) -> int:
         return shard_count(self.meta)
