@@ -9,8 +9,8 @@ of an older commit) runs in a process of its own, with that folder first on
 that whatever else the machine does falls on both. Latency is as in
 ``performance.py``: the median of 3 repeats per query, then p50 and p95,
 without and with highlights. The answers (ids in order, scores to 6 places,
-totals, snippets and marked titles of the top 10, with highlights) are
-compared query by query. Only worth running when both versions read the
+totals, snippets and marked titles of the top 10, with highlights; the notes;
+the facet counts of every match) are compared query by query. Only worth running when both versions read the
 index's format.
 """
 
@@ -51,10 +51,11 @@ for highlight in (False, True):
 answers = []
 for text in texts[:int(answer_count)]:
     found = index.search(text, limit=10, highlight=True)
+    facets = index.search(text, limit=10, highlight=False, facets=True).facets
     answers.append([found.total, [[hit.id, round(hit.score, 6) if hit.score is not None else None,
                                    [list(map(list, s.parts)) for s in hit.snippets],
                                    list(map(list, hit.title_snippet.parts)) if hit.title_snippet else None]
-                                  for hit in found.hits]])
+                                  for hit in found.hits], [str(note) for note in found.notes], facets])
 print(json.dumps({"latency": latency, "answers": answers, "search": search.__file__}))
 """
 

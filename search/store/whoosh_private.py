@@ -31,7 +31,7 @@ def sum_unions_in_arrays(query: Query) -> None:
     Above 5,000 articles Whoosh walks an OR as a binary tree of unions, one
     document at a time; ``Or.matcher_type`` (undocumented) chooses the array
     matcher Whoosh itself uses for small indexes. Half the query time, the
-    same results (benchmarks/HISTORY.md).
+    same results (benchmarks/README.md, "Figures behind the code's comments").
     """
     if isinstance(query, Or):
         query.matcher_type = Or.ARRAY_MATCHER  # undocumented: Or's matcher strategy
