@@ -362,18 +362,37 @@ class Coordinator:
             _complete(failed, "this export")
             yield from rows
 
+    def _owned(self, article_id: str, method: str, *args):
+        """``method`` of the shard the article's id names; its answer of None means no such article."""
+        owner = shard_of(encodable(article_id), self.transport.count)
+        found = self._scatter([owner], method, article_id, *args)
+        if owner not in found:
+            raise ShardUnavailableError(f"shard {owner}, which holds {article_id!r}, did not answer")
+        if found[owner] is None:
+            raise ArticleNotFoundError(f"no article with id {article_id!r}")
+        return found[owner]
+
     def similar(self, article_id: str, limit: int = 10) -> list[Hit]:
         """The articles most like ``article_id`` (not it): its key words weighed in the whole collection,
         every shard searched for them with the collection's statistics, merged as one index."""
         if limit < 1:
             raise InvalidArgumentError(f"limit must be at least 1, not {limit}")
-        owner = shard_of(encodable(article_id), self.transport.count)
-        found = self._scatter([owner], "key_words", article_id)
-        if owner not in found:
-            raise ShardUnavailableError(f"shard {owner}, which holds {article_id!r}, did not answer")
-        if found[owner] is None:
-            raise ArticleNotFoundError(f"no article with id {article_id!r}")
-        weights, total = found[owner]
+        terms, sizes, statistics = self._key_terms(article_id)
+        everyone = list(range(self.transport.count))
+        answers = self._scatter(everyone, "more_like", terms, article_id, limit, statistics)
+        _complete(set(everyone) - set(answers), "a list of similar articles")
+        offsets = _offsets(sizes)
+        where = {offsets[n] + docnum: (n, docnum) for n in everyone for docnum, _ in answers[n]}
+        ranked = sorted(((offsets[n] + docnum, score) for n in everyone for docnum, score in answers[n]),
+                        key=lambda pair: (-pair[1], pair[0]))[:limit]
+        hits, failed = self._gathered(where, ranked, "hits", None, None)
+        _complete(failed, "a list of similar articles")
+        return hits
+
+    def _key_terms(self, article_id: str):
+        """The article's key words weighed with the whole collection's frequencies; each shard's size;
+        the collection's statistics of those words (None when one shard is the collection)."""
+        weights, total = self._owned(article_id, "key_words")
         everyone = list(range(self.transport.count))
         known = self._scatter(everyone, "frequencies", sorted(weights), self._apart)
         _complete(set(everyone) - set(known), "a list of similar articles")
@@ -382,16 +401,8 @@ class Coordinator:
             frequencies.update(counts)
         statistics = reduce(lambda a, b: a + b, (known[n][1] for n in everyone))
         terms = key_terms(weights, total, dict(frequencies), statistics.doc_count_all, SIMILAR_TERMS)
-        answers = self._scatter(everyone, "more_like", terms, article_id, limit,
-                                statistics if self._apart else None)
-        _complete(set(everyone) - set(answers), "a list of similar articles")
-        offsets = _offsets({n: known[n][1].doc_count_all for n in everyone})
-        where = {offsets[n] + docnum: (n, docnum) for n in everyone for docnum, _ in answers[n]}
-        ranked = sorted(((offsets[n] + docnum, score) for n in everyone for docnum, score in answers[n]),
-                        key=lambda pair: (-pair[1], pair[0]))[:limit]
-        hits, failed = self._gathered(where, ranked, "hits", None, None)
-        _complete(failed, "a list of similar articles")
-        return hits
+        sizes = {n: known[n][1].doc_count_all for n in everyone}
+        return terms, sizes, statistics if self._apart else None
 
     def values(self, fieldname: str, limit: int | None = None) -> list[FieldValue]:
         """The values of a keyword field with their article counts on every shard, most common first."""
@@ -407,16 +418,10 @@ class Coordinator:
             counts: Counter[str] = Counter()
             for n in everyone:
                 counts.update({value.value: value.count for value in found[n]})
-            merged = [FieldValue(value, count) for value, count in sorted(counts.items(), key=lambda i: (-i[1], i[0]))]
+            merged = [FieldValue(value, count)
+                      for value, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
         return merged if limit is None else merged[:limit]
 
     def get(self, article_id: str) -> Article:
         """The stored article with this id, from the shard its id names."""
-        owner = shard_of(encodable(article_id), self.transport.count)
-        found = self._scatter([owner], "get", article_id)
-        if owner not in found:
-            raise ShardUnavailableError(f"shard {owner}, which holds {article_id!r}, did not answer")
-        if found[owner] is None:
-            raise ArticleNotFoundError(f"no article with id {article_id!r}")
-        return found[owner]
-
+        return self._owned(article_id, "get")
