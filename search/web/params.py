@@ -8,7 +8,7 @@ same messages; a new parameter or a changed limit is made here once, and
 
 from __future__ import annotations
 
-from ..index import SORTS
+from ..index import SORTS, ExportRequest, SearchRequest, Sort
 
 MAX_QUERY_CHARS = 500
 MAX_DEPTH = 10_000  # page * limit: deeper pages cost a ranking of that many articles
@@ -59,3 +59,18 @@ def sort_param(params) -> str:
 
 def page_param(params, limit: int) -> int:
     return integer_param(params, "page", 1, 1, max(MAX_DEPTH // limit, 1))
+
+
+def export_request(params, text: str) -> ExportRequest:
+    """What ``text`` asks with the request's sort and dates (``from``, ``to``): the engine's request,
+    made once here (a date it cannot read is its :class:`~search.errors.QueryError`, a 400)."""
+    return ExportRequest(text, Sort(sort_param(params)), text_param(params, "from", max_chars=40) or None,
+                         text_param(params, "to", max_chars=40) or None)
+
+
+def search_request(params, text: str, limit: int, page: int, facets: bool = False,
+                   highlight: bool = True) -> SearchRequest:
+    """:func:`export_request` and a page of ``limit`` hits."""
+    matching = export_request(params, text)
+    return SearchRequest(matching.text, matching.sort, matching.date_from, matching.date_to,
+                         limit=limit, page=page, highlight=highlight, facets=facets)

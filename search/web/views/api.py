@@ -14,7 +14,7 @@ import time
 from starlette.requests import Request
 
 from .. import render
-from ..params import BadRequest, flag_param, integer_param, page_param, sort_param, text_param
+from ..params import BadRequest, flag_param, integer_param, page_param, search_request, text_param
 
 MAX_LIMIT = 100
 
@@ -46,15 +46,9 @@ async def api_search(request: Request):
         raise BadRequest("the parameter q is required")
     text = text_param(params, "q")
     limit = integer_param(params, "limit", 10, 1, MAX_LIMIT)
-    page = page_param(params, limit)
-    sort = sort_param(params)
-    date_from = text_param(params, "from", max_chars=40) or None
-    date_to = text_param(params, "to", max_chars=40) or None
-    facets = flag_param(params, "facets")
+    asked = search_request(params, text, limit, page_param(params, limit), flag_param(params, "facets"))
     started = time.perf_counter()
-    results = await request.app.state.index.run(
-        lambda index: index.search(text, limit=limit, page=page, sort=sort, date_from=date_from,
-                                   date_to=date_to, facets=facets))
+    results = await request.app.state.index.run(lambda index: index.search(asked))
     took = (time.perf_counter() - started) * 1000
     return render.json(results.to_dict(), headers={"server-timing": f"search;dur={took:.1f}"})
 

@@ -18,7 +18,7 @@ from starlette.responses import StreamingResponse
 
 from ... import rows as export_rows
 from .. import present
-from ..params import BadRequest, sort_param, text_param
+from ..params import BadRequest, export_request, text_param
 from ..pool import EXPORT_STREAM_SECONDS, EXPORT_TIMEOUT, Unavailable, run_with_timeout
 
 EXPORTS = 2  # exports streaming at once, each with an index of its own
@@ -56,9 +56,7 @@ async def export(request: Request):
     typed = text_param(params, "q")
     filters = {name: text_param(params, name, max_chars=200) for name in present.FILTERS}
     text = present.compose_query(typed, filters)
-    sort = sort_param(params)
-    date_from = text_param(params, "from", max_chars=40) or None
-    date_to = text_param(params, "to", max_chars=40) or None
+    asked = export_request(params, text)
 
     pool, exports = request.app.state.index, request.app.state.exports
 
@@ -74,7 +72,7 @@ async def export(request: Request):
             exports.release()
             raise
         try:
-            found = index.export(text, sort=sort, date_from=date_from, date_to=date_to)
+            found = index.export(asked)
         except BaseException:
             index.close()
             exports.release()
