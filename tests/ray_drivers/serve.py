@@ -225,7 +225,7 @@ def main() -> None:
         finally:
             os.kill(frozen, signal.SIGCONT)
         result["frozen_missing"] = partial.get("missing_shards")
-        result["frozen_page"] = status == 200 and "did not answer" in page
+        result["frozen_page"] = status == 200 and "bagian indeks 2 tidak menjawab" in page  # (the page's Indonesian)
         result["thawed_identical"] = same_results(on_ray.json("/api/search", q=titles[1]), before[titles[1]])
 
         # A rebuild whose tasks are killed every time: one line, nothing changed, answers unchanged meanwhile.
