@@ -338,6 +338,13 @@ class Coordinator:
         return SearchResults(request.text, stage.total, page, limit, hits, notes, suggestion, facets,
                              missing_shards=sorted(missing), words=first.reading)
 
+    def words(self, text: str) -> QueryWords:
+        """How the shards read the words of ``text`` (as ``SearchResults.words``), without searching."""
+        read = self._scatter(range(self.transport.count), "prepare", ExportRequest(text), False, False)
+        if not read:
+            raise ShardUnavailableError("no shard answered")
+        return read[min(read)].reading
+
     def export(self, request: ExportRequest, rows_per_call: int | None = None) -> Export:
         """Every matching article in the order of one index, its rows fetched ``rows_per_call`` at a time
         (the transport's own number by default), each batch only when the iteration reaches it.
