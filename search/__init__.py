@@ -49,10 +49,13 @@ if TYPE_CHECKING:
         FieldValue,
         Hit,
         IndexStats,
+        QueryWord,
+        QueryWords,
         SearchResults,
         ShardStats,
         Snippet,
         SourceStats,
+        WordForms,
     )
     from .store.fixity import CheckReport, DamagedFile, RestoreReport, check_index, restore_index
 
@@ -68,8 +71,8 @@ _LAZY = {
     **dict.fromkeys(["ExportRequest", "SearchRequest", "Sort"], ".query.request"),
     **dict.fromkeys(["CheckReport", "DamagedFile", "RestoreReport", "check_index", "restore_index"],
                     ".store.fixity"),
-    **dict.fromkeys(["Export", "ExportRow", "FieldValue", "Hit", "IndexStats", "SearchResults",
-                     "ShardStats", "Snippet", "SourceStats"], ".results"),
+    **dict.fromkeys(["Export", "ExportRow", "FieldValue", "Hit", "IndexStats", "QueryWord", "QueryWords",
+                     "SearchResults", "ShardStats", "Snippet", "SourceStats", "WordForms"], ".results"),
 }
 
 
@@ -92,8 +95,9 @@ __all__ = [
     "DamagedFile", "Export", "ExportRequest", "ExportRow", "FieldValue", "Hit", "Index", "IndexCorruptError",
     "IndexLockedError", "IndexNotFoundError", "IndexOutdatedError", "IndexReadOnlyError", "IndexStateError",
     "IndexStats", "IndexWriteError", "IngestError", "InvalidArgumentError", "Merged", "NotAnArticleError",
-    "NothingToIndexError", "NothingToRestoreError", "QueryError", "Ranking", "RequestError", "RestoreReport",
-    "SearchError", "SearchRequest", "SearchResults", "ShardStats", "ShardUnavailableError", "Skipped", "Snippet",
-    "Sort", "SourceError", "SourceMissingError", "SourceStats", "add_articles", "analyze", "build_index",
-    "check_index", "forget_source", "open_index", "remove_articles", "restore_index", "stem",
+    "NothingToIndexError", "NothingToRestoreError", "QueryError", "QueryWord", "QueryWords", "Ranking",
+    "RequestError", "RestoreReport", "SearchError", "SearchRequest", "SearchResults", "ShardStats",
+    "ShardUnavailableError", "Skipped", "Snippet", "Sort", "SourceError", "SourceMissingError", "SourceStats",
+    "WordForms", "add_articles", "analyze", "build_index", "check_index", "forget_source", "open_index",
+    "remove_articles", "restore_index", "stem",
 ]

@@ -21,7 +21,17 @@ from .query.ranking import Ranking
 from .query.request import SORTS, ExportRequest, SearchRequest, Sort, export_request, search_request
 from .query.searcher import FACETS, VALUE_FIELDS
 from .query.shard import ShardSearcher
-from .results import EXPORT_FIELDS, Export, FieldValue, Hit, IndexStats, SearchResults, ShardStats, SourceStats
+from .results import (
+    EXPORT_FIELDS,
+    Export,
+    FieldValue,
+    Hit,
+    IndexStats,
+    QueryWords,
+    SearchResults,
+    ShardStats,
+    SourceStats,
+)
 from .store import disk
 from .store.disk import DEFAULT_INDEX
 from .store.generation import Generation
@@ -184,6 +194,11 @@ class Index:
         ``missing_shards`` names shards of a cluster that did not answer.
         """
         return self._coordinator.search(search_request(request, **options))
+
+    def query_words(self, text: str) -> QueryWords:
+        """How the engine reads the words of ``text`` (the words that rank, the stop words, the excluded
+        ones), as a search's ``SearchResults.words``, without searching: for marking them in an article."""
+        return self._coordinator.words(text)
 
     def export(self, request: ExportRequest | str = "", **options) -> Export:
         """Every article matching a query, as :class:`ExportRow` objects, in ranked or date order.

@@ -50,6 +50,52 @@ class Snippet:
         return "".join(mark(text) if is_match else text for text, is_match in self.parts)
 
 
+@dataclass(frozen=True)
+class QueryWord:
+    """One word of a query that ranks: as typed (lowercased), its stem, and the field it was aimed at."""
+
+    text: str
+    stem: str
+    field: str = ""
+    """``judul`` or ``isi`` when the query aimed the word at the title or the body; empty for both."""
+
+    def to_dict(self) -> dict:
+        return {"text": self.text, "stem": self.stem, "field": self.field}
+
+
+@dataclass
+class QueryWords:
+    """How the engine read a query's words: those that rank, the stop words it left out, the excluded ones.
+
+    Each as typed, lowercased, without repeats, in the order typed; filters
+    (``kategori:``, ``tanggal:``) are not words.
+    """
+
+    words: list[QueryWord] = field(default_factory=list)
+    stop_words: list[str] = field(default_factory=list)
+    excluded: list[str] = field(default_factory=list)
+    """The words of ``NOT``, ``BUKAN`` and ``-`` clauses."""
+
+    @property
+    def stems(self) -> set[str]:
+        return {word.stem for word in self.words}
+
+    def to_dict(self) -> dict:
+        return {"words": [word.to_dict() for word in self.words], "stop_words": self.stop_words,
+                "excluded": self.excluded}
+
+
+@dataclass(frozen=True)
+class WordForms:
+    """The forms an article wrote one query word in (lowercased), with how often, in its title and its body."""
+
+    title: dict[str, int] = field(default_factory=dict)
+    body: dict[str, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {"title": self.title, "body": self.body}
+
+
 @dataclass
 class Hit:
     """One article in a result list."""
@@ -65,6 +111,8 @@ class Hit:
     snippets: list[Snippet] = field(default_factory=list)
     # The whole title with the query's words marked; None when not highlighted.
     title_snippet: Snippet | None = None
+    # Each query word's stem -> the forms the article wrote it in; empty when not highlighted.
+    forms: dict[str, WordForms] = field(default_factory=dict)
 
     @property
     def highlights(self) -> list[str]:
@@ -82,6 +130,7 @@ class Hit:
             "date": self.date.isoformat() if self.date else None,
             "source": self.source, "category": self.category, "url": self.url,
             "score": None if self.score is None else round(self.score, 4), "highlights": self.highlights,
+            "forms": {stem: forms.to_dict() for stem, forms in self.forms.items()},
         }
 
 
@@ -189,11 +238,13 @@ class SearchResults:
     facets: dict[str, dict[str, int]] | None = None
     # Shards held apart that did not answer in time: the results leave out their articles.
     missing_shards: list[int] = field(default_factory=list)
+    # How the engine read the query's words (of the query searched: corrected, when it was).
+    words: QueryWords = field(default_factory=QueryWords)
 
     def to_dict(self) -> dict:
         data = {
             "query": self.query, "total": self.total, "page": self.page, "limit": self.limit,
-            "suggestion": self.suggestion,
+            "suggestion": self.suggestion, "words": self.words.to_dict(),
             "hits": [hit.to_dict() for hit in self.hits], "notes": [str(note) for note in self.notes],
             "note_details": [note.to_dict() for note in self.notes],
         }

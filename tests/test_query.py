@@ -128,6 +128,7 @@ def test_headlines_give_the_query_whoosh_parser_gives():
         fast = parse_query(text, SCHEMA, search.Ranking().field_boosts)
         slow = _parsed_by_whoosh(text)
         assert fast.query == slow.query and fast.notes == slow.notes, text
+        assert fast.reading == slow.reading, text
 
 
 def _parsed_by_whoosh(text):

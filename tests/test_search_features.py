@@ -229,3 +229,48 @@ def test_an_excluded_word_in_an_earlier_article_still_excludes(tmp_path, query):
     search.build_index([corpus], tmp_path / "ix")
     with search.open_index(tmp_path / "ix") as opened:
         assert ids(opened.search(query)) == ["a2"]
+
+
+def words_read(results):
+    return ([(w.text, w.stem, w.field) for w in results.words.words], results.words.stop_words,
+            results.words.excluded)
+
+
+@pytest.mark.parametrize("query, words, stop_words, excluded", [
+    ("milik dinas", [("milik", "milik", ""), ("dinas", "dinas", "")], [], []),
+    ("yang memiliki dinas", [("memiliki", "milik", ""), ("dinas", "dinas", "")], ["yang"], []),
+    ("judul:sawahlunto kominfo", [("sawahlunto", "sawahlunto", "judul"), ("kominfo", "kominfo", "")], [], []),
+    ("isi:diskominfo", [("diskominfo", "diskominfo", "isi")], [], []),
+    ("kominfo -jakarta BUKAN bekasi", [("kominfo", "kominfo", "")], [], ["jakarta", "bekasi"]),
+    ('yang memiliki "dinas kominfo" -jakarta BUKAN bekasi kategori:politik judul:banjir',
+     [("memiliki", "milik", ""), ("dinas", "dinas", ""), ("kominfo", "kominfo", ""), ("banjir", "banjir", "judul")],
+     ["yang"], ["jakarta", "bekasi"]),
+    ("kominfo tanggal:2017 sumber:binews.id", [("kominfo", "kominfo", "")], [], []),
+    ("kominfp", [("kominfo", "kominfo", "")], [], []),  # the words of the query searched: corrected
+    ("yang", [], ["yang"], []),
+])
+def test_results_say_how_the_query_was_read(index, query, words, stop_words, excluded):
+    results = index.search(query)
+    assert words_read(results) == (words, stop_words, excluded)
+    assert results.to_dict()["words"] == results.words.to_dict()
+    assert index.query_words(query if query != "kominfp" else "kominfo") == results.words
+
+
+@pytest.mark.parametrize("query, stem, title, body", [
+    ("milik", "milik", {"miliki": 1}, {"memiliki": 1}),  # the root, written inflected
+    ("memiliki dinas", "dinas", {"dinas": 1}, {"dinas": 5}),
+    ("judul:sawahlunto", "sawahlunto", {"sawahlunto": 1}, {"sawahlunto": 5}),
+    ("isi:diskominfo", "diskominfo", {}, {"diskominfo": 2}),
+])
+def test_a_hit_says_which_forms_it_wrote_each_word_in(index, query, stem, title, body):
+    hit = next(hit for hit in index.search(query).hits if hit.id == SEED_ID)
+    assert hit.forms[stem] == search.WordForms(title, body)
+    assert hit.to_dict()["forms"][stem] == {"title": title, "body": body}
+    # The forms are the words marked (the snippets show a body's first passages only).
+    assert set(title) <= {text.lower() for text in hit.title_snippet.marked}
+    assert {text.lower() for snippet in hit.snippets for text in snippet.marked} & set(body) or not body
+
+
+def test_forms_come_with_highlights_only(index):
+    hit = index.search("milik dinas", highlight=False).hits[0]
+    assert hit.forms == {} and hit.to_dict()["forms"] == {}

@@ -29,6 +29,7 @@ pytest.importorskip("starlette", reason="the web extra is not installed: pip ins
 from starlette.testclient import TestClient  # noqa: E402
 from webserver import chromium, chromium_missing, running_server  # noqa: E402
 
+from search.results import Hit, QueryWord, QueryWords, WordForms  # noqa: E402
 from search.web import create_app, present  # noqa: E402
 
 SEED_ID = "000_b21858542a778c68.txt"
@@ -496,18 +497,17 @@ def test_indonesian_dates():
     assert present.indonesian_date(None) == ""
 
 
-def test_query_words():
-    words = present.query_words('yang memiliki "dinas kominfo" -jakarta BUKAN bekasi kategori:politik judul:banjir')
-    assert [(w.text, w.stem, w.field) for w in words.words] == [
-        ("memiliki", "milik", ""), ("dinas", "dinas", ""), ("kominfo", "kominfo", ""), ("banjir", "banjir", "judul")]
-    assert words.stop_words == ["yang"] and words.excluded == ["jakarta", "bekasi"]
-
-
-def test_word_forms():
-    words = present.query_words("milik banjir")
-    forms = present.word_forms(words, "Rumah Dimiliki Warga", "Warga memiliki rumah. Pemilik memiliki kunci.")
-    assert forms[0].forms == [("memiliki", 2), ("dimiliki", 1), ("pemilik", 1)]
-    assert not forms[1].found
+def test_why_matched_reads_the_engines_words_and_forms():
+    """Why it matched: the engine's reading of the query (aimed words counted in their field only)
+    and the forms each hit wrote them in (the query's reading itself: tests/test_search_features.py)."""
+    words = QueryWords([QueryWord("milik", "milik"), QueryWord("banjir", "banjir"), QueryWord("warga", "warga", "isi")])
+    hit = Hit("a", "Rumah Dimiliki Warga", 1.0, forms={
+        "milik": WordForms({"dimiliki": 1}, {"memiliki": 2, "pemilik": 1}),
+        "warga": WordForms({"warga": 1}, {"warga": 1})})
+    why = present.why_matched(words, hit)
+    assert why[0].forms == [("memiliki", 2), ("dimiliki", 1), ("pemilik", 1)]
+    assert not why[1].found
+    assert why[2].forms == [("warga", 1)]
 
 
 def test_histogram_and_pages():

@@ -12,7 +12,8 @@ how a call reaches a shard, differs.
    matches there, its spelling corrections and, for shards held apart, the
    statistics of its terms (:class:`~search.query.scoring.CollectionStatistics`),
    whose sum is the collection's. A correction is made when the query
-   matches nowhere.
+   matches nowhere. How the words were read (``QueryWords``: the same on
+   every shard) goes into the results as it is.
 2. **Scatter.** Every shard runs the first stage with the collection's
    statistics, so each article gets the score it would get in one index, and
    returns its best ``page × limit`` (at least the re-ranking depth), its
@@ -40,7 +41,7 @@ from whoosh import classify
 
 from ..articles import Article, encodable
 from ..errors import ArticleNotFoundError, InvalidArgumentError, ShardUnavailableError
-from ..results import Export, ExportRow, FieldValue, Hit, QueryNote, QueryNoteKind, SearchResults
+from ..results import Export, ExportRow, FieldValue, Hit, QueryNote, QueryNoteKind, QueryWords, SearchResults
 from ..store.shards import shard_of
 from .ranking import Evidence, Ranking, rerank
 from .request import ExportRequest, SearchRequest, Sort
@@ -316,7 +317,8 @@ class Coordinator:
         if first is None or (first.empty and not first.browse):
             return SearchResults(request.text, 0, request.page, request.limit, [], reading.notes,
                                  reading.suggestion, {name: {} for name in FACETS} if request.facets else None,
-                                 missing_shards=sorted(reading.missing))
+                                 missing_shards=sorted(reading.missing),
+                                 words=first.reading if first is not None else QueryWords())
         page, limit = request.page, request.limit
         depth = page * limit if first.browse else max(self.ranking.rerank_depth, page * limit)
         stage = self._rank(reading, depth, request.facets)
@@ -334,7 +336,14 @@ class Coordinator:
         facets = _merged_facets([stage.answers[n] for n in sorted(stage.answers)]) \
             if request.facets and stage.answers else None
         return SearchResults(request.text, stage.total, page, limit, hits, notes, suggestion, facets,
-                             missing_shards=sorted(missing))
+                             missing_shards=sorted(missing), words=first.reading)
+
+    def words(self, text: str) -> QueryWords:
+        """How the shards read the words of ``text`` (as ``SearchResults.words``), without searching."""
+        read = self._scatter(range(self.transport.count), "prepare", ExportRequest(text), False, False)
+        if not read:
+            raise ShardUnavailableError("no shard answered")
+        return read[min(read)].reading
 
     def export(self, request: ExportRequest, rows_per_call: int | None = None) -> Export:
         """Every matching article in the order of one index, its rows fetched ``rows_per_call`` at a time

@@ -18,6 +18,10 @@ The query language (documented in the README and ``search query --help``):
 * a query of filters only (no words to rank by) lists what they let through:
   ``ParsedQuery.filters_only``.
 
+How the query's words were read (``ParsedQuery.reading``: the words that
+rank, the stop words left out, the excluded words) comes from the same
+parse: Whoosh's syntax tree, each word node analysed by its field's chain.
+
 ``parse_query`` never raises: what it cannot read as syntax it searches as
 plain words, and ``ParsedQuery.notes`` says what was ignored or changed.
 """
@@ -31,6 +35,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from whoosh import qparser
+from whoosh.qparser import syntax
 from whoosh.query import (
     And,
     AndNot,
@@ -46,7 +51,7 @@ from whoosh.query import (
 
 from ..language.analysis import WORD_PATTERN
 from ..language.dates import intersect, parse_date_range
-from ..results import QueryNote, QueryNoteKind
+from ..results import QueryNote, QueryNoteKind, QueryWord, QueryWords
 from ..store.schema import KEYWORD_FIELDS, KEYWORD_WORDS, SEARCHED_FIELDS, TEXT_FIELDS, WORD_TOKENS
 from ..store.whoosh_private import CheckedAndNotMatcher
 
@@ -84,6 +89,8 @@ class ParsedQuery:
     # Nothing but filters was typed: ``tanggal:2021``, ``kategori:politik``,
     # or no text at all (the caller may hold a date window of its own).
     filters_only: bool = False
+    # The query's words as the engine read them (``search.results.QueryWords``).
+    reading: QueryWords = field(default_factory=QueryWords)
 
     @property
     def is_empty(self) -> bool:
@@ -132,6 +139,64 @@ class Word(Term):
 
     def copy(self) -> Word:
         return copy.copy(self)
+
+
+# The page's names of the text fields a word can be aimed at.
+_AIMED_NAMES = {"title": "judul", "body": "isi"}
+
+Token = tuple[str, str, bool]
+"""A word of the query as analysed: (as typed, lowercased; its stem; whether it is a stop word)."""
+
+
+def _tokens(analyzer, text: str) -> list[Token]:
+    """Each token the index's chain makes of ``text``, stop words kept (and marked)."""
+    return [(text[token.startchar:token.endchar].lower(), token.text, bool(token.stopped))
+            for token in analyzer(text, mode="query", chars=True, removestops=False)]
+
+
+class _Reading:
+    """Gathers a :class:`QueryWords` from the analysed words of a query, in the order typed."""
+
+    def __init__(self) -> None:
+        self.words = QueryWords()
+        self._seen: set[tuple[str, str]] = set()
+
+    def add(self, tokens: list[Token], aimed: str = "", excluded: bool = False) -> None:
+        for text, stem, stopped in tokens:
+            if excluded or stopped:
+                listed = self.words.excluded if excluded else self.words.stop_words
+                if text not in listed:
+                    listed.append(text)
+            elif (stem, aimed) not in self._seen:
+                self._seen.add((stem, aimed))
+                self.words.words.append(QueryWord(text, stem, aimed))
+
+
+def _read_tree(tree: syntax.SyntaxNode, schema, multi: list[str]) -> QueryWords:
+    """The words of Whoosh's syntax tree of a query: each text node of a text field, in the order typed.
+
+    The multifield plugin copies an unfielded word into one node per field of
+    ``multi`` (same characters); a word in one text field only was aimed there.
+    """
+    nodes: dict[tuple[int, int], tuple[syntax.TextNode, list[str], bool]] = {}
+
+    def visit(node, excluded: bool) -> None:
+        if isinstance(node, syntax.AndNotGroup):  # a -b: b is excluded
+            visit(node[0], excluded)
+            visit(node[1], True)
+        elif isinstance(node, syntax.GroupNode):
+            for child in node:
+                visit(child, excluded or isinstance(node, syntax.NotGroup))
+        elif isinstance(node, syntax.TextNode) and node.fieldname in TEXT_FIELDS:
+            nodes.setdefault((node.startchar, node.endchar), (node, [], excluded))[1].append(node.fieldname)
+
+    visit(tree, False)
+    texts = [name for name in multi if name in TEXT_FIELDS]
+    reading = _Reading()
+    for _, (node, fields, excluded) in sorted(nodes.items(), key=lambda item: item[0]):
+        aimed = _AIMED_NAMES[fields[0]] if len(fields) == 1 and (len(texts) > 1 or fields != texts) else ""
+        reading.add(_tokens(schema[fields[0]].analyzer, node.text), aimed, excluded)
+    return reading.words
 
 
 def _parser(schema, field_boosts: Mapping[str, float], syntax: bool = True) -> qparser.QueryParser:
@@ -287,18 +352,22 @@ def parse_query(text: str, schema, field_boosts: Mapping[str, float] | None = No
             notes.append(QueryNote(QueryNoteKind.FILTER_IGNORED, clause=match.group(0), reason=str(error)))
     words_text = _DATE_FILTER.sub(" ", text)
 
-    plain = _plain_words_query(words_text, schema, field_boosts)
-    if plain is not None:
+    found = _plain_words_query(words_text, schema, field_boosts)
+    if found is not None:
+        plain, reading = found
         return ParsedQuery(text=text, query=plain, notes=notes, date_from=date_from, date_to=date_to,
                            filters_only=not re.search(WORD_PATTERN, words_text) if _is_null(plain)
-                           else not _asks_for_words(plain))
+                           else not _asks_for_words(plain), reading=reading)
+    multi = [name for name, boost in field_boosts.items() if boost > 0 and name in schema]
     known = _known_fields(schema)
     for name in dict.fromkeys(re.findall(r"(?<![\w:])(\w+):(?=\S)", words_text)):
         if name not in known:
             notes.append(QueryNote(QueryNoteKind.NO_SUCH_FIELD, field=name))
     try:
         # Rewrite the tree as parsed, one group per word, before Whoosh flattens it.
-        query = _parser(schema, field_boosts).parse(words_text, normalize=False)
+        parser = _parser(schema, field_boosts)
+        tree = parser.process(words_text)
+        query = tree.query(parser) or NullQuery
         query = _phrases_where_positions_are(query, schema)
         query = _exclusions_apply_to_all(query)
         query = _fields_are_required(query).normalize()
@@ -307,9 +376,14 @@ def parse_query(text: str, schema, field_boosts: Mapping[str, float] | None = No
         # Terms in fields the index does not have match nothing; treat them as words.
         if any(fieldname not in schema for fieldname, _ in query.iter_all_terms()):
             raise ValueError("unknown field")
+        reading = _read_tree(tree, schema, multi)
     except Exception:  # noqa: BLE001 - never raises: what is not syntax is searched as words
         words = " ".join(re.findall(WORD_PATTERN, words_text))
-        query = _parser(schema, field_boosts, syntax=False).parse(words)
+        parser = _parser(schema, field_boosts, syntax=False)
+        tree = parser.process(words)
+        query = tree.query(parser) or NullQuery
+        query = query.normalize()
+        reading = _read_tree(tree, schema, multi)
         notes.append(QueryNote(QueryNoteKind.SYNTAX_NOT_UNDERSTOOD))
     excluded = _excluded_words(query)
     if excluded:
@@ -318,7 +392,7 @@ def parse_query(text: str, schema, field_boosts: Mapping[str, float] | None = No
     filters_only = (not re.search(WORD_PATTERN, words_text) if _is_null(query)
                     else not _asks_for_words(query))
     return ParsedQuery(text=text, query=query, notes=notes, date_from=date_from, date_to=date_to,
-                       filters_only=filters_only)
+                       filters_only=filters_only, reading=reading)
 
 
 # What makes text more than words to Whoosh's parser as configured in ``_parser``:
@@ -329,8 +403,9 @@ _SYNTAX = re.compile(r"""["()^\[\]{}*]|(?<!\S)(?!\w+:(?:\s|$))\S*:|(?:^|(?<=\W))
 _WHITESPACE = re.compile(r"\s+")
 
 
-def _plain_words_query(text: str, schema, field_boosts: Mapping[str, float]) -> Query | None:
-    """The query Whoosh's parser makes of ``text`` when it holds only words (None when it holds syntax).
+def _plain_words_query(text: str, schema, field_boosts: Mapping[str, float]) -> tuple[Query, QueryWords] | None:
+    """The query Whoosh's parser makes of ``text`` when it holds only words, and how its words were
+    read (None when it holds syntax).
 
     Most of what users type is words, and Whoosh's parser, its
     normalization and the rewrites after it take a few milliseconds for a
@@ -338,7 +413,9 @@ def _plain_words_query(text: str, schema, field_boosts: Mapping[str, float]) -> 
     analyzer, each token becomes a term of each field (weighted by the
     field's boost), and the terms are joined by one OR, in order and without
     repeats, as Whoosh's normalization leaves them. The same query as the
-    parser's (tested on real headlines and generated text).
+    parser's (tested on real headlines and generated text). The text fields'
+    analyzer runs with stop words kept and marked, so that the same tokens
+    give the terms and the reading.
     """
     if _SYNTAX.search(text):
         return None
@@ -348,19 +425,27 @@ def _plain_words_query(text: str, schema, field_boosts: Mapping[str, float]) -> 
     for _, analyzer, _ in fields:
         if analyzer not in analyzers:
             analyzers.append(analyzer)
+    words_analyzer = next((analyzer for name, analyzer, _ in fields if name in TEXT_FIELDS), None)
+    reading = _Reading()
     terms: dict[tuple[str, str, float], None] = {}
     for chunk in _WHITESPACE.split(text):
         if not chunk:
             continue
-        tokens = [[token.text for token in analyzer(chunk, mode="query", removestops=True)]
-                  for analyzer in analyzers]
+        tokens = []
+        for analyzer in analyzers:
+            if analyzer is words_analyzer:
+                read = _tokens(analyzer, chunk)
+                reading.add(read)
+                tokens.append([stem for _, stem, stopped in read if not stopped])
+            else:
+                tokens.append([token.text for token in analyzer(chunk, mode="query", removestops=True)])
         for name, analyzer, boost in fields:
             for token in tokens[analyzers.index(analyzer)]:
                 terms[name, token, boost] = None
     words = [Word(name, token, boost=boost) for name, token, boost in terms]
     if not words:
-        return NullQuery
-    return words[0] if len(words) == 1 else Or(words)
+        return NullQuery, reading.words
+    return (words[0] if len(words) == 1 else Or(words)), reading.words
 
 
 class CheckedAndNot(AndNot):

@@ -28,14 +28,14 @@ from ..articles import Article
 from ..errors import QueryError
 from ..language.analysis import WORD_PATTERN
 from ..language.dates import intersect, parse_date_range
-from ..results import ExportRow, Hit, QueryNote
+from ..results import ExportRow, Hit, QueryNote, WordForms
 from ..store.schema import KEYWORD_FIELDS, POSITIONS_FIELD, TEXT_FIELDS, TYPED_FIELD, to_article
 from ..store.whoosh_private import keep_matchers_as_built, sum_unions_in_arrays, tokenizer_pattern
 from . import scoring
 from .parser import FIELD_ALIASES, ParsedQuery, parse_query
 from .ranking import Ranking
 from .request import ExportRequest, Sort
-from .snippets import Snippet, marked_title, snippets_at
+from .snippets import Snippet, snippets_at, title_matches, title_snippet
 
 FACETS = ("category", "source", "author", "location", "month")
 # Fields whose values ``ShardSearcher.values`` lists, and their Indonesian names.
@@ -225,7 +225,8 @@ class Renderer:
 
     A body's marks come from the characters its postings keep (every index
     of this schema keeps them), so the body is not analysed again; a title,
-    a few words, is analysed again to mark it.
+    a few words, is analysed again to mark it. The same marks say which forms
+    the article wrote each query word in (``Hit.forms``).
     """
 
     def __init__(self, searcher):
@@ -237,13 +238,17 @@ class Renderer:
     def article(self, docnum: int) -> Article:
         return to_article(self._searcher.stored_fields(docnum))
 
-    def _snippets(self, docnum: int, body: str, terms: set[str], postings_of: Callable) -> list[Snippet]:
+    def _body_matches(self, docnum: int, terms: set[str], postings_of: Callable) -> list[tuple[str, int, int]]:
+        """Each occurrence of ``terms`` in the article's body, as ``(term, start, end)``, from the postings."""
         matches: list[tuple[str, int, int]] = []
         for term in terms:
             postings = postings_of(POSITIONS_FIELD, term)
             found = postings.characters(docnum) if postings is not None else None
             matches.extend((term, start, end) for _, start, end in found or ())
-        return snippets_at(body, matches, word_pattern=self._word_pattern)
+        return matches
+
+    def _snippets(self, docnum: int, body: str, terms: set[str], postings_of: Callable) -> list[Snippet]:
+        return snippets_at(body, self._body_matches(docnum, terms, postings_of), word_pattern=self._word_pattern)
 
     def hit(self, docnum: int, score: float | None, terms: set[str] | None, postings_of: Callable) -> Hit:
         """``terms``: the analysed words to mark, or None for no snippets at all.
@@ -252,12 +257,15 @@ class Renderer:
         from (``FirstStage.postings_of``).
         """
         article = self.article(docnum)
-        return Hit(
-            id=article.id, title=article.title, score=score, date=article.date, source=article.source,
-            category=article.category, url=article.url,
-            snippets=self._snippets(docnum, article.body, terms, postings_of) if terms is not None else [],
-            title_snippet=marked_title(article.title, terms, self._title) if terms is not None else None,
-        )
+        hit = Hit(id=article.id, title=article.title, score=score, date=article.date, source=article.source,
+                  category=article.category, url=article.url)
+        if terms is not None:
+            body = self._body_matches(docnum, terms, postings_of)
+            title = title_matches(article.title, terms, self._title)
+            hit.snippets = snippets_at(article.body, body, word_pattern=self._word_pattern)
+            hit.title_snippet = title_snippet(article.title, title)
+            hit.forms = word_forms(article.title, title, article.body, body)
+        return hit
 
     def row(self, docnum: int, score: float | None, terms: set[str], postings_of: Callable) -> ExportRow:
         article = self.article(docnum)
@@ -265,3 +273,22 @@ class Renderer:
         return ExportRow(id=article.id, title=article.title, date=article.date, source=article.source,
                          category=article.category, url=article.url, score=score,
                          snippet=first[0].text if first else "")
+
+
+def _counted(text: str, matches: Sequence[tuple[str, int, int]]) -> dict[str, dict[str, int]]:
+    """Each term of ``matches`` -> the forms ``text`` writes it in (lowercased) -> how often, most often first."""
+    counts: dict[str, dict[str, int]] = {}
+    for term, start, end in matches:
+        forms = counts.setdefault(term, {})
+        form = text[start:end].lower()
+        forms[form] = forms.get(form, 0) + 1
+    return {term: dict(sorted(forms.items(), key=lambda item: (-item[1], item[0])))
+            for term, forms in counts.items()}
+
+
+def word_forms(title: str, title_found: Sequence[tuple[str, int, int]], body: str,
+               body_found: Sequence[tuple[str, int, int]]) -> dict[str, WordForms]:
+    """Each query word the article has (its stem) -> the forms it wrote it in, from the marks' characters."""
+    in_title, in_body = _counted(title, title_found), _counted(body, body_found)
+    return {term: WordForms(in_title.get(term, {}), in_body.get(term, {}))
+            for term in sorted(in_title.keys() | in_body.keys())}

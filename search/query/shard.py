@@ -24,7 +24,7 @@ from whoosh.query import Every, Or, Term
 
 from ..articles import Article, encodable
 from ..errors import InvalidArgumentError
-from ..results import ExportRow, FieldValue, Hit, QueryNote
+from ..results import ExportRow, FieldValue, Hit, QueryNote, QueryWords
 from ..store.arrays import date_column
 from ..store.generation import Generation
 from ..store.schema import TEXT_FIELDS
@@ -60,6 +60,8 @@ class Prepared:
     notes: list[QueryNote] = field(default_factory=list)
     words: list[str] = field(default_factory=list)
     typed: list[str] = field(default_factory=list)
+    reading: QueryWords = field(default_factory=QueryWords)
+    """The query's words as typed, its stop words and excluded words (``ParsedQuery.reading``)."""
 
 
 @dataclass
@@ -133,7 +135,8 @@ class ShardSearcher:
         return self._queries[query]
 
     def prepare(self, query: ExportRequest, correct: bool, apart: bool) -> Prepared:
-        """Read the query: its words, notes, this shard's corrections and (``apart``) statistics."""
+        """Read the query: its words (and how they were read), notes, this shard's corrections and
+        (``apart``) statistics."""
         plan = self._query(query).plan
         found = corrections(plan.parsed.text, self._whoosh) if correct and plan.short else []
         unknown = any(correction is not None for _, _, correction in found)
@@ -143,7 +146,7 @@ class ShardSearcher:
         terms = list(plan.parsed.query.iter_all_terms())
         statistics = CollectionStatistics.of(self._whoosh, terms) if apart else None
         return Prepared(plan.parsed.text, plan.parsed.is_empty, plan.browse, plan.short, matched, found,
-                        statistics, list(plan.notes), plan.words, plan.typed)
+                        statistics, list(plan.notes), plan.words, plan.typed, plan.parsed.reading)
 
     def answer(self, query: ExportRequest, depth: int | None, facets: bool,
                statistics: CollectionStatistics | None, apart: bool) -> ShardAnswer:

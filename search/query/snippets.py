@@ -11,7 +11,8 @@ word; Whoosh's scorer and order then choose among them: the passages
 Whoosh's own highlighter finds re-analysing the text. This module only turns
 Whoosh's fragments into :class:`Snippet` objects, which know nothing about
 terminals or HTML; renderers decide how a mark looks. A title is marked by
-the same code, whole (:func:`marked_title`).
+the same code, whole (:func:`marked_title`): its matches are found by
+analysing it (:func:`title_matches`), a few words.
 """
 
 from __future__ import annotations
@@ -222,16 +223,27 @@ def snippets_at(text: str, matches: Sequence[tuple[str, int, int]], top: int = 2
     return found or [leading_snippet(text, chars)]
 
 
-def marked_title(title: str, terms: Iterable[str], analyzer) -> Snippet:
-    """The whole ``title`` with the analysed ``terms`` marked, each as written in the title."""
+def title_matches(title: str, terms: Iterable[str], analyzer) -> list[tuple[str, int, int]]:
+    """The analysed ``terms`` in ``title``, as ``(term, start, end)``: the title analysed by ``analyzer``
+    (stop words are never matches)."""
     terms = frozenset(terms)
-    found = []
-    if terms and title:
-        found = whoosh_highlight.highlight(
-            title, terms, analyzer, whoosh_highlight.WholeFragmenter(charlimit=None),
-            _PartsFormatter(), top=1,
-        )
-    if found:
-        return found[0]
+    if not terms or not title:
+        return []
+    return [(token.text, token.startchar, token.endchar)
+            for token in analyzer(title, chars=True, mode="query", removestops=False)
+            if not token.stopped and token.text in terms]
+
+
+def title_snippet(title: str, matches: Sequence[tuple[str, int, int]]) -> Snippet:
+    """The whole ``title`` with ``matches`` (:func:`title_matches`) marked, as Whoosh's highlighter marks
+    a whole text (``WholeFragmenter``)."""
+    if matches:
+        fragment = whoosh_highlight.Fragment(title, [_Token(term, start, end) for term, start, end in matches])
+        return _PartsFormatter().format_fragment(fragment)
     title = _SPACE.sub(" ", title).strip()
     return Snippet(((title, False),) if title else (), True, True)
+
+
+def marked_title(title: str, terms: Iterable[str], analyzer) -> Snippet:
+    """The whole ``title`` with the analysed ``terms`` marked, each as written in the title."""
+    return title_snippet(title, title_matches(title, terms, analyzer))

@@ -16,6 +16,7 @@ from ..results import QueryNoteKind
 NOTE_KINDS = [kind.name.lower() for kind in QueryNoteKind]
 _STRING = {"type": "string"}
 _NULLABLE_STRING = {"type": "string", "nullable": True}
+_COUNTS = {"type": "object", "additionalProperties": {"type": "integer"}}
 
 COMPONENTS = {
     "schemas": {
@@ -35,6 +36,31 @@ COMPONENTS = {
                           "description": "null when listed by date"},
                 "highlights": {"type": "array", "items": _STRING,
                                "description": "HTML snippets: matches in <mark>, all article text escaped"},
+                "forms": {
+                    "type": "object",
+                    "description": "each query word the article has, by its stem: the forms (lowercased) it "
+                                   "wrote it in, with counts, in the title and the body; empty without highlights",
+                    "additionalProperties": {
+                        "type": "object", "properties": {"title": _COUNTS, "body": _COUNTS},
+                    },
+                },
+            },
+        },
+        "QueryWords": {
+            "type": "object",
+            "description": "how the engine read the query's words (of the query searched, when corrected)",
+            "properties": {
+                "words": {
+                    "type": "array", "description": "the words that rank, as typed (lowercased), in order",
+                    "items": {"type": "object", "properties": {
+                        "text": _STRING, "stem": _STRING,
+                        "field": {"type": "string", "enum": ["", "judul", "isi"],
+                                  "description": "the field the query aimed the word at; empty for both"},
+                    }},
+                },
+                "stop_words": {"type": "array", "items": _STRING, "description": "common words not searched"},
+                "excluded": {"type": "array", "items": _STRING,
+                             "description": "the words of NOT, BUKAN and - clauses"},
             },
         },
         "SearchResults": {
@@ -42,6 +68,7 @@ COMPONENTS = {
             "properties": {
                 "query": _STRING, "total": {"type": "integer"}, "page": {"type": "integer"},
                 "limit": {"type": "integer"}, "suggestion": _NULLABLE_STRING,
+                "words": {"$ref": "#/components/schemas/QueryWords"},
                 "hits": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
                 "notes": {"type": "array", "items": _STRING, "description": "how the query was read, in English"},
                 "note_details": {

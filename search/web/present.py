@@ -4,8 +4,11 @@ The library answers a query with hits and snippets; a reader of the page also
 wants to see the date as an Indonesian newsroom writes it, the filters that a
 click adds, a histogram of matches by month or year, and *why* an article
 matched: which forms of each query word it used (``milik`` -> memiliki,
-dimiliki). Everything here is plain Python over the library's dataclasses and
-``search.language.analysis``, so it is tested without a server; HTML comes out only as
+dimiliki), as the engine read the query (``SearchResults.words``) and found
+the words in each hit (``Hit.forms``): the page parses nothing and reads no
+article again. Everything here is plain Python over the library's
+dataclasses (and ``search.language.analysis`` to mark the one article a page
+shows), so it is tested without a server; HTML comes out only as
 :class:`markupsafe.Markup` built from :meth:`search.Snippet.html`, which
 escapes every character of article text.
 """
@@ -14,13 +17,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from markupsafe import Markup
 
 from ..language.analysis import analyze
-from ..results import Snippet
+from ..results import Hit, QueryWord, QueryWords, Snippet
 
 DAYS = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
 MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
@@ -32,10 +35,6 @@ FILTERS = {"kategori": "kategori", "sumber": "sumber", "penulis": "penulis", "lo
 # Facet names as the library counts them, and the parameter a click sets.
 FACET_PARAMS = {"category": "kategori", "source": "sumber", "author": "penulis", "location": "lokasi"}
 
-_OPERATORS = {"AND", "OR", "NOT", "DAN", "ATAU", "BUKAN"}
-_NEGATIONS = {"NOT", "BUKAN"}
-_TEXT_FIELDS = {"judul": "judul", "title": "judul", "isi": "isi", "body": "isi"}
-_FIELD_CLAUSE = re.compile(r'(?<![\w:])(\w+):("[^"]*"|\S+)')
 
 
 def indonesian_date(moment: datetime | None, with_time: bool = True, days=DAYS, months=MONTHS) -> str:
@@ -91,65 +90,7 @@ def compose_query(text: str, filters: dict[str, str]) -> str:
 
 
 @dataclass
-class QueryWord:
-    """One word of the query as the engine analyses it."""
-
-    text: str
-    stem: str
-    field: str = ""  # "judul" or "isi" when the query aimed it at one field
-
-
-@dataclass
-class QueryWords:
-    """The words of a query that rank, and those that were left out, and why."""
-
-    words: list[QueryWord] = field(default_factory=list)
-    stop_words: list[str] = field(default_factory=list)
-    excluded: list[str] = field(default_factory=list)
-
-    @property
-    def stems(self) -> set[str]:
-        return {word.stem for word in self.words}
-
-
-def query_words(text: str) -> QueryWords:
-    """The words of ``text`` (the query language) that the engine matches by their root.
-
-    Filters (``kategori:...``, ``tanggal:...``) are not words; ``-word``, ``NOT
-    word`` and ``BUKAN word`` are exclusions; stop words are listed apart.
-    """
-    found = QueryWords()
-    seen = set()
-    words_text = text
-    aimed = []
-    for match in _FIELD_CLAUSE.finditer(text):
-        name = match.group(1).lower()
-        if name in _TEXT_FIELDS:
-            aimed.append((match.group(2).strip('"'), _TEXT_FIELDS[name]))
-    words_text = _FIELD_CLAUSE.sub(" ", words_text)
-    chunks = [(chunk, "") for chunk in re.sub(r'[()"]', " ", words_text).split()] + aimed
-    negate = False
-    for chunk, aimed_at in chunks:
-        if chunk in _OPERATORS:
-            negate = chunk in _NEGATIONS
-            continue
-        excluded = negate or chunk.startswith("-")
-        negate = False
-        for token in analyze(chunk.lstrip("-+")):
-            if excluded:
-                if token.text.lower() not in found.excluded:
-                    found.excluded.append(token.text.lower())
-            elif token.stop_word:
-                if token.text.lower() not in found.stop_words:
-                    found.stop_words.append(token.text.lower())
-            elif (token.stem, aimed_at) not in seen:
-                seen.add((token.stem, aimed_at))
-                found.words.append(QueryWord(token.text.lower(), token.stem, aimed_at))
-    return found
-
-
-@dataclass
-class WordForms:
+class WhyMatched:
     """A query word and the forms an article wrote it in, most frequent first."""
 
     word: QueryWord
@@ -160,23 +101,19 @@ class WordForms:
         return bool(self.forms)
 
 
-def word_forms(words: QueryWords, title: str, body: str) -> list[WordForms]:
-    """For each query word, the forms of it in ``title`` and ``body``, with counts."""
-    texts = {"judul": title, "isi": body}
-    counters: dict[str, Counter] = {}
-    for name, text in texts.items():
-        counter = counters.setdefault(name, Counter())
-        for token in analyze(text):
-            if not token.stop_word:
-                counter[token.stem, token.text.lower()] += 1
+def why_matched(words: QueryWords, hit: Hit) -> list[WhyMatched]:
+    """For each query word the engine read, the forms ``hit`` wrote it in (``Hit.forms``), with counts:
+    in the field the word was aimed at (``judul``: the title, ``isi``: the body), else in both."""
     answer = []
     for word in words.words:
+        found = hit.forms.get(word.stem)
         forms: Counter[str] = Counter()
-        for name in ([word.field] if word.field else texts):
-            for (stem, form), count in counters[name].items():
-                if stem == word.stem:
-                    forms[form] += count
-        answer.append(WordForms(word, sorted(forms.items(), key=lambda item: (-item[1], item[0]))))
+        if found is not None:
+            if word.field != "isi":
+                forms.update(found.title)
+            if word.field != "judul":
+                forms.update(found.body)
+        answer.append(WhyMatched(word, sorted(forms.items(), key=lambda item: (-item[1], item[0]))))
     return answer
 
 

@@ -12,7 +12,7 @@ import time
 
 from starlette.requests import Request
 
-from ...errors import ArticleNotFoundError, QueryError
+from ...errors import QueryError
 from ...results import QueryNoteKind
 from .. import labels, present, render
 from ..params import MAX_DEPTH, SORT_NAMES, page_param, sort_param, text_param
@@ -40,22 +40,12 @@ def _corrected(results) -> bool:
                                                     for note in results.notes)
 
 
-def _search_page_work(text: str, typed: str, page: int, sort: str, date_from, date_to):
+def _search_page_work(text: str, page: int, sort: str, date_from, date_to):
     def work(index):
         started = time.perf_counter()
         results = index.search(text, limit=PAGE_SIZE, page=page, sort=sort, date_from=date_from,
                                date_to=date_to, facets=True)
-        took = time.perf_counter() - started
-        words = present.query_words(results.suggestion if _corrected(results) else typed)
-        explained: list = []
-        for hit in results.hits:
-            try:
-                article = index.get(hit.id)
-            except ArticleNotFoundError:
-                explained.append([])
-                continue
-            explained.append(present.word_forms(words, article.title, article.body))
-        return results, took, words, explained, index.article_count
+        return results, time.perf_counter() - started, index.article_count
     return work
 
 
@@ -78,9 +68,9 @@ async def search_page(request: Request):
     if not text and not date_from and not date_to:
         count = await request.app.state.index.run(lambda index: index.article_count)
         return render.page(request, "search.html", {**context, "results": None, "count": count})
-    work = _search_page_work(text, typed, page, sort, date_from or None, date_to or None)
+    work = _search_page_work(text, page, sort, date_from or None, date_to or None)
     try:
-        results, took, words, explained, count = await request.app.state.index.run(work)
+        results, took, count = await request.app.state.index.run(work)
     except QueryError as error:
         return render.page(request, "search.html", {**context, "results": None, "count": None,
                                                     "error": str(error)}, status=400)
@@ -90,7 +80,8 @@ async def search_page(request: Request):
     unit, bars = present.histogram(results.facets.get("month", {}) if results.facets else {})
     last_page = max(1, min(-(-results.total // PAGE_SIZE), MAX_DEPTH // PAGE_SIZE))
     context.update({
-        "results": results, "took": took, "words": words, "explained": explained, "count": count,
+        "results": results, "took": took, "words": results.words, "count": count,
+        "explained": [present.why_matched(results.words, hit) for hit in results.hits],
         "corrected": _corrected(results), "unit": unit, "bars": bars,
         "bar_max": max((bar.count for bar in bars), default=0),
         "first": (page - 1) * PAGE_SIZE + 1, "page": page, "last_page": last_page,
@@ -106,13 +97,12 @@ async def article_page(request: Request):
     params = request.query_params
     state = _state(params)
     typed = text_param(params, "q")
-    words = present.query_words(typed)
 
     def work(index):
         article = index.get(article_id)
-        return article, index.similar(article_id, limit=SIMILAR)
+        return article, index.similar(article_id, limit=SIMILAR), index.query_words(typed)
 
-    article, similar = await request.app.state.index.run(work)
+    article, similar, words = await request.app.state.index.run(work)
     stems = words.stems
     context = {
         "article": article, "similar": similar, "typed": typed, "words": words,
