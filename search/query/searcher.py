@@ -264,7 +264,8 @@ class Renderer:
             title = title_matches(article.title, terms, self._title)
             hit.snippets = snippets_at(article.body, body, word_pattern=self._word_pattern)
             hit.title_snippet = title_snippet(article.title, title)
-            hit.forms = word_forms(article.title, title, article.body, body)
+            counted = [(term, start, end) for term, start, end, stop in title if not stop]
+            hit.forms = word_forms(article.title, counted, article.body, body)
         return hit
 
     def row(self, docnum: int, score: float | None, terms: set[str], postings_of: Callable) -> ExportRow:

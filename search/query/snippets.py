@@ -223,22 +223,23 @@ def snippets_at(text: str, matches: Sequence[tuple[str, int, int]], top: int = 2
     return found or [leading_snippet(text, chars)]
 
 
-def title_matches(title: str, terms: Iterable[str], analyzer) -> list[tuple[str, int, int]]:
-    """The analysed ``terms`` in ``title``, as ``(term, start, end)``: the title analysed by ``analyzer``
-    (stop words are never matches)."""
+def title_matches(title: str, terms: Iterable[str], analyzer) -> list[tuple[str, int, int, bool]]:
+    """The analysed ``terms`` in ``title``, as ``(term, start, end, stop word)``: the title analysed by
+    ``analyzer``. A stop word whose root is a term is marked, as Whoosh's highlighter marks it (``dapat``
+    for ``mendapat``), though it is no match of its own."""
     terms = frozenset(terms)
     if not terms or not title:
         return []
-    return [(token.text, token.startchar, token.endchar)
+    return [(token.text, token.startchar, token.endchar, bool(token.stopped))
             for token in analyzer(title, chars=True, mode="query", removestops=False)
-            if not token.stopped and token.text in terms]
+            if token.text in terms]
 
 
-def title_snippet(title: str, matches: Sequence[tuple[str, int, int]]) -> Snippet:
+def title_snippet(title: str, matches: Sequence[tuple[str, int, int, bool]]) -> Snippet:
     """The whole ``title`` with ``matches`` (:func:`title_matches`) marked, as Whoosh's highlighter marks
     a whole text (``WholeFragmenter``)."""
     if matches:
-        fragment = whoosh_highlight.Fragment(title, [_Token(term, start, end) for term, start, end in matches])
+        fragment = whoosh_highlight.Fragment(title, [_Token(term, start, end) for term, start, end, _ in matches])
         return _PartsFormatter().format_fragment(fragment)
     title = _SPACE.sub(" ", title).strip()
     return Snippet(((title, False),) if title else (), True, True)

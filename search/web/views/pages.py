@@ -13,9 +13,10 @@ import time
 from starlette.requests import Request
 
 from ...errors import QueryError
+from ...index import SearchRequest
 from ...results import QueryNoteKind
 from .. import labels, present, render
-from ..params import MAX_DEPTH, SORT_NAMES, page_param, sort_param, text_param
+from ..params import MAX_DEPTH, SORT_NAMES, page_param, search_request, sort_param, text_param
 
 PAGE_SIZE = 10
 SIMILAR = 5
@@ -40,11 +41,10 @@ def _corrected(results) -> bool:
                                                     for note in results.notes)
 
 
-def _search_page_work(text: str, page: int, sort: str, date_from, date_to):
+def _search_page_work(asked: SearchRequest):
     def work(index):
         started = time.perf_counter()
-        results = index.search(text, limit=PAGE_SIZE, page=page, sort=sort, date_from=date_from,
-                               date_to=date_to, facets=True)
+        results = index.search(asked)
         return results, time.perf_counter() - started, index.article_count
     return work
 
@@ -68,9 +68,9 @@ async def search_page(request: Request):
     if not text and not date_from and not date_to:
         count = await request.app.state.index.run(lambda index: index.article_count)
         return render.page(request, "search.html", {**context, "results": None, "count": count})
-    work = _search_page_work(text, page, sort, date_from or None, date_to or None)
     try:
-        results, took, count = await request.app.state.index.run(work)
+        asked = search_request(params, text, PAGE_SIZE, page, facets=True)
+        results, took, count = await request.app.state.index.run(_search_page_work(asked))
     except QueryError as error:
         return render.page(request, "search.html", {**context, "results": None, "count": None,
                                                     "error": str(error)}, status=400)
