@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 from conftest import SAMPLE_JSONL
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
 import search
@@ -221,6 +221,28 @@ def test_a_page_added_from_the_seeds_folder_gets_the_id_a_build_gives_it(tmp_pat
     assert not search.build_index([seeds], ix).changed  # the add was remembered
 
 
+def test_a_removed_article_stays_out_while_its_file_is_known_and_a_forgotten_folder_is_read_as_new(seeds, tmp_path):
+    ix = tmp_path / "ix"
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "x.jsonl").write_text(record("x1", "Jalan rusak diperbaiki. " * 4))
+    search.build_index([seeds, other], ix)
+    search.remove_articles(["a2"], ix)
+    # Moved, its files are known again: the removal holds.
+    moved = seeds.rename(tmp_path / "pindah")
+    report = search.build_index([moved], ix)
+    assert (report.moved_files, report.added) == (2, 0)
+    assert ids_in(ix) == ["a1", "c1", "x1"]
+    # Forgotten, the index knows nothing of its files, the removal among it: indexed again
+    # (here, moved once more), the folder is a new source, and every article it gives comes in.
+    assert search.forget_source(moved, ix).removed == 2
+    assert ids_in(ix) == ["x1"]
+    again = moved.rename(tmp_path / "lagi")
+    report = search.build_index([again], ix)
+    assert (report.moved_files, report.new_files, report.added) == (0, 2, 3)
+    assert ids_in(ix) == ["a1", "a2", "c1", "x1"]
+
+
 def test_add_and_remove_need_an_index(tmp_path):
     with pytest.raises(search.IndexNotFoundError):
         search.add_articles([SAMPLE_JSONL], tmp_path / "none")
@@ -277,7 +299,8 @@ class _Archive:
 
     The model of an update: a file is read when it is new or changed since it
     was last read (``dirty``); an id removed explicitly stays out until its
-    file is read again.
+    file is read again. Forgetting a source forgets its files too: they are
+    new again (``dirty``) to the next update that finds them.
     """
 
     def __init__(self, root):
@@ -345,6 +368,8 @@ class _Archive:
 @settings(max_examples=30, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=st.lists(STEPS, min_size=3, max_size=12))
+# A removed article comes back when its source, forgotten, is indexed again at a new place: read as new.
+@example(steps=[("remove", 2), ("forget", "satu"), ("move", "satu")])
 def test_the_index_holds_what_was_added_and_not_explicitly_removed(tmp_path_factory, steps):
     archive = _Archive(tmp_path_factory.mktemp("archive"))
     expected: set[str] = set()
@@ -397,6 +422,9 @@ def test_the_index_holds_what_was_added_and_not_explicitly_removed(tmp_path_fact
                 assert not gone & others, "forget removed an article another source holds"
                 assert report.removed == len(gone)
                 expected -= gone
+                # The index no longer knows the source's files: indexing the folder again, here or
+                # moved, reads them all as new ones, an explicitly removed id among them.
+                archive.dirty |= {(step[1], n) for n in range(3)}
             elif kind == "forget old place" and archive.places[step[1]] != archive.root / step[1]:
                 # Where a folder was before it moved (what the old tool's hint said to do).
                 report = search.forget_source(archive.root / step[1], archive.ix)
