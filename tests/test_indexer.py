@@ -3,6 +3,8 @@
 import json
 import os
 import shutil
+import uuid
+from datetime import datetime
 
 import pytest
 from conftest import SAMPLE_JSONL
@@ -172,6 +174,24 @@ def test_an_update_never_touches_the_generation_that_is_serving(seeds, tmp_path)
     search.build_index([seeds], ix)
     assert storage.current_generation(ix) != serving
     assert {p.name: p.read_bytes() for p in serving.iterdir()} == files
+
+
+def test_two_writes_in_the_same_second_that_draw_the_same_generation_name_both_publish(seeds, tmp_path,
+                                                                                     monkeypatch):
+    class Frozen(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return datetime(2026, 1, 2, 3, 4, 5, tzinfo=tz)
+
+    # A build draws its building folder's name, then its generation's: the second write draws "0000" again.
+    draws = iter(["1111", "0000", "2222", "0000", "3333"])
+    monkeypatch.setattr(storage, "datetime", Frozen)
+    monkeypatch.setattr(storage.uuid, "uuid4", lambda: uuid.UUID(next(draws) + "0" * 28))
+    ix = tmp_path / "ix"
+    search.build_index([seeds], ix)
+    search.remove_articles(["a2"], ix)
+    assert (ix / "CURRENT").read_text().strip() == "gen-20260102T030405-3333"
+    assert ids_in(ix) == ["a1", "c1"]
 
 
 def test_other_paths_add_to_the_index_and_rebuild_reads_no_source(seeds, tmp_path):
