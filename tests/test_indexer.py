@@ -3,10 +3,12 @@
 import json
 import os
 import shutil
+import uuid
+from datetime import datetime
 
 import pytest
 from conftest import SAMPLE_JSONL
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
 import search
@@ -174,6 +176,24 @@ def test_an_update_never_touches_the_generation_that_is_serving(seeds, tmp_path)
     assert {p.name: p.read_bytes() for p in serving.iterdir()} == files
 
 
+def test_two_writes_in_the_same_second_that_draw_the_same_generation_name_both_publish(seeds, tmp_path,
+                                                                                     monkeypatch):
+    class Frozen(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return datetime(2026, 1, 2, 3, 4, 5, tzinfo=tz)
+
+    # A build draws its building folder's name, then its generation's: the second write draws "0000" again.
+    draws = iter(["1111", "0000", "2222", "0000", "3333"])
+    monkeypatch.setattr(storage, "datetime", Frozen)
+    monkeypatch.setattr(storage.uuid, "uuid4", lambda: uuid.UUID(next(draws) + "0" * 28))
+    ix = tmp_path / "ix"
+    search.build_index([seeds], ix)
+    search.remove_articles(["a2"], ix)
+    assert (ix / "CURRENT").read_text().strip() == "gen-20260102T030405-3333"
+    assert ids_in(ix) == ["a1", "c1"]
+
+
 def test_other_paths_add_to_the_index_and_rebuild_reads_no_source(seeds, tmp_path):
     ix = tmp_path / "ix"
     search.build_index([seeds], ix)
@@ -219,6 +239,28 @@ def test_a_page_added_from_the_seeds_folder_gets_the_id_a_build_gives_it(tmp_pat
     with search.open_index(ix) as index:
         assert index.get("kompas/kompas-1.html").title.startswith("Polres Lhokseumawe")
     assert not search.build_index([seeds], ix).changed  # the add was remembered
+
+
+def test_a_removed_article_stays_out_while_its_file_is_known_and_a_forgotten_folder_is_read_as_new(seeds, tmp_path):
+    ix = tmp_path / "ix"
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "x.jsonl").write_text(record("x1", "Jalan rusak diperbaiki. " * 4))
+    search.build_index([seeds, other], ix)
+    search.remove_articles(["a2"], ix)
+    # Moved, its files are known again: the removal holds.
+    moved = seeds.rename(tmp_path / "pindah")
+    report = search.build_index([moved], ix)
+    assert (report.moved_files, report.added) == (2, 0)
+    assert ids_in(ix) == ["a1", "c1", "x1"]
+    # Forgotten, the index knows nothing of its files, the removal among it: indexed again
+    # (here, moved once more), the folder is a new source, and every article it gives comes in.
+    assert search.forget_source(moved, ix).removed == 2
+    assert ids_in(ix) == ["x1"]
+    again = moved.rename(tmp_path / "lagi")
+    report = search.build_index([again], ix)
+    assert (report.moved_files, report.new_files, report.added) == (0, 2, 3)
+    assert ids_in(ix) == ["a1", "a2", "c1", "x1"]
 
 
 def test_add_and_remove_need_an_index(tmp_path):
@@ -277,7 +319,8 @@ class _Archive:
 
     The model of an update: a file is read when it is new or changed since it
     was last read (``dirty``); an id removed explicitly stays out until its
-    file is read again.
+    file is read again. Forgetting a source forgets its files too: they are
+    new again (``dirty``) to the next update that finds them.
     """
 
     def __init__(self, root):
@@ -345,6 +388,8 @@ class _Archive:
 @settings(max_examples=30, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=st.lists(STEPS, min_size=3, max_size=12))
+# A removed article comes back when its source, forgotten, is indexed again at a new place: read as new.
+@example(steps=[("remove", 2), ("forget", "satu"), ("move", "satu")])
 def test_the_index_holds_what_was_added_and_not_explicitly_removed(tmp_path_factory, steps):
     archive = _Archive(tmp_path_factory.mktemp("archive"))
     expected: set[str] = set()
@@ -397,6 +442,9 @@ def test_the_index_holds_what_was_added_and_not_explicitly_removed(tmp_path_fact
                 assert not gone & others, "forget removed an article another source holds"
                 assert report.removed == len(gone)
                 expected -= gone
+                # The index no longer knows the source's files: indexing the folder again, here or
+                # moved, reads them all as new ones, an explicitly removed id among them.
+                archive.dirty |= {(step[1], n) for n in range(3)}
             elif kind == "forget old place" and archive.places[step[1]] != archive.root / step[1]:
                 # Where a folder was before it moved (what the old tool's hint said to do).
                 report = search.forget_source(archive.root / step[1], archive.ix)

@@ -422,6 +422,8 @@ def publish(index_dir: Path, build_folder: Path, meta: dict, keep: int | None = 
     (build_folder / META).write_text(json.dumps(content, indent=2), encoding="utf-8")
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
     generation = index_dir / f"{GENERATION_PREFIX}{stamp}-{uuid.uuid4().hex[:4]}"
+    while generation.exists():  # two writes in one second may draw the same name
+        generation = index_dir / f"{GENERATION_PREFIX}{stamp}-{uuid.uuid4().hex[:4]}"
     os.rename(build_folder, generation)
     point_to(index_dir, generation)
     _prune(index_dir, generation, previous, keep)
