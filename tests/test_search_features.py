@@ -263,7 +263,7 @@ def test_results_say_how_the_query_was_read(index, query, words, stop_words, exc
     ("isi:diskominfo", "diskominfo", {}, {"diskominfo": 2}),
 ])
 def test_a_hit_says_which_forms_it_wrote_each_word_in(index, query, stem, title, body):
-    hit = next(hit for hit in index.search(query).hits if hit.id == SEED_ID)
+    hit = next(hit for hit in index.search(query, forms=True).hits if hit.id == SEED_ID)
     assert hit.forms[stem] == search.WordForms(title, body)
     assert hit.to_dict()["forms"][stem] == {"title": title, "body": body}
     # The forms are the words marked (the snippets show a body's first passages only).
@@ -271,6 +271,8 @@ def test_a_hit_says_which_forms_it_wrote_each_word_in(index, query, stem, title,
     assert {text.lower() for snippet in hit.snippets for text in snippet.marked} & set(body) or not body
 
 
-def test_forms_come_with_highlights_only(index):
-    hit = index.search("milik dinas", highlight=False).hits[0]
-    assert hit.forms == {} and hit.to_dict()["forms"] == {}
+def test_forms_come_when_asked_with_highlights(index):
+    for options in ({"highlight": False, "forms": True}, {}):
+        hit = index.search("milik dinas", **options).hits[0]
+        assert hit.forms == {} and hit.to_dict()["forms"] == {}, options
+    assert index.search("milik dinas", forms=True).hits[0].forms

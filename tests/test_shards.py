@@ -52,7 +52,7 @@ def assert_same(one, sharded, query, **options):
     assert [i for i, _ in sharded_hits] == [i for i, _ in hits], query
     assert [s or 0.0 for _, s in sharded_hits] == pytest.approx([s or 0.0 for _, s in hits], rel=1e-6), query
     # How the query was read, and the forms of its words in the first page's hits.
-    page, sharded_page = one.search(query, **options), sharded.search(query, **options)
+    page, sharded_page = one.search(query, forms=True, **options), sharded.search(query, forms=True, **options)
     assert sharded_page.words == page.words, query
     assert [(hit.id, hit.forms) for hit in sharded_page.hits] == [(hit.id, hit.forms) for hit in page.hits], query
 

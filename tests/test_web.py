@@ -178,7 +178,8 @@ def test_openapi_describes_every_api_route(client):
     assert described == {"/api/search", "/api/articles/{id}", "/api/similar/{id}", "/api/stats",
                          "/api/values/{field}", "/export"}
     search_op = spec["paths"]["/api/search"]["get"]
-    assert {p["name"] for p in search_op["parameters"]} == {"q", "limit", "page", "sort", "from", "to", "facets"}
+    assert {p["name"] for p in search_op["parameters"]} == {"q", "limit", "page", "sort", "from", "to", "facets",
+                                                                 "forms"}
     assert {"200", "400"} <= set(search_op["responses"])
 
     def refs(node):

@@ -324,7 +324,7 @@ class Coordinator:
         stage = self._rank(reading, depth, request.facets)
         words = (first.words if not first.browse else []) if request.highlight else None
         hits, failed = self._gathered(stage.where, stage.ranked[(page - 1) * limit: page * limit], "hits",
-                                      reading.query, words)
+                                      reading.query, words, request.forms)
         missing = stage.missing | failed
         suggestion = reading.suggestion
         if not first.short and stage.total < limit:
@@ -394,7 +394,7 @@ class Coordinator:
         where = {offsets[n] + docnum: (n, docnum) for n in everyone for docnum, _ in answers[n]}
         ranked = sorted(((offsets[n] + docnum, score) for n in everyone for docnum, score in answers[n]),
                         key=lambda pair: (-pair[1], pair[0]))[:limit]
-        hits, failed = self._gathered(where, ranked, "hits", None, None)
+        hits, failed = self._gathered(where, ranked, "hits", None, None, False)
         _complete(failed, "a list of similar articles")
         return hits
 

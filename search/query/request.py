@@ -88,6 +88,8 @@ class SearchRequest(ExportRequest):
     highlight: bool = True
     facets: bool = False
     """Add counts of all matching articles by category, source, author, location and month."""
+    forms: bool = False
+    """Add to each hit the forms it wrote each query word in (``Hit.forms``: why it matched), with highlights."""
 
     def __post_init__(self) -> None:
         super().__post_init__()

@@ -250,8 +250,10 @@ class Renderer:
     def _snippets(self, docnum: int, body: str, terms: set[str], postings_of: Callable) -> list[Snippet]:
         return snippets_at(body, self._body_matches(docnum, terms, postings_of), word_pattern=self._word_pattern)
 
-    def hit(self, docnum: int, score: float | None, terms: set[str] | None, postings_of: Callable) -> Hit:
-        """``terms``: the analysed words to mark, or None for no snippets at all.
+    def hit(self, docnum: int, score: float | None, terms: set[str] | None, postings_of: Callable,
+            forms: bool = False) -> Hit:
+        """``terms``: the analysed words to mark, or None for no snippets at all; ``forms``: say
+        which forms the article wrote them in, too.
 
         ``postings_of(field, word)`` gives the postings the body's marks come
         from (``FirstStage.postings_of``).
@@ -264,8 +266,9 @@ class Renderer:
             title = title_matches(article.title, terms, self._title)
             hit.snippets = snippets_at(article.body, body, word_pattern=self._word_pattern)
             hit.title_snippet = title_snippet(article.title, title)
-            counted = [(term, start, end) for term, start, end, stop in title if not stop]
-            hit.forms = word_forms(article.title, counted, article.body, body)
+            if forms:
+                counted = [(term, start, end) for term, start, end, stop in title if not stop]
+                hit.forms = word_forms(article.title, counted, article.body, body)
         return hit
 
     def row(self, docnum: int, score: float | None, terms: set[str], postings_of: Callable) -> ExportRow:

@@ -85,7 +85,8 @@ class Shard(Protocol):
     def answer(self, query: ExportRequest, depth: int | None, facets: bool,
                statistics: CollectionStatistics | None, apart: bool) -> ShardAnswer: ...
     def article_ids(self, docnums: list[int]) -> list[str]: ...
-    def hits(self, ranked: Ranked, query: ExportRequest | None, words: list[str] | None) -> list[Hit]: ...
+    def hits(self, ranked: Ranked, query: ExportRequest | None, words: list[str] | None,
+             forms: bool) -> list[Hit]: ...
     def rows(self, ranked: Ranked, query: ExportRequest, words: list[str]) -> list[ExportRow]: ...
     def corrections(self, text: str) -> list[tuple[int, int, str | None]]: ...
     def key_words(self, article_id: str) -> tuple[dict[str, float], float] | None: ...
@@ -178,11 +179,13 @@ class ShardSearcher:
         """The ids of these articles (what breaks ties in the re-ranking; asked only for ties)."""
         return [self._whoosh.stored_fields(docnum)["id"] for docnum in docnums]
 
-    def hits(self, ranked: Ranked, query: ExportRequest | None, words: list[str] | None) -> list[Hit]:
-        """The hits of these articles, marked for ``words`` (None: no snippets) of ``query``."""
+    def hits(self, ranked: Ranked, query: ExportRequest | None, words: list[str] | None,
+             forms: bool = False) -> list[Hit]:
+        """The hits of these articles, marked for ``words`` (None: no snippets) of ``query``, with the
+        forms of those words (``forms``)."""
         terms = set(words) if words is not None else None
         postings_of = self._postings_of(query)
-        return [self._render.hit(docnum, score, terms, postings_of) for docnum, score in ranked]
+        return [self._render.hit(docnum, score, terms, postings_of, forms) for docnum, score in ranked]
 
     def rows(self, ranked: Ranked, query: ExportRequest, words: list[str]) -> list[ExportRow]:
         """The export rows of these articles, their snippets marked for ``words`` of ``query``."""

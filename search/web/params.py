@@ -69,8 +69,8 @@ def export_request(params, text: str) -> ExportRequest:
 
 
 def search_request(params, text: str, limit: int, page: int, facets: bool = False,
-                   highlight: bool = True) -> SearchRequest:
+                   forms: bool = False) -> SearchRequest:
     """:func:`export_request` and a page of ``limit`` hits."""
     matching = export_request(params, text)
     return SearchRequest(matching.text, matching.sort, matching.date_from, matching.date_to,
-                         limit=limit, page=page, highlight=highlight, facets=facets)
+                         limit=limit, page=page, facets=facets, forms=forms)

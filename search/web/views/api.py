@@ -34,6 +34,8 @@ async def api_search(request: Request):
       - {name: from, in: query, schema: {type: string}, description: "2021, 2021-03, Maret 2021, 2021-03-17"}
       - {name: to, in: query, schema: {type: string}, description: "the same values as from; included"}
       - {name: facets, in: query, schema: {type: boolean, default: false}}
+      - {name: forms, in: query, schema: {type: boolean, default: false},
+         description: "each hit's forms of the query's words (why it matched)"}
     responses:
       200:
         description: The page of hits
@@ -46,7 +48,8 @@ async def api_search(request: Request):
         raise BadRequest("the parameter q is required")
     text = text_param(params, "q")
     limit = integer_param(params, "limit", 10, 1, MAX_LIMIT)
-    asked = search_request(params, text, limit, page_param(params, limit), flag_param(params, "facets"))
+    asked = search_request(params, text, limit, page_param(params, limit), flag_param(params, "facets"),
+                           flag_param(params, "forms"))
     started = time.perf_counter()
     results = await request.app.state.index.run(lambda index: index.search(asked))
     took = (time.perf_counter() - started) * 1000

@@ -69,7 +69,7 @@ async def search_page(request: Request):
         count = await request.app.state.index.run(lambda index: index.article_count)
         return render.page(request, "search.html", {**context, "results": None, "count": count})
     try:
-        asked = search_request(params, text, PAGE_SIZE, page, facets=True)
+        asked = search_request(params, text, PAGE_SIZE, page, facets=True, forms=True)
         results, took, count = await request.app.state.index.run(_search_page_work(asked))
     except QueryError as error:
         return render.page(request, "search.html", {**context, "results": None, "count": None,
