@@ -30,6 +30,8 @@ A shard that does not answer is left out and named in the results'
 
 from __future__ import annotations
 
+import math
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -132,6 +134,23 @@ def _merged_facets(answers: Sequence[ShardAnswer]) -> dict[str, dict[str, int]] 
     return merged
 
 
+class _Places:
+    """Where an article number as one index numbers it lives: (shard, the shard's own number).
+
+    Each shard's articles are numbered after the shards before it, so a
+    number falls in one shard's range (``offsets``: each shard's first).
+    """
+
+    def __init__(self, offsets: dict[int, int]):
+        self._starts = sorted((start, n) for n, start in offsets.items())
+
+    def __getitem__(self, number: int) -> tuple[int, int]:
+        if len(self._starts) == 1:
+            return self._starts[0][1], number - self._starts[0][0]
+        start, shard = self._starts[bisect_right(self._starts, (number, math.inf)) - 1]
+        return shard, number - start
+
+
 def _offsets(sizes: dict[int, int]) -> dict[int, int]:
     """Each shard's first article number as one index numbers them: after the shards before it (as Whoosh
     numbers segments). ``sizes``: each shard's article count, deleted ones included."""
@@ -169,8 +188,7 @@ class _Ranked:
     """A query's first stage on every shard, merged and re-ranked (``Coordinator._rank``)."""
 
     answers: dict[int, ShardAnswer]
-    where: dict[int, tuple[int, int]]
-    """Article number as one index numbers it -> (shard, the shard's own number)."""
+    where: _Places
     ranked: Ranked
     missing: set[int]
 
@@ -236,7 +254,7 @@ class Coordinator:
         answers = self._scatter(numbers, "answer", reading.query, depth, facets, statistics, self._apart)
         offsets = (_offsets({n: part.doc_count_all for n, part in zip(numbers, parts, strict=True)})
                    if self._apart else {n: 0 for n in numbers})
-        where = {offsets[n] + docnum: (n, docnum) for n in answers for docnum, _ in answers[n].ranked}
+        where = _Places(offsets)
         ranked = self._merged(answers, offsets, reading.query.sort, first.browse, depth)
         if reading.query.sort == Sort.RELEVANCE and not first.browse and answers:
             ranked = self._reranked(answers, offsets, ranked, first, where)
@@ -248,7 +266,8 @@ class Coordinator:
         first stage's order; one shard's order is its own."""
         if len(answers) == 1:
             (n, answer), = answers.items()
-            return [(offsets[n] + docnum, score) for docnum, score in answer.ranked]
+            return list(answer.ranked) if not offsets[n] else [(offsets[n] + docnum, score)
+                                                               for docnum, score in answer.ranked]
         if sort != Sort.RELEVANCE or browse:
             newest_first = sort == Sort.NEWEST or (browse and sort != Sort.OLDEST)
             rows = [(answer.dates[i] if answer.dates else 0, offsets[n] + docnum, score)
@@ -261,7 +280,7 @@ class Coordinator:
         return merged[:depth]
 
     def _reranked(self, answers: dict[int, ShardAnswer], offsets: dict[int, int], ranked: Ranked,
-                  first: Prepared, where: dict[int, tuple[int, int]]) -> Ranked:
+                  first: Prepared, where: _Places) -> Ranked:
         """``ranked`` with its first ``Ranking.rerank_depth`` re-scored with the shards' evidence."""
         top = ranked[:self.ranking.rerank_depth]
         numbers = sorted(answers)
@@ -280,23 +299,21 @@ class Coordinator:
         docnums = np.array([number for number, _ in top], dtype=np.int64)
         bm25 = np.array([score or 0.0 for _, score in top], dtype=np.float64)
         reranked: Ranked = list(rerank(docnums, bm25, evidence, first.words, self.ranking, first.typed,
-                                       tie_key=self._article_id(offsets)))
+                                       tie_key=self._article_id(where)))
         return reranked + ranked[self.ranking.rerank_depth:]
 
-    def _article_id(self, offsets: dict[int, int]) -> Callable[[int], str]:
+    def _article_id(self, where: _Places) -> Callable[[int], str]:
         """``tie_key`` for the re-ranking: an article's id, asked of its shard (only articles of equal score)."""
-        starts = sorted((start, n) for n, start in offsets.items())
-
         def article_id(number: int) -> str:
-            start, shard = max((s, n) for s, n in starts if s <= number)
-            found = self._scatter([shard], "article_ids", [number - start])
+            shard, docnum = where[number]
+            found = self._scatter([shard], "article_ids", [docnum])
             return found[shard][0] if shard in found else ""
 
         return article_id
 
     # ------------------------------------------------------------------ fetch
 
-    def _gathered(self, where: dict[int, tuple[int, int]], ranked: Ranked, method: str,
+    def _gathered(self, where: _Places, ranked: Ranked, method: str,
                   *args) -> tuple[list, set[int]]:
         """``method`` of the shards holding the ``ranked`` articles (hits, rows), in ranked order; and who failed."""
         by_shard: dict[int, Ranked] = {}
@@ -391,7 +408,7 @@ class Coordinator:
         answers = self._scatter(everyone, "more_like", terms, article_id, limit, statistics)
         _complete(set(everyone) - set(answers), "a list of similar articles")
         offsets = _offsets(sizes)
-        where = {offsets[n] + docnum: (n, docnum) for n in everyone for docnum, _ in answers[n]}
+        where = _Places(offsets)
         ranked = sorted(((offsets[n] + docnum, score) for n in everyone for docnum, score in answers[n]),
                         key=lambda pair: (-pair[1], pair[0]))[:limit]
         hits, failed = self._gathered(where, ranked, "hits", None, None, False)
