@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Iterable, Iterator
+from enum import Enum
 from pathlib import Path
 
 from ..articles import MAX_ARTICLE_BYTES, Article, ReadReport, Skipped, sanitize
@@ -19,9 +20,19 @@ from ..errors import IngestError
 from .jsonl import open_lines, read_jsonl
 from .textpage import decode_text, parse_text_page
 
-TEXT_SUFFIXES = (".txt",)
-JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".ndjson")
-HTML_SUFFIXES = (".html", ".htm")
+
+class Format(Enum):
+    """The kinds of file the engine reads, each by the endings of its name (lower case)."""
+
+    TEXT = (".txt",)
+    JSONL = (".jsonl", ".jsonl.gz", ".ndjson")
+    HTML = (".html", ".htm")
+
+    @property
+    def suffixes(self) -> tuple[str, ...]:
+        return self.value
+
+
 IGNORED_NAMES = {"README.md", "README", "LICENSE", ".gitignore", ".gitkeep"}
 
 
@@ -36,16 +47,10 @@ def parse_html_page(data: bytes, article_id: str) -> Article:
     return parse(data, article_id)
 
 
-def reader_for(path: Path) -> str | None:
-    """The kind of reader for a file name: ``text``, ``jsonl``, ``html`` or ``None``."""
+def reader_for(path: Path) -> Format | None:
+    """The format of a file, by its name; None for a file of no known format."""
     name = path.name.lower()
-    if name.endswith(JSONL_SUFFIXES):
-        return "jsonl"
-    if name.endswith(HTML_SUFFIXES):
-        return "html"
-    if name.endswith(TEXT_SUFFIXES):
-        return "text"
-    return None
+    return next((kind for kind in Format if name.endswith(kind.suffixes)), None)
 
 
 def _walk(root: Path) -> Iterator[Path]:
@@ -74,7 +79,7 @@ def read_file(path: Path, label: str) -> Iterator[Article | Skipped]:
         status = path.stat()
         if not stat.S_ISREG(status.st_mode):
             raise IngestError("not a regular file (a pipe, socket or device)")
-        if kind == "jsonl":
+        if kind is Format.JSONL:
             yield from read_jsonl(path, label)
             return
         size = status.st_size
@@ -84,7 +89,7 @@ def read_file(path: Path, label: str) -> Iterator[Article | Skipped]:
         data = path.read_bytes()
         if b"\x00" in data[:4096]:
             raise IngestError("binary file, not text")
-        if kind == "html":
+        if kind is Format.HTML:
             article = parse_html_page(data, label)
         else:
             article = parse_text_page(decode_text(data), label)
@@ -111,7 +116,7 @@ def estimate_count(paths: Iterable[str | os.PathLike]) -> int:
         files = _walk(root) if root.is_dir() else [root] if root.exists() else []
         for path in files:
             kind = reader_for(path)
-            if kind == "jsonl" and path.is_file():
+            if kind is Format.JSONL and path.is_file():
                 try:
                     with open_lines(path) as lines:
                         count += sum(1 for line in lines if line.strip())
@@ -158,5 +163,5 @@ def read_articles(paths: Iterable[str | os.PathLike], report: ReadReport) -> Ite
                 yield item
 
 
-__all__ = ["read_articles", "find_files", "read_file", "estimate_count", "reader_for",
+__all__ = ["Format", "read_articles", "find_files", "read_file", "estimate_count", "reader_for",
            "parse_text_page", "parse_html_page", "read_jsonl"]

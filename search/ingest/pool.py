@@ -30,7 +30,7 @@ from pathlib import Path
 from ..articles import Article, Skipped, sanitize
 from ..errors import IngestError
 from ..processes import die_with_parent
-from . import read_file, reader_for
+from . import Format, read_file, reader_for
 
 MIN_POOL_PAGES = 50
 """Fewer pages than this are parsed in this process: starting workers costs about a second."""
@@ -76,7 +76,7 @@ class PageReader:
     """
 
     def __init__(self, planned: Iterable[Path], workers: int | None = None):
-        self._waiting = deque(path for path in planned if reader_for(path) == "html")
+        self._waiting = deque(path for path in planned if reader_for(path) is Format.HTML)
         self._running: deque[tuple[list[Path], Future]] = deque()
         self._parsed: deque[tuple[Path, list[Article | Skipped]]] = deque()
         workers = workers or _cores()
