@@ -89,6 +89,8 @@ class Article:
     url: str = ""
     summary: str = ""
     path: str = ""
+    captured: datetime | None = None
+    """When a web archive captured the page (its WARC record's date); None for anything else."""
     origin: str = field(default="", compare=False, repr=False)
     """Where a reader found it, for reports: ``file.jsonl:3`` for a record, the
     file's label for a page; empty for an article read back from the index. Not stored."""
@@ -99,13 +101,14 @@ class Article:
         """A JSON-ready dict of the stored fields (the date as ISO 8601 text, or ``None``)."""
         data = {name: getattr(self, name) for name in ARTICLE_FIELDS}
         data["date"] = self.date.isoformat() if self.date else None
+        data["captured"] = self.captured.isoformat() if self.captured else None
         return data
 
 
 ARTICLE_FIELDS = ("id", "body", "title", "date", "category", "source", "location", "author", "editor",
-                  "url", "summary", "path")
+                  "url", "summary", "path", "captured")
 """The fields an article has in the index, in ``to_dict`` order."""
-STRING_FIELDS = tuple(name for name in ARTICLE_FIELDS if name != "date")
+STRING_FIELDS = tuple(name for name in ARTICLE_FIELDS if name not in ("date", "captured"))
 """The fields that hold text."""
 string_fields = attrgetter(*STRING_FIELDS)
 """``string_fields(article)``: the values of its :data:`STRING_FIELDS`, as a tuple."""

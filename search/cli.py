@@ -786,10 +786,10 @@ def show_command(article_id, index_dir, as_json):
         _dump(article.to_dict())
         return
     click.echo(click.style(article.title or article.id, bold=True))
-    for name in ("id", "date", "category", "location", "source", "author", "editor", "url"):
+    for name in ("id", "date", "category", "location", "source", "author", "editor", "url", "captured"):
         value = getattr(article, name)
         if value:
-            click.echo(f"{name}: {value.isoformat() if name == 'date' else value}")
+            click.echo(f"{name}: {value.isoformat() if name in ('date', 'captured') else value}")
     click.echo()
     click.echo(article.body)
 

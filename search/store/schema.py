@@ -30,7 +30,7 @@ from ..language.analysis import ExactAnalyzer, IndonesianAnalyzer
 from ..language.dates import WIB
 from .codec import packed
 
-SCHEMA_VERSION = 13
+SCHEMA_VERSION = 14
 
 # Text fields a plain query is about (highlighting, matched-word counts).
 TEXT_FIELDS = ("title", "body")
@@ -100,6 +100,8 @@ def build_schema() -> Schema:
         text_key=ID(),
         summary=STORED(),
         path=STORED(),
+        # When a web archive captured the page (ISO 8601 with its offset), for display.
+        captured=STORED(),
     )
     # Word positions packed for NumPy (search.store.codec) instead of pickled.
     for name in schema.names():
@@ -123,6 +125,9 @@ def check_writable(article: Article, keys: Iterable[tuple[str, str]] = ()) -> No
     if date is not None and date.year not in YEARS:
         raise UnwritableRecordError(f"the record's date {date.date().isoformat()} is outside the years "
                                     f"{YEARS[0]}-{YEARS[-1]}")
+    if article.captured is not None and not isinstance(article.captured, datetime):
+        raise UnwritableRecordError(f"the record's capture time is not a date and time "
+                                    f"({type(article.captured).__name__})")
 
 
 def _text_problem(article: Article, keys: Iterable[tuple[str, str]]) -> NoReturn:
@@ -156,6 +161,7 @@ def to_document(article: Article, keys: Iterable[tuple[str, str]] = ()) -> dict:
         # The words as written, the title's too: a query word as typed is found in either.
         TYPED_FIELD: "\n".join(text for text in (article.title, article.body) if text),
         "date_text": article.date.isoformat() if article.date else "",
+        "captured": article.captured.isoformat() if article.captured else "",
         **{name: getattr(article, name) for name in _PLAIN_STORED},
         **dict(keys),
     }
@@ -187,4 +193,5 @@ def to_article(stored: Mapping) -> Article:
     """
     texts: dict[str, Any] = {name: encodable(stored.get(name, ""))
                              for name in ("title", "body", *KEYWORD_FIELDS, *_PLAIN_STORED)}
-    return Article(id=encodable(stored["id"]), date=stored_date(stored.get("date_text")), **texts)
+    return Article(id=encodable(stored["id"]), date=stored_date(stored.get("date_text")),
+                   captured=stored_date(stored.get("captured")), **texts)

@@ -91,6 +91,8 @@ COMPONENTS = {
                 **{name: _STRING for name in ("id", "title", "body", "category", "source", "location",
                                               "author", "editor", "url", "summary", "path")},
                 "date": {**_NULLABLE_STRING, "format": "date-time"},
+                "captured": {**_NULLABLE_STRING, "format": "date-time",
+                             "description": "when a web archive captured the page (WARC-Date)"},
             },
         },
         "Similar": {
