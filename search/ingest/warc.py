@@ -44,6 +44,7 @@ reader is made to raise instead.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import zipfile
 import zlib
@@ -114,7 +115,11 @@ class Passed:
 
 
 class DamagedArchiveError(IngestError):
-    """The archive cannot be read on from here (cut short, corrupt gzip)."""
+    """The archive cannot be read on from here (cut short, corrupt gzip); ``offset``: the record it happened in."""
+
+    def __init__(self, message: str, offset: int | None = None):
+        super().__init__(message)
+        self.offset = offset
 
 
 class WorkerDiedError(IngestError):
@@ -124,10 +129,13 @@ class WorkerDiedError(IngestError):
 # --------------------------------------------------------------------------- records
 
 
-def _strict_reader_class(base: type) -> type:
-    """warcio's reader, raising on a corrupt gzip block instead of writing to stderr and going on."""
+@functools.cache
+def _iterator_class() -> type:
+    """warcio's iterator, quiet: a damaged gzip block raises, and nothing is written to stderr."""
+    from warcio.archiveiterator import ArchiveIterator
+    from warcio.bufferedreaders import DecompressingBufferedReader
 
-    class StrictReader(base):
+    class StrictReader(DecompressingBufferedReader):
         def _decompress(self, data: bytes) -> bytes:
             if self.decompressor and data and self.num_block_read:
                 try:
@@ -136,16 +144,15 @@ def _strict_reader_class(base: type) -> type:
                     raise DamagedArchiveError(f"corrupt gzip data ({error})") from None
             return super()._decompress(data)
 
-    return StrictReader
+    class QuietIterator(ArchiveIterator):
+        INC_RECORD = ""  # "Record not followed by newline", written to stderr
 
+        def __init__(self, stream: IO[bytes], known_format: str):
+            super().__init__(stream, arc2warc=True)
+            self.reader.__class__ = StrictReader
+            self.known_format = known_format  # kept: arc2warc reads each record's format afresh otherwise
 
-def _archive_iterator(stream: IO[bytes]) -> Any:
-    from warcio.archiveiterator import ArchiveIterator
-    from warcio.bufferedreaders import DecompressingBufferedReader
-
-    iterator = ArchiveIterator(stream, arc2warc=True)
-    iterator.reader.__class__ = _strict_reader_class(DecompressingBufferedReader)
-    return iterator
+    return QuietIterator
 
 
 def _date(text: str | None) -> datetime | None:
@@ -193,9 +200,13 @@ def _finish(iterator: Any, record: Any, label: str) -> str:
     """Read the record to its end; where it is (``label@offset``). Raises if the archive ends inside it."""
     iterator.read_to_end(record)
     where = f"{label}@{iterator.get_record_offset()}"
-    if record.raw_stream.limit > 0:
-        raise DamagedArchiveError(f"cut short inside the record at byte {iterator.get_record_offset()} "
-                                  f"({record.raw_stream.limit:,} of its bytes missing)")
+    missing = getattr(record.raw_stream, "limit", None)  # None: warcio found no Content-Length
+    if missing is None:
+        raise DamagedArchiveError("the record there has no length (its header cut short?)",
+                                  iterator.get_record_offset())
+    if missing > 0:
+        raise DamagedArchiveError(f"the record there is cut short ({missing:,} of its bytes missing)",
+                                  iterator.get_record_offset())
     return where
 
 
@@ -214,28 +225,31 @@ def _record(iterator: Any, record: Any, label: str, seen: set[str]) -> Capture |
     return Capture(where, url, _date(record.rec_headers.get_header("WARC-Date")), _digest(record, payload), payload)
 
 
-def _records(stream: IO[bytes], label: str, seen: set[str]) -> Iterator[Capture | Passed | Skipped]:
-    """Each record of one WARC stream, then, if it is damaged, a :class:`Skipped` naming where."""
+def _records(stream: IO[bytes], label: str, size: int, seen: set[str]) -> Iterator[Capture | Passed | Skipped]:
+    """Each record of one WARC stream of ``size`` bytes, then, if it is damaged, a :class:`Skipped` naming where."""
     from warcio.exceptions import ArchiveLoadFailed
 
-    iterator = _archive_iterator(stream)
-    read = 0
+    iterator = _iterator_class()(stream, "arc" if label.lower().endswith(".arc.gz") else "warc")
+    read = end = 0
     try:
         for record in iterator:
             yield _record(iterator, record, label, seen)
             read += 1
+            end = iterator.offset  # where the next record starts
+        if size - end > 0:  # the last record's start cut off: warcio sees an end
+            raise DamagedArchiveError(f"{size - end:,} bytes after the last whole record are no record")
     except (DamagedArchiveError, ArchiveLoadFailed, EOFError, OSError, zlib.error, ValueError) as error:
-        offset = iterator.member_info[0] if iterator.member_info else iterator.offset
         what = str(error).splitlines()[0] if str(error) else type(error).__name__
-        yield Skipped(f"{label}@{offset}", f"damaged at byte {offset}: {what}; "
+        at = error.offset if isinstance(error, DamagedArchiveError) and error.offset is not None else end
+        yield Skipped(f"{label}@{at}", f"damaged at byte {at}: {what}; "
                       f"the {read:,} records before it were read, nothing after it")
 
 
-def _streams(path: Path, label: str) -> Iterator[tuple[IO[bytes], str]]:
+def _streams(path: Path, label: str) -> Iterator[tuple[IO[bytes], str, int]]:
     """The WARC streams of a file: itself, or each ``archive/*.warc[.gz]`` of a WACZ, by name."""
     if not path.name.lower().endswith(".wacz"):
         with open(path, "rb") as stream:
-            yield stream, label
+            yield stream, label, path.stat().st_size
         return
     with zipfile.ZipFile(path) as package:
         names = sorted(name for name in package.namelist()
@@ -244,14 +258,14 @@ def _streams(path: Path, label: str) -> Iterator[tuple[IO[bytes], str]]:
             raise IngestError("a WACZ without WARC files (no archive/*.warc.gz)")
         for name in names:
             with package.open(name) as stream:
-                yield stream, f"{label}/{name}"
+                yield stream, f"{label}/{name}", package.getinfo(name).file_size
 
 
 def _items(path: Path, label: str) -> Iterator[Capture | Passed | Skipped]:
     seen: set[str] = set()
     try:
-        for stream, name in _streams(path, label):
-            yield from _records(stream, name, seen)
+        for stream, name, size in _streams(path, label):
+            yield from _records(stream, name, size, seen)
     except zipfile.BadZipFile as error:
         yield Skipped(label, f"not a readable WACZ (zip): {error}")
 
