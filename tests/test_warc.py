@@ -269,3 +269,17 @@ def test_dates_are_aware(crawl):
     articles, _ = read(crawl[0])
     assert all(a.date.tzinfo is not None for a in articles)
     assert articles[-1].date == datetime(2020, 5, 6, 7, 8, 9, tzinfo=timezone.utc)
+
+
+def test_pages_parsed_in_workers_are_those_parsed_here(tmp_path, monkeypatch):
+    from search.ingest.pool import PageReader
+
+    monkeypatch.setattr("search.ingest.pool.MIN_POOL_PAGES", 0)
+    path = tmp_path / "many.warc.gz"
+    write_warc(path, [Rec("response", f"https://kompas.com/{i}", page) for i in range(40)
+                      for page in ["kompas-1.html", "kompas-mainpage.html"]])
+    here = list(read_warc(path, "many.warc.gz"))
+    with PageReader([path], workers=2) as reader:
+        assert reader._pool is not None
+        there = list(reader.read(path, "many.warc.gz"))
+    assert there == here and len(here) == 41
