@@ -27,11 +27,16 @@ class Format(Enum):
     TEXT = (".txt",)
     JSONL = (".jsonl", ".jsonl.gz", ".ndjson")
     HTML = (".html", ".htm")
+    WARC = (".warc", ".warc.gz", ".arc.gz")  # web archives: search.ingest.warc
+    WACZ = (".wacz",)
 
     @property
     def suffixes(self) -> tuple[str, ...]:
         return self.value
 
+
+WEB_ARCHIVES = (Format.WARC, Format.WACZ)
+"""Files of many captured pages, each record kept or skipped on its own (``search.ingest.warc``)."""
 
 IGNORED_NAMES = {"README.md", "README", "LICENSE", ".gitignore", ".gitkeep"}
 
@@ -82,6 +87,11 @@ def read_file(path: Path, label: str) -> Iterator[Article | Skipped]:
         if kind is Format.JSONL:
             yield from read_jsonl(path, label)
             return
+        if kind in WEB_ARCHIVES:
+            from .warc import read_warc  # imported on first use, as the HTML reader is
+
+            yield from read_warc(path, label)
+            return
         size = status.st_size
         if size > MAX_ARTICLE_BYTES:
             raise IngestError(f"too large for one article page ({size / 1e6:.1f} MB; "
@@ -106,7 +116,7 @@ def read_file(path: Path, label: str) -> Iterator[Article | Skipped]:
 
 
 def estimate_count(paths: Iterable[str | os.PathLike]) -> int:
-    """How many articles ``paths`` hold, roughly: a file per page, a line per record.
+    """How many articles ``paths`` hold, roughly: a file per page, a line per record, 50 kB of a web archive per page.
 
     A quick pass for progress bars; nothing is parsed.
     """
@@ -122,6 +132,10 @@ def estimate_count(paths: Iterable[str | os.PathLike]) -> int:
                         count += sum(1 for line in lines if line.strip())
                 except (OSError, EOFError):
                     pass
+            elif kind in WEB_ARCHIVES:
+                from .warc import estimate_records
+
+                count += estimate_records(path)
             elif kind is not None:
                 count += 1
     return count

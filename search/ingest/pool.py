@@ -1,5 +1,9 @@
 """Saved HTML pages parsed ahead in worker processes, one per core, handed back in order.
 
+The pages of a web archive (``search.ingest.warc``) are parsed in the same
+workers: the archive is streamed here and its payloads handed to them a chunk
+at a time, a few chunks ahead.
+
 Parsing a saved page takes milliseconds of one core; a JSONL record, next to
 nothing. When a build is to read many pages (more than ``MIN_POOL_PAGES``),
 :class:`PageReader` parses them in a ``ProcessPoolExecutor``, a chunk of
@@ -30,7 +34,7 @@ from pathlib import Path
 from ..articles import Article, Skipped, sanitize
 from ..errors import IngestError
 from ..processes import die_with_parent
-from . import Format, read_file, reader_for
+from . import WEB_ARCHIVES, Format, read_file, reader_for
 
 MIN_POOL_PAGES = 50
 """Fewer pages than this are parsed in this process: starting workers costs about a second."""
@@ -68,6 +72,16 @@ def _named(items: list[Article | Skipped], label: str) -> list[Article | Skipped
             for item in items]
 
 
+def _archived_pages(planned: list[Path]) -> int:
+    """About how many pages the web archives among ``planned`` hold (``search.ingest.warc``)."""
+    archives = [path for path in planned if reader_for(path) in WEB_ARCHIVES]
+    if not archives:
+        return 0
+    from .warc import estimate_records
+
+    return sum(estimate_records(path) for path in archives)
+
+
 class PageReader:
     """``read(path, label)``: what ``read_file(path, label)`` yields; the HTML pages among ``planned`` parsed ahead.
 
@@ -76,12 +90,14 @@ class PageReader:
     """
 
     def __init__(self, planned: Iterable[Path], workers: int | None = None):
+        planned = list(planned)
         self._waiting = deque(path for path in planned if reader_for(path) is Format.HTML)
         self._running: deque[tuple[list[Path], Future]] = deque()
         self._parsed: deque[tuple[Path, list[Article | Skipped]]] = deque()
         workers = workers or _cores()
         self._pool: ProcessPoolExecutor | None = None
-        if len(self._waiting) > MIN_POOL_PAGES and workers > 1:
+        self._ahead = 0
+        if (len(self._waiting) > MIN_POOL_PAGES or _archived_pages(planned) > MIN_POOL_PAGES) and workers > 1:
             # spawn: a fresh interpreter per worker, not a fork of a build holding writer processes and threads
             self._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
                                              initializer=_worker_start)
@@ -109,6 +125,10 @@ class PageReader:
         self._submit()
 
     def read(self, path: Path, label: str) -> Iterable[Article | Skipped]:
+        if self._pool is not None and reader_for(path) in WEB_ARCHIVES:
+            from .warc import read_warc
+
+            return read_warc(path, label, executor=self._pool, ahead=self._ahead)
         if self._pool is not None and not self._parsed and self._running:
             self._next_parsed()
         if self._parsed and self._parsed[0][0] == path:
