@@ -122,6 +122,15 @@ def test_date_is_the_pages_else_the_capture_time(crawl, url, date):
     assert next(a for a in articles if a.url == url).date.isoformat() == date
 
 
+def test_the_capture_time_is_kept_and_shown(tmp_path, crawl):
+    articles, _ = read(crawl[0])
+    assert {a.captured.isoformat() for a in articles} == {"2020-05-06T07:08:09+00:00"}
+    search.build_index([crawl[0]], tmp_path / "ix")
+    with search.open_index(tmp_path / "ix") as index:
+        stored = index.get(articles[0].id)
+    assert stored.captured == articles[0].captured and stored.to_dict()["captured"] == "2020-05-06T07:08:09+00:00"
+
+
 @pytest.mark.parametrize("reason, count, first", [
     (SkipReason.NOT_A_RESPONSE, 3, 0),  # warcinfo, request, metadata
     (SkipReason.NOT_OK, 1, 5),

@@ -6,7 +6,8 @@ and keep WARC files (ISO 28500), often packaged as WACZ (a zip holding
 CC-NEWS. As the UK Web Archive's webarchive-discovery does, every ``response``
 record of HTTP status 200 and an HTML content type is read as a saved page
 (``search.ingest.html``): its URL is the record's ``WARC-Target-URI``, and its
-capture time (``WARC-Date``) is its date when the page declares none. Its id is
+capture time (``WARC-Date``) is kept (``Article.captured``, shown on the
+article page) and is its date when the page declares none. Its id is
 stable: the URL and the payload's digest (``WARC-Payload-Digest``, or the SHA-1
 of the payload when the record has none, as in ARC files), so reading the same
 archive again gives the same ids, and the same capture in two archives is one
@@ -290,6 +291,7 @@ def parse_capture(capture: Capture) -> Article | Passed:
         return Passed(SkipReason.UNREADABLE, capture.where, str(error))
     article.url = capture.url
     article.path = capture.where
+    article.captured = capture.captured
     if article.date is None:
         article.date = capture.captured
     return sanitize(article, capture.where)
