@@ -14,7 +14,8 @@ from importlib import resources
 from types import MappingProxyType
 
 
-def _data_lines(name: str) -> list[str]:
+def data_lines(name: str) -> list[str]:
+    """The lines of one file of ``data/``, comments and blank lines left out."""
     text = (resources.files("search.language") / "data" / name).read_text(encoding="utf-8")
     lines = []
     for line in text.splitlines():
@@ -27,7 +28,7 @@ def _data_lines(name: str) -> list[str]:
 def load_table(name: str) -> dict[str, str]:
     """One tab-separated table of ``data/`` (word, replacement), comments left out."""
     table = {}
-    for line in _data_lines(name):
+    for line in data_lines(name):
         word, replacement = line.split("\t")
         table[word.strip()] = replacement.strip()
     return table
@@ -51,10 +52,10 @@ class WordTables:
     @classmethod
     def load(cls) -> WordTables:
         return cls(
-            stop_words=frozenset(word for line in _data_lines("stopwords.txt") for word in line.split()),
+            stop_words=frozenset(word for line in data_lines("stopwords.txt") for word in line.split()),
             spelling=MappingProxyType({**load_table("spelling.tsv"), **load_table("colloquial.tsv")}),
             stem_exceptions=MappingProxyType(load_table("stem_exceptions.tsv")),
-            names=frozenset(_data_lines("names.txt")),
+            names=frozenset(data_lines("names.txt")),
             numerals=MappingProxyType(load_table("numerals.tsv")),
             root_counts=MappingProxyType({w: int(n) for w, n in load_table("root_counts.tsv").items()}),
         )
