@@ -93,16 +93,16 @@ def sniff_delimiter(sample: str, default: str) -> str:
     """The separator of a CSV file from its first characters: the one its header line holds.
 
     When the header holds several, ``csv.Sniffer`` chooses among them on the
-    first lines, else the most frequent in the header wins; with none (one
-    column), ``default``.
+    first lines (two at least), else the most frequent in the header wins;
+    with none (one column), ``default``.
     """
     header = sample.splitlines()[0] if sample else ""
     present = [d for d in DELIMITERS if d in header]
     if len(present) <= 1:
         return present[0] if present else default
-    lines = sample.splitlines(keepends=True)
+    lines = sample.splitlines(keepends=True)[:-1]  # whole lines only: the last may be cut
     try:
-        sniffed = csv.Sniffer().sniff("".join(lines[:-1] or lines), delimiters="".join(present)).delimiter
+        sniffed = csv.Sniffer().sniff("".join(lines), delimiters="".join(present)).delimiter if len(lines) > 1 else ""
     except csv.Error:
         sniffed = ""
     return sniffed if sniffed in present else max(present, key=header.count)
