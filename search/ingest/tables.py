@@ -40,6 +40,8 @@ SAMPLE_CHARS = 64 * 1024
 """How much of a CSV file the separator is guessed from."""
 BATCH_ROWS = 1024
 """Parquet rows read at a time: what is held in memory besides the article being indexed."""
+BUFFER_BYTES = 1 << 20
+"""What pyarrow reads of a Parquet column at a time."""
 PARQUET_EXTRA = "reading Parquet needs pyarrow: pip install -e '.[parquet]'"
 
 
@@ -214,7 +216,8 @@ def _pyarrow_parquet():
 
 def read_parquet(path: Path, label: str, columns: ColumnMap = BY_HEADER) -> Iterator[Article | Skipped]:
     """Yield an :class:`Article` per good row of a Parquet file, a few row batches in memory at a time."""
-    table = _pyarrow_parquet().ParquetFile(path)
+    # Pages read as they are decoded, not a row group's columns whole: a data set's row group may hold a million rows.
+    table = _pyarrow_parquet().ParquetFile(path, buffer_size=BUFFER_BYTES, pre_buffer=False)
     header = table.schema_arrow.names
     fields = assign(header, columns)
     if Field.BODY not in fields.values():
@@ -223,7 +226,7 @@ def read_parquet(path: Path, label: str, columns: ColumnMap = BY_HEADER) -> Iter
     wanted = sorted(fields)
     chosen = {index: fields[position] for index, position in enumerate(wanted)}
     number = 0
-    for batch in table.iter_batches(batch_size=BATCH_ROWS, columns=[header[p] for p in wanted]):
+    for batch in table.iter_batches(batch_size=BATCH_ROWS, columns=[header[p] for p in wanted], use_threads=False):
         cells = [column.to_pylist() for column in batch.columns]
         for row in zip(*cells, strict=True):
             number += 1
