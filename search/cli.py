@@ -26,6 +26,7 @@ from .errors import (
     IndexLockedError,
     IndexNotFoundError,
     IndexOutdatedError,
+    InvalidArgumentError,
     NothingToRestoreError,
     SearchError,
 )
@@ -377,6 +378,24 @@ WAIT_OPTION = click.option(
     "--wait", type=float, default=0.0, show_default=True,
     help="Seconds to wait for another process that is updating the index.",
 )
+
+
+def _columns(ctx, param, value):
+    """``--columns title=Headline,body=Story`` as a ``ColumnMap`` (a usage error if it is not one)."""
+    from .ingest.columns import ColumnMap
+
+    try:
+        return ColumnMap.parse(value)
+    except InvalidArgumentError as error:
+        raise click.BadParameter(str(error).removeprefix("columns: ")) from None
+
+
+COLUMNS_OPTION = click.option(
+    "--columns", callback=_columns, metavar="FIELD=COLUMN,...",
+    help="Which columns of a CSV, TSV or Parquet file hold which field, where the header does not say "
+         "(e.g. title=Headline,body=Story); fields: id, title, body, date, url, category, source, author, "
+         "editor, location, summary.",
+)
 KEEP_OPTION = click.option(
     "--keep", type=click.IntRange(1, 100), default=None, metavar="N",
     help="Keep N earlier generations to restore (remembered by later writes). [default: the index's own, 1]",
@@ -406,9 +425,11 @@ Exit status: 0 done; 1 error, nothing changed; 2 usage error;
                    "analyses every stored article again. [default: the index's own, 1 for a new one]")
 @click.option("--restore", is_flag=True,
               help="Make the newest whole earlier generation live again (after `search check` finds damage).")
+@COLUMNS_OPTION
 @KEEP_OPTION
 @WAIT_OPTION
-def index_command(paths, index_dir, rebuild, reread, prune, keep_duplicates, shards, wait, forget, restore, keep):
+def index_command(paths, index_dir, rebuild, reread, prune, keep_duplicates, shards, wait, forget, restore, keep,
+                  columns):
     """Add PATHS (files or folders) to the index and bring them up to date.
 
     The index is the archive: it remembers every file and folder it was
@@ -438,7 +459,7 @@ def index_command(paths, index_dir, rebuild, reread, prune, keep_duplicates, sha
                 _print_build(indexer.forget_source(path, index_dir, wait=wait, keep=keep))
             return
         options = {"wait": wait, "rebuild": rebuild, "reread": reread, "prune": prune,
-                   "merge_duplicates": not keep_duplicates, "shards": shards, "keep": keep}
+                   "merge_duplicates": not keep_duplicates, "shards": shards, "keep": keep, "columns": columns}
         report = _build(list(paths) or None, index_dir, options)
     except SearchError as error:
         _fail(error)
@@ -450,9 +471,10 @@ def index_command(paths, index_dir, rebuild, reread, prune, keep_duplicates, sha
 @main.command("add", epilog=EXIT_CODES)
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @INDEX_OPTION
+@COLUMNS_OPTION
 @KEEP_OPTION
 @WAIT_OPTION
-def add_command(paths, index_dir, wait, keep):
+def add_command(paths, index_dir, wait, keep, columns):
     """Read the files in PATHS (again) and add their articles to the index.
 
     A file keeps the id it had; an article whose id another file already
@@ -462,7 +484,7 @@ def add_command(paths, index_dir, wait, keep):
     try:
         from .indexing import indexer
 
-        report = indexer.add_articles(paths, index_dir, wait=wait, keep=keep)
+        report = indexer.add_articles(paths, index_dir, wait=wait, keep=keep, columns=columns)
     except SearchError as error:
         _fail(error)
     _print_build(report)

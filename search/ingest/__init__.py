@@ -17,7 +17,9 @@ from pathlib import Path
 
 from ..articles import MAX_ARTICLE_BYTES, Article, ReadReport, Skipped, sanitize
 from ..errors import IngestError
+from .columns import BY_HEADER, ColumnMap
 from .jsonl import open_lines, read_jsonl
+from .tables import count_csv_rows, count_json_records, count_parquet_rows, read_csv, read_json_array, read_parquet
 from .textpage import decode_text, parse_text_page
 
 
@@ -29,6 +31,10 @@ class Format(Enum):
     HTML = (".html", ".htm")
     WARC = (".warc", ".warc.gz", ".arc.gz")  # web archives: search.ingest.warc
     WACZ = (".wacz",)
+    CSV = (".csv", ".csv.gz")
+    TSV = (".tsv", ".tsv.gz")
+    JSON = (".json", ".json.gz")
+    PARQUET = (".parquet",)
 
     @property
     def suffixes(self) -> tuple[str, ...]:
@@ -74,18 +80,33 @@ def _label(path: Path, root: Path) -> str:
     return path.name
 
 
-def read_file(path: Path, label: str) -> Iterator[Article | Skipped]:
+def _read_table(path: Path, label: str, kind: Format, columns: ColumnMap) -> Iterator[Article | Skipped] | None:
+    """The records of a file of many (``search.ingest.jsonl``, ``search.ingest.tables``); None for a page."""
+    if kind is Format.JSONL:
+        return read_jsonl(path, label)
+    if kind is Format.JSON:
+        return read_json_array(path, label)
+    if kind in (Format.CSV, Format.TSV):
+        return read_csv(path, label, columns, "\t" if kind is Format.TSV else ",")
+    if kind is Format.PARQUET:
+        return read_parquet(path, label, columns)
+    return None
+
+
+def read_file(path: Path, label: str, columns: ColumnMap = BY_HEADER) -> Iterator[Article | Skipped]:
     """Every article in one seed file, and a :class:`Skipped` for each part that cannot be read.
 
-    ``label`` names the file in ids and reports (its path under the seeds folder).
+    ``label`` names the file in ids and reports (its path under the seeds folder);
+    ``columns`` names a table's columns (``search.ingest.columns``).
     """
     kind = reader_for(path)
     try:
         status = path.stat()
         if not stat.S_ISREG(status.st_mode):
             raise IngestError("not a regular file (a pipe, socket or device)")
-        if kind is Format.JSONL:
-            yield from read_jsonl(path, label)
+        records = _read_table(path, label, kind, columns) if kind is not None else None
+        if records is not None:
+            yield from records
             return
         if kind in WEB_ARCHIVES:
             from .warc import read_warc  # imported on first use, as the HTML reader is
@@ -115,8 +136,14 @@ def read_file(path: Path, label: str) -> Iterator[Article | Skipped]:
         yield Skipped(label, f"cannot read: {error}")
 
 
+_COUNTS = {Format.CSV: count_csv_rows, Format.TSV: count_csv_rows, Format.JSON: count_json_records,
+           Format.PARQUET: count_parquet_rows}
+"""How to count the records of a table roughly, by its format."""
+
+
 def estimate_count(paths: Iterable[str | os.PathLike]) -> int:
-    """How many articles ``paths`` hold, roughly: a file per page, a line per record, 50 kB of a web archive per page.
+    """How many articles ``paths`` hold, roughly: a file per page, a line per record, a table's rows,
+    50 kB of a web archive per page.
 
     A quick pass for progress bars; nothing is parsed.
     """
@@ -136,6 +163,11 @@ def estimate_count(paths: Iterable[str | os.PathLike]) -> int:
                 from .warc import estimate_records
 
                 count += estimate_records(path)
+            elif kind in _COUNTS and path.is_file():
+                try:
+                    count += _COUNTS[kind](path)
+                except (OSError, EOFError):
+                    pass
             elif kind is not None:
                 count += 1
     return count
@@ -161,15 +193,16 @@ def find_files(paths: Iterable[str | os.PathLike], report: ReadReport) -> Iterat
             yield path, label
 
 
-def read_articles(paths: Iterable[str | os.PathLike], report: ReadReport) -> Iterator[Article]:
-    """Yield the articles in ``paths`` (files or folders, walked recursively).
+def read_articles(paths: Iterable[str | os.PathLike], report: ReadReport,
+                  columns: ColumnMap = BY_HEADER) -> Iterator[Article]:
+    """Yield the articles in ``paths`` (files or folders, walked recursively); ``columns`` names tables' columns.
 
     Unreadable files and records are appended to ``report.skipped``, and
     what was changed in the articles read to ``report.notes``.
     """
     for path, label in find_files(paths, report):
         report.files += 1
-        for item in read_file(path, label):
+        for item in read_file(path, label, columns):
             if isinstance(item, Skipped):
                 report.skipped.append(item)
             else:
@@ -177,5 +210,5 @@ def read_articles(paths: Iterable[str | os.PathLike], report: ReadReport) -> Ite
                 yield item
 
 
-__all__ = ["Format", "read_articles", "find_files", "read_file", "estimate_count", "reader_for",
-           "parse_text_page", "parse_html_page", "read_jsonl"]
+__all__ = ["Format", "ColumnMap", "BY_HEADER", "read_articles", "find_files", "read_file", "estimate_count",
+           "reader_for", "parse_text_page", "parse_html_page", "read_jsonl"]

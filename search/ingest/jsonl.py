@@ -47,7 +47,11 @@ def open_lines(path: Path):
     return open(path, encoding="utf-8", errors="replace")
 
 
-def _record_to_article(record: object, default_id: str) -> Article:
+def record_to_article(record: object, default_id: str) -> Article:
+    """The article of one record (a JSON object, or a table's row as the same dict); ``default_id`` if it has no id.
+
+    Raises :class:`IngestError` for a record that is not an object or has no text body.
+    """
     if not isinstance(record, dict):
         raise IngestError("record is not a JSON object")
     body = record.get("body")
@@ -89,7 +93,7 @@ def read_jsonl(path: Path, label: str) -> Iterator[Article | Skipped]:
                     continue
                 where = f"{label}:{lineno}"
                 try:
-                    yield sanitize(_record_to_article(json.loads(line), f"{label}#{lineno}"), where)
+                    yield sanitize(record_to_article(json.loads(line), f"{label}#{lineno}"), where)
                 except json.JSONDecodeError as error:
                     yield Skipped(where, f"bad record: {error.msg}")
                 except ValueError:  # json's only other error: a number Python will not convert

@@ -35,6 +35,7 @@ from ..articles import Article, Skipped, sanitize
 from ..errors import IngestError
 from ..processes import die_with_parent
 from . import WEB_ARCHIVES, Format, read_file, reader_for
+from .columns import BY_HEADER, ColumnMap
 
 MIN_POOL_PAGES = 50
 """Fewer pages than this are parsed in this process: starting workers costs about a second."""
@@ -86,10 +87,12 @@ class PageReader:
     """``read(path, label)``: what ``read_file(path, label)`` yields; the HTML pages among ``planned`` parsed ahead.
 
     ``planned`` is every file the caller is going to read, in the order it will
-    read them. Use as a context manager: leaving it stops the workers.
+    read them; ``columns`` names the columns of the tables among them. Use as
+    a context manager: leaving it stops the workers.
     """
 
-    def __init__(self, planned: Iterable[Path], workers: int | None = None):
+    def __init__(self, planned: Iterable[Path], workers: int | None = None, columns: ColumnMap = BY_HEADER):
+        self._columns = columns
         planned = list(planned)
         self._waiting = deque(path for path in planned if reader_for(path) is Format.HTML)
         self._running: deque[tuple[list[Path], Future]] = deque()
@@ -134,7 +137,7 @@ class PageReader:
         if self._parsed and self._parsed[0][0] == path:
             return _named(self._parsed.popleft()[1], label)
         # One at a time: a JSONL dump may hold a whole archive.
-        return read_file(path, label)
+        return read_file(path, label, self._columns)
 
     def close(self) -> None:
         if self._pool is not None:
