@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from .index import Index, open_index
     from .indexing.indexer import add_articles, build_index, forget_source, remove_articles
     from .indexing.report import BuildMode, BuildReport, Merged
+    from .ingest import ReadOptions
     from .ingest.columns import ColumnMap
     from .language.analysis import AnalyzedToken, analyze, stem
     from .query.ranking import Ranking
@@ -70,6 +71,7 @@ _LAZY = {
     **dict.fromkeys(["AnalyzedToken", "analyze", "stem"], ".language.analysis"),
     "Ranking": ".query.ranking",
     "ColumnMap": ".ingest.columns",
+    "ReadOptions": ".ingest",
     **dict.fromkeys(["ExportRequest", "SearchRequest", "Sort"], ".query.request"),
     **dict.fromkeys(["CheckReport", "DamagedFile", "RestoreReport", "check_index", "restore_index"],
                     ".store.fixity"),
@@ -94,7 +96,7 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "AnalyzedToken", "Article", "ArticleNotFoundError", "BuildMode", "BuildReport", "CheckReport", "ClusterError",
-    "ColumnMap",
+    "ColumnMap", "ReadOptions",
     "DamagedFile", "Export", "ExportRequest", "ExportRow", "FieldValue", "Hit", "Index", "IndexCorruptError",
     "IndexLockedError", "IndexNotFoundError", "IndexOutdatedError", "IndexReadOnlyError", "IndexStateError",
     "IndexStats", "IndexWriteError", "IngestError", "InvalidArgumentError", "Merged", "NotAnArticleError",

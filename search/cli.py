@@ -390,12 +390,25 @@ def _columns(ctx, param, value):
         raise click.BadParameter(str(error).removeprefix("columns: ")) from None
 
 
-COLUMNS_OPTION = click.option(
-    "--columns", callback=_columns, metavar="FIELD=COLUMN,...",
-    help="Which columns of a CSV, TSV or Parquet file hold which field, where the header does not say "
-         "(e.g. title=Headline,body=Story); fields: id, title, body, date, url, category, source, author, "
-         "editor, location, summary.",
-)
+def _reading(columns, every_language: bool):
+    """The readers' options (``search.ingest.ReadOptions``) from --columns and --every-language."""
+    from .ingest import ReadOptions
+
+    return ReadOptions(columns, every_language)
+
+
+def reading_options(command):
+    """--columns and --every-language: what the readers are told."""
+    command = click.option(
+        "--every-language", is_flag=True,
+        help="Keep a web archive's pages that are not in Indonesian (skipped and counted by default).",
+    )(command)
+    return click.option(
+        "--columns", callback=_columns, metavar="FIELD=COLUMN,...",
+        help="Which columns of a CSV, TSV or Parquet file hold which field, where the header does not say "
+             "(e.g. title=Headline,body=Story); fields: id, title, body, date, url, category, source, author, "
+             "editor, location, summary.",
+    )(command)
 KEEP_OPTION = click.option(
     "--keep", type=click.IntRange(1, 100), default=None, metavar="N",
     help="Keep N earlier generations to restore (remembered by later writes). [default: the index's own, 1]",
@@ -425,11 +438,11 @@ Exit status: 0 done; 1 error, nothing changed; 2 usage error;
                    "analyses every stored article again. [default: the index's own, 1 for a new one]")
 @click.option("--restore", is_flag=True,
               help="Make the newest whole earlier generation live again (after `search check` finds damage).")
-@COLUMNS_OPTION
+@reading_options
 @KEEP_OPTION
 @WAIT_OPTION
 def index_command(paths, index_dir, rebuild, reread, prune, keep_duplicates, shards, wait, forget, restore, keep,
-                  columns):
+                  columns, every_language):
     """Add PATHS (files or folders) to the index and bring them up to date.
 
     The index is the archive: it remembers every file and folder it was
@@ -459,7 +472,8 @@ def index_command(paths, index_dir, rebuild, reread, prune, keep_duplicates, sha
                 _print_build(indexer.forget_source(path, index_dir, wait=wait, keep=keep))
             return
         options = {"wait": wait, "rebuild": rebuild, "reread": reread, "prune": prune,
-                   "merge_duplicates": not keep_duplicates, "shards": shards, "keep": keep, "columns": columns}
+                   "merge_duplicates": not keep_duplicates, "shards": shards, "keep": keep,
+                   "reading": _reading(columns, every_language)}
         report = _build(list(paths) or None, index_dir, options)
     except SearchError as error:
         _fail(error)
@@ -471,10 +485,10 @@ def index_command(paths, index_dir, rebuild, reread, prune, keep_duplicates, sha
 @main.command("add", epilog=EXIT_CODES)
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @INDEX_OPTION
-@COLUMNS_OPTION
+@reading_options
 @KEEP_OPTION
 @WAIT_OPTION
-def add_command(paths, index_dir, wait, keep, columns):
+def add_command(paths, index_dir, wait, keep, columns, every_language):
     """Read the files in PATHS (again) and add their articles to the index.
 
     A file keeps the id it had; an article whose id another file already
@@ -484,7 +498,8 @@ def add_command(paths, index_dir, wait, keep, columns):
     try:
         from .indexing import indexer
 
-        report = indexer.add_articles(paths, index_dir, wait=wait, keep=keep, columns=columns)
+        report = indexer.add_articles(paths, index_dir, wait=wait, keep=keep,
+                                      reading=_reading(columns, every_language))
     except SearchError as error:
         _fail(error)
     _print_build(report)

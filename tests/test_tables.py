@@ -18,7 +18,7 @@ import pytest
 import search
 from search.articles import MAX_ARTICLE_BYTES, ReadReport
 from search.cli import main
-from search.ingest import Format, estimate_count, read_articles, reader_for
+from search.ingest import Format, ReadOptions, estimate_count, read_articles, reader_for
 from search.ingest.columns import BY_HEADER, ColumnMap, Field, assign
 from search.ingest.tables import PARQUET_EXTRA, sniff_delimiter
 from tests.conftest import SAMPLE_JSONL
@@ -45,7 +45,7 @@ def write_csv(path: Path, header: list[str], rows: list[list[str]], delimiter: s
 
 def read(*paths: Path, columns: ColumnMap = BY_HEADER):
     report = ReadReport()
-    return list(read_articles(paths, report, columns)), report
+    return list(read_articles(paths, report, ReadOptions(columns))), report
 
 
 def reasons(report: ReadReport) -> dict[str, str]:

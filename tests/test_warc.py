@@ -18,6 +18,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 import search
+from search.cli import main
 from search.articles import Article, ReadReport
 from search.ingest import estimate_count, read_articles
 from search.ingest.warc import SkipReason, read_warc
@@ -26,6 +27,13 @@ CAPTURED = "2020-05-06T07:08:09Z"
 UNDATED = ("<html><head><title>Banjir Rendam Ratusan Rumah Warga</title></head><body><article>"
            + "<p>" + "Hujan deras sejak pagi membuat sungai meluap dan air masuk ke rumah warga. " * 12 + "</p>"
            + "</article></body></html>").encode()
+
+
+ENGLISH = ("<html lang=\"id\"><head><title>Floods hit the capital</title></head><body><article>"
+           + "<p>" + "The floods that hit the capital on Monday forced thousands of residents to leave their "
+           "homes, and the city government said the water would not recede before the weekend. " * 8 + "</p>"
+           + "</article></body></html>").encode()
+"""An English article whose page says it is Indonesian (``lang`` attributes lie)."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +50,8 @@ class Rec:
     def payload(self) -> bytes:
         if self.page == "undated":
             return UNDATED
+        if self.page == "english":
+            return ENGLISH
         return (FIXTURES / self.page).read_bytes() if self.page else b"%PDF-1.4 ..."
 
 
@@ -292,3 +302,19 @@ def test_pages_parsed_in_workers_are_those_parsed_here(tmp_path, monkeypatch):
         assert reader._pool is not None
         there = list(reader.read(path, "many.warc.gz"))
     assert there == here and len(here) == 41
+
+
+@pytest.mark.parametrize("options, indexed, exit_code", [
+    ([], ["https://news.example.id/banjir"], 3),
+    (["--every-language"], ["https://news.example.id/banjir", "https://news.example.com/floods"], 0),
+])
+def test_the_command_line_skips_pages_not_in_indonesian_unless_every_language(tmp_path, runner, options, indexed,
+                                                                              exit_code):
+    archive = tmp_path / "mixed.warc.gz"
+    write_warc(archive, [Rec("response", UNDATED_URL, "undated"),
+                         Rec("response", "https://news.example.com/floods", "english")])
+    result = runner.invoke(main, ["index", str(archive), "--index", str(tmp_path / "ix"), *options])
+    assert result.exit_code == exit_code, result.output
+    assert ("not in Indonesian" in result.output) is (exit_code == 3), result.output
+    with search.open_index(tmp_path / "ix") as index:
+        assert sorted(hit.url for hit in index.search("", date_from="1900", limit=10).hits) == sorted(indexed)

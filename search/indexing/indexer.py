@@ -58,7 +58,7 @@ from ..errors import (
     NothingToIndexError,
     SourceMissingError,
 )
-from ..ingest import BY_HEADER, ColumnMap
+from ..ingest import BY_DEFAULT, ReadOptions
 from ..store import disk
 from ..store.generation import Generation, ShardWriter, shard_count, stored_articles, write_error
 from ..store.manifest import MANIFEST, Manifest, under
@@ -111,10 +111,10 @@ def _damage(folder: Path) -> tuple[list[Skipped], Manifest]:
 def _run(index_dir: Path, base: Generation | None, manifest: Manifest, report: BuildReport,
          progress, work: Callable[[Session], None], merge_duplicates: bool = True,
          force: bool = False, shards: int | None = None, write_shards: ShardWriter | None = None,
-         keep: int | None = None, columns: ColumnMap = BY_HEADER) -> BuildReport:
+         keep: int | None = None, reading: ReadOptions = BY_DEFAULT) -> BuildReport:
     started = time.monotonic()
     session = Session(index_dir, base, manifest, report, progress, merge_duplicates, shards, write_shards, keep,
-                      columns)
+                      reading)
     try:
         work(session)
         if base is None and not session.added:
@@ -165,7 +165,7 @@ def _rebuild(index_dir: Path, folder: Path, shards: int | None, write_shards: Sh
 
 
 def _new_index(index_dir: Path, given: list[Path], progress, merge_duplicates: bool, shards: int | None,
-               write_shards: ShardWriter | None, keep: int | None, columns: ColumnMap) -> BuildReport:
+               write_shards: ShardWriter | None, keep: int | None, reading: ReadOptions) -> BuildReport:
     """An index built from ``given`` (``seeds/`` if none) where there was none."""
     given = given or [DEFAULT_SEEDS]
     manifest = Manifest(_with_sources([], given))
@@ -173,11 +173,11 @@ def _new_index(index_dir: Path, given: list[Path], progress, merge_duplicates: b
     targets = [Path(s) for s in manifest.sources] + [p for p in given if not p.exists()]
     return _run(index_dir, None, manifest, report, progress,
                 lambda session: session.sync(targets, reread=False), merge_duplicates,
-                shards=shards, write_shards=write_shards, keep=keep, columns=columns)
+                shards=shards, write_shards=write_shards, keep=keep, reading=reading)
 
 
 def _update(index_dir: Path, live: Generation, given: list[Path], progress, merge_duplicates: bool,
-            reread: bool, prune: bool, keep: int | None, columns: ColumnMap) -> BuildReport:
+            reread: bool, prune: bool, keep: int | None, reading: ReadOptions) -> BuildReport:
     """Bring ``given`` (every known source if none) up to date in the live generation; prune if asked."""
     manifest = live.manifest
     known = list(manifest.sources)
@@ -196,7 +196,7 @@ def _update(index_dir: Path, live: Generation, given: list[Path], progress, merg
             session.prune()
 
     return _run(index_dir, live, manifest, report, progress, work, merge_duplicates,
-                force=bool(report.new_sources), keep=keep, columns=columns)
+                force=bool(report.new_sources), keep=keep, reading=reading)
 
 
 def _combined(reports: list[BuildReport]) -> BuildReport:
@@ -221,7 +221,7 @@ def build_index(
     reread: bool = False,
     prune: bool = False,
     keep: int | None = None,
-    columns: ColumnMap | None = None,
+    reading: ReadOptions | None = None,
 ) -> BuildReport:
     """Add ``paths`` to the index's sources and bring them up to date; never remove an article unless asked.
 
@@ -243,18 +243,19 @@ def build_index(
     default one after another here; ``search.cluster.shard_writer``: as tasks
     on a Ray cluster). ``keep`` is how many earlier generations stay to
     restore (None: as many as the index keeps already, one for a new index).
-    ``columns`` names the columns of the tables read (CSV, TSV, Parquet;
-    ``search.ingest.columns``): those its header names do not say.
+    ``reading`` is what the readers are told (``search.ingest.ReadOptions``): the
+    columns of the tables read (CSV, TSV, Parquet) where their headers do not
+    say, and whether a web archive's pages in other languages are kept.
     """
     index_dir = Path(index_dir)
-    columns = columns or BY_HEADER
+    reading = reading or BY_DEFAULT
     if shards is not None and not 1 <= shards <= MAX_SHARDS:
         raise InvalidArgumentError(f"shards must be from 1 to {MAX_SHARDS}, not {shards}")
     given = [Path(p) for p in paths] if paths else []
     with disk.write_lock(index_dir, wait=wait):
         live, to_rebuild = _open_live(index_dir, rebuild)
         if live is None and to_rebuild is None:
-            return _new_index(index_dir, given, progress, merge_duplicates, shards, write_shards, keep, columns)
+            return _new_index(index_dir, given, progress, merge_duplicates, shards, write_shards, keep, reading)
         update_asked = bool(given or reread or prune)
         reports = []
         if to_rebuild is not None:  # an upgrade or a repair first: an update needs a whole index of this version
@@ -267,7 +268,7 @@ def build_index(
         with live:
             if update_asked or not rebuild:  # before a rebuild: if it fails, the index is left as it was
                 reports.append(_update(index_dir, live, given, progress, merge_duplicates, reread, prune, keep,
-                                       columns))
+                                       reading))
         if rebuild:
             reports.append(_rebuild(index_dir, disk.current_generation(index_dir), shards, write_shards,
                                     progress, keep))
@@ -275,10 +276,10 @@ def build_index(
 
 
 def add_articles(paths: Iterable[str | Path], index_dir: str | Path = disk.DEFAULT_INDEX,
-                 wait: float = 0.0, keep: int | None = None, columns: ColumnMap | None = None) -> BuildReport:
+                 wait: float = 0.0, keep: int | None = None, reading: ReadOptions | None = None) -> BuildReport:
     """Read the files in ``paths`` again and add their articles to an existing index.
 
-    ``columns`` names the columns of the tables read, as for :func:`build_index`.
+    ``reading`` is what the readers are told, as for :func:`build_index`.
 
     A path not under a known source becomes one. A file keeps the id it was
     given before; a new one gets its path under its source. An article whose
@@ -298,7 +299,7 @@ def add_articles(paths: Iterable[str | Path], index_dir: str | Path = disk.DEFAU
             if not session.added and report.files == 0:
                 raise _nothing_read("nothing to add", report)
 
-        return _run(index_dir, live, manifest, report, None, work, keep=keep, columns=columns or BY_HEADER)
+        return _run(index_dir, live, manifest, report, None, work, keep=keep, reading=reading or BY_DEFAULT)
 
 
 def forget_source(path: str | Path, index_dir: str | Path = disk.DEFAULT_INDEX,

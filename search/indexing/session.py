@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ..articles import Article, ReadReport, Skipped
 from ..errors import UnwritableRecordError
-from ..ingest import BY_HEADER, ColumnMap, find_files
+from ..ingest import BY_DEFAULT, ReadOptions, find_files
 from ..ingest.pool import PageReader
 from ..store.generation import Generation, ShardWriter, WriteTransaction
 from ..store.manifest import FileState, Manifest, under
@@ -48,15 +48,15 @@ def _digest(path: Path) -> str:
 class Session:
     """One writer's changes to the next generation, started empty or from the live one (``base``).
 
-    ``columns`` names the columns of the tables it reads (``search.ingest.columns``).
+    ``reading`` is what the readers are told (a table's columns, the languages kept: ``ReadOptions``).
     """
 
     def __init__(self, index_dir: Path, base: Generation | None, manifest: Manifest, report: BuildReport,
                  progress: Callable[[int], None] | None, merge_duplicates: bool = True,
                  shards: int | None = None, write_shards: ShardWriter | None = None, keep: int | None = None,
-                 columns: ColumnMap = BY_HEADER):
+                 reading: ReadOptions = BY_DEFAULT):
         self.index_dir, self.report, self.progress = index_dir, report, progress
-        self.columns = columns
+        self.reading = reading
         self.merge_duplicates = merge_duplicates
         # Labels chosen earlier, kept when a file is read again.
         self.labels = {key: state.label for key, state in manifest.files.items() if state.label}
@@ -275,7 +275,7 @@ class Session:
                 if moved is not None:
                     self._move(moved, key)
         planned = [path for path, key, stat in found if not isinstance(stat, OSError) and not unchanged(key, stat)]
-        with PageReader(planned, columns=self.columns) as reader:
+        with PageReader(planned, options=self.reading) as reader:
             for path, key, stat in found:
                 label = self._label_of(key)
                 if isinstance(stat, OSError):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
@@ -39,6 +40,19 @@ class Format(Enum):
     @property
     def suffixes(self) -> tuple[str, ...]:
         return self.value
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """What the readers are told besides the files themselves."""
+
+    columns: ColumnMap = BY_HEADER
+    """Which columns of a table (CSV, TSV, Parquet) hold which field, where its header does not say."""
+    every_language: bool = False
+    """Keep a web archive's pages that are not in Indonesian (they are skipped, and counted, by default)."""
+
+
+BY_DEFAULT = ReadOptions()
 
 
 WEB_ARCHIVES = (Format.WARC, Format.WACZ)
@@ -93,25 +107,25 @@ def _read_table(path: Path, label: str, kind: Format, columns: ColumnMap) -> Ite
     return None
 
 
-def read_file(path: Path, label: str, columns: ColumnMap = BY_HEADER) -> Iterator[Article | Skipped]:
+def read_file(path: Path, label: str, options: ReadOptions = BY_DEFAULT) -> Iterator[Article | Skipped]:
     """Every article in one seed file, and a :class:`Skipped` for each part that cannot be read.
 
     ``label`` names the file in ids and reports (its path under the seeds folder);
-    ``columns`` names a table's columns (``search.ingest.columns``).
+    ``options`` names a table's columns and the languages kept (:class:`ReadOptions`).
     """
     kind = reader_for(path)
     try:
         status = path.stat()
         if not stat.S_ISREG(status.st_mode):
             raise IngestError("not a regular file (a pipe, socket or device)")
-        records = _read_table(path, label, kind, columns) if kind is not None else None
+        records = _read_table(path, label, kind, options.columns) if kind is not None else None
         if records is not None:
             yield from records
             return
         if kind in WEB_ARCHIVES:
             from .warc import read_warc  # imported on first use, as the HTML reader is
 
-            yield from read_warc(path, label)
+            yield from read_warc(path, label, keep_other_languages=options.every_language)
             return
         size = status.st_size
         if size > MAX_ARTICLE_BYTES:
@@ -194,15 +208,15 @@ def find_files(paths: Iterable[str | os.PathLike], report: ReadReport) -> Iterat
 
 
 def read_articles(paths: Iterable[str | os.PathLike], report: ReadReport,
-                  columns: ColumnMap = BY_HEADER) -> Iterator[Article]:
-    """Yield the articles in ``paths`` (files or folders, walked recursively); ``columns`` names tables' columns.
+                  options: ReadOptions = BY_DEFAULT) -> Iterator[Article]:
+    """Yield the articles in ``paths`` (files or folders, walked recursively), read as ``options`` say.
 
     Unreadable files and records are appended to ``report.skipped``, and
     what was changed in the articles read to ``report.notes``.
     """
     for path, label in find_files(paths, report):
         report.files += 1
-        for item in read_file(path, label, columns):
+        for item in read_file(path, label, options):
             if isinstance(item, Skipped):
                 report.skipped.append(item)
             else:
@@ -210,5 +224,5 @@ def read_articles(paths: Iterable[str | os.PathLike], report: ReadReport,
                 yield item
 
 
-__all__ = ["Format", "ColumnMap", "BY_HEADER", "read_articles", "find_files", "read_file", "estimate_count",
-           "reader_for", "parse_text_page", "parse_html_page", "read_jsonl"]
+__all__ = ["BY_DEFAULT", "BY_HEADER", "ColumnMap", "Format", "ReadOptions", "estimate_count", "find_files",
+           "parse_html_page", "parse_text_page", "read_articles", "read_file", "read_jsonl", "reader_for"]

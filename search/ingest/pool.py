@@ -34,8 +34,7 @@ from pathlib import Path
 from ..articles import Article, Skipped, sanitize
 from ..errors import IngestError
 from ..processes import die_with_parent
-from . import WEB_ARCHIVES, Format, read_file, reader_for
-from .columns import BY_HEADER, ColumnMap
+from . import BY_DEFAULT, WEB_ARCHIVES, Format, ReadOptions, read_file, reader_for
 
 MIN_POOL_PAGES = 50
 """Fewer pages than this are parsed in this process: starting workers costs about a second."""
@@ -87,12 +86,12 @@ class PageReader:
     """``read(path, label)``: what ``read_file(path, label)`` yields; the HTML pages among ``planned`` parsed ahead.
 
     ``planned`` is every file the caller is going to read, in the order it will
-    read them; ``columns`` names the columns of the tables among them. Use as
+    read them; ``options`` are the readers' (:class:`~search.ingest.ReadOptions`). Use as
     a context manager: leaving it stops the workers.
     """
 
-    def __init__(self, planned: Iterable[Path], workers: int | None = None, columns: ColumnMap = BY_HEADER):
-        self._columns = columns
+    def __init__(self, planned: Iterable[Path], workers: int | None = None, options: ReadOptions = BY_DEFAULT):
+        self._options = options
         planned = list(planned)
         self._waiting = deque(path for path in planned if reader_for(path) is Format.HTML)
         self._running: deque[tuple[list[Path], Future]] = deque()
@@ -131,13 +130,14 @@ class PageReader:
         if self._pool is not None and reader_for(path) in WEB_ARCHIVES:
             from .warc import read_warc
 
-            return read_warc(path, label, executor=self._pool, ahead=self._ahead)
+            return read_warc(path, label, executor=self._pool, ahead=self._ahead,
+                             keep_other_languages=self._options.every_language)
         if self._pool is not None and not self._parsed and self._running:
             self._next_parsed()
         if self._parsed and self._parsed[0][0] == path:
             return _named(self._parsed.popleft()[1], label)
         # One at a time: a JSONL dump may hold a whole archive.
-        return read_file(path, label, self._columns)
+        return read_file(path, label, self._options)
 
     def close(self) -> None:
         if self._pool is not None:
