@@ -11,6 +11,13 @@ with the one read from its file: title, body, date (the file's, or the capture
 time when the page has none) and URL (the file's declared one, or the record's).
 
     python -m benchmarks.warc [--html ../shared/html/articles] [--copies 20]
+    python -m benchmarks.warc --memory 2
+
+``--memory GB`` measures the bound on memory instead: the pages written over
+and over, each copy's text made its own (so that no copy is merged as a
+duplicate), into one plain WARC of about GB gigabytes, indexed by
+``search.build_index`` in a fresh process: seconds, articles, peak RSS of the
+process and of its largest worker (the goal: under 1 GB).
 """
 
 from __future__ import annotations
@@ -54,6 +61,39 @@ def _write(pages: list[Path], urls: dict[str, str], copies: int, warc: Path, fol
                 writer.write_record(writer.create_warc_record(url, "response", payload=io.BytesIO(data),
                                                               http_headers=http))
                 (folder / f"{copy:03d}-{page.name}").write_bytes(data)
+
+
+def _write_big(pages: list[Path], urls: dict[str, str], gigabytes: float, warc: Path) -> int:
+    """One plain WARC of about ``gigabytes`` GB: the pages copied, each copy's text its own; the records."""
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    records, limit = 0, gigabytes * 1e9
+    with open(warc, "wb") as handle:
+        writer = WARCWriter(handle, gzip=False)
+        while handle.tell() < limit:
+            for page in pages:
+                copy = records // len(pages)
+                data = page.read_bytes().replace(b"</p>", f" (salinan {copy})</p>".encode(), 1)
+                url = f"{urls.get(page.name, f'https://arsip.example.id/{page.stem}')}?copy={copy}"
+                http = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1")
+                writer.write_record(writer.create_warc_record(url, "response", payload=io.BytesIO(data),
+                                                              http_headers=http))
+                records += 1
+    return records
+
+
+def _memory(pages: list[Path], urls: dict[str, str], gigabytes: float) -> None:
+    with tempfile.TemporaryDirectory() as name:
+        tmp = Path(name)
+        warc = tmp / "big" / "crawl.warc"
+        warc.parent.mkdir()
+        records = _write_big(pages, urls, gigabytes, warc)
+        size = warc.stat().st_size
+        run = _build(warc.parent, tmp / "ix")
+    print(f"one plain WARC of {size / 1e9:.2f} GB, {records} records: {run['seconds']:.0f} s, "
+          f"{run['added']} articles, {run['skipped']} skipped; peak RSS {run['rss_mb']:.0f} MB "
+          f"(the largest worker {run['worker_rss_mb']:.0f} MB; goal: under 1,000 MB)")
 
 
 def _build(source: Path, index: Path) -> dict:
@@ -101,9 +141,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--html", type=Path, default=DEFAULT_HTML / "articles")
     parser.add_argument("--copies", type=int, default=20)
+    parser.add_argument("--memory", type=float, default=None, metavar="GB",
+                        help="measure the memory of indexing one WARC of about GB gigabytes instead")
     args = parser.parse_args()
     pages = sorted(args.html.glob("*.html"))
     urls = _urls(args.html)
+    if args.memory:
+        _memory(pages, urls, args.memory)
+        return
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
         warc = tmp / "warc" / "pages.warc.gz"
