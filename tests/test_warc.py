@@ -18,8 +18,8 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 import search
-from search.cli import main
 from search.articles import Article, ReadReport
+from search.cli import main
 from search.ingest import estimate_count, read_articles
 from search.ingest.warc import SkipReason, read_warc
 
