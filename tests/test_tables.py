@@ -186,6 +186,20 @@ def test_columns_through_the_command_line(runner, tmp_path):
         assert index.get("more.csv#2").title == "Tambahan"
 
 
+def test_an_update_reads_a_changed_table_with_the_columns_it_was_indexed_with(runner, tmp_path):
+    path = write_csv(tmp_path / "feed.csv", ["Headline", "Story"], [["Banjir", "Isi berita banjir pertama."]])
+    ix = str(tmp_path / "ix")
+    first = runner.invoke(main, ["index", str(path), "--index", ix, "--columns", "title=Headline,body=Story"])
+    assert first.exit_code == 0, first.output
+    write_csv(path, ["Headline", "Story"], [["Banjir", "Isi berita banjir yang diperbarui."],
+                                           ["Gempa", "Isi berita gempa baru."]])
+    result = runner.invoke(main, ["index", "--index", ix])  # every source, no --columns given
+    assert result.exit_code == 0, result.output
+    with search.open_index(ix) as index:
+        assert index.get("feed.csv#2").body == "Isi berita banjir yang diperbarui."
+        assert index.get("feed.csv#3").title == "Gempa"
+
+
 @pytest.mark.parametrize("option", ["title", "judul=Headline", "body="])
 def test_a_bad_columns_option_is_a_usage_error(runner, tmp_path, option):
     result = runner.invoke(main, ["index", str(tmp_path), "--index", str(tmp_path / "ix"), "--columns", option])

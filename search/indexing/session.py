@@ -153,11 +153,12 @@ class Session:
         if self.progress and len(self.added) % PROGRESS_EVERY == 0:
             self.progress(len(self.added))
 
-    def read(self, reader: PageReader, path: Path, label: str, key: str) -> tuple[list[str], list[str]]:
-        """Index the articles of one file; (the ids it gives, the ids it holds copies of)."""
+    def read(self, reader: PageReader, path: Path, label: str, key: str,
+             options: ReadOptions | None = None) -> tuple[list[str], list[str]]:
+        """Index the articles of one file, read with ``options``; (the ids it gives, the ids it holds copies of)."""
         ids: list[str] = []
         copies: list[str] = []
-        for item in reader.read(path, label):
+        for item in reader.read(path, label, options):
             if isinstance(item, Skipped):
                 self.report.skipped.append(item)
                 continue
@@ -299,12 +300,19 @@ class Session:
             self.holdings.drop_copies(key, state.copies)
             self.manifest_changed = True
 
+    def _options_for(self, old: FileState | None) -> ReadOptions:
+        """How to read a file: as this run was told, or else as it was read before (its ``--columns``)."""
+        if self.reading != BY_DEFAULT or old is None or not old.reading:
+            return self.reading
+        return ReadOptions.from_json(old.reading)
+
     def _sync_file(self, reader: PageReader, path: Path, key: str, label: str, stat: os.stat_result) -> None:
         """Read one new or changed file; its articles replace what it gave before."""
         old = self.manifest.files.get(key)
         skipped_before = len(self.report.skipped)
         self.report.files += 1
-        ids, copies = self.read(reader, path, label, key)
+        options = self._options_for(old)
+        ids, copies = self.read(reader, path, label, key, options)
         if not ids and not copies and len(self.report.skipped) > skipped_before:
             # Unreadable (emptied, damaged, not allowed): a known file keeps what it held; read again next time.
             return
@@ -316,7 +324,7 @@ class Session:
             self.report.new_files += 1
         ids = list(dict.fromkeys(ids))
         copies = [i for i in dict.fromkeys(copies) if i not in ids]
-        state = FileState(stat.st_size, stat.st_mtime_ns, label, [], copies, _digest(path))
+        state = FileState(stat.st_size, stat.st_mtime_ns, label, [], copies, _digest(path), options.to_json())
         self.manifest.files[key] = state
         for article_id in ids:
             self.holdings.own(article_id, key)

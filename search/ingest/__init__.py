@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -50,6 +50,20 @@ class ReadOptions:
     """Which columns of a table (CSV, TSV, Parquet) hold which field, where its header does not say."""
     every_language: bool = False
     """Keep a web archive's pages that are not in Indonesian (they are skipped, and counted, by default)."""
+
+
+    def to_json(self) -> dict[str, str]:
+        """What a manifest remembers of these options for a file (nothing for the defaults)."""
+        data = {}
+        if self.columns.chosen:
+            data["columns"] = self.columns.describe()
+        if self.every_language:
+            data["every_language"] = "yes"
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, str]) -> ReadOptions:
+        return cls(ColumnMap.parse(data.get("columns")), data.get("every_language") == "yes")
 
 
 BY_DEFAULT = ReadOptions()

@@ -126,18 +126,20 @@ class PageReader:
         self._parsed.extend(zip(chunk, results, strict=True))
         self._submit()
 
-    def read(self, path: Path, label: str) -> Iterable[Article | Skipped]:
+    def read(self, path: Path, label: str, options: ReadOptions | None = None) -> Iterable[Article | Skipped]:
+        """What ``read_file(path, label, options)`` yields (``options``: the reader's own by default)."""
+        options = options or self._options
         if self._pool is not None and reader_for(path) in WEB_ARCHIVES:
             from .warc import read_warc
 
             return read_warc(path, label, executor=self._pool, ahead=self._ahead,
-                             keep_other_languages=self._options.every_language)
+                             keep_other_languages=options.every_language)
         if self._pool is not None and not self._parsed and self._running:
             self._next_parsed()
         if self._parsed and self._parsed[0][0] == path:
             return _named(self._parsed.popleft()[1], label)
         # One at a time: a JSONL dump may hold a whole archive.
-        return read_file(path, label, self._options)
+        return read_file(path, label, options)
 
     def close(self) -> None:
         if self._pool is not None:

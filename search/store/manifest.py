@@ -44,6 +44,9 @@ class FileState:
     """Articles this file holds another copy of (the same article under another id, or the same id)."""
     digest: str = ""
     """A hash of the file's bytes, to know it again after a move ("" when not known)."""
+    reading: dict[str, str] = field(default_factory=dict)
+    """How it was read where not by default (``search.ingest.ReadOptions.to_json``: a table's
+    ``--columns``), so that an update reads it again the same way."""
 
     @classmethod
     def from_json(cls, data: object) -> FileState:
@@ -51,7 +54,8 @@ class FileState:
             raise ValueError("a file's entry is not an object")
         return cls(size=int(data["size"]), mtime_ns=int(data["mtime_ns"]), label=str(data.get("label") or ""),
                    ids=[str(i) for i in data.get("ids", [])], copies=[str(i) for i in data.get("copies", [])],
-                   digest=str(data.get("digest", "")))
+                   digest=str(data.get("digest", "")),
+                   reading={str(k): str(v) for k, v in dict(data.get("reading") or {}).items()})
 
 
 @dataclass
