@@ -154,7 +154,7 @@ class Session:
             self.progress(len(self.added))
 
     def read(self, reader: PageReader, path: Path, label: str, key: str,
-             options: ReadOptions | None = None) -> tuple[list[str], list[str]]:
+             options: ReadOptions = BY_DEFAULT) -> tuple[list[str], list[str]]:
         """Index the articles of one file, read with ``options``; (the ids it gives, the ids it holds copies of)."""
         ids: list[str] = []
         copies: list[str] = []
@@ -276,7 +276,7 @@ class Session:
                 if moved is not None:
                     self._move(moved, key)
         planned = [path for path, key, stat in found if not isinstance(stat, OSError) and not unchanged(key, stat)]
-        with PageReader(planned, options=self.reading) as reader:
+        with PageReader(planned) as reader:
             for path, key, stat in found:
                 label = self._label_of(key)
                 if isinstance(stat, OSError):

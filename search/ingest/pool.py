@@ -86,12 +86,10 @@ class PageReader:
     """``read(path, label)``: what ``read_file(path, label)`` yields; the HTML pages among ``planned`` parsed ahead.
 
     ``planned`` is every file the caller is going to read, in the order it will
-    read them; ``options`` are the readers' (:class:`~search.ingest.ReadOptions`). Use as
-    a context manager: leaving it stops the workers.
+    read them. Use as a context manager: leaving it stops the workers.
     """
 
-    def __init__(self, planned: Iterable[Path], workers: int | None = None, options: ReadOptions = BY_DEFAULT):
-        self._options = options
+    def __init__(self, planned: Iterable[Path], workers: int | None = None):
         planned = list(planned)
         self._waiting = deque(path for path in planned if reader_for(path) is Format.HTML)
         self._running: deque[tuple[list[Path], Future]] = deque()
@@ -126,9 +124,8 @@ class PageReader:
         self._parsed.extend(zip(chunk, results, strict=True))
         self._submit()
 
-    def read(self, path: Path, label: str, options: ReadOptions | None = None) -> Iterable[Article | Skipped]:
-        """What ``read_file(path, label, options)`` yields (``options``: the reader's own by default)."""
-        options = options or self._options
+    def read(self, path: Path, label: str, options: ReadOptions = BY_DEFAULT) -> Iterable[Article | Skipped]:
+        """What ``read_file(path, label, options)`` yields (:class:`~search.ingest.ReadOptions`)."""
         if self._pool is not None and reader_for(path) in WEB_ARCHIVES:
             from .warc import read_warc
 

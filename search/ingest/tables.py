@@ -70,10 +70,12 @@ def _record(row: Sequence[Any], fields: dict[int, Field]) -> dict[str, str]:
     return record
 
 
-def _article(record: dict[str, str], label: str, number: int) -> Article | Skipped:
-    """The article of row ``number``, or why it is skipped."""
+def _article(record: object, label: str, number: int, size: int | None = None) -> Article | Skipped:
+    """The article of record ``number`` (a row's cells, or a JSON object of ``size`` characters), or why it
+    is skipped."""
     where = f"{label}:{number}"
-    size = sum(len(value) for value in record.values())
+    if size is None:
+        size = sum(len(value) for value in record.values()) if isinstance(record, dict) else 0
     if size > MAX_ARTICLE_BYTES:
         return Skipped(where, _too_large(size))
     try:
@@ -189,14 +191,7 @@ def read_json_array(path: Path, label: str) -> Iterator[Article | Skipped]:
     with open_text(path) as handle:
         try:
             for number, (record, size) in enumerate(_json_values(handle), start=1):
-                where = f"{label}:{number}"
-                if size > MAX_ARTICLE_BYTES:
-                    yield Skipped(where, _too_large(size))
-                    continue
-                try:
-                    yield sanitize(record_to_article(record, f"{label}#{number}"), where)
-                except IngestError as error:
-                    yield Skipped(where, f"bad record: {error}")
+                yield _article(record, label, number, size)
         except json.JSONDecodeError as error:
             yield Skipped(f"{label}:{number + 1}", f"unreadable after record {number}: {error.msg}")
         except RecursionError:
