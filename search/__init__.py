@@ -43,20 +43,27 @@ if TYPE_CHECKING:
     from .ingest import ReadOptions
     from .ingest.columns import ColumnMap
     from .language.analysis import AnalyzedToken, analyze, stem
+    from .query.coverage import Interval
     from .query.ranking import Ranking
-    from .query.request import ExportRequest, SearchRequest, Sort
+    from .query.request import CoverageRequest, ExportRequest, SearchRequest, Sort, TimelineRequest
     from .results import (
+        Coverage,
         Export,
         ExportRow,
         FieldValue,
         Hit,
         IndexStats,
+        Period,
         QueryWord,
         QueryWords,
         SearchResults,
         ShardStats,
+        SignificantWord,
         Snippet,
+        SourceShare,
         SourceStats,
+        Timeline,
+        TimelineLine,
         WordForms,
     )
     from .store.fixity import CheckReport, DamagedFile, RestoreReport, check_index, restore_index
@@ -72,11 +79,14 @@ _LAZY = {
     "Ranking": ".query.ranking",
     "ColumnMap": ".ingest.columns",
     "ReadOptions": ".ingest",
-    **dict.fromkeys(["ExportRequest", "SearchRequest", "Sort"], ".query.request"),
+    **dict.fromkeys(["CoverageRequest", "ExportRequest", "SearchRequest", "Sort", "TimelineRequest"],
+                    ".query.request"),
+    "Interval": ".query.coverage",
     **dict.fromkeys(["CheckReport", "DamagedFile", "RestoreReport", "check_index", "restore_index"],
                     ".store.fixity"),
-    **dict.fromkeys(["Export", "ExportRow", "FieldValue", "Hit", "IndexStats", "QueryWord", "QueryWords",
-                     "SearchResults", "ShardStats", "Snippet", "SourceStats", "WordForms"], ".results"),
+    **dict.fromkeys(["Coverage", "Export", "ExportRow", "FieldValue", "Hit", "IndexStats", "Period", "QueryWord",
+                     "QueryWords", "SearchResults", "ShardStats", "SignificantWord", "Snippet", "SourceShare",
+                     "SourceStats", "Timeline", "TimelineLine", "WordForms"], ".results"),
 }
 
 
@@ -96,7 +106,8 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "AnalyzedToken", "Article", "ArticleNotFoundError", "BuildMode", "BuildReport", "CheckReport", "ClusterError",
-    "ColumnMap", "ReadOptions",
+    "ColumnMap", "ReadOptions", "Coverage", "CoverageRequest", "Interval", "Period", "SignificantWord",
+    "SourceShare", "Timeline", "TimelineLine", "TimelineRequest",
     "DamagedFile", "Export", "ExportRequest", "ExportRow", "FieldValue", "Hit", "Index", "IndexCorruptError",
     "IndexLockedError", "IndexNotFoundError", "IndexOutdatedError", "IndexReadOnlyError", "IndexStateError",
     "IndexStats", "IndexWriteError", "IngestError", "InvalidArgumentError", "Merged", "NotAnArticleError",

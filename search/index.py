@@ -12,17 +12,30 @@ Everything it returns is a small dataclass of ``search.results``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
 from .articles import Article
 from .query.coordinator import Call, Coordinator, InProcess
 from .query.ranking import Ranking
-from .query.request import SORTS, ExportRequest, SearchRequest, Sort, export_request, search_request
+from .query.request import (
+    SORTS,
+    CoverageRequest,
+    ExportRequest,
+    SearchRequest,
+    Sort,
+    TimelineRequest,
+    coverage_request,
+    export_request,
+    search_request,
+    timeline_request,
+)
 from .query.searcher import FACETS, VALUE_FIELDS
 from .query.shard import ShardSearcher
 from .results import (
     EXPORT_FIELDS,
+    Coverage,
     Export,
     FieldValue,
     Hit,
@@ -31,6 +44,7 @@ from .results import (
     SearchResults,
     ShardStats,
     SourceStats,
+    Timeline,
 )
 from .store import disk
 from .store.disk import DEFAULT_INDEX
@@ -232,6 +246,30 @@ class Index:
     def get(self, article_id: str) -> Article:
         """The stored article with this id."""
         return self._coordinator.get(article_id)
+
+    def timeline(self, request: TimelineRequest | str | Sequence[str], **options) -> Timeline:
+        """Attention over time: how many articles each query matched per period (``interval``: ``day``,
+        ``week``, ``month``, ``year``), and that as a share of the archive's articles of the period.
+
+        ``filters`` (``sumber:kompas``: filters only), ``date_from`` and
+        ``date_to`` apply to every query and to the archive's count. Every
+        period from the first to the last is listed, 0 where nothing
+        matched. The articles are counted, not scored: a query's articles
+        are its words' document numbers joined (``search.query.coverage``).
+        """
+        return self._coordinator.timeline(timeline_request(request, **options))
+
+    def coverage(self, request: CoverageRequest | str = "", **options) -> Coverage:
+        """The words and two-word phrases that set a query's articles apart from the whole archive, and
+        the outlets that carried them as shares of their own articles.
+
+        The words are read from the query's ``sample`` (300) best-ranked
+        articles, weighed by log-likelihood against the archive, the
+        query's own words and the stop words left out; the ``limit`` (20)
+        best are given, each in its most common written form. Options as
+        :meth:`export`'s (``date_from``, ``date_to``) besides.
+        """
+        return self._coordinator.coverage(coverage_request(request, **options))
 
     def stats(self) -> IndexStats:
         shards, meta = self._shards, self._shards.meta

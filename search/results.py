@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import Enum
 from pathlib import Path
 from types import MappingProxyType
@@ -314,3 +314,150 @@ class FieldValue:
 
     def to_dict(self) -> dict:
         return {"value": self.value, "count": self.count}
+
+
+@dataclass(frozen=True)
+class Period:
+    """One period of a timeline: its first and last day (WIB), and its name (``2021-03``, ``2021-W09``)."""
+
+    start: date
+    end: date
+    label: str
+
+    @property
+    def date_from(self) -> str:
+        """The period's start as the date options take it: its link to its articles is from..to."""
+        return self.label if len(self.label) in (4, 7) else self.start.isoformat()
+
+    @property
+    def date_to(self) -> str:
+        return self.label if len(self.label) in (4, 7) else self.end.isoformat()
+
+    def to_dict(self) -> dict:
+        return {"label": self.label, "start": self.start.isoformat(), "end": self.end.isoformat()}
+
+
+@dataclass
+class TimelineLine:
+    """One query's articles per period of a :class:`Timeline`, and as shares of the archive's."""
+
+    query: str
+    counts: list[int]
+    shares: list[float]
+    """Each period's count over the archive's count of that period (0 where the archive has none)."""
+    undated: int = 0
+    """Matching articles without a date: in no period."""
+    notes: list[QueryNote] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts) + self.undated
+
+    def to_dict(self) -> dict:
+        return {"query": self.query, "total": self.total, "undated": self.undated, "counts": self.counts,
+                "shares": [round(share, 6) for share in self.shares], "notes": [str(n) for n in self.notes],
+                "note_details": [note.to_dict() for note in self.notes]}
+
+
+@dataclass
+class Timeline:
+    """Attention over time: each query's article count per period, beside the archive's.
+
+    ``archive`` counts the articles the filters and dates let through in
+    each period (all of them without filters): the shares are of it, so
+    that periods of a growing archive compare.
+    """
+
+    interval: str
+    periods: list[Period]
+    archive: list[int]
+    lines: list[TimelineLine]
+    filters: str = ""
+    missing_shards: list[int] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"interval": self.interval, "filters": self.filters,
+                "periods": [period.to_dict() for period in self.periods], "archive": self.archive,
+                "lines": [line.to_dict() for line in self.lines]}
+
+    def rows(self) -> Iterator[dict]:
+        """One row per period: its label and dates, the archive's count, each query's count and share."""
+        for i, period in enumerate(self.periods):
+            row: dict = {"period": period.label, "start": period.start.isoformat(),
+                         "end": period.end.isoformat(), "archive": self.archive[i]}
+            for line in self.lines:
+                row[f"{line.query} count"] = line.counts[i]
+                row[f"{line.query} share"] = round(line.shares[i], 6)
+            yield row
+
+
+@dataclass(frozen=True)
+class SignificantWord:
+    """A word or two-word phrase a query's articles use more than the rest of the archive."""
+
+    text: str
+    """Its most common written form in the articles read (``BPBD``, ``Kali Ciliwung``)."""
+    stems: tuple[str, ...]
+    """What the index holds: one stem, or two for a phrase (what a link adds to the query)."""
+    articles: int
+    """Articles of the sample holding it."""
+    archive: int
+    """Articles of the whole archive holding it."""
+    score: float
+    """Log-likelihood (G²) of it being this much more common in the sample than elsewhere."""
+
+    @property
+    def phrase(self) -> bool:
+        return len(self.stems) > 1
+
+    @property
+    def query_text(self) -> str:
+        """How to add it to a query: a word as written, a phrase in quotes."""
+        return f'"{self.text}"' if self.phrase else self.text
+
+    def to_dict(self) -> dict:
+        return {"text": self.text, "stems": list(self.stems), "phrase": self.phrase, "articles": self.articles,
+                "archive": self.archive, "score": round(self.score, 3)}
+
+
+@dataclass(frozen=True)
+class SourceShare:
+    """An outlet's articles matching a query, as a share of its own articles."""
+
+    source: str
+    matched: int
+    articles: int
+
+    @property
+    def share(self) -> float:
+        return self.matched / self.articles if self.articles else 0.0
+
+    def to_dict(self) -> dict:
+        return {"source": self.source, "matched": self.matched, "articles": self.articles,
+                "share": round(self.share, 6)}
+
+
+@dataclass
+class Coverage:
+    """The words that set a query's articles apart, and the outlets that carried them.
+
+    The words are read from the query's ``sample`` best-ranked articles and
+    weighed against the whole archive (:func:`search.query.coverage.log_likelihood`).
+    """
+
+    query: str
+    total: int
+    """Articles matching the query."""
+    sample: int
+    """Articles read for their words."""
+    words: list[SignificantWord]
+    sources: list[SourceShare]
+    notes: list[QueryNote] = field(default_factory=list)
+    missing_shards: list[int] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"query": self.query, "total": self.total, "sample": self.sample,
+                "words": [word.to_dict() for word in self.words],
+                "sources": [source.to_dict() for source in self.sources],
+                "notes": [str(note) for note in self.notes],
+                "note_details": [note.to_dict() for note in self.notes]}

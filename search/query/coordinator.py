@@ -35,6 +35,7 @@ from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from datetime import date, timedelta
 from functools import reduce
 from typing import Protocol
 
@@ -43,12 +44,28 @@ from whoosh import classify
 
 from ..articles import Article, encodable
 from ..errors import ArticleNotFoundError, InvalidArgumentError, ShardUnavailableError
-from ..results import Export, ExportRow, FieldValue, Hit, QueryNote, QueryNoteKind, QueryWords, SearchResults
+from ..language.dates import parse_date_range
+from ..results import (
+    Coverage,
+    Export,
+    ExportRow,
+    FieldValue,
+    Hit,
+    QueryNote,
+    QueryNoteKind,
+    QueryWords,
+    SearchResults,
+    SignificantWord,
+    SourceShare,
+    Timeline,
+    TimelineLine,
+)
 from ..store.shards import shard_of
+from .coverage import SampleWords, log_likelihood, periods
 from .ranking import Evidence, Ranking, rerank
-from .request import ExportRequest, SearchRequest, Sort
+from .request import CoverageRequest, ExportRequest, SearchRequest, Sort, TimelineRequest
 from .searcher import FACETS
-from .shard import SIMILAR_TERMS, Prepared, Ranked, Shard, ShardAnswer, value_field
+from .shard import SIMILAR_TERMS, PeriodCounts, Prepared, Ranked, Shard, ShardAnswer, value_field
 from .spelling import corrected
 
 Call = tuple[int, str, tuple]
@@ -198,8 +215,8 @@ class _Ranked:
 
 
 class Coordinator:
-    """``search``, ``export``, ``similar``, ``values`` and ``get`` over the shards a transport reaches,
-    with the answers of one index."""
+    """``search``, ``export``, ``similar``, ``values``, ``get``, ``timeline`` and ``coverage`` over the
+    shards a transport reaches, with the answers of one index."""
 
     def __init__(self, transport: Transport, ranking: Ranking):
         self.transport = transport
@@ -451,3 +468,100 @@ class Coordinator:
     def get(self, article_id: str) -> Article:
         """The stored article with this id, from the shard its id names."""
         return self._owned(article_id, "get")
+
+    # ------------------------------------------------------------------ coverage
+
+    def timeline(self, request: TimelineRequest) -> Timeline:
+        """Each query's articles per period over every shard, as counts and shares of the archive's."""
+        everyone = list(range(self.transport.count))
+        found = self._scatter(everyone, "timeline", request)
+        _complete(set(everyone) - set(found), "a timeline")
+        parts = [found[n] for n in everyone]
+        archive = _summed([part.archive for part in parts])
+        lines = [_summed([part.lines[i] for part in parts]) for i in range(len(request.queries))]
+        spans = _span(request, archive)
+        listed = periods(*spans, request.interval) if spans else []
+        base = [archive.counts.get(period.start, 0) for period in listed]
+        made = []
+        for i, (text, line) in enumerate(zip(request.queries, lines, strict=True)):
+            counts = [line.counts.get(period.start, 0) for period in listed]
+            shares = [count / whole if whole else 0.0 for count, whole in zip(counts, base, strict=True)]
+            made.append(TimelineLine(text, counts, shares, line.undated, parts[0].notes[i]))
+        return Timeline(str(request.interval), listed, base, made, request.filters)
+
+    def coverage(self, request: CoverageRequest) -> Coverage:
+        """The words that set the query's best ``sample`` articles apart from the archive, and the
+        outlets that carried the query's articles, as shares of their own."""
+        reading = self._read(request)
+        _complete(reading.missing, "the words of a coverage")
+        first = reading.first
+        assert first is not None
+        if first.empty and not first.browse:
+            return Coverage(request.text, 0, 0, [], [], reading.notes)
+        stage = self._rank(reading, request.sample, True)
+        _complete(stage.missing, "the words of a coverage")
+        sample = self._sample(stage, request.sample)
+        words = self._significant(sample, set(first.words), request.limit)
+        facets = _merged_facets([stage.answers[n] for n in sorted(stage.answers)]) or {}
+        sources = _shares(facets.get("source", {}), self.values("source"))
+        return Coverage(request.text, stage.total, sample.articles, words, sources, reading.notes)
+
+    def _sample(self, stage: _Ranked, size: int) -> SampleWords:
+        by_shard: dict[int, list[int]] = {}
+        for number, _ in stage.ranked[:size]:
+            shard, docnum = stage.where[number]
+            by_shard.setdefault(shard, []).append(docnum)
+        found = self._scatter(sorted(by_shard), "sample_words", each=by_shard)
+        _complete(set(by_shard) - set(found), "the words of a coverage")
+        return reduce(lambda a, b: a + b, found.values(), SampleWords())
+
+    def _significant(self, sample: SampleWords, query_words: set[str], limit: int) -> list[SignificantWord]:
+        """The sample's words and pairs most over-represented against the whole archive."""
+        least = 2 if sample.articles < 20 else 3
+        keys = sample.candidates(query_words, least, CANDIDATES)
+        if not keys:
+            return []
+        everyone = list(range(self.transport.count))
+        found = self._scatter(everyone, "document_frequencies", keys)
+        _complete(set(everyone) - set(found), "the words of a coverage")
+        archive = np.sum([found[n][0] for n in everyone], axis=0)
+        articles = sum(found[n][1] for n in everyone)
+        inside = np.array([sample.held[key] for key in keys])
+        scores = log_likelihood(inside, sample.articles, np.maximum(archive - inside, 0),
+                                articles - sample.articles)
+        order = [i for i in np.lexsort((np.arange(len(keys)), -scores)) if scores[i] > 0][:limit]
+        return [SignificantWord(sample.form(keys[i]), keys[i], int(inside[i]), int(archive[i]), float(scores[i]))
+                for i in order]
+
+
+CANDIDATES = 300
+"""Words (and as many pairs of words) of a sample weighed against the archive: the most held."""
+
+
+def _summed(parts: list) -> PeriodCounts:
+    counts: Counter = Counter()
+    for part in parts:
+        counts.update(part.counts)
+    return PeriodCounts(dict(counts), sum(part.undated for part in parts))
+
+
+def _span(request: TimelineRequest, archive: PeriodCounts) -> tuple[date, date] | None:
+    """The first and last day a timeline covers: its date options where given, else its articles'."""
+    first = min(archive.counts) if archive.counts else None
+    last = max(archive.counts) if archive.counts else None
+    start = parse_date_range(request.date_from)[0] if request.date_from else None
+    end = parse_date_range(request.date_to)[1] if request.date_to else None
+    if start is not None:
+        first = start.date()
+    if end is not None:
+        last = (end - timedelta(days=1)).date()
+    if first is None or last is None or first > last:
+        return None
+    return first, last
+
+
+def _shares(matched: dict[str, int], volumes: list[FieldValue]) -> list[SourceShare]:
+    """Each outlet's matching articles over its own, the largest share first."""
+    whole = {value.value: value.count for value in volumes}
+    shares = [SourceShare(source, count, whole.get(source, count)) for source, count in matched.items()]
+    return sorted(shares, key=lambda share: (-share.share, -share.matched, share.source))

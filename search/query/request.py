@@ -10,11 +10,16 @@ library accepts the same objects, or plain arguments that make one
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from enum import Enum
 
 from ..errors import InvalidArgumentError, QueryError
 from ..language.dates import parse_date_range
+from .coverage import Interval, interval_of
+
+MAX_LINES = 10
+"""A timeline compares at most this many queries."""
 
 
 class Sort(str, Enum):
@@ -117,3 +122,66 @@ def _request(kind: type, request, options: dict):
     if unknown:
         raise InvalidArgumentError(f"unknown option{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}")
     return kind(request, **options)
+
+
+@dataclass(frozen=True)
+class TimelineRequest:
+    """How many articles each of ``queries`` matched per period, beside the archive's own count.
+
+    ``filters`` (``sumber:kompas kategori:politik``: filters only, no words)
+    and the date options apply to every line, and to the archive's count
+    that the shares are taken of.
+    """
+
+    queries: tuple[str, ...]
+    interval: Interval = Interval.MONTH
+    filters: str = ""
+    date_from: str | None = None
+    date_to: str | None = None
+
+    def __post_init__(self) -> None:
+        queries = (self.queries,) if isinstance(self.queries, str) else tuple(self.queries)
+        if not queries or len(queries) > MAX_LINES:
+            raise InvalidArgumentError(f"a timeline takes 1 to {MAX_LINES} queries, not {len(queries)}")
+        if not all(isinstance(text, str) and text.strip() for text in queries):
+            raise InvalidArgumentError("each query of a timeline must be some text")
+        object.__setattr__(self, "queries", queries)
+        object.__setattr__(self, "interval", interval_of(self.interval))
+        object.__setattr__(self, "date_from", _date(self.date_from))
+        object.__setattr__(self, "date_to", _date(self.date_to))
+
+    def line(self, text: str) -> ExportRequest:
+        """What one line counts: ``text`` in the date window (the filters are counted apart)."""
+        return ExportRequest(text, date_from=self.date_from, date_to=self.date_to)
+
+    def archive(self) -> ExportRequest:
+        """What the shares are taken of: the articles the filters and the date window let through."""
+        return ExportRequest(self.filters, date_from=self.date_from, date_to=self.date_to)
+
+
+@dataclass(frozen=True)
+class CoverageRequest(ExportRequest):
+    """The words that set a query's articles apart (read from its best ``sample``), and its outlets."""
+
+    limit: int = 20
+    sample: int = 300
+    """Articles read for their words: the best-ranked, as Elasticsearch's sampler before significant_text."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not 1 <= self.limit <= 200:
+            raise InvalidArgumentError(f"limit must be 1 to 200, not {self.limit}")
+        if not 1 <= self.sample <= 5000:
+            raise InvalidArgumentError(f"sample must be 1 to 5000, not {self.sample}")
+
+
+def coverage_request(request: CoverageRequest | str, **options) -> CoverageRequest:
+    """``request`` itself, or a :class:`CoverageRequest` of the text ``request`` and ``options``."""
+    return _request(CoverageRequest, request, options)
+
+
+def timeline_request(request: TimelineRequest | str | Sequence[str], **options) -> TimelineRequest:
+    """``request`` itself, or a :class:`TimelineRequest` of the queries ``request`` and ``options``."""
+    if isinstance(request, TimelineRequest):
+        return _request(TimelineRequest, request, options)
+    return _request(TimelineRequest, tuple([request] if isinstance(request, str) else request), options)

@@ -223,14 +223,38 @@ class Scorer:
                 self._add_term(node, boost, values, matched, postings, statistics or self._statistics)
             else:
                 self._add_with_whoosh(node, boost, values, matched)
-        for sub, offset in self._segments:
-            deleted = sub.reader().deleted_docs_set if sub.reader().has_deletions() else ()
-            if deleted:
-                matched[np.fromiter(deleted, dtype=np.int64) + offset] = False
+        self._drop_deleted(matched)
         if allowed is not None:
             matched &= allowed
         values[~matched] = 0.0
         return Scores(values, matched, postings)
+
+    def _drop_deleted(self, matched: np.ndarray) -> None:
+        for sub, offset in self._segments:
+            deleted = sub.reader().deleted_docs_set if sub.reader().has_deletions() else ()
+            if deleted:
+                matched[np.fromiter(deleted, dtype=np.int64) + offset] = False
+
+    def live(self) -> np.ndarray:
+        """A mask of the articles not deleted."""
+        every = np.ones(self._searcher.doc_count_all(), dtype=bool)
+        self._drop_deleted(every)
+        return every
+
+    def matches(self, query) -> np.ndarray:
+        """The articles ``query`` (see :func:`can_score`) matches, as a mask, without scoring any:
+        the union of its words' document numbers (read without positions), its phrases' matchers walked."""
+        matched = np.zeros(self._searcher.doc_count_all(), dtype=bool)
+        for node, _ in _leaves(query):
+            if isinstance(node, Term):
+                found = read_postings(self._searcher, node.fieldname, node.text)
+                if found is not None:
+                    matched[found.docnums] = True
+            else:
+                for sub, offset in self._segments:
+                    matched[np.fromiter(node.docs(sub), dtype=np.int64) + offset] = True
+        self._drop_deleted(matched)
+        return matched
 
     def _add_term(self, term: Term, boost: float, values, matched, postings: dict, statistics: Statistics) -> None:
         fieldname, text = term.fieldname, term.text

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import cached_property
 
+import numpy as np
 from whoosh import sorting
 from whoosh.query import DateRange, Every, Query
 
@@ -180,6 +181,27 @@ class FirstStage:
         score = plan.sort == Sort.RELEVANCE
         return Candidates([(hit.docnum, hit.score if score else None) for hit in results], len(results),
                           facet_counts(results) if facets else None)
+
+    def matching(self, plan: QueryPlan) -> np.ndarray:
+        """Which articles ``plan`` matches, as a mask, without scoring or ordering any (a count's
+        work): a word query's document numbers joined, else Whoosh's matchers walked for their ids."""
+        query = plan.parsed.query
+        if plan.parsed.is_empty and not plan.browse:
+            return np.zeros(self._searcher.doc_count_all(), dtype=bool)
+        if plan.parsed.is_empty:
+            found = self._scorer.live()
+        elif scoring.can_score(query):
+            found = self._scorer.matches(query)
+        else:
+            found = scoring.mask(self._searcher.docs_for_query(query), self._searcher.doc_count_all())
+            found &= self._scorer.live()
+        if plan.window is not None:
+            found &= self._scorer.range_mask(plan.window)
+        return found
+
+    def matching_everything(self) -> np.ndarray:
+        """Every article not deleted, as a mask."""
+        return self._scorer.live()
 
     def _by_date(self, plan: QueryPlan, limit: int | None, facets: bool):
         """The articles a query of filters only lets through, newest first unless sorted by ``date``."""

@@ -20,16 +20,17 @@ from typing import Protocol
 
 import numpy as np
 from whoosh import classify, sorting
-from whoosh.query import Every, Or, Term
+from whoosh.query import Every, Or, Phrase, Term
 
 from ..articles import Article, encodable
 from ..errors import InvalidArgumentError
-from ..results import ExportRow, FieldValue, Hit, QueryNote, QueryWords
+from ..results import ExportRow, FieldValue, Hit, QueryNote, QueryNoteKind, QueryWords
 from ..store.arrays import date_column
 from ..store.generation import Generation
 from ..store.schema import TEXT_FIELDS
+from .coverage import Interval, SampleWords, period_starts
 from .ranking import Evidence, Ranking, gather_evidence
-from .request import ExportRequest, Sort
+from .request import ExportRequest, Sort, TimelineRequest
 from .scoring import CollectionStatistics, scored_with
 from .searcher import VALUE_ALIASES, VALUE_FIELDS, FirstStage, QueryPlan, Renderer, facet_counts, read_query
 from .spelling import corrections
@@ -95,6 +96,26 @@ class Shard(Protocol):
                   statistics: CollectionStatistics | None) -> list[tuple[int, float]]: ...
     def values(self, fieldname: str) -> list[FieldValue]: ...
     def get(self, article_id: str) -> Article | None: ...
+    def timeline(self, request: TimelineRequest) -> ShardTimeline: ...
+    def sample_words(self, docnums: list[int]) -> SampleWords: ...
+    def document_frequencies(self, keys: list[tuple[str, ...]]) -> tuple[list[int], int]: ...
+
+
+@dataclass
+class PeriodCounts:
+    """Articles per period (by the period's first day), and those without a date."""
+
+    counts: dict = field(default_factory=dict)
+    undated: int = 0
+
+
+@dataclass
+class ShardTimeline:
+    """One shard's timeline: the archive's counts (what the filters let through), each query's, its notes."""
+
+    archive: PeriodCounts
+    lines: list[PeriodCounts]
+    notes: list[list[QueryNote]]
 
 
 @dataclass
@@ -161,9 +182,8 @@ class ShardSearcher:
         answer = ShardAnswer(found.total, ranked, facets=found.facets)
         if plan.sort != Sort.RELEVANCE or plan.browse:
             if apart:
-                if self._dates is None:
-                    self._dates = date_column(self._whoosh, "date")
-                answer.dates = [int(self._dates[docnum]) for docnum, _ in ranked]
+                dates = self._date_column()
+                answer.dates = [int(dates[docnum]) for docnum, _ in ranked]
             return answer
         top = np.array([docnum for docnum, _ in ranked[:self.ranking.rerank_depth]], dtype=np.int64)
         answer.evidence = gather_evidence(top, plan.words, TEXT_FIELDS, self._first.postings_of(state.postings),
@@ -241,6 +261,56 @@ class ShardSearcher:
         """The stored article with this id, or None if this shard does not hold it."""
         docnum = self._docnum(article_id)
         return None if docnum is None else self._render.article(docnum)
+
+
+    # ------------------------------------------------------------------ coverage: counts, never scores
+
+    def _date_column(self) -> np.ndarray:
+        if self._dates is None:
+            self._dates = date_column(self._whoosh, "date")
+        return self._dates
+
+    def _counted(self, matched: np.ndarray, interval: Interval) -> PeriodCounts:
+        dates = self._date_column()
+        dated = dates != self._whoosh.schema["date"].default  # the column's value for "no date"
+        return PeriodCounts(period_starts(dates[matched & dated], interval), int((matched & ~dated).sum()))
+
+    def timeline(self, request: TimelineRequest) -> ShardTimeline:
+        """Each query's articles per period, within what the request's filters let through; no scoring."""
+        archive = read_query(self._whoosh, self.ranking, request.archive())
+        if request.filters.strip() and not archive.browse:
+            raise InvalidArgumentError(f"a timeline's filters are filters only (sumber:, kategori:, tanggal: ...), "
+                                       f"not words: {request.filters!r}")
+        base = self._first.matching(archive) if archive.browse else self._first.matching_everything()
+        lines, notes = [], []
+        for text in request.queries:
+            plan = read_query(self._whoosh, self.ranking, request.line(text))
+            lines.append(self._counted(self._first.matching(plan) & base, request.interval))
+            notes.append(list(plan.notes) + ([QueryNote(QueryNoteKind.NO_WORDS)] if plan.parsed.is_empty
+                                             and not plan.browse else []))
+        return ShardTimeline(self._counted(base, request.interval), lines, notes)
+
+    def sample_words(self, docnums: list[int]) -> SampleWords:
+        """The words and adjacent pairs of words of these articles' bodies, analysed as the index analyses them."""
+        analyzer = self._whoosh.schema[SIMILAR_FIELD].analyzer
+        sample = SampleWords()
+        for docnum in docnums:
+            body = self._whoosh.stored_fields(docnum).get(SIMILAR_FIELD) or ""
+            tokens = [(token.text, token.startchar, token.endchar)
+                      for token in analyzer(body, positions=True, chars=True, mode="index")]
+            sample.add(body, tokens)
+        return sample
+
+    def document_frequencies(self, keys: list[tuple[str, ...]]) -> tuple[list[int], int]:
+        """How many articles here hold each word (a stem) or adjacent pair of words of the body, and how
+        many articles this shard holds."""
+        counts = []
+        for key in keys:
+            if len(key) == 1:
+                counts.append(self._whoosh.doc_frequency(SIMILAR_FIELD, key[0]))
+            else:
+                counts.append(sum(1 for _ in Phrase(SIMILAR_FIELD, list(key)).docs(self._whoosh)))
+        return counts, self._whoosh.doc_count_all()  # (as the frequencies, deleted articles included)
 
 
 def value_field(fieldname: str) -> str:
