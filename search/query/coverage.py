@@ -195,5 +195,7 @@ class SampleWords:
         kept: list[tuple[str, ...]] = [key for key, count in self.held.items()
                 if count >= least and not set(key) <= leave_out and not (len(key) == 1 and key[0] in leave_out)]
         kept.sort(key=lambda key: (-self.held[key], key))
-        words = [key for key in kept if len(key) == 1][:most]
-        return words + [key for key in kept if len(key) == 2][:most]
+        by_size: dict[int, list[tuple[str, ...]]] = {1: [], 2: []}
+        for key in kept:
+            by_size[len(key)].append(key)
+        return by_size[1][:most] + by_size[2][:most]
