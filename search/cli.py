@@ -32,6 +32,7 @@ from .errors import (
 )
 from .index import DEFAULT_INDEX, SORTS, SearchRequest, open_index
 from .indexing.report import BuildMode, BuildReport
+from .query.coverage import INTERVALS
 from .results import ExportRow
 
 # Building, reading files and the analysis are imported by the commands that
@@ -806,6 +807,100 @@ def values_command(field, index_dir, limit, as_json):
     width = max(len(str(value.count)) for value in values)
     for value in values:
         click.echo(f"{value.count:>{width}}  {value.value}")
+
+
+TIMELINE_FORMATS = ("table", "csv", "json")
+
+
+@main.command("timeline")
+@click.argument("queries", nargs=-1, required=True)
+@INDEX_OPTION
+@click.option("--by", "interval", type=click.Choice(INTERVALS), default="month", show_default=True,
+              help="How long each period is (weeks start on Monday; dates are read in WIB).")
+@click.option("--filter", "filters", metavar="FILTERS", default="",
+              help="Filters for every query and for the archive's count: sumber:kompas kategori:politik ...")
+@click.option("--from", "date_from", metavar="DATE", help="From DATE (as tanggal:).")
+@click.option("--to", "date_to", metavar="DATE", help="To DATE (as tanggal:).")
+@click.option("--format", "output_format", type=click.Choice(TIMELINE_FORMATS), default="table",
+              show_default=True)
+def timeline_command(queries, index_dir, interval, filters, date_from, date_to, output_format):
+    """How many articles each of QUERIES matched per period, and their share of the archive's articles
+    of that period (shares compare periods of a growing archive).
+
+    \b
+    search timeline banjir gempa "kebakaran hutan" --by year
+    search timeline banjir --filter sumber:kompas --from 2017 --to 2017 --format csv
+    """
+    try:
+        with _open(index_dir) as index:
+            timeline = index.timeline(list(queries), interval=interval, filters=filters,
+                                      date_from=date_from, date_to=date_to)
+    except SearchError as error:
+        _fail(error)
+    for found in timeline.lines:
+        for note in found.notes:
+            click.echo(f"note: {found.query}: {note}", err=True)
+    if output_format == "json":
+        _dump(timeline.to_dict())
+    elif output_format == "csv":
+        click.echo(export_rows.timeline_csv(timeline), nl=False)
+    else:
+        _print_timeline(timeline)
+
+
+def _print_timeline(timeline) -> None:
+    """A table: the period, the archive's count, and each query's count with its share in per cent."""
+    heads = ["period", "articles", *(found.query for found in timeline.lines)]
+    rows = [[period.label, str(timeline.archive[i]),
+             *(f"{found.counts[i]} ({100 * found.shares[i]:.1f}%)" for found in timeline.lines)]
+            for i, period in enumerate(timeline.periods)]
+    totals = ["total", str(sum(timeline.archive)), *(str(found.total) for found in timeline.lines)]
+    widths = [max(len(row[c]) for row in [heads, *rows, totals]) for c in range(len(heads))]
+    for row in [heads, *rows, totals]:
+        click.echo("  ".join(cell.rjust(width) if c else cell.ljust(width)
+                             for c, (cell, width) in enumerate(zip(row, widths, strict=True))).rstrip())
+    undated = [f"{found.query}: {found.undated}" for found in timeline.lines if found.undated]
+    if undated:
+        click.echo(f"without a date (in no period): {', '.join(undated)}")
+
+
+@main.command("words", cls=_TextArgumentCommand)
+@click.argument("text")
+@INDEX_OPTION
+@click.option("--limit", "-n", type=click.IntRange(1, 200), default=20, show_default=True)
+@click.option("--sample", type=click.IntRange(1, 5000), default=300, show_default=True,
+              help="Read the words of the query's N best articles.")
+@click.option("--from", "date_from", metavar="DATE", help="Published on or after DATE (as tanggal:).")
+@click.option("--to", "date_to", metavar="DATE", help="Published on or before DATE (as tanggal:).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def words_command(text, index_dir, limit, sample, date_from, date_to, as_json):
+    """The words and two-word phrases that set TEXT's articles apart from the rest of the archive,
+    and the outlets that carried them, as shares of each outlet's own articles.
+
+    The words of the query's best --sample articles are weighed against the
+    whole archive (log-likelihood); stop words and the query's own words are
+    left out. Each is shown as the articles wrote it most often.
+    """
+    try:
+        with _open(index_dir) as index:
+            coverage = index.coverage(text, limit=limit, sample=sample, date_from=date_from, date_to=date_to)
+    except SearchError as error:
+        _fail(error)
+    if as_json:
+        _dump(coverage.to_dict())
+        return
+    _print_notes(coverage.notes)
+    if not coverage.total:
+        click.echo(f"No results for {text!r}.")
+        return
+    click.echo(f"The words of {_plural(coverage.sample, 'article')} of {coverage.total} against "
+               "the whole archive (articles holding it: here, in the archive):")
+    width = max((len(word.text) for word in coverage.words), default=0)
+    for word in coverage.words:
+        click.echo(f"  {word.text:<{width}}  {word.articles:>4} {word.archive:>6}")
+    click.echo("Outlets (matching articles / all of theirs):")
+    for share in coverage.sources[:FACET_VALUES_SHOWN]:
+        click.echo(f"  {share.source}: {share.matched} / {share.articles} ({100 * share.share:.1f}%)")
 
 
 @main.command("show")

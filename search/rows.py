@@ -2,7 +2,8 @@
 
 Why here: ``search query --all --format csv|jsonl`` and the web page's
 export (``GET /export``) write the same rows in the same two formats, and a
-spreadsheet or a script reading one must read the other. The text of a row is
+spreadsheet or a script reading one must read the other. So do ``search
+timeline --format csv`` and the timeline page's download (:func:`timeline_csv`). The text of a row is
 made once, here, with neither click nor Starlette: the CLI echoes each line
 as it comes, the web streams them a chunk of lines at a time.
 """
@@ -14,7 +15,7 @@ import io
 import json
 from collections.abc import Iterable
 
-from .results import EXPORT_FIELDS, ExportRow
+from .results import EXPORT_FIELDS, ExportRow, Timeline
 
 FORMATS = ("csv", "jsonl")
 
@@ -42,3 +43,13 @@ def _csv_line(values) -> str:
     out = io.StringIO()
     csv.writer(out, lineterminator="\n").writerow(values)
     return out.getvalue()
+
+
+def timeline_csv(timeline: Timeline) -> str:
+    """A timeline as CSV: one row per period (its name, first and last day, the archive's count), each
+    query's count and share of the archive in two columns."""
+    data = list(timeline.rows())
+    names = ["period", "start", "end", "archive"]
+    for found in timeline.lines:
+        names += [f"{found.query} count", f"{found.query} share"]
+    return _csv_line(names) + "".join(_csv_line([row[name] for name in names]) for row in data)

@@ -428,3 +428,41 @@ def test_every_query_the_readme_shows_finds_articles_in_the_seeds(runner, seeds_
     result = runner.invoke(main, ["query", text, "--json", "-n", "1", "--index", str(seeds_index)])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["total"] > 0, text
+
+
+def test_timeline_prints_each_query_per_period_as_a_table_csv_and_json(runner, seeds_index):
+    ix = ["--index", str(seeds_index)]
+    table = runner.invoke(main, ["timeline", "banjir", "kebakaran hutan", "--by", "year", *ix])
+    assert table.exit_code == 0, table.output
+    lines = table.output.splitlines()
+    assert lines[0].split() == ["period", "articles", "banjir", "kebakaran", "hutan"]
+    assert lines[1].startswith("2016") and lines[-1].startswith("total")
+    data = json.loads(runner.invoke(main, ["timeline", "banjir", "--by", "month", "--format", "json", *ix]).output)
+    assert data["interval"] == "month" and len(data["periods"]) == len(data["lines"][0]["counts"])
+    query = json.loads(runner.invoke(main, ["query", "banjir", "--json", *ix]).output)
+    assert data["lines"][0]["total"] == query["total"]
+    csv_text = runner.invoke(main, ["timeline", "banjir", "--by", "year", "--format", "csv", *ix]).output
+    assert csv_text.splitlines()[0] == "period,start,end,archive,banjir count,banjir share"
+    assert csv_text.splitlines()[1].startswith("2016,2016-01-01,2016-12-31,")
+
+
+@pytest.mark.parametrize(("arguments", "message"), [
+    (["--by", "decade"], "'decade' is not one of"),
+    (["--filter", "gempa"], "filters only"),
+    (["--from", "2017-13"], "2017-13"),
+])
+def test_a_timeline_asked_wrongly_is_one_line_and_a_non_zero_exit(runner, seeds_index, arguments, message):
+    result = runner.invoke(main, ["timeline", "banjir", *arguments, "--index", str(seeds_index)])
+    assert result.exit_code != 0 and message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_words_of_a_query_and_its_outlets(runner, seeds_index):
+    ix = ["--index", str(seeds_index)]
+    result = runner.invoke(main, ["words", "banjir", "-n", "10", *ix])
+    assert result.exit_code == 0, result.output
+    assert "hujan" in result.output and "Outlets" in result.output
+    data = json.loads(runner.invoke(main, ["words", "banjir", "--json", *ix]).output)
+    assert len(data["words"]) == 20 and data["total"] == data["sample"]
+    assert {"text", "stems", "phrase", "articles", "archive", "score"} <= set(data["words"][0])
+    assert data["sources"][0]["share"] >= data["sources"][-1]["share"]
