@@ -868,7 +868,7 @@ def _print_timeline(timeline) -> None:
 @click.argument("text")
 @INDEX_OPTION
 @click.option("--limit", "-n", type=click.IntRange(1, 200), default=20, show_default=True)
-@click.option("--sample", type=click.IntRange(1, 5000), default=300, show_default=True,
+@click.option("--sample", type=click.IntRange(1, 5000), default=200, show_default=True,
               help="Read the words of the query's N best articles.")
 @click.option("--from", "date_from", metavar="DATE", help="Published on or after DATE (as tanggal:).")
 @click.option("--to", "date_to", metavar="DATE", help="Published on or before DATE (as tanggal:).")

@@ -263,7 +263,7 @@ class Index:
         """The words and two-word phrases that set a query's articles apart from the whole archive, and
         the outlets that carried them as shares of their own articles.
 
-        The words are read from the query's ``sample`` (300) best-ranked
+        The words are read from the query's ``sample`` (200) best-ranked
         articles, weighed by log-likelihood against the archive, the
         query's own words and the stop words left out; the ``limit`` (20)
         best are given, each in its most common written form. Options as

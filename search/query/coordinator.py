@@ -516,11 +516,38 @@ class Coordinator:
         return reduce(lambda a, b: a + b, found.values(), SampleWords())
 
     def _significant(self, sample: SampleWords, query_words: set[str], limit: int) -> list[SignificantWord]:
-        """The sample's words and pairs most over-represented against the whole archive."""
+        """The sample's words and pairs most over-represented against the whole archive.
+
+        A pair's count in the archive is a phrase search, the costly part:
+        pairs are weighed in the order of the best score they could have
+        (none of them elsewhere), and the rest left once that cannot reach
+        the ``limit`` best so far. The answer is that of weighing them all.
+        """
         least = 2 if sample.articles < 20 else 3
         keys = sample.candidates(query_words, least, CANDIDATES)
-        if not keys:
+        words, pairs = [key for key in keys if len(key) == 1], [key for key in keys if len(key) > 1]
+        scored: list[SignificantWord] = []
+        articles, weighed = self._weighed(sample, words, scored)
+        if articles is None:
             return []
+        bounds = log_likelihood(np.array([sample.held[key] for key in pairs]), sample.articles,
+                                np.zeros(len(pairs)), articles - sample.articles)
+        pairs = [pairs[i] for i in np.lexsort((np.arange(len(pairs)), -bounds))]
+        bounds = np.sort(bounds)[::-1]
+        done = 0
+        while done < len(pairs) and bounds[done] > 0 and (len(weighed) < limit or bounds[done] > weighed[limit - 1]):
+            self._weighed(sample, pairs[done:done + PAIRS_AT_ONCE], scored)
+            weighed = sorted((word.score for word in scored), reverse=True)
+            done += PAIRS_AT_ONCE
+        scored.sort(key=lambda word: (-word.score, word.stems))
+        return scored[:limit]
+
+    def _weighed(self, sample: SampleWords, keys: Sequence[tuple[str, ...]],
+                 scored: list[SignificantWord]) -> tuple[int | None, list[float]]:
+        """Weigh ``keys`` against the archive, adding those over-represented to ``scored``; the archive's
+        article count (None if there was nothing to weigh) and every score so far, best first."""
+        if not keys:
+            return None, []
         everyone = list(range(self.transport.count))
         found = self._scatter(everyone, "document_frequencies", keys)
         _complete(set(everyone) - set(found), "the words of a coverage")
@@ -529,13 +556,15 @@ class Coordinator:
         inside = np.array([sample.held[key] for key in keys])
         scores = log_likelihood(inside, sample.articles, np.maximum(archive - inside, 0),
                                 articles - sample.articles)
-        order = [i for i in np.lexsort((np.arange(len(keys)), -scores)) if scores[i] > 0][:limit]
-        return [SignificantWord(sample.form(keys[i]), keys[i], int(inside[i]), int(archive[i]), float(scores[i]))
-                for i in order]
+        scored.extend(SignificantWord(sample.form(key), key, int(inside[i]), int(archive[i]), float(scores[i]))
+                      for i, key in enumerate(keys) if scores[i] > 0)
+        return articles, sorted((word.score for word in scored), reverse=True)
 
 
 CANDIDATES = 300
 """Words (and as many pairs of words) of a sample weighed against the archive: the most held."""
+PAIRS_AT_ONCE = 16
+"""Pairs of words counted in the archive at a time, until the rest cannot rank."""
 
 
 def _summed(parts: list) -> PeriodCounts:

@@ -25,6 +25,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import Enum
+from functools import lru_cache
 
 import numpy as np
 
@@ -147,6 +148,7 @@ def _key_text(text: str) -> str:
     return " ".join(text.split())
 
 
+@lru_cache(maxsize=100_000)
 def _countable(stem: str) -> bool:
     """A stem worth showing: three letters or more, not a number."""
     return len(stem) >= 3 and any(ch.isalpha() for ch in stem)
@@ -166,18 +168,23 @@ class SampleWords:
         (stop words already left out). Two words are a pair only with nothing but space between them."""
         self.articles += 1
         seen: set[tuple[str, ...]] = set()
+        forms = self.forms
         previous: tuple[str, int, int] | None = None
         for stem, start, end in tokens:
-            if _countable(stem):
-                self._form(seen, (stem,), text[start:end])
-                if previous is not None and previous[2] < start and text[previous[2]:start].isspace():
-                    self._form(seen, (previous[0], stem), _key_text(text[previous[1]:end]))
-            previous = (stem, start, end) if _countable(stem) else None
+            if not _countable(stem):
+                previous = None
+                continue
+            found: list[tuple[tuple[str, ...], str]] = [((stem,), text[start:end])]
+            if previous is not None and previous[2] < start and text[previous[2]:start].isspace():
+                found.append(((previous[0], stem), _key_text(text[previous[1]:end])))
+            for key, form in found:
+                seen.add(key)
+                counts = forms.get(key)
+                if counts is None:
+                    counts = forms[key] = Counter()
+                counts[form] += 1
+            previous = (stem, start, end)
         self.held.update(seen)
-
-    def _form(self, seen: set, key: tuple[str, ...], form: str) -> None:
-        seen.add(key)
-        self.forms.setdefault(key, Counter())[form] += 1
 
     def __add__(self, other: SampleWords) -> SampleWords:
         forms = {key: Counter(counts) for key, counts in self.forms.items()}

@@ -164,7 +164,7 @@ class CoverageRequest(ExportRequest):
     """The words that set a query's articles apart (read from its best ``sample``), and its outlets."""
 
     limit: int = 20
-    sample: int = 300
+    sample: int = 200
     """Articles read for their words: the best-ranked, as Elasticsearch's sampler before significant_text."""
 
     def __post_init__(self) -> None:

@@ -25,7 +25,7 @@ from whoosh.query import Every, Or, Phrase, Term
 from ..articles import Article, encodable
 from ..errors import InvalidArgumentError
 from ..results import ExportRow, FieldValue, Hit, QueryNote, QueryNoteKind, QueryWords
-from ..store.arrays import date_column
+from ..store.arrays import articles_with_pair, date_column
 from ..store.generation import Generation
 from ..store.schema import TEXT_FIELDS
 from .coverage import Interval, SampleWords, period_starts
@@ -309,7 +309,9 @@ class ShardSearcher:
             if len(key) == 1:
                 counts.append(self._whoosh.doc_frequency(SIMILAR_FIELD, key[0]))
             else:
-                counts.append(sum(1 for _ in Phrase(SIMILAR_FIELD, list(key)).docs(self._whoosh)))
+                found = articles_with_pair(self._whoosh, SIMILAR_FIELD, key[0], key[1])
+                counts.append(found if found is not None else
+                              sum(1 for _ in Phrase(SIMILAR_FIELD, list(key)).docs(self._whoosh)))
         return counts, self._whoosh.doc_count_all()  # (as the frequencies, deleted articles included)
 
 

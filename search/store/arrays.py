@@ -229,3 +229,25 @@ def _read_matcher(matcher, offset: int, docnums: list[np.ndarray], weights: list
     weights.append(np.array(frequencies_read, dtype=np.float64))
     if values is not None:
         values.add(found)
+
+
+def articles_with_pair(searcher, fieldname: str, first: str, second: str) -> int | None:
+    """How many articles hold ``second`` right after ``first`` in ``fieldname`` (by word positions),
+    from the postings as arrays; None where the field's positions are not in the engine's packed format."""
+    one = read_postings(searcher, fieldname, first, with_positions=True)
+    two = read_postings(searcher, fieldname, second, with_positions=True)
+    if one is None or two is None:
+        return 0
+    both = np.intersect1d(one.docnums, two.docnums, assume_unique=True)
+    if not len(both):
+        return 0
+    keys = []
+    for postings in (one, two):
+        if postings.values is None or postings.decode_laid is None:
+            return None
+        data, sizes = postings.values.bytes_of(np.searchsorted(postings.docnums, both))
+        counts, positions = postings.decode_laid(data, sizes)
+        keys.append(np.repeat(both, counts).astype(np.int64) * (1 << 32) + positions)
+    before, after = np.sort(keys[0]), keys[1]
+    where = np.minimum(np.searchsorted(before, after - 1), len(before) - 1)
+    return len(np.unique(after[before[where] == after - 1] >> 32))
