@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import Enum
 from pathlib import Path
 from types import MappingProxyType
@@ -318,20 +318,31 @@ class FieldValue:
 
 @dataclass(frozen=True)
 class Period:
-    """One period of a timeline: its first and last day (WIB), and its name (``2021-03``, ``2021-W09``)."""
+    """One period of a timeline: its first and last day (WIB), and its name (``2021-03``, ``2021-W09``).
+
+    The first and last periods of a timeline with dates given end at those
+    dates: they count, and link to, only the days inside them.
+    """
 
     start: date
     end: date
     label: str
 
     @property
+    def _whole_month_or_year(self) -> bool:
+        """A month or year from its first day to its last (so that its name alone says which days)."""
+        if len(self.label) not in (4, 7) or self.start.day != 1 or (self.end + timedelta(days=1)).day != 1:
+            return False
+        return len(self.label) == 7 or (self.start.month == 1 and self.end.month == 12)
+
+    @property
     def date_from(self) -> str:
         """The period's start as the date options take it: its link to its articles is from..to."""
-        return self.label if len(self.label) in (4, 7) else self.start.isoformat()
+        return self.label if self._whole_month_or_year else self.start.isoformat()
 
     @property
     def date_to(self) -> str:
-        return self.label if len(self.label) in (4, 7) else self.end.isoformat()
+        return self.label if self._whole_month_or_year else self.end.isoformat()
 
     def to_dict(self) -> dict:
         return {"label": self.label, "start": self.start.isoformat(), "end": self.end.isoformat()}

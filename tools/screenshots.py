@@ -7,6 +7,9 @@ seconds); it needs the system's Chromium (``apt-get install chromium
 chromium-driver``) and the test extra (Selenium).
 
     python tools/screenshots.py [--index DIR] [--query "banjir jakarta"]
+
+It takes the results page (with its words of the coverage), an article,
+the results on a phone, and the timeline page at desktop and phone sizes.
 """
 
 from __future__ import annotations
@@ -48,6 +51,20 @@ def take(index_dir: Path, query: str) -> list[Path]:
         WebDriverWait(driver, 30).until(lambda d: d.find_elements(By.ID, "summary"))
         shots.append(DOCS / "search-phone.png")
         driver.save_screenshot(str(shots[-1]))
+        driver.set_window_size(1280, 1400)
+        driver.get(f"{base}/?{urlencode({'q': 'banjir'})}")
+        WebDriverWait(driver, 30).until(lambda d: d.find_elements(By.ID, "coverage"))
+        driver.execute_script("document.getElementById('coverage').scrollIntoView()")
+        shots.append(DOCS / "words-panel.png")
+        driver.save_screenshot(str(shots[-1]))
+        timeline = urlencode([("q", "banjir"), ("q", "gempa"), ("q", "kebakaran hutan"), ("interval", "month"),
+                              ("from", "2016-07"), ("to", "2018-02")])
+        for name, width, height in (("timeline.png", 1280, 1300), ("timeline-phone.png", 390, 1400)):
+            driver.set_window_size(width, height)
+            driver.get(f"{base}/timeline?{timeline}")
+            WebDriverWait(driver, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, "svg.chart"))
+            shots.append(DOCS / name)
+            driver.save_screenshot(str(shots[-1]))
     return shots
 
 

@@ -6,8 +6,9 @@ handlers live in :mod:`search.web.views`):
 * :mod:`.pool`: the open indexes a request borrows, kept on the newest
   generation, and the timeouts (503 past them).
 * :mod:`.params`: the request's parameters, read and checked (400).
-* :mod:`.views`: the handlers: :mod:`.views.pages` (HTML), :mod:`.views.api`
-  (JSON), :mod:`.views.export` (CSV or JSON Lines, streamed).
+* :mod:`.views`: the handlers: :mod:`.views.pages` (HTML), :mod:`.views.timeline`
+  (the timeline page), :mod:`.views.api` (JSON), :mod:`.views.export` (CSV or
+  JSON Lines, streamed), :mod:`.views.feed` (Atom).
 * :mod:`.render`: JSON, and pages from templates in the page's language.
 * :mod:`.errors`: every error as JSON on ``/api/``, a page elsewhere; never a
   stack trace.
@@ -36,7 +37,7 @@ from . import errors, openapi, render
 from .params import BadRequest
 from .pool import REFRESH_SECONDS, REQUEST_TIMEOUT, IndexPool, Unavailable, readers_from_environment
 from .security import SecurityHeaders
-from .views import api, export, pages
+from .views import api, export, feed, pages, timeline
 from .views.export import EXPORTS
 
 log = logging.getLogger("search.web")
@@ -67,12 +68,16 @@ def create_app(index_dir: str | Path, refresh_seconds: float = REFRESH_SECONDS,
     routes = [
         Route("/", pages.search_page, name="search", include_in_schema=False),
         Route("/articles/{id:path}", pages.article_page, name="article", include_in_schema=False),
+        Route("/timeline", timeline.timeline_page, name="timeline", include_in_schema=False),
+        Route("/feed", feed.feed, name="feed", include_in_schema=False),
         Route("/export", export.export, name="export"),
         Route("/api/search", api.api_search),
         Route("/api/articles/{id:path}", api.api_article),
         Route("/api/similar/{id:path}", api.api_similar),
         Route("/api/stats", api.api_stats),
         Route("/api/values/{field}", api.api_values),
+        Route("/api/timeline", api.api_timeline),
+        Route("/api/words", api.api_words),
         Route("/api/openapi.json", api.api_openapi, include_in_schema=False),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]

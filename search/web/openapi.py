@@ -101,6 +101,42 @@ COMPONENTS = {
         },
         "Stats": {"type": "object", "description": "as search stats --json"},
         "Value": {"type": "object", "properties": {"value": _STRING, "count": {"type": "integer"}}},
+        "Timeline": {
+            "type": "object",
+            "properties": {
+                "interval": {"type": "string", "enum": ["day", "week", "month", "year"]},
+                "filters": _STRING,
+                "periods": {"type": "array", "items": {
+                    "type": "object",
+                    "properties": {"label": _STRING, "start": {"type": "string", "format": "date"},
+                                   "end": {"type": "string", "format": "date"}}}},
+                "archive": {"type": "array", "items": {"type": "integer"},
+                            "description": "the archive's articles per period (after filter and dates)"},
+                "lines": {"type": "array", "items": {
+                    "type": "object",
+                    "properties": {"query": _STRING, "total": {"type": "integer"}, "undated": {"type": "integer"},
+                                   "counts": {"type": "array", "items": {"type": "integer"}},
+                                   "shares": {"type": "array", "items": {"type": "number"}},
+                                   "notes": {"type": "array", "items": _STRING}}}},
+            },
+        },
+        "Coverage": {
+            "type": "object",
+            "properties": {
+                "query": _STRING, "total": {"type": "integer"},
+                "sample": {"type": "integer", "description": "articles read for their words"},
+                "words": {"type": "array", "items": {
+                    "type": "object",
+                    "properties": {"text": _STRING, "stems": {"type": "array", "items": _STRING},
+                                   "phrase": {"type": "boolean"}, "articles": {"type": "integer"},
+                                   "archive": {"type": "integer"}, "score": {"type": "number"}}}},
+                "sources": {"type": "array", "items": {
+                    "type": "object",
+                    "properties": {"source": _STRING, "matched": {"type": "integer"},
+                                   "articles": {"type": "integer"}, "share": {"type": "number"}}}},
+                "notes": {"type": "array", "items": _STRING},
+            },
+        },
     },
     "responses": {
         "BadRequest": {"description": "A bad parameter",

@@ -9,6 +9,8 @@ same messages; a new parameter or a changed limit is made here once, and
 from __future__ import annotations
 
 from ..index import SORTS, ExportRequest, SearchRequest, Sort
+from ..query.coverage import INTERVALS, Interval
+from ..query.request import MAX_LINES, CoverageRequest, TimelineRequest
 
 MAX_QUERY_CHARS = 500
 MAX_DEPTH = 10_000  # page * limit: deeper pages cost a ranking of that many articles
@@ -74,3 +76,32 @@ def search_request(params, text: str, limit: int, page: int, facets: bool = Fals
     matching = export_request(params, text)
     return SearchRequest(matching.text, matching.sort, matching.date_from, matching.date_to,
                          limit=limit, page=page, facets=facets, forms=forms)
+
+
+MAX_TIMELINE_QUERIES = 5
+"""The timeline page's query boxes (the library takes up to ``search.query.request.MAX_LINES``)."""
+
+
+def timeline_request(params) -> TimelineRequest:
+    """The queries (``q``, repeated; empty ones left out), ``interval``, ``filter``, ``from`` and ``to``."""
+    queries = [text.strip() for text in params.getlist("q") if text.strip()]
+    for text in queries:
+        if len(text) > MAX_QUERY_CHARS:
+            raise BadRequest(f"q is longer than {MAX_QUERY_CHARS} characters")
+    if not queries:
+        raise BadRequest("the parameter q is required (once per query)")
+    if len(queries) > MAX_LINES:
+        raise BadRequest(f"at most {MAX_LINES} queries (q) at once")
+    interval = params.get("interval", "") or "month"
+    if interval not in INTERVALS:
+        raise BadRequest(f"interval must be one of {', '.join(INTERVALS)}")
+    return TimelineRequest(tuple(queries), Interval(interval), text_param(params, "filter", max_chars=200),
+                           text_param(params, "from", max_chars=40) or None,
+                           text_param(params, "to", max_chars=40) or None)
+
+
+def coverage_request(params, text: str, limit: int, sample: int) -> CoverageRequest:
+    """:func:`export_request`'s dates, and the words to give (``limit``) from how many articles (``sample``)."""
+    matching = export_request(params, text)
+    return CoverageRequest(matching.text, date_from=matching.date_from, date_to=matching.date_to,
+                           limit=limit, sample=sample)

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from markupsafe import Markup
 
 from ..language.analysis import analyze
-from ..results import Hit, QueryWord, QueryWords, Snippet
+from ..results import Hit, Period, QueryWord, QueryWords, Snippet
 
 DAYS = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
 MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
@@ -66,6 +66,23 @@ def number(value: int, thousands: str = ".") -> str:
 
 def seconds(value: float, decimal: str = ",") -> str:
     return f"{value:.2f}".replace(".", decimal)
+
+
+def percent(share: float, decimal: str = ",", places: int = 1) -> str:
+    """``0.0123`` -> ``1,2%`` (``decimal="."``: ``1.2%``)."""
+    return f"{100 * share:.{places}f}".replace(".", decimal) + "%"
+
+
+def period_label(period: Period, interval: str, words: dict) -> str:
+    """A timeline's period as the page's language names it: ``Maret 2021``, ``minggu 1 Mar 2021``, ``2021``."""
+    if interval == "month":
+        return month_label(period.label, words["months"])
+    if interval == "week":
+        start = period.start
+        return words["timeline"]["week"].format(date=f"{start.day} {words['months'][start.month - 1][:3]} {start.year}")
+    if interval == "day":
+        return f"{period.start.day} {words['months'][period.start.month - 1][:3]} {period.start.year}"
+    return period.label
 
 
 def safe_url(url: str | None) -> str | None:

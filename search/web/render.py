@@ -87,10 +87,20 @@ def _language_context(request: Request) -> dict:
         "month_label": lambda key: present.month_label(key, words["months"]),
         "number": lambda value: present.number(value, words["thousands"]),
         "seconds": lambda value: present.seconds(value, words["decimal"]),
+        "percent": lambda share: present.percent(share, words["decimal"]),
+        "axis_number": lambda value, show: (present.percent(value / 100, words["decimal"], places=_places(value))
+                                            if show == "share" else present.number(int(value), words["thousands"])),
+        "period_label": lambda period, interval: present.period_label(period, interval, words),
         "home": lambda **query: link("/", kept, **query),
+        "timeline_home": lambda: link("/timeline", kept),
         # The path as requested, quoted again: an article id may hold "?", "#" or a space.
         "other_language": quote(request.scope["path"], safe="/") + ("?" + urlencode(switched) if switched else ""),
     }
+
+
+def _places(value: float) -> int:
+    """Decimals an axis's share needs: none for whole per cents."""
+    return 0 if float(value).is_integer() else 1 if float(value * 10).is_integer() else 2
 
 
 def page(request: Request, name: str, context: dict, status: int = 200):

@@ -14,12 +14,16 @@ from starlette.requests import Request
 
 from ...errors import QueryError
 from ...index import SearchRequest
+from ...query.request import CoverageRequest
 from ...results import QueryNoteKind
 from .. import labels, present, render
 from ..params import MAX_DEPTH, SORT_NAMES, page_param, search_request, sort_param, text_param
 
 PAGE_SIZE = 10
 SIMILAR = 5
+COVERAGE_WORDS = 12
+COVERAGE_SAMPLE = 100
+"""The results page's panel of words: the 12 that most set apart the query's best 100 articles."""
 
 
 def _state(params) -> dict[str, str]:
@@ -42,10 +46,16 @@ def _corrected(results) -> bool:
 
 
 def _search_page_work(asked: SearchRequest):
+    """The page's search, and on its first page the words of the coverage (a smaller sample than the API's)."""
     def work(index):
         started = time.perf_counter()
         results = index.search(asked)
-        return results, time.perf_counter() - started, index.article_count
+        took = time.perf_counter() - started
+        coverage = None
+        if asked.page == 1 and results.total:
+            coverage = index.coverage(CoverageRequest(asked.text, date_from=asked.date_from, date_to=asked.date_to,
+                                                      limit=COVERAGE_WORDS, sample=COVERAGE_SAMPLE))
+        return results, took, index.article_count, coverage
     return work
 
 
@@ -70,7 +80,7 @@ async def search_page(request: Request):
         return render.page(request, "search.html", {**context, "results": None, "count": count})
     try:
         asked = search_request(params, text, PAGE_SIZE, page, facets=True, forms=True)
-        results, took, count = await request.app.state.index.run(_search_page_work(asked))
+        results, took, count, coverage = await request.app.state.index.run(_search_page_work(asked))
     except QueryError as error:
         return render.page(request, "search.html", {**context, "results": None, "count": None,
                                                     "error": str(error)}, status=400)
@@ -80,7 +90,9 @@ async def search_page(request: Request):
     unit, bars = present.histogram(results.facets.get("month", {}) if results.facets else {})
     last_page = max(1, min(-(-results.total // PAGE_SIZE), MAX_DEPTH // PAGE_SIZE))
     context.update({
-        "results": results, "took": took, "words": results.words, "count": count,
+        "results": results, "took": took, "words": results.words, "count": count, "coverage": coverage,
+        "feed_link": render.link("/feed", {k: v for k, v in state.items() if k not in ("page", "sort")}),
+        "timeline_link": render.link("/timeline", _only_language(state), q=text or None),
         "explained": [present.why_matched(results.words, hit) for hit in results.hits],
         "corrected": _corrected(results), "unit": unit, "bars": bars,
         "bar_max": max((bar.count for bar in bars), default=0),
