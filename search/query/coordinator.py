@@ -487,7 +487,7 @@ class Coordinator:
             counts = [line.counts.get(period.start, 0) for period in listed]
             shares = [count / whole if whole else 0.0 for count, whole in zip(counts, base, strict=True)]
             made.append(TimelineLine(text, counts, shares, line.undated, parts[0].notes[i]))
-        if listed:  # the first and last periods held only the days inside the dates asked for
+        if listed and spans:  # the first and last periods held only the days inside the dates asked for
             listed[0] = replace(listed[0], start=max(listed[0].start, spans[0]))
             listed[-1] = replace(listed[-1], end=min(listed[-1].end, spans[1]))
         return Timeline(str(request.interval), listed, base, made, request.filters)
