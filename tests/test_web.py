@@ -176,7 +176,7 @@ def test_openapi_describes_every_api_route(client):
     assert spec["openapi"].startswith("3.") and spec["info"]["title"]
     described = set(spec["paths"])
     assert described == {"/api/search", "/api/articles/{id}", "/api/similar/{id}", "/api/stats",
-                         "/api/values/{field}", "/export"}
+                         "/api/values/{field}", "/api/timeline", "/api/words", "/export", "/feed"}
     search_op = spec["paths"]["/api/search"]["get"]
     assert {p["name"] for p in search_op["parameters"]} == {"q", "limit", "page", "sort", "from", "to", "facets",
                                                                  "forms"}

@@ -501,13 +501,19 @@ class Coordinator:
         assert first is not None
         if first.empty and not first.browse:
             return Coverage(request.text, 0, 0, [], [], reading.notes)
-        stage = self._rank(reading, request.sample, True)
+        stage = self._rank(reading, request.sample, False)
         _complete(stage.missing, "the words of a coverage")
         sample = self._sample(stage, request.sample)
         words = self._significant(sample, set(first.words), request.limit)
-        facets = _merged_facets([stage.answers[n] for n in sorted(stage.answers)]) or {}
-        sources = _shares(facets.get("source", {}), self.values("source"))
-        return Coverage(request.text, stage.total, sample.articles, words, sources, reading.notes)
+        counted = self._scatter(sorted(reading.prepared), "source_counts", reading.query)
+        _complete(set(reading.prepared) - set(counted), "the words of a coverage")
+        matched: Counter[str] = Counter()
+        volumes: Counter[str] = Counter()
+        for found, whole in counted.values():
+            matched.update(found)
+            volumes.update(whole)
+        return Coverage(request.text, stage.total, sample.articles, words, _shares(matched, volumes),
+                        reading.notes)
 
     def _sample(self, stage: _Ranked, size: int) -> SampleWords:
         by_shard: dict[int, list[int]] = {}
@@ -592,8 +598,7 @@ def _span(request: TimelineRequest, archive: PeriodCounts) -> tuple[date, date] 
     return first, last
 
 
-def _shares(matched: dict[str, int], volumes: list[FieldValue]) -> list[SourceShare]:
+def _shares(matched: dict[str, int], volumes: dict[str, int]) -> list[SourceShare]:
     """Each outlet's matching articles over its own, the largest share first."""
-    whole = {value.value: value.count for value in volumes}
-    shares = [SourceShare(source, count, whole.get(source, count)) for source, count in matched.items()]
+    shares = [SourceShare(source, count, volumes.get(source, count)) for source, count in matched.items()]
     return sorted(shares, key=lambda share: (-share.share, -share.matched, share.source))

@@ -161,7 +161,7 @@ class SampleWords:
 
     articles: int = 0
     held: Counter[tuple[str, ...]] = field(default_factory=Counter)
-    forms: dict[tuple[str, ...], Counter[str]] = field(default_factory=dict)
+    forms: dict[tuple[str, ...], dict[str, int]] = field(default_factory=dict)
 
     def add(self, text: str, tokens: list[tuple[str, int, int]]) -> None:
         """Count one article: its ``text`` and its analysed words as ``(stem, start, end)`` in order
@@ -181,20 +181,24 @@ class SampleWords:
                 seen.add(key)
                 counts = forms.get(key)
                 if counts is None:
-                    counts = forms[key] = Counter()
-                counts[form] += 1
+                    forms[key] = {form: 1}
+                else:
+                    counts[form] = counts.get(form, 0) + 1
             previous = (stem, start, end)
         self.held.update(seen)
 
     def __add__(self, other: SampleWords) -> SampleWords:
-        forms = {key: Counter(counts) for key, counts in self.forms.items()}
+        forms = {key: dict(counts) for key, counts in self.forms.items()}
         for key, counts in other.forms.items():
-            forms.setdefault(key, Counter()).update(counts)
+            mine = forms.setdefault(key, {})
+            for form, count in counts.items():
+                mine[form] = mine.get(form, 0) + count
         return SampleWords(self.articles + other.articles, self.held + other.held, forms)
 
     def form(self, key: tuple[str, ...]) -> str:
         """The form the sample wrote ``key`` in most often (the first met among equals)."""
-        return self.forms[key].most_common(1)[0][0]
+        counts = self.forms[key]
+        return max(counts, key=counts.__getitem__)
 
     def candidates(self, leave_out: set[str], least: int, most: int) -> list[tuple[str, ...]]:
         """The words and pairs held by at least ``least`` articles, at most ``most`` of each kind (the most

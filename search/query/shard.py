@@ -24,6 +24,7 @@ from whoosh.query import Every, Or, Phrase, Term
 
 from ..articles import Article, encodable
 from ..errors import InvalidArgumentError
+from ..language.analysis import CachedAnalysis
 from ..results import ExportRow, FieldValue, Hit, QueryNote, QueryNoteKind, QueryWords
 from ..store.arrays import articles_with_pair, date_column
 from ..store.generation import Generation
@@ -38,6 +39,8 @@ from .spelling import corrections
 SIMILAR_FIELD = "body"
 SIMILAR_TERMS = 25
 """``similar`` looks for an article's 25 key words of the body (Whoosh's more-like-this, Bo1 weights)."""
+WORDS_CACHED = 200_000
+"""Distinct words whose analysis a shard keeps for the words of a coverage."""
 QUERIES_KEPT = 4
 """Queries whose reading and postings a shard keeps: the coordinator's later calls for one query reuse them."""
 
@@ -99,6 +102,7 @@ class Shard(Protocol):
     def timeline(self, request: TimelineRequest) -> ShardTimeline: ...
     def sample_words(self, docnums: list[int]) -> SampleWords: ...
     def document_frequencies(self, keys: list[tuple[str, ...]]) -> tuple[list[int], int]: ...
+    def source_counts(self, query: ExportRequest) -> tuple[dict[str, int], dict[str, int]]: ...
 
 
 @dataclass
@@ -136,6 +140,8 @@ class ShardSearcher:
         self._first = FirstStage(self._whoosh, ranking)
         self._render = Renderer(self._whoosh)
         self._dates: np.ndarray | None = None
+        self._sources: tuple[np.ndarray, list[str]] | None = None  # each article's source, as a code
+        self._analysis: CachedAnalysis | bool | None = None  # for the words of a coverage
         self._queries: dict[ExportRequest, _Query] = {}  # the last few read: answer() and hits() follow prepare()
 
     @classmethod
@@ -292,14 +298,39 @@ class ShardSearcher:
 
     def sample_words(self, docnums: list[int]) -> SampleWords:
         """The words and adjacent pairs of words of these articles' bodies, analysed as the index analyses them."""
-        analyzer = self._whoosh.schema[SIMILAR_FIELD].analyzer
         sample = SampleWords()
         for docnum in docnums:
             body = self._whoosh.stored_fields(docnum).get(SIMILAR_FIELD) or ""
-            tokens = [(token.text, token.startchar, token.endchar)
-                      for token in analyzer(body, positions=True, chars=True, mode="index")]
-            sample.add(body, tokens)
+            sample.add(body, self._tokens(body))
         return sample
+
+    def _tokens(self, body: str) -> list[tuple[str, int, int]]:
+        """The body's analysed words in order, as ``(stem, start, end)``: through the analysis cache the
+        build uses (each distinct word analysed once), or the field's own analyzer if it is another chain."""
+        analyzer = self._whoosh.schema[SIMILAR_FIELD].analyzer
+        if self._analysis is None:
+            try:
+                self._analysis = CachedAnalysis(analyzer, max_cached=WORDS_CACHED)
+            except ValueError:
+                self._analysis = False
+        if not isinstance(self._analysis, CachedAnalysis):
+            return [(token.text, token.startchar, token.endchar)
+                    for token in analyzer(body, positions=True, chars=True, mode="index")]
+        stems, _, _ = self._analysis.words(body)
+        found = sorted((flat[i + 1], flat[i + 2], stem) for stem, flat in stems.items()
+                       for i in range(0, len(flat), 3))
+        return [(stem, start, end) for start, end, stem in found]
+
+    def source_counts(self, query: ExportRequest) -> tuple[dict[str, int], dict[str, int]]:
+        """How many of the query's articles each source holds here, and how many articles it holds here:
+        counted on the source column, without a search."""
+        if self._sources is None:
+            names = list(self._whoosh.reader().column_reader("source"))
+            index = {name: code for code, name in enumerate(sorted(set(names)))}
+            self._sources = (np.array([index[name] for name in names], dtype=np.int64), sorted(index))
+        codes, names = self._sources
+        matched = self._first.matching(self._query(query).plan)
+        return _counted_by(codes[matched], names), _counted_by(codes[self._first.matching_everything()], names)
 
     def document_frequencies(self, keys: list[tuple[str, ...]]) -> tuple[list[int], int]:
         """How many articles here hold each word (a stem) or adjacent pair of words of the body, and how
@@ -313,6 +344,11 @@ class ShardSearcher:
                 counts.append(found if found is not None else
                               sum(1 for _ in Phrase(SIMILAR_FIELD, list(key)).docs(self._whoosh)))
         return counts, self._whoosh.doc_count_all()  # (as the frequencies, deleted articles included)
+
+
+def _counted_by(codes: np.ndarray, names: list[str]) -> dict[str, int]:
+    counts = np.bincount(codes, minlength=len(names))
+    return {name: int(count) for name, count in zip(names, counts, strict=True) if count and name}
 
 
 def value_field(fieldname: str) -> str:

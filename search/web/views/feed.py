@@ -80,7 +80,24 @@ def atom(results: SearchResults, title: str, self_url: str, page_url: str, base:
 
 
 async def feed(request: Request):
-    """The newest matching articles as an Atom feed."""
+    """The newest matching articles as an Atom feed.
+    ---
+    summary: The 20 newest articles matching a query, as Atom
+    parameters:
+      - {name: q, in: query, schema: {type: string, maxLength: 500}}
+      - {name: kategori, in: query, schema: {type: string}}
+      - {name: sumber, in: query, schema: {type: string}}
+      - {name: penulis, in: query, schema: {type: string}}
+      - {name: lokasi, in: query, schema: {type: string}}
+      - {name: from, in: query, schema: {type: string}}
+      - {name: to, in: query, schema: {type: string}}
+    responses:
+      200:
+        description: An Atom 1.0 feed (RFC 4287), newest first
+        content: {application/atom+xml: {schema: {type: string}}}
+      400: {$ref: "#/components/responses/BadRequest"}
+      503: {$ref: "#/components/responses/Unavailable"}
+    """
     params = request.query_params
     typed = text_param(params, "q")
     filters = {name: text_param(params, name, max_chars=200) for name in present.FILTERS}
