@@ -57,6 +57,18 @@ LABELS: dict[str, dict] = {
             QueryNoteKind.CORRECTED: "tidak ada hasil untuk “{typed}”; ditampilkan hasil untuk “{searched}”",
             QueryNoteKind.NO_WORDS: "tidak ada kata yang bisa dicari dalam kueri (hanya kata umum atau simbol)",
             QueryNoteKind.SHARDS_MISSING: "bagian indeks {shards} tidak menjawab: hasil ini tanpa artikelnya",
+            QueryNoteKind.PREFIX_TOO_SHORT: "{clause}: '*' mencari kata yang berawalan paling sedikit {letters} "
+                                            "huruf (banj* menemukan banjir, banjarmasin); yang dicari {word}",
+            QueryNoteKind.WILDCARD_MISPLACED: "{clause}: '*' diletakkan di akhir awal kata (banj* menemukan "
+                                              "banjir, banjarmasin); yang dicari {word}",
+            QueryNoteKind.EVERYTHING: "'*' saja menampilkan semua artikel, terbaru dahulu ('*' di akhir awal kata, "
+                                      "seperti banj*, menemukan kata yang berawalan itu)",
+            QueryNoteKind.STAR_IGNORED: "'*' yang berdiri sendiri di antara kata lain diabaikan ('*' di akhir awal "
+                                        "kata, seperti banj*, menemukan kata yang berawalan itu)",
+            QueryNoteKind.PREFIX_CUT: "{clause} hanya mewakili {count} kata tersering: {words}",
+            QueryNoteKind.PREFIX_NOTHING: "tidak ada kata dalam indeks yang berawalan {prefix}",
+            QueryNoteKind.DATES_REVERSED: "tanggalnya terbalik: tidak ada artikel dari {start} sampai {end}; "
+                                          "tukar keduanya",
         },
         "summary": "<strong>{total}</strong> hasil ({seconds} detik) · menampilkan {first}–{last}",
         "order": {"relevansi": "menurut relevansi", "terbaru": "terbaru dahulu", "terlama": "terlama dahulu"},
