@@ -26,6 +26,9 @@ LABELS: dict[str, dict] = {
         "sorts": {"relevansi": "Relevansi", "terbaru": "Terbaru", "terlama": "Terlama"},
         "from": "Dari",
         "to": "Sampai",
+        "from_example": "mis. 2021-03",
+        "to_example": "mis. Maret 2021",
+        "refine": "Saring: tanggal, kategori, sumber …",
         "help_link": "Bantuan pencarian",
         "api": "API (OpenAPI)",
         "other_language": "English",
@@ -107,6 +110,9 @@ LABELS: dict[str, dict] = {
             "exclude": "tanpa artikel yang menyebut jakarta (juga <code>BUKAN</code>)",
             "both": "keduanya; <code>ATAU</code> salah satu; tanda kurung mengelompokkan",
             "title": "di judul; <code>isi:</code> di isi berita",
+            "prefix": "kata yang berawalan “banj” (banjir, banjarmasin, banjar …: paling banyak 20 kata tersering, "
+                      "masing-masing menurut kata dasarnya); paling sedikit 3 huruf sebelum <code>*</code>; "
+                      "<code>*</code> saja menampilkan semua artikel, terbaru dahulu",
             "typos": "Salah ketik dikoreksi dari kosakata indeks (“Maksud Anda …?”).",
         },
     },
@@ -121,6 +127,9 @@ LABELS: dict[str, dict] = {
         "sorts": {"relevansi": "Relevance", "terbaru": "Newest", "terlama": "Oldest"},
         "from": "From",
         "to": "To",
+        "from_example": "e.g. 2021-03",
+        "to_example": "e.g. March 2021",
+        "refine": "Filter: date, category, source …",
         "help_link": "Search help",
         "api": "API (OpenAPI)",
         "other_language": "Bahasa Indonesia",
@@ -180,6 +189,9 @@ LABELS: dict[str, dict] = {
             "exclude": "without articles that mention jakarta (also <code>BUKAN</code>, <code>NOT</code>)",
             "both": "both; <code>ATAU</code>/<code>OR</code> either; brackets group",
             "title": "in the title; <code>isi:</code> in the body",
+            "prefix": "words that begin with “banj” (banjir, banjarmasin, banjar …: the 20 most frequent at most, "
+                      "each by its root); at least 3 letters before the <code>*</code>; "
+                      "<code>*</code> alone lists every article, newest first",
             "typos": "Typos are corrected from the index's vocabulary (“Did you mean …?”).",
         },
     },
