@@ -574,6 +574,9 @@ typed (perkembangan before Kembangan), and an amount written together
                              sumber:cnn finds "CNN Indonesia"
   tanggal:2021-03            date: 2021, 2021-03, 2021-03-17, "Maret 2021",
                              2021-03-01..2021-04-15, ..2021-03
+  banj*                      words that begin so (banjir, banjarmasin ...):
+                             the 20 most frequent roots, 3 letters at least;
+                             * alone lists every article, newest first
 A query of filters only (tanggal:2021-03, kategori:politik, or "" with
 --from/--to) lists every article they let through, newest first, unscored.
 A misspelled word is corrected from the index's own words ("did you mean").

@@ -58,9 +58,15 @@ class QueryWord:
     stem: str
     field: str = ""
     """``judul`` or ``isi`` when the query aimed the word at the title or the body; empty for both."""
+    prefix: str = ""
+    """The word's beginning typed with ``*`` (``banj*``) when the word is one of the index's words it
+    stands for; empty for a word typed whole."""
 
     def to_dict(self) -> dict:
-        return {"text": self.text, "stem": self.stem, "field": self.field}
+        data = {"text": self.text, "stem": self.stem, "field": self.field}
+        if self.prefix:
+            data["prefix"] = self.prefix
+        return data
 
 
 @dataclass
@@ -177,6 +183,17 @@ class QueryNoteKind(Enum):
     CORRECTED = "nothing matched {typed!r}; showing results for {searched!r}"
     NO_WORDS = "no searchable words in the query (only stop words or symbols)"
     SHARDS_MISSING = "shards {shards} did not answer: these results leave out their articles"
+    PREFIX_TOO_SHORT = ("{clause}: '*' finds the words that begin with at least {letters} letters "
+                        "(banj* finds banjir, banjarmasin); searched for {word}")
+    WILDCARD_MISPLACED = ("{clause}: '*' goes at the end of a word's beginning "
+                          "(banj* finds banjir, banjarmasin); searched for {word}")
+    EVERYTHING = "a lone '*' lists every article, newest first ('*' after a word's beginning, as in banj*, finds " \
+                 "the words that begin so)"
+    STAR_IGNORED = "a lone '*' beside other words is ignored ('*' after a word's beginning, as in banj*, finds " \
+                   "the words that begin so)"
+    PREFIX_CUT = "{clause} stands for its {count} most frequent words only: {words}"
+    PREFIX_NOTHING = "no word of the index begins with {prefix}"
+    DATES_REVERSED = "the dates are reversed: no article is from {start} and up to {end}; swap them"
 
 
 class QueryNote(str):

@@ -189,3 +189,23 @@ def test_shards_held_apart_give_the_timeline_and_words_of_one_index(seeds_index,
     finally:
         for shard in shards:
             shard.close()
+
+
+def test_an_index_updated_in_several_segments_counts_every_article_once(tmp_path, corpus_dir):
+    index_dir = tmp_path / "ix"
+    search.build_index([corpus_dir], index_dir)
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    (extra / "a.jsonl").write_text('{"id": "baru", "title": "Banjir baru", "body": "Banjir melanda kota lagi.", '
+                                   '"source": "uji", "date": "2021-05-01"}', encoding="utf-8")
+    search.add_articles([extra], index_dir)
+    with search.open_index(index_dir) as index:
+        gone = index.search("banjir", limit=1).hits[0].id
+    search.remove_articles([gone], index_dir)
+    with search.open_index(index_dir) as index:
+        coverage = index.coverage("banjir")
+        facets = index.search("banjir", facets=True).facets["source"]
+        timeline = index.timeline(["banjir"], interval="year")
+        assert {s.source: s.matched for s in coverage.sources} == facets
+        assert timeline.lines[0].total == index.search("banjir").total
+        assert gone not in {hit.id for hit in index.search("banjir", limit=50).hits}

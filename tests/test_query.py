@@ -166,3 +166,83 @@ def test_a_correction_and_no_words_are_noted_by_kind(small_index):
         {"kind": "corrected", "text": "nothing matched 'kominfp'; showing results for 'kominfo'",
          "typed": "kominfp", "searched": "kominfo"}]
     assert [note.kind for note in nothing.notes] == [QueryNoteKind.NO_WORDS]
+
+
+# -- "*": a word's beginning ---------------------------------------------------
+
+K = QueryNoteKind
+WILDCARDS = [
+    # query, the notes it gets (their kinds, in order), stems it searches, stems it must not search
+    ("banj*", [], {"banjir", "banjarmasin", "banjar"}, {"bank", "banj"}),
+    ("Banj*", [], {"banjir", "banjarmasin"}, {"bank"}),
+    ("judul:banj*", [], {"banjir"}, {"bank"}),
+    ("banj* DAN jakarta", [], {"banjir", "jakarta"}, {"bank"}),
+    ("sumber:cnn*", [], set(), set()),                     # a keyword value: matched by its beginning already
+    ("ber*", [K.PREFIX_CUT], {"berita"}, set()),           # thousands of words: the 20 most frequent roots
+    ("a*", [K.PREFIX_TOO_SHORT], set(), set()),
+    ("ba*", [K.PREFIX_TOO_SHORT], set(), {"banjir"}),
+    ("*a", [K.WILDCARD_MISPLACED], set(), set()),
+    ("*jir", [K.WILDCARD_MISPLACED], {"jir"}, {"banjir"}),
+    ("ba*jir", [K.WILDCARD_MISPLACED], set(), set()),
+    ("*", [K.EVERYTHING], set(), set()),
+    ("banjir *", [K.STAR_IGNORED], {"banjir"}, set()),
+    ("zzqxw*", [K.PREFIX_NOTHING, K.NO_WORDS], set(), set()),
+]
+
+
+@pytest.mark.parametrize("text, kinds, searched, not_searched", WILDCARDS)
+def test_a_star_ends_a_words_beginning(seeds_index, text, kinds, searched, not_searched):
+    with search.open_index(seeds_index) as index:
+        results = index.search(text, limit=5)
+    assert [note.kind for note in results.notes] == kinds
+    assert results.suggestion is None  # a "*" word is never corrected
+    stems = {word.stem for word in results.words.words}
+    assert searched <= stems and not stems & not_searched, stems
+
+
+def test_a_prefix_matches_marks_and_explains_its_words(seeds_index):
+    with search.open_index(seeds_index) as index:
+        results = index.search("banj*", limit=10, forms=True)
+        whole = index.search("banjir", limit=1)
+    assert results.total > whole.total  # banjir, and banjarmasin, banjar ...
+    for hit in results.hits:
+        marked = [word.lower() for snippet in hit.snippets for word in snippet.marked]
+        marked += [word.lower() for word in (hit.title_snippet.marked if hit.title_snippet else [])]
+        assert marked and all(word.startswith("banj") for word in marked), (hit.title, marked)
+    assert all(word.prefix == "banj*" for word in results.words.words)
+    assert len(results.words.words) <= 20
+    assert results.to_dict()["words"]["words"][0]["prefix"] == "banj*"
+
+
+def test_a_lone_star_lists_every_article_newest_first(seeds_index):
+    with search.open_index(seeds_index) as index:
+        results = index.search("*", limit=5)
+        count = index.article_count
+    assert results.total == count and all(hit.score is None for hit in results.hits)
+    dates = [hit.date for hit in results.hits]
+    assert dates == sorted(dates, reverse=True)
+
+
+# -- dates that exclude each other -----------------------------------------------
+
+@pytest.mark.parametrize("text, options", [
+    ("banjir", {"date_from": "2021", "date_to": "2017"}),
+    ("", {"date_from": "2021-03", "date_to": "2021-02"}),
+    ("banjir tanggal:2021 tanggal:2017", {}),
+    ("banjir tanggal:2021..2017", {}),
+    ("banjir tanggal:2021", {"date_to": "2017"}),
+])
+def test_reversed_dates_say_why_nothing_matched(small_index, text, options):
+    with search.open_index(small_index) as index:
+        results = index.search(text, **options)
+    assert results.total == 0
+    assert [note.kind for note in results.notes] == [QueryNoteKind.DATES_REVERSED]
+    assert "reversed" in results.notes[0]
+
+
+def test_reversed_dates_on_the_command_line(small_index, runner):
+    from search.cli import main
+
+    result = runner.invoke(main, ["query", "banjir", "--from", "2021", "--to", "2017", "--index", str(small_index)])
+    assert result.exit_code == 0
+    assert "the dates are reversed: no article is from 2021-01-01 and up to 2017-12-31" in result.output

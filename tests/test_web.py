@@ -740,3 +740,154 @@ def test_the_engines_notes_are_said_in_the_pages_language(client, lang, says):
     details = client.get("/api/search", params={"q": "banjir tanggal:2017-13"}).json()["note_details"]
     assert [note["kind"] for note in details] == ["filter_ignored"]
     assert details[0]["clause"] == "tanggal:2017-13"
+
+
+# -- both languages, everywhere -------------------------------------------------
+
+INDONESIAN_MONTHS = ("Januari", "Februari", "Maret", "Mei", "Juni", "Juli", "Agustus", "Oktober", "Desember")
+
+
+def _without_hits(html: str) -> str:
+    """The page but its hits (article text, in whatever language the article is written)."""
+    return re.sub(r'<ol class="hits".*?</ol>', "", html, flags=re.S)
+
+
+def test_every_note_kind_is_said_in_both_languages():
+    from string import Formatter
+
+    from search.results import QueryNote, QueryNoteKind
+    from search.web import labels
+
+    for kind in QueryNoteKind:
+        names = {name for _, name, _, _ in Formatter().parse(kind.value) if name}
+        note = QueryNote(kind, **{name: "x" for name in names})
+        said = {lang: labels.note_text(note, labels.LABELS[lang]) for lang in labels.LABELS}
+        assert said["en"] == str(note) and said["id"] != said["en"], kind
+
+
+def test_the_english_page_shows_no_indonesian_month(client):
+    for params in ({"q": "indonesia"}, {"q": "indonesia", "from": "2021-03", "to": "2021-03"}, {}):
+        html = _without_hits(client.get("/", params={**params, "lang": "en"}).text)
+        assert not [month for month in INDONESIAN_MONTHS if month in html], params
+    html = client.get("/", params={"q": "indonesia", "lang": "en"}).text
+    assert re.search(r"<title>(January|February|March|April|May|June|July|August|September|October|November"
+                     r"|December) \d{4}: \d+</title>", html)  # the histogram's tooltips
+    assert "List by " in html and 'placeholder="e.g. March 2021"' in html
+
+
+@pytest.mark.parametrize("q", ["banjir tanggal:2017-13 foo:bar", "a* *a", "banjir *", "zzqxw*", "*",
+                               "-jakarta banjir"])
+def test_the_indonesian_page_says_no_engine_note_in_english(client, q):
+    from search.results import QueryNoteKind
+
+    details = client.get("/api/search", params={"q": q}).json()["note_details"]
+    assert details
+    html = client.get("/", params={"q": q}).text
+    for note in details:
+        assert note["text"] not in html
+    english = [kind.value.split("{")[0].strip() for kind in QueryNoteKind if not kind.value.startswith("{")]
+    assert not [start for start in english if len(start) > 8 and start in html]
+    reversed_page = client.get("/", params={"q": "banjir", "from": "2021", "to": "2017"}).text
+    assert "tanggalnya terbalik" in reversed_page and "reversed" not in reversed_page
+
+
+# -- the smaller things ------------------------------------------------------------
+
+def test_snippets_counts_one_month_and_did_you_mean(client):
+    listing = client.get("/", params={"kategori": "Politik"}).text
+    snippets = re.findall(r'<p class="snippet">(.*?)</p>', listing, flags=re.S)
+    assert snippets and "……" not in listing
+    assert any(not snippet.startswith("…") for snippet in snippets)  # it starts the article: no "…" before
+    words = client.get("/", params={"q": "milik dinas"}).text
+    why = re.findall(r'<p class="why">.*?</p>', words, flags=re.S)
+    assert why and all(re.search(r"→\s*\S+ ×\d", part) for part in why)  # "dinas ×1", never a bare "dinas"
+    month = client.get("/", params={"q": "indonesia", "from": "2021-03", "to": "2021-03"}).text
+    assert "tanggal: 2021-03 ✕" in month and "2021-03 – 2021-03" not in month
+    assert "tanggal: 2021-03 – … ✕" in client.get("/", params={"q": "indonesia", "from": "2021-03"}).text
+    offered = client.get("/", params={"q": "pmerintah dinas"}).text
+    corrected = client.get("/", params={"q": "pmerintah"}).text
+    for page in (offered, corrected):
+        assert 'id="suggestion"' in page
+    said = [re.sub(r"<[^>]*>", "", re.search(r'<p class="notice suggestion">(.*?)</p>', page, flags=re.S).group(1))
+            for page in (offered, corrected)]
+    assert said[0].strip().endswith("pemerintah dinas?")  # "Maksud Anda ...?"
+    assert "?" not in said[1] and said[1].strip().endswith("“pemerintah”.")
+    assert 'placeholder="mis. 2021-03"' in words and 'placeholder="mis. Maret 2021"' in words
+
+
+def test_the_histogram_has_a_count_axis_and_its_labels_under_the_bars(client):
+    html = client.get("/", params={"q": "indonesia"}).text
+    box = re.search(r'<div class="hist-box">(.*?)</div>', html, flags=re.S).group(1)
+    bars = re.findall(r'<title>([^<:]+): (\d+)</title>', box)
+    highest = max(int(count) for _, count in bars)
+    assert re.search(rf'<p class="y-axis"[^>]*><span>{highest}</span><span>0</span></p>', box)
+    axis = re.search(r'<p class="axis">(.*?)</p>', box).group(1)
+    assert re.findall(r"<span>([^<]+)</span>", axis) == [bars[0][0], bars[-1][0]]
+
+
+def test_a_prefix_on_the_page(client):
+    html = client.get("/", params={"q": "dina*"}).text
+    assert "<mark>Dinas</mark>" in html and "Maksud Anda" not in html
+    assert re.search(r'<b>dinas</b> <span class="stem">\(dina\*\)</span> →', html)
+    help_page = client.get("/").text
+    assert 'href="/?q=banj%2A"' in help_page or 'href="/?q=banj*"' in help_page
+
+
+# -- the page on a phone -------------------------------------------------------------
+
+PHONE_PAGES = ["/?q=milik+dinas&kategori=Politik", "/?q=indonesia", "/?kategori=Politik&from=2021-03&to=2021-03",
+               f"/articles/{SEED_ID}?q=milik", "/articles/" + quote(XSS_ID, safe="") + "?q=zebrakuda",
+               "/", "/?lang=en", "/articles/no-such-id", "/?q=banjir&from=bogus"]
+
+
+@pytest.mark.parametrize("width", [390, 320])
+def test_browser_phone_pages_are_no_wider_than_the_screen(browser, server, width):
+    browser.set_window_size(width, 844)
+    try:
+        for path in PHONE_PAGES:
+            browser.get(server + path)
+            _wait(browser, lambda d: d.find_elements("css selector", "footer"))
+            sizes = browser.execute_script("return [document.documentElement.scrollWidth, window.innerWidth]")
+            assert sizes[0] <= sizes[1], (path, sizes)
+    finally:
+        browser.set_window_size(1200, 900)
+
+
+def test_browser_phone_filters_above_the_hits_one_tap_away(browser, server):
+    from selenium.webdriver.common.by import By
+
+    browser.set_window_size(390, 844)
+    try:
+        browser.get(server + "/?q=indonesia&kategori=tajuk+utama")
+        _wait(browser, lambda d: d.find_elements(By.ID, "summary"))
+        chip = browser.find_element(By.CSS_SELECTOR, ".active .remove")
+        first_hit = browser.find_element(By.CSS_SELECTOR, ".hit")
+        assert chip.is_displayed() and chip.location["y"] + chip.size["height"] <= first_hit.location["y"]
+        assert chip.location["y"] < 844  # on the first screen
+        histogram = browser.find_element(By.CSS_SELECTOR, ".histogram")
+        facet = browser.find_element(By.CSS_SELECTOR, "[data-facet=source]")
+        assert not histogram.is_displayed() and not facet.is_displayed()
+        toggle = browser.find_element(By.CSS_SELECTOR, ".refine-label")
+        assert toggle.location["y"] < first_hit.location["y"] and "Saring" in toggle.text
+        toggle.click()
+        assert histogram.is_displayed() and facet.is_displayed()
+        facet.find_element(By.TAG_NAME, "a").click()
+        _wait(browser, lambda d: "sumber=" in d.current_url)
+        assert len(browser.find_elements(By.CSS_SELECTOR, ".active .remove")) == 2
+    finally:
+        browser.set_window_size(1200, 900)
+
+
+def test_browser_desktop_keeps_the_filters_beside_the_hits(browser, server):
+    from selenium.webdriver.common.by import By
+
+    browser.set_window_size(1366, 900)
+    try:
+        browser.get(server + "/?q=indonesia")
+        _wait(browser, lambda d: d.find_elements(By.ID, "summary"))
+        histogram = browser.find_element(By.CSS_SELECTOR, ".histogram")
+        results = browser.find_element(By.CSS_SELECTOR, ".results")
+        assert histogram.is_displayed() and not browser.find_element(By.CSS_SELECTOR, ".refine-label").is_displayed()
+        assert histogram.location["x"] + histogram.size["width"] <= results.location["x"]
+    finally:
+        browser.set_window_size(1200, 900)

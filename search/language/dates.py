@@ -147,6 +147,14 @@ def _period(text: str) -> tuple[datetime, datetime] | None:
     return None
 
 
+class ReversedDateRange(ValueError):
+    """A range that ends before it starts (``2021..2017``): its [start, end), for a caller that says so."""
+
+    def __init__(self, text: str, start: datetime, end: datetime):
+        super().__init__(f"the range {text!r} ends before it starts")
+        self.start, self.end = start, end
+
+
 def parse_date_range(text: str) -> tuple[datetime | None, datetime | None]:
     """The [start, end) a date filter means; ``None`` for an open end.
 
@@ -162,7 +170,7 @@ def parse_date_range(text: str) -> tuple[datetime | None, datetime | None]:
         if start is None or end is None or (not low and not high):
             raise ValueError(f"not a date range: {text!r}")
         if start[0] and end[1] and start[0] >= end[1]:
-            raise ValueError(f"the range {text!r} ends before it starts")
+            raise ReversedDateRange(text, start[0], end[1])
         return start[0], end[1]
     period = _period(text)
     if period is None:

@@ -31,7 +31,7 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from whoosh import qparser
@@ -50,10 +50,11 @@ from whoosh.query import (
 )
 
 from ..language.analysis import WORD_PATTERN
-from ..language.dates import intersect, parse_date_range
+from ..language.dates import ReversedDateRange, intersect, parse_date_range
 from ..results import QueryNote, QueryNoteKind, QueryWord, QueryWords
 from ..store.schema import KEYWORD_FIELDS, KEYWORD_WORDS, SEARCHED_FIELDS, TEXT_FIELDS, WORD_TOKENS
 from ..store.whoosh_private import CheckedAndNotMatcher
+from .prefixes import Prefixes, Vocabulary, read_prefixes
 
 MAX_QUERY_CHARS = 2000
 
@@ -91,6 +92,8 @@ class ParsedQuery:
     filters_only: bool = False
     # The query's words as the engine read them (``search.results.QueryWords``).
     reading: QueryWords = field(default_factory=QueryWords)
+    # A lone ``*``: every article is listed (``search.query.prefixes``).
+    lists_all: bool = False
 
     @property
     def is_empty(self) -> bool:
@@ -329,13 +332,33 @@ def _known_fields(schema) -> set[str]:
     return names
 
 
-def parse_query(text: str, schema, field_boosts: Mapping[str, float] | None = None) -> ParsedQuery:
+def _stemmer(schema) -> Callable[[str], list[str]]:
+    """A word's roots as the index's body reads it (none for a stop word)."""
+    analyzer = schema["body"].analyzer if "body" in schema else None
+    if analyzer is None:
+        return lambda word: [word]
+    return lambda word: [stem for _, stem, stopped in _tokens(analyzer, word) if not stopped]
+
+
+def _mark_prefixes(reading: QueryWords, prefixes: Prefixes) -> QueryWords:
+    """The reading with each word a ``*`` word stood for marked with it (``QueryWord.prefix``)."""
+    if not prefixes.standing_for:
+        return reading
+    reading.words = [replace(word, prefix=prefixes.standing_for.get(word.text, "")) for word in reading.words]
+    return reading
+
+
+def parse_query(text: str, schema, field_boosts: Mapping[str, float] | None = None,
+                vocabulary: Vocabulary | None = None) -> ParsedQuery:
     """Parse ``text`` for the index's ``schema``. Never raises on any input string.
 
     A plain word is searched in each field of ``field_boosts`` with a
     weight above 0, weighted so (``Ranking.field_boosts``); by default in
-    every field of ``SEARCHED_FIELDS`` alike.
+    every field of ``SEARCHED_FIELDS`` alike. ``vocabulary``: the index's
+    words that begin with a text, for ``banj*`` (``search.query.prefixes``);
+    without it a ``*`` word is searched as its beginning.
     """
+
     if field_boosts is None:
         field_boosts = dict.fromkeys(SEARCHED_FIELDS, 1.0)
     notes: list[QueryNote] = []
@@ -348,16 +371,21 @@ def parse_query(text: str, schema, field_boosts: Mapping[str, float] | None = No
     for match in _DATE_FILTER.finditer(text):
         try:
             date_from, date_to = intersect((date_from, date_to), parse_date_range(match.group(1)))
+        except ReversedDateRange as error:
+            date_from, date_to = intersect((date_from, date_to), (error.start, error.end))
         except ValueError as error:
             notes.append(QueryNote(QueryNoteKind.FILTER_IGNORED, clause=match.group(0), reason=str(error)))
-    words_text = _DATE_FILTER.sub(" ", text)
+    prefixes = read_prefixes(_DATE_FILTER.sub(" ", text), vocabulary, _stemmer(schema))
+    notes += prefixes.notes
+    words_text = prefixes.text
+    dates: dict[str, datetime | None] = {"date_from": date_from, "date_to": date_to}
 
     found = _plain_words_query(words_text, schema, field_boosts)
     if found is not None:
         plain, reading = found
-        return ParsedQuery(text=text, query=plain, notes=notes, date_from=date_from, date_to=date_to,
+        return ParsedQuery(text=text, query=plain, notes=notes, **dates, lists_all=prefixes.lists_all,
                            filters_only=not re.search(WORD_PATTERN, words_text) if _is_null(plain)
-                           else not _asks_for_words(plain), reading=reading)
+                           else not _asks_for_words(plain), reading=_mark_prefixes(reading, prefixes))
     multi = [name for name, boost in field_boosts.items() if boost > 0 and name in schema]
     known = _known_fields(schema)
     for name in dict.fromkeys(re.findall(r"(?<![\w:])(\w+):(?=\S)", words_text)):
@@ -391,8 +419,9 @@ def parse_query(text: str, schema, field_boosts: Mapping[str, float] | None = No
         notes.append(QueryNote(QueryNoteKind.LEFT_OUT, words=", ".join(excluded)))
     filters_only = (not re.search(WORD_PATTERN, words_text) if _is_null(query)
                     else not _asks_for_words(query))
-    return ParsedQuery(text=text, query=query, notes=notes, date_from=date_from, date_to=date_to,
-                       filters_only=filters_only, reading=reading)
+    return ParsedQuery(text=text, query=query, notes=notes, **dates, lists_all=prefixes.lists_all,
+                       filters_only=filters_only,
+                       reading=_mark_prefixes(reading, prefixes))
 
 
 # What makes text more than words to Whoosh's parser as configured in ``_parser``:

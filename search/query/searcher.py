@@ -18,8 +18,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from functools import cached_property
+from itertools import islice
 
 import numpy as np
 from whoosh import sorting
@@ -29,7 +30,7 @@ from ..articles import Article
 from ..errors import QueryError
 from ..language.analysis import WORD_PATTERN
 from ..language.dates import intersect, parse_date_range
-from ..results import ExportRow, Hit, QueryNote, WordForms
+from ..results import ExportRow, Hit, QueryNote, QueryNoteKind, WordForms
 from ..store.schema import KEYWORD_FIELDS, POSITIONS_FIELD, TEXT_FIELDS, TYPED_FIELD, to_article
 from ..store.whoosh_private import keep_matchers_as_built, sum_unions_in_arrays, tokenizer_pattern
 from . import scoring
@@ -47,6 +48,7 @@ VALUE_ALIASES = {
     "bulan": "month",
 }
 SUGGEST_MAX_WORDS = 4
+PREFIX_SCAN = 100_000
 
 
 # --------------------------------------------------------------------------- stage 1: read the query
@@ -87,8 +89,9 @@ def _utc(moment: datetime | None) -> datetime | None:
     return moment.astimezone(timezone.utc).replace(tzinfo=None) if moment else None
 
 
-def date_window(parsed: ParsedQuery, date_from: str | None, date_to: str | None) -> DateRange | None:
-    """The filter for the query's ``tanggal:`` and the ``date_from``/``date_to`` options."""
+def _window_ends(parsed: ParsedQuery, date_from: str | None,
+                 date_to: str | None) -> tuple[datetime | None, datetime | None]:
+    """The [start, end) of the query's ``tanggal:`` and the ``date_from``/``date_to`` options together."""
     start, end = parsed.date_from, parsed.date_to
     try:
         if date_from:
@@ -97,17 +100,51 @@ def date_window(parsed: ParsedQuery, date_from: str | None, date_to: str | None)
             start, end = intersect((start, end), (None, parse_date_range(date_to)[1]))
     except ValueError as error:
         raise QueryError(str(error)) from None
+    return start, end
+
+
+def date_window(parsed: ParsedQuery, date_from: str | None, date_to: str | None) -> DateRange | None:
+    """The filter for the query's ``tanggal:`` and the ``date_from``/``date_to`` options."""
+    start, end = _window_ends(parsed, date_from, date_to)
     if start is None and end is None:
         return None
     return DateRange("date", _utc(start), _utc(end), endexcl=True)
 
 
+def vocabulary(searcher, scanned: int = PREFIX_SCAN) -> Callable[[str], list[str]]:
+    """The words of the index as written (``TYPED_FIELD``) that begin with a text, the most frequent
+    first: what ``banj*`` stands for. At most ``scanned`` words are looked at, in the index's order."""
+    reader = searcher.reader()
+
+    def words(prefix: str) -> list[str]:
+        if TYPED_FIELD not in searcher.schema:
+            return []
+        found = [(info.doc_frequency(), text) for text, info in islice(reader.iter_prefix(TYPED_FIELD, prefix),
+                                                                         scanned)]
+        found.sort(key=lambda pair: (-pair[0], pair[1]))
+        return [text.decode("utf-8") if isinstance(text, bytes) else text for _, text in found]
+    return words
+
+
+def _reversed(start: datetime | None, end: datetime | None) -> QueryNote | None:
+    """A note when the date window [start, end) is empty because its ends are reversed
+    (``from=2021&to=2017``, ``tanggal:2021 tanggal:2017``, ``tanggal:2021..2017``)."""
+    if start is None or end is None or start < end:
+        return None
+    last = end - timedelta(microseconds=1)  # the end is excluded
+    return QueryNote(QueryNoteKind.DATES_REVERSED, start=f"{start:%Y-%m-%d}", end=f"{last:%Y-%m-%d}")
+
+
 def read_query(searcher, ranking: Ranking, request: ExportRequest) -> QueryPlan:
     """Parse the request's text with its date options (corrections are the coordinator's)."""
-    parsed = parse_query(request.text, searcher.schema, ranking.field_boosts)
+    parsed = parse_query(request.text, searcher.schema, ranking.field_boosts, vocabulary(searcher))
     window = date_window(parsed, request.date_from, request.date_to)
-    browse = parsed.filters_only and (not parsed.is_empty or window is not None)
-    return QueryPlan(request.text, parsed, window, list(parsed.notes), request.sort, browse)
+    browse = parsed.filters_only and (not parsed.is_empty or window is not None or parsed.lists_all)
+    notes = list(parsed.notes)
+    reversed_note = _reversed(*_window_ends(parsed, request.date_from, request.date_to))
+    if reversed_note is not None:
+        notes.append(reversed_note)
+    return QueryPlan(request.text, parsed, window, notes, request.sort, browse)
 
 
 # --------------------------------------------------------------------------- stage 2: the first stage

@@ -26,7 +26,7 @@ from ..articles import Article, encodable
 from ..errors import InvalidArgumentError
 from ..language.analysis import CachedAnalysis
 from ..results import ExportRow, FieldValue, Hit, QueryNote, QueryNoteKind, QueryWords
-from ..store.arrays import articles_with_pair, date_column
+from ..store.arrays import articles_with_pair, date_column, keyword_column
 from ..store.generation import Generation
 from ..store.schema import TEXT_FIELDS
 from .coverage import Interval, SampleWords, period_starts
@@ -325,7 +325,7 @@ class ShardSearcher:
         """How many of the query's articles each source holds here, and how many articles it holds here:
         counted on the source column, without a search."""
         if self._sources is None:
-            names = list(self._whoosh.reader().column_reader("source"))
+            names = keyword_column(self._whoosh, "source")
             index = {name: code for code, name in enumerate(sorted(set(names)))}
             self._sources = (np.array([index[name] for name in names], dtype=np.int64), sorted(index))
         codes, names = self._sources

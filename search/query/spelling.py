@@ -21,8 +21,9 @@ MAX_EDITS = 2
 MIN_WORD_LENGTH = 4
 OPERATORS = {"AND", "OR", "NOT", "DAN", "ATAU", "BUKAN"}
 # Parts of a query left as typed: fielded clauses (kategori:politik, tanggal:...),
-# whose values are names and dates rather than words of the articles.
-_NOT_WORDS = re.compile(r'\w+:(?:"[^"]*"|\S+)')
+# whose values are names and dates rather than words of the articles, and words with a
+# "*" (banj*: the beginning of the index's own words, search.query.prefixes).
+_NOT_WORDS = re.compile(r'\w+:(?:"[^"]*"|\S+)|[^\s()"]*\*[^\s()"]*')
 
 
 def _correctable(word: str) -> bool:

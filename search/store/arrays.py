@@ -173,6 +173,20 @@ def read_postings(searcher, fieldname: str, text, with_positions: bool = False) 
                         getattr(fieldformat, "positions_in", None) if keep_values else None)
 
 
+def keyword_column(searcher, fieldname: str) -> list[str]:
+    """Every article's value in a keyword field's column, as written ("" where it has none), segment by
+    segment (Whoosh's column reader over several segments loses articles of the later ones)."""
+    values: list[str] = []
+    for sub, _ in searcher.leaf_searchers():
+        reader = sub.reader()
+        size = reader.doc_count_all()
+        found = list(reader.column_reader(fieldname)) if reader.has_column(fieldname) else []
+        values.extend(value.decode("utf-8") if isinstance(value, bytes) else (value or "")
+                      for value in found[:size])
+        values.extend([""] * (size - len(found)))
+    return values
+
+
 def date_column(searcher, fieldname: str) -> np.ndarray:
     """Every article's value in a date field's column (the field's default where it has none)."""
     field_ = searcher.schema[fieldname]

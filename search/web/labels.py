@@ -26,6 +26,9 @@ LABELS: dict[str, dict] = {
         "sorts": {"relevansi": "Relevansi", "terbaru": "Terbaru", "terlama": "Terlama"},
         "from": "Dari",
         "to": "Sampai",
+        "from_example": "mis. 2021-03",
+        "to_example": "mis. Maret 2021",
+        "refine": "Saring: tanggal, kategori, sumber …",
         "help_link": "Bantuan pencarian",
         "api": "API (OpenAPI)",
         "other_language": "English",
@@ -57,11 +60,24 @@ LABELS: dict[str, dict] = {
             QueryNoteKind.CORRECTED: "tidak ada hasil untuk “{typed}”; ditampilkan hasil untuk “{searched}”",
             QueryNoteKind.NO_WORDS: "tidak ada kata yang bisa dicari dalam kueri (hanya kata umum atau simbol)",
             QueryNoteKind.SHARDS_MISSING: "bagian indeks {shards} tidak menjawab: hasil ini tanpa artikelnya",
+            QueryNoteKind.PREFIX_TOO_SHORT: "{clause}: '*' mencari kata yang berawalan paling sedikit {letters} "
+                                            "huruf (banj* menemukan banjir, banjarmasin); yang dicari {word}",
+            QueryNoteKind.WILDCARD_MISPLACED: "{clause}: '*' diletakkan di akhir awal kata (banj* menemukan "
+                                              "banjir, banjarmasin); yang dicari {word}",
+            QueryNoteKind.EVERYTHING: "'*' saja menampilkan semua artikel, terbaru dahulu ('*' di akhir awal kata, "
+                                      "seperti banj*, menemukan kata yang berawalan itu)",
+            QueryNoteKind.STAR_IGNORED: "'*' yang berdiri sendiri di antara kata lain diabaikan ('*' di akhir awal "
+                                        "kata, seperti banj*, menemukan kata yang berawalan itu)",
+            QueryNoteKind.PREFIX_CUT: "{clause} hanya mewakili {count} kata tersering: {words}",
+            QueryNoteKind.PREFIX_NOTHING: "tidak ada kata dalam indeks yang berawalan {prefix}",
+            QueryNoteKind.DATES_REVERSED: "tanggalnya terbalik: tidak ada artikel dari {start} sampai {end}; "
+                                          "tukar keduanya",
         },
         "summary": "<strong>{total}</strong> hasil ({seconds} detik) · menampilkan {first}–{last}",
         "order": {"relevansi": "menurut relevansi", "terbaru": "terbaru dahulu", "terlama": "terlama dahulu"},
         "download": "Unduh semua:",
         "why": "Mengapa cocok:",
+        "aimed": {"judul": "judul", "isi": "isi"},
         "absent": "tidak ada",
         "pages": "Halaman",
         "previous": "‹ Sebelumnya",
@@ -129,6 +145,9 @@ LABELS: dict[str, dict] = {
             "exclude": "tanpa artikel yang menyebut jakarta (juga <code>BUKAN</code>)",
             "both": "keduanya; <code>ATAU</code> salah satu; tanda kurung mengelompokkan",
             "title": "di judul; <code>isi:</code> di isi berita",
+            "prefix": "kata yang berawalan “banj” (banjir, banjarmasin, banjar …: paling banyak 20 kata tersering, "
+                      "masing-masing menurut kata dasarnya); paling sedikit 3 huruf sebelum <code>*</code>; "
+                      "<code>*</code> saja menampilkan semua artikel, terbaru dahulu",
             "typos": "Salah ketik dikoreksi dari kosakata indeks (“Maksud Anda …?”).",
         },
     },
@@ -143,6 +162,9 @@ LABELS: dict[str, dict] = {
         "sorts": {"relevansi": "Relevance", "terbaru": "Newest", "terlama": "Oldest"},
         "from": "From",
         "to": "To",
+        "from_example": "e.g. 2021-03",
+        "to_example": "e.g. March 2021",
+        "refine": "Filter: date, category, source …",
         "help_link": "Search help",
         "api": "API (OpenAPI)",
         "other_language": "Bahasa Indonesia",
@@ -169,6 +191,7 @@ LABELS: dict[str, dict] = {
         "order": {"relevansi": "by relevance", "terbaru": "newest first", "terlama": "oldest first"},
         "download": "Download all:",
         "why": "Why it matched:",
+        "aimed": {"judul": "title", "isi": "body"},
         "absent": "none",
         "pages": "Pages",
         "previous": "‹ Previous",
@@ -235,6 +258,9 @@ LABELS: dict[str, dict] = {
             "exclude": "without articles that mention jakarta (also <code>BUKAN</code>, <code>NOT</code>)",
             "both": "both; <code>ATAU</code>/<code>OR</code> either; brackets group",
             "title": "in the title; <code>isi:</code> in the body",
+            "prefix": "words that begin with “banj” (banjir, banjarmasin, banjar …: the 20 most frequent at most, "
+                      "each by its root); at least 3 letters before the <code>*</code>; "
+                      "<code>*</code> alone lists every article, newest first",
             "typos": "Typos are corrected from the index's vocabulary (“Did you mean …?”).",
         },
     },

@@ -56,6 +56,8 @@ COMPONENTS = {
                         "text": _STRING, "stem": _STRING,
                         "field": {"type": "string", "enum": ["", "judul", "isi"],
                                   "description": "the field the query aimed the word at; empty for both"},
+                        "prefix": {"type": "string", "description": "the word's beginning typed with '*' "
+                                   "(banj*) that this word is one of; absent for a word typed whole"},
                     }},
                 },
                 "stop_words": {"type": "array", "items": _STRING, "description": "common words not searched"},

@@ -120,10 +120,13 @@ class WhyMatched:
 
 def why_matched(words: QueryWords, hit: Hit) -> list[WhyMatched]:
     """For each query word the engine read, the forms ``hit`` wrote it in (``Hit.forms``), with counts:
-    in the field the word was aimed at (``judul``: the title, ``isi``: the body), else in both."""
+    in the field the word was aimed at (``judul``: the title, ``isi``: the body), else in both. Of the
+    words a ``banj*`` stands for, only those the hit wrote."""
     answer = []
     for word in words.words:
         found = hit.forms.get(word.stem)
+        if word.prefix and found is None:
+            continue  # one of the many words a "banj*" stands for, and not this article's
         forms: Counter[str] = Counter()
         if found is not None:
             if word.field != "isi":
@@ -148,6 +151,23 @@ def marked(text: str, stems: set[str]) -> Markup:
     if index < len(text):
         parts.append((text[index:], False))
     return Markup(Snippet(tuple(parts)).html())
+
+
+def snippet_html(snippet: Snippet) -> Markup:
+    """A snippet as HTML with "…" where it cuts the text: not before one that starts the text, and
+    not twice after one that ends with "…" already (a listing's opening lines)."""
+    text = snippet.html()
+    before = "" if snippet.starts_text else "…"
+    after = "" if snippet.ends_text or snippet.text.rstrip().endswith("…") else "…"
+    return Markup(before) + Markup(text) + Markup(after)
+
+
+def date_range_label(date_from: str, date_to: str) -> str:
+    """An active date filter as the page shows it: ``2017-08`` once when both ends are that month,
+    ``2017-08 – …`` when open at one end."""
+    if date_from and date_from == date_to:
+        return date_from
+    return f"{date_from or '…'} – {date_to or '…'}"
 
 
 def paragraphs(body: str) -> list[str]:

@@ -40,7 +40,8 @@ def templates() -> Jinja2Templates:
     """The pages' templates (this package's ``templates/``), autoescaped, with the helpers they call."""
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True,
                       trim_blocks=True, lstrip_blocks=True)
-    env.globals.update(article_path=article_path, safe_url=present.safe_url,
+    env.globals.update(article_path=article_path, safe_url=present.safe_url, snippet_html=present.snippet_html,
+                       date_range_label=present.date_range_label,
                        html=lambda text, *args, **values: Markup(text).format(*args, **values))
     # Notes the page already says in its own words (the correction, stop words, exclusions).
     env.tests["said_apart"] = lambda note: note.kind in SAID_APART
