@@ -125,6 +125,18 @@ class ShardActor:
     def get(self, folder: str, article_id: str) -> Article | None:
         return self._at(folder).get(article_id)
 
+    def timeline(self, folder: str, *args):
+        return self._at(folder).timeline(*args)
+
+    def sample_words(self, folder: str, *args):
+        return self._at(folder).sample_words(*args)
+
+    def document_frequencies(self, folder: str, *args):
+        return self._at(folder).document_frequencies(*args)
+
+    def source_counts(self, folder: str, *args):
+        return self._at(folder).source_counts(*args)
+
 
 def _ray():
     try:

@@ -30,6 +30,7 @@ def test_shards_on_a_two_node_ray_cluster_answer_as_one_index(tmp_path, seeds_in
     assert result["identical"] == 200, result
     assert result["identical_with_options"] == result["with_options"], result
     assert result["values_identical"] and result["get_identical"], result
+    assert result["timeline_identical"] and result["coverage_identical"], result
     # A bad date is the request's error, raised as on one index, not a shard gone missing.
     assert result["bad_date"] != "no error" and "\n" not in result["bad_date"], result
     assert sum(result["shard_articles"]) == result["articles"]

@@ -1,13 +1,14 @@
 """Driver of tests/test_cluster.py, run inside the sandbox by tests.ray_sandbox.run_on_cluster.
 
 Serves a 4-shard index from Ray actors and checks, against the same index read
-here: the same totals, ids and scores for the seed headlines; the actors spread
-over both nodes and found again by a second client; a shard actor killed by pid
-during queries restarted with nothing missing; a frozen shard named in
-``missing_shards`` (and the JSON of ``search query``); a shard actor killed for
-good, and the worker node lost, made again by the next call with nothing
-missing; ``search query --ray`` through the command line; a build of Ray
-tasks. Prints one JSON line after the marker CLUSTER_RESULT.
+here: the same totals, ids and scores for the seed headlines, the same
+timeline and words of a coverage; the actors spread over both nodes and
+found again by a second client; a shard actor killed by pid during queries
+restarted with nothing missing; a frozen shard named in ``missing_shards``
+(and the JSON of ``search query``); a shard actor killed for good, and the
+worker node lost, made again by the next call with nothing missing;
+``search query --ray`` through the command line; a build of Ray tasks.
+Prints one JSON line after the marker CLUSTER_RESULT.
 """
 
 from __future__ import annotations
@@ -50,6 +51,12 @@ def main() -> None:
     result["values_identical"] = all(cluster.values(name) == local.values(name) for name in ("category", "month"))
     some = local.search(titles[3], highlight=False).hits[0].id
     result["get_identical"] = cluster.get(some) == local.get(some)
+    queries = ["banjir", "gempa", "kebakaran hutan"]
+    result["timeline_identical"] = cluster.timeline(queries, interval="month") == local.timeline(queries,
+                                                                                                interval="month")
+    mine, theirs = local.coverage("banjir"), cluster.coverage("banjir")
+    result["coverage_identical"] = ([w.stems for w in mine.words] == [w.stems for w in theirs.words]
+                                    and mine.sources == theirs.sources)
     try:
         cluster.search(titles[0], date_from="bukan tanggal")
         result["bad_date"] = "no error"
