@@ -43,9 +43,8 @@ if TYPE_CHECKING:
     from .ingest import ReadOptions
     from .ingest.columns import ColumnMap
     from .language.analysis import AnalyzedToken, analyze, stem
-    from .query.coverage import Interval
     from .query.ranking import Ranking
-    from .query.request import CoverageRequest, ExportRequest, SearchRequest, Sort, TimelineRequest
+    from .query.request import CoverageRequest, ExportRequest, Interval, SearchRequest, Sort, TimelineRequest
     from .results import (
         Coverage,
         Export,
@@ -81,7 +80,7 @@ _LAZY = {
     "ReadOptions": ".ingest",
     **dict.fromkeys(["CoverageRequest", "ExportRequest", "SearchRequest", "Sort", "TimelineRequest"],
                     ".query.request"),
-    "Interval": ".query.coverage",
+    "Interval": ".query.request",
     **dict.fromkeys(["CheckReport", "DamagedFile", "RestoreReport", "check_index", "restore_index"],
                     ".store.fixity"),
     **dict.fromkeys(["Coverage", "Export", "ExportRow", "FieldValue", "Hit", "IndexStats", "Period", "QueryWord",

@@ -32,7 +32,7 @@ from .errors import (
 )
 from .index import DEFAULT_INDEX, SORTS, SearchRequest, open_index
 from .indexing.report import BuildMode, BuildReport
-from .query.coverage import INTERVALS
+from .query.request import INTERVALS
 from .results import ExportRow
 
 # Building, reading files and the analysis are imported by the commands that

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -63,6 +64,21 @@ def seeds_in_4_shards(tmp_path_factory) -> Path:
     index_dir = tmp_path_factory.mktemp("index") / "seeds-4"
     search.build_index([PROJECT / "seeds"], index_dir, shards=4)
     return index_dir
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """The system's headless Chromium (through its chromedriver), for a module's browser tests; they fail
+    without it in CI and are skipped elsewhere."""
+    from webserver import chromium, chromium_missing
+
+    missing = chromium_missing()
+    if missing:
+        if os.environ.get("CI"):
+            pytest.fail(f"the browser tests need Chromium in CI: {missing}")
+        pytest.skip(missing)
+    with chromium() as driver:
+        yield driver
 
 
 @pytest.fixture

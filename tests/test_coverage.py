@@ -13,9 +13,9 @@ from whoosh.util.times import datetime_to_long
 import search
 from search.language.tables import word_tables
 from search.query.coordinator import Coordinator, InProcess
-from search.query.coverage import Interval, log_likelihood, period_starts, periods
+from search.query.coverage import log_likelihood, period_starts, periods
 from search.query.ranking import Ranking
-from search.query.request import CoverageRequest, TimelineRequest
+from search.query.request import CoverageRequest, Interval, TimelineRequest
 from search.query.shard import ShardSearcher
 from search.store.disk import current_generation
 

@@ -27,7 +27,8 @@ import search
 pytest.importorskip("starlette", reason="the web extra is not installed: pip install -e '.[web]'")
 
 from starlette.testclient import TestClient  # noqa: E402
-from webserver import chromium, chromium_missing, running_server  # noqa: E402
+from webserver import running_server  # noqa: E402
+from webserver import wait_for as _wait  # noqa: E402
 
 from search.results import Hit, QueryWord, QueryWords, WordForms  # noqa: E402
 from search.web import create_app, present  # noqa: E402
@@ -599,26 +600,9 @@ def test_plain_commands_do_not_import_the_web_stack():
 # -- in a real browser ---------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def browser():
-    missing = chromium_missing()
-    if missing:
-        if os.environ.get("CI"):
-            pytest.fail(f"the browser tests need Chromium in CI: {missing}")
-        pytest.skip(missing)
-    with chromium() as driver:
-        yield driver
-
-
-@pytest.fixture(scope="module")
 def server(web_index):
     with running_server(web_index) as base:
         yield base
-
-
-def _wait(driver, condition, seconds=15):
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    return WebDriverWait(driver, seconds).until(condition)
 
 
 def _no_xss(driver):

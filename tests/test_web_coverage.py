@@ -4,7 +4,6 @@ through Starlette's TestClient, a feed parser, and a real headless Chromium."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 from datetime import datetime
@@ -21,7 +20,8 @@ pytest.importorskip("starlette", reason="the web extra is not installed: pip ins
 
 import feedparser  # noqa: E402
 from starlette.testclient import TestClient  # noqa: E402
-from webserver import chromium, chromium_missing, running_server  # noqa: E402
+from webserver import running_server  # noqa: E402
+from webserver import wait_for as _wait  # noqa: E402
 
 from search.web import create_app  # noqa: E402
 
@@ -229,26 +229,9 @@ def test_the_feed_follows_the_index_as_it_grows(tmp_path):
 # -- in a real browser ---------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def browser():
-    missing = chromium_missing()
-    if missing:
-        if os.environ.get("CI"):
-            pytest.fail(f"the browser tests need Chromium in CI: {missing}")
-        pytest.skip(missing)
-    with chromium() as driver:
-        yield driver
-
-
-@pytest.fixture(scope="module")
 def server(archive):
     with running_server(archive) as base:
         yield base
-
-
-def _wait(driver, condition, seconds=15):
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    return WebDriverWait(driver, seconds).until(condition)
 
 
 def test_browser_the_chart_renders_and_a_point_leads_to_its_results(browser, server):

@@ -65,3 +65,10 @@ def chromium(width: int = 1200, height: int = 900):
             if process is not None and process.poll() is None:
                 stop_process(process, grace=5)
             shutil.rmtree(profile, ignore_errors=True)
+
+
+def wait_for(driver, condition, seconds: float = 15):
+    """Wait until ``condition(driver)`` holds (Selenium's WebDriverWait), and return what it gave."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(driver, seconds).until(condition)

@@ -24,40 +24,18 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from enum import Enum
 from functools import lru_cache
 
 import numpy as np
 
 from ..errors import InvalidArgumentError
 from ..results import Period
+from .request import Interval
 
 _YEAR_ONE_TO_1970 = (datetime(1970, 1, 1) - datetime(1, 1, 1)) // timedelta(microseconds=1)
 _WIB_OFFSET = 7 * 3600 * 1_000_000
 MAX_PERIODS = 10_000
 """A timeline lists at most this many periods (27 years by day)."""
-
-
-class Interval(str, Enum):
-    """How long a timeline's periods are."""
-
-    DAY = "day"
-    WEEK = "week"
-    MONTH = "month"
-    YEAR = "year"
-
-    def __str__(self) -> str:
-        return self.value
-
-
-INTERVALS = tuple(interval.value for interval in Interval)
-
-
-def interval_of(value: Interval | str) -> Interval:
-    try:
-        return Interval(value)
-    except ValueError:
-        raise InvalidArgumentError(f"interval must be one of {', '.join(INTERVALS)}, not {value!r}") from None
 
 
 def _days(dates: np.ndarray) -> np.ndarray:

@@ -16,7 +16,6 @@ from enum import Enum
 
 from ..errors import InvalidArgumentError, QueryError
 from ..language.dates import parse_date_range
-from .coverage import Interval, interval_of
 
 MAX_LINES = 10
 """A timeline compares at most this many queries."""
@@ -39,11 +38,28 @@ class Sort(str, Enum):
 SORTS = tuple(sort.value for sort in Sort)
 
 
-def _sort(value: Sort | str) -> Sort:
+class Interval(str, Enum):
+    """How long a timeline's periods are."""
+
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+    YEAR = "year"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+INTERVALS = tuple(interval.value for interval in Interval)
+
+
+def _choice(kind: type[Enum], value, what: str):
+    """``value`` as a member of the enum ``kind``, or an error naming the ``what``'s allowed values."""
     try:
-        return Sort(value)
+        return kind(value)
     except ValueError:
-        raise InvalidArgumentError(f"sort must be one of {', '.join(SORTS)}, not {value!r}") from None
+        allowed = ", ".join(str(member.value) for member in kind)
+        raise InvalidArgumentError(f"{what} must be one of {allowed}, not {value!r}") from None
 
 
 def _date(value: str | None) -> str | None:
@@ -75,7 +91,7 @@ class ExportRequest:
     def __post_init__(self) -> None:
         if not isinstance(self.text, str):
             raise InvalidArgumentError(f"the query must be text, not {type(self.text).__name__}")
-        object.__setattr__(self, "sort", _sort(self.sort))
+        object.__setattr__(self, "sort", _choice(Sort, self.sort, "sort"))
         object.__setattr__(self, "date_from", _date(self.date_from))
         object.__setattr__(self, "date_to", _date(self.date_to))
 
@@ -146,7 +162,7 @@ class TimelineRequest:
         if not all(isinstance(text, str) and text.strip() for text in queries):
             raise InvalidArgumentError("each query of a timeline must be some text")
         object.__setattr__(self, "queries", queries)
-        object.__setattr__(self, "interval", interval_of(self.interval))
+        object.__setattr__(self, "interval", _choice(Interval, self.interval, "interval"))
         object.__setattr__(self, "date_from", _date(self.date_from))
         object.__setattr__(self, "date_to", _date(self.date_to))
 

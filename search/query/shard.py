@@ -29,9 +29,9 @@ from ..results import ExportRow, FieldValue, Hit, QueryNote, QueryNoteKind, Quer
 from ..store.arrays import articles_with_pair, date_column, keyword_column
 from ..store.generation import Generation
 from ..store.schema import TEXT_FIELDS
-from .coverage import Interval, SampleWords, period_starts
+from .coverage import SampleWords, period_starts
 from .ranking import Evidence, Ranking, gather_evidence
-from .request import ExportRequest, Sort, TimelineRequest
+from .request import ExportRequest, Interval, Sort, TimelineRequest
 from .scoring import CollectionStatistics, scored_with
 from .searcher import VALUE_ALIASES, VALUE_FIELDS, FirstStage, QueryPlan, Renderer, facet_counts, read_query
 from .spelling import corrections

@@ -9,8 +9,7 @@ same messages; a new parameter or a changed limit is made here once, and
 from __future__ import annotations
 
 from ..index import SORTS, ExportRequest, SearchRequest, Sort
-from ..query.coverage import INTERVALS, Interval
-from ..query.request import MAX_LINES, CoverageRequest, TimelineRequest
+from ..query.request import INTERVALS, MAX_LINES, CoverageRequest, Interval, TimelineRequest
 
 MAX_QUERY_CHARS = 500
 MAX_DEPTH = 10_000  # page * limit: deeper pages cost a ranking of that many articles
