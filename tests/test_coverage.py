@@ -209,3 +209,25 @@ def test_an_index_updated_in_several_segments_counts_every_article_once(tmp_path
         assert {s.source: s.matched for s in coverage.sources} == facets
         assert timeline.lines[0].total == index.search("banjir").total
         assert gone not in {hit.id for hit in index.search("banjir", limit=50).hits}
+
+
+PIECES = ["banjir", "jakarta", "gempa", "-jakarta", "OR", "DAN", "BUKAN", '"hujan deras"', "judul:banjir",
+          "kategori:news", "sumber:suara", "tanggal:2017", "tanggal:2018-13", "banj*", "*", "a*", "yang", "(", ")",
+          "isi:sungai", "milik", "kebakaran", "+hutan", "tanggal:2021..2017"]
+
+
+@settings(deadline=None, max_examples=60)
+@given(st.lists(st.sampled_from(PIECES), min_size=1, max_size=5))
+def test_any_query_counts_on_the_timeline_what_a_search_finds(seeds_index, pieces):
+    text = " ".join(pieces)
+    with search.open_index(seeds_index) as index:
+        try:
+            expected = index.search(text, limit=1, highlight=False).total
+        except search.QueryError:
+            with pytest.raises(search.QueryError):
+                index.timeline([text], interval="year")
+            return
+        line = index.timeline([text], interval="year").lines[0]
+        assert line.total == expected, text
+        coverage = index.coverage(text, limit=5, sample=20)
+        assert coverage.total in (expected, 0) and len(coverage.words) <= 5
