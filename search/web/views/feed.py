@@ -20,12 +20,12 @@ from starlette.responses import Response
 
 from ...index import SearchRequest, Sort
 from ...results import Hit, SearchResults
-from .. import present, render
+from .. import labels, present, render
 from ..params import BadRequest, text_param
 
 ATOM = "http://www.w3.org/2005/Atom"
 ENTRIES = 20
-SITE = "Cari Berita"
+SITE = labels.LABELS[labels.DEFAULT]["site"]
 
 ElementTree.register_namespace("", ATOM)
 
@@ -62,8 +62,9 @@ def _entry(feed, hit: Hit, base: str, fallback: datetime) -> None:
         _element(entry, "category", term=hit.category, label=hit.category, scheme=base + "/?kategori=")
 
 
-def atom(results: SearchResults, title: str, self_url: str, page_url: str, base: str, built: datetime) -> bytes:
-    """The feed of ``results`` (newest first) as Atom XML."""
+def atom(results: SearchResults, title: str, self_url: str, page_url: str, base: str, built: datetime,
+         site: str = SITE) -> bytes:
+    """The feed of ``results`` (newest first) as Atom XML, by ``site``."""
     feed = ElementTree.Element(f"{{{ATOM}}}feed")
     _element(feed, "title", title)
     _element(feed, "id", self_url)
@@ -72,7 +73,7 @@ def atom(results: SearchResults, title: str, self_url: str, page_url: str, base:
     _element(feed, "link", rel="self", type="application/atom+xml", href=self_url)
     _element(feed, "link", rel="alternate", type="text/html", href=page_url)
     author = _element(feed, "author")
-    _element(author, "name", SITE)
+    _element(author, "name", site)
     _element(feed, "generator", "indonesian-news-search")
     for hit in results.hits:
         _entry(feed, hit, base, built)
@@ -116,8 +117,9 @@ async def feed(request: Request):
     base = str(request.base_url).rstrip("/")
     kept = {key: value for key, value in params.items() if value}
     page_url = base + render.link("/", {**kept, "sort": "terbaru"})
-    title = f"{text or date_from or date_to} – {SITE}"
-    body = atom(results, title, str(request.url), page_url, base, built)
+    site = labels.LABELS[labels.language(params.get("lang"))]["site"]
+    title = f"{text or date_from or date_to} – {site}"
+    body = atom(results, title, str(request.url), page_url, base, built, site)
     return Response(body, media_type="application/atom+xml; charset=utf-8")
 
 
