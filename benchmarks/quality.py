@@ -123,19 +123,21 @@ def whole_corpus(corpora: list[Path], out: Path) -> tuple[list[str], list[str], 
     return ids, texts, titles
 
 
-def peer_runs(names: list[str], ids: list[str], texts: list[str], queries: list[tuple[str, str]], out: Path,
-              label: str, timings: Timings) -> dict[str, dict[str, list[str]]]:
-    """Each peer's ranking of ``queries`` over ``texts``, written as TREC runs in ``out``."""
-    runs = {}
+def peer_runs(names: list[str], ids: list[str], texts: list[str], asked: dict[str, list[tuple[str, str]]],
+              out: Path, timings: Timings) -> dict[str, dict[str, dict[str, list[str]]]]:
+    """Each peer's ranking of each set of queries (label -> (qid, query)) over ``texts``, each peer built
+    once: label -> peer -> its run, also written as TREC runs in ``out``."""
+    runs: dict[str, dict[str, dict[str, list[str]]]] = {label: {} for label in asked}
     for name in names:
         started = time.monotonic()
         peer = BM25Peer(name, ids, texts)
-        timings.since(f"{name} {label} (build)", started)
-        started = time.monotonic()
-        results = {qid: peer.search(text, 100) for qid, text in queries}
-        timings.since(f"{name} {label} (queries)", started)
-        write_run(out / f"run-{label}-{name}.trec", results, name)
-        runs[name] = read_run(out / f"run-{label}-{name}.trec")
+        timings.since(f"{name} on {len(ids)} articles (build)", started)
+        for label, queries in asked.items():
+            started = time.monotonic()
+            results = {qid: peer.search(text, 100) for qid, text in queries}
+            timings.since(f"{name} {label} (queries)", started)
+            write_run(out / f"run-{label}-{name}.trec", results, name)
+            runs[label][name] = read_run(out / f"run-{label}-{name}.trec")
     return runs
 
 
@@ -158,20 +160,22 @@ def known_item(args, engine: Engine, timings: Timings) -> str:
         started = time.monotonic()
         engine.build(corpus, index_dir)
         timings.since("search known-item (build)", started)
-    lines = ["| queries | system | part | MRR@10 | Success@10 | Recall@100 |",
-             "| --- | --- | --- | --- | --- | --- |"]
-    for path in args.queries:
-        queries = read_queries(path)
-        label = path.stem
+    sets = {path.stem: read_queries(path) for path in args.queries}
+    asked = {label: [(qid, text) for qid, text, _ in queries] for label, queries in sets.items()}
+    runs: dict[str, dict[str, dict[str, list[str]]]] = {}
+    for label, queries in sets.items():
         with open(args.out / f"qrels-{label}.txt", "w", encoding="utf-8") as handle:
             handle.writelines(f"{qid} 0 {doc} 1\n" for qid, _, doc in queries)
-        asked = [(qid, text) for qid, text, _ in queries]
-        print(f"{len(ids)} articles (body only), {len(queries)} queries from {path}", file=sys.stderr)
+        print(f"{len(ids)} articles (body only), {len(queries)} {label} queries", file=sys.stderr)
         started = time.monotonic()
-        runs = {ENGINE: engine.search(asked, index_dir, args.out / f"run-{label}-search.trec")}
+        runs[label] = {ENGINE: engine.search(asked[label], index_dir, args.out / f"run-{label}-search.trec")}
         timings.since(f"search {label} (queries)", started)
-        runs.update(peer_runs(args.peers, ids, bodies, asked, args.out, label, timings))
-        lines += known_item_table(runs, queries, label)
+    for label, peers in peer_runs(args.peers, ids, bodies, asked, args.out, timings).items():
+        runs[label].update(peers)
+    lines = ["| queries | system | part | MRR@10 | Success@10 | Recall@100 |",
+             "| --- | --- | --- | --- | --- | --- |"]
+    for label, queries in sets.items():
+        lines += known_item_table(runs[label], queries, label)
     return "\n".join(lines)
 
 
@@ -226,7 +230,7 @@ def topical_report(args, engine: Engine, timings: Timings) -> str:
     started = time.monotonic()
     runs = {ENGINE: engine.search(topics, index_dir, args.out / "run-topics-search.trec")}
     timings.since("search topics (queries)", started)
-    runs.update(peer_runs(args.peers, ids, texts, topics, args.out, "topics", timings))
+    runs.update(peer_runs(args.peers, ids, texts, {"topics": topics}, args.out, timings)["topics"])
     lines = [f"| system | topics | {' | '.join(TOPICAL_MEASURES)} |", "| --- | --- | --- | --- | --- |"]
     means = {name: topical_means(run, topics, qrels) for name, run in runs.items()}
     for name, m in means.items():
