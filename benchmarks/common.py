@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import gzip
 import json
+import math
 import os
 from collections.abc import Iterator
 from functools import cache
@@ -22,6 +23,9 @@ SHARED = PROJECT.parent / "shared"
 OUT = PROJECT / "benchmarks" / "out"
 DEFAULT_CORPORA = sorted((SHARED / "corpora").glob("*.jsonl.gz"))
 DEFAULT_QUERIES = SHARED / "eval" / "dev" / "headline.tsv"
+DEFAULT_SUMMARIES = SHARED / "eval" / "dev" / "summary.tsv"
+DEFAULT_TOPICS = SHARED / "eval" / "dev" / "topics.tsv"
+DEFAULT_TOPIC_QRELS = SHARED / "eval" / "dev" / "topics-qrels.tsv"
 DEFAULT_GOLD = SHARED / "stemming"
 DEFAULT_HTML = SHARED / "html"
 
@@ -58,6 +62,25 @@ def read_queries(path: Path) -> list[tuple[str, str, str]]:
     with open(path, encoding="utf-8", newline="") as handle:
         rows = list(csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
     return [(r[0], r[1], r[2]) for r in rows[1:] if len(r) >= 3]
+
+
+def read_topics(path: Path) -> list[tuple[str, str]]:
+    """(qid, query) rows of a topics TSV with a header (``qid, query, need``)."""
+    with open(path, encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
+    return [(r[0], r[1]) for r in rows[1:] if len(r) >= 2]
+
+
+def read_graded_qrels(*paths: Path) -> dict[str, dict[str, int]]:
+    """qid -> docid -> grade (0, 1, 2) from TSVs with a header (``qid, docid, grade``); later files add to earlier."""
+    qrels: dict[str, dict[str, int]] = {}
+    for path in paths:
+        with open(path, encoding="utf-8", newline="") as handle:
+            rows = list(csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
+        for row in rows[1:]:
+            if len(row) >= 3:
+                qrels.setdefault(row[0], {})[row[1]] = int(row[2])
+    return qrels
 
 
 def read_run(path: Path) -> dict[str, list[str]]:
@@ -107,6 +130,19 @@ def measure(run: dict[str, list[str]], queries) -> dict[str, float]:
             r100 += 1
     n = max(len(queries), 1)
     return {"MRR@10": rr / n, "Success@10": s10 / n, "Recall@100": r100 / n}
+
+
+def topical(docs: list[str], judged: dict[str, int], k: int = 10) -> dict[str, float]:
+    """nDCG@k (gain 2^grade - 1, the ideal from every judged article), P@k (grade >= 1) and judged@k
+    of one topic's ranked ``docs``; an unjudged article counts as not relevant."""
+    top = docs[:k]
+    gains = [2 ** judged.get(doc, 0) - 1 for doc in top]
+    dcg = sum(gain / math.log2(rank + 2) for rank, gain in enumerate(gains))
+    ideal = sorted((2 ** grade - 1 for grade in judged.values()), reverse=True)[:k]
+    idcg = sum(gain / math.log2(rank + 2) for rank, gain in enumerate(ideal))
+    return {"nDCG@10": dcg / idcg if idcg else 0.0,
+            "P@10": sum(judged.get(doc, 0) >= 1 for doc in top) / k,
+            "judged@10": sum(doc in judged for doc in top) / k}
 
 
 def halves(queries):

@@ -87,10 +87,10 @@ def test_api_search_is_the_cli_json(client, web_index):
 
 
 def test_api_search_options(client):
-    data = client.get("/api/search", params={"q": "indonesia", "limit": 3, "page": 2, "sort": "-date"}).json()
+    data = client.get("/api/search", params={"q": "kata", "limit": 3, "page": 2, "sort": "-date"}).json()
     assert (data["page"], data["limit"], len(data["hits"])) == (2, 3, 3)
     assert all(hit["score"] is None for hit in data["hits"])
-    dated = client.get("/api/search", params={"q": "indonesia", "from": "2017", "to": "2017"}).json()
+    dated = client.get("/api/search", params={"q": "kata", "from": "2017", "to": "2017"}).json()
     assert dated["total"] > 0 and all(hit["date"].startswith("2017") for hit in dated["hits"])
     assert client.get("/api/search", params={"q": "pmerintah"}).json()["suggestion"] == "pemerintah"
 
@@ -215,10 +215,10 @@ def test_api_values_is_the_cli_json(client, web_index):
 
 
 def test_export(client):
-    total = client.get("/api/search?q=indonesia").json()["total"]
-    lines = client.get("/export", params={"q": "indonesia", "format": "jsonl"}).text.split("\n")[:-1]
+    total = client.get("/api/search?q=kata").json()["total"]
+    lines = client.get("/export", params={"q": "kata", "format": "jsonl"}).text.split("\n")[:-1]
     assert len(lines) == total and json.loads(lines[0])["id"]
-    response = client.get("/export", params={"q": "indonesia", "kategori": "tajuk utama", "format": "csv"})
+    response = client.get("/export", params={"q": "kata", "kategori": "tajuk utama", "format": "csv"})
     assert response.headers["content-type"].startswith("text/csv")
     assert "attachment" in response.headers["content-disposition"]
     import csv
@@ -228,7 +228,7 @@ def test_export(client):
     assert 0 < len(rows) < total and list(rows[0]) == list(search.index.EXPORT_FIELDS)
     assert all(row["category"] == "tajuk utama" for row in rows)
     assert client.get("/export?q=x&format=xml").status_code == 400
-    assert 'href="/export?q=indonesia&amp;format=csv"' in client.get("/?q=indonesia").text
+    assert 'href="/export?q=kata&amp;format=csv"' in client.get("/?q=kata").text
 
 
 def test_slow_index_call_is_a_503(web_index, monkeypatch):
@@ -304,9 +304,9 @@ def test_export_streams_while_other_requests_are_answered(web_index, monkeypatch
     monkeypatch.setattr(search.Index, "export", gated)
     app = create_app(web_index, readers=1, timeout=5)
     with TestClient(app) as test_client:
-        total = test_client.get("/api/search", params={"q": "indonesia"}).json()["total"]
+        total = test_client.get("/api/search", params={"q": "kata"}).json()["total"]
         with ThreadPoolExecutor(1) as pool:
-            download = pool.submit(test_client.get, "/export", params={"q": "indonesia", "format": "jsonl"})
+            download = pool.submit(test_client.get, "/export", params={"q": "kata", "format": "jsonl"})
             try:
                 assert reached.wait(30), "the export never started"
                 during = test_client.get("/api/search", params={"q": "milik dinas"})
@@ -375,7 +375,8 @@ def test_results_page(client):
 
 def test_author_and_location_facets(client):
     data = client.get("/api/search", params={"q": "milik dinas", "facets": "true"}).json()
-    assert data["facets"]["author"]["Imel"] == 1 and data["facets"]["location"] == {"Kota Sawahlunto": 1}
+    # (the other locations are the places of IndoSum bodies' datelines)
+    assert data["facets"]["author"]["Imel"] == 1 and data["facets"]["location"]["Kota Sawahlunto"] == 1
     html = client.get("/", params={"q": "milik dinas"}).text
     assert 'data-facet="author"' in html and 'data-facet="location"' in html
     assert 'href="/?q=milik+dinas&amp;penulis=Imel"' in html
@@ -386,12 +387,12 @@ def test_author_and_location_facets(client):
 
 
 def test_results_page_state_in_url(client):
-    html = client.get("/", params={"q": "indonesia", "kategori": "tajuk utama", "sort": "terbaru"}).text
+    html = client.get("/", params={"q": "kata", "kategori": "tajuk utama", "sort": "terbaru"}).text
     assert "tajuk utama ✕" in html  # the active filter, removable
-    assert 'href="/?q=indonesia&amp;sort=terbaru"' in html  # the link that removes it
+    assert 'href="/?q=kata&amp;sort=terbaru"' in html  # the link that removes it
     assert '<option value="terbaru" selected>' in html
-    page_two = client.get("/", params={"q": "indonesia", "page": 2}).text
-    assert "menampilkan 11–" in page_two and 'rel="prev" href="/?q=indonesia"' in page_two
+    page_two = client.get("/", params={"q": "kata", "page": 2}).text
+    assert "menampilkan 11–" in page_two and 'rel="prev" href="/?q=kata"' in page_two
     assert 'id="suggestion"' in client.get("/", params={"q": "pmerintah"}).text
     stop = client.get("/", params={"q": "yang banjir -jakarta"}).text
     assert "tidak dicari: yang" in stop and "memuat jakarta" in stop
@@ -406,15 +407,15 @@ def _page_links(html: str) -> list[str]:
 
 
 def test_english_labels_are_kept_in_every_link(client):
-    html = client.get("/", params={"q": "indonesia", "lang": "en"}).text
+    html = client.get("/", params={"q": "kata", "lang": "en"}).text
     assert '<html lang="en">' in html and "Why it matched:" in html and "Mengapa cocok" not in html
-    assert re.search(r"<strong>15</strong> results \(\d+\.\d\d seconds\) · showing 1–10", html)
+    assert re.search(r"<strong>16</strong> results \(\d+\.\d\d seconds\) · showing 1–10", html)
     assert '<option value="relevansi" selected>Relevance</option>' in html and ">Category</h2>" in html
     assert '<input type="hidden" name="lang" value="en">' in html  # a new search keeps it
     links = _page_links(html)
     assert len(links) > 10
     assert all("lang=en" in link for link in links), links
-    assert 'id="language" href="/?q=indonesia" hreflang="id">Bahasa Indonesia</a>' in html
+    assert 'id="language" href="/?q=kata" hreflang="id">Bahasa Indonesia</a>' in html
     article = client.get(f"/articles/{SEED_ID}", params={"q": "milik", "lang": "en"}).text
     assert "Wednesday, 17 March 2021 17:36 WIB" in article and "Similar articles" in article
     assert all("lang=en" in link for link in _page_links(article))
@@ -425,11 +426,11 @@ def test_english_labels_are_kept_in_every_link(client):
 
 
 def test_indonesian_is_the_default(client):
-    html = client.get("/", params={"q": "indonesia"}).text
+    html = client.get("/", params={"q": "kata"}).text
     assert '<html lang="id">' in html and "Mengapa cocok:" in html
     assert not any("lang=" in link for link in _page_links(html))
-    assert 'id="language" href="/?q=indonesia&amp;lang=en" hreflang="en">English</a>' in html
-    assert "Mengapa cocok:" in client.get("/", params={"q": "indonesia", "lang": "xx"}).text
+    assert 'id="language" href="/?q=kata&amp;lang=en" hreflang="en">English</a>' in html
+    assert "Mengapa cocok:" in client.get("/", params={"q": "kata", "lang": "xx"}).text
 
 
 def test_filter_only_page(client):
@@ -442,7 +443,7 @@ def test_filter_only_page(client):
         assert '<option value="relevansi" selected>' not in listed
     oldest = client.get("/", params={"kategori": "Politik", "sort": "terlama"}).text
     assert '<option value="terlama" selected>' in oldest
-    ranked = client.get("/", params={"q": "indonesia"}).text
+    ranked = client.get("/", params={"q": "kata"}).text
     assert '<option value="relevansi" selected>' in ranked
 
 
@@ -571,8 +572,8 @@ def test_worker_processes_answer_and_stop_with_the_server(web_index):
                    if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()]
         assert len(workers) == 2
         for _ in range(6):
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/search?q=indonesia", timeout=30) as response:
-                assert json.loads(response.read())["total"] == 15
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/search?q=kata", timeout=30) as response:
+                assert json.loads(response.read())["total"] == 16
     finally:
         stop_process(process)
     deadline = time.monotonic() + 30
@@ -620,17 +621,17 @@ def test_browser_search_filter_page_article_back(browser, server, tmp_path):
     browser.get(server + "/")
     assert "artikel berita" in browser.find_element(By.CSS_SELECTOR, ".lead").text
     box = browser.find_element(By.ID, "q")
-    box.send_keys("indonesia", Keys.ENTER)
+    box.send_keys("kata", Keys.ENTER)
     _wait(browser, lambda d: d.find_elements(By.ID, "summary"))
-    assert browser.find_element(By.ID, "summary").text.startswith("15 hasil")
-    assert "q=indonesia" in browser.current_url
+    assert browser.find_element(By.ID, "summary").text.startswith("16 hasil")
+    assert "q=kata" in browser.current_url
     assert browser.find_elements(By.CSS_SELECTOR, ".hit mark")
     assert "Mengapa cocok" in browser.find_element(By.CSS_SELECTOR, ".why").text
 
     # Page 2, and back to page 1.
     browser.find_element(By.CSS_SELECTOR, "a[rel=next]").click()
     _wait(browser, lambda d: "page=2" in d.current_url)
-    assert "menampilkan 11–15" in browser.find_element(By.ID, "summary").text
+    assert "menampilkan 11–16" in browser.find_element(By.ID, "summary").text
     browser.back()
     _wait(browser, lambda d: "page=2" not in d.current_url)
     assert "menampilkan 1–10" in browser.find_element(By.ID, "summary").text
@@ -640,7 +641,7 @@ def test_browser_search_filter_page_article_back(browser, server, tmp_path):
     _wait(browser, lambda d: "kategori=" in d.current_url)
     assert browser.find_element(By.CSS_SELECTOR, ".active .remove").text.startswith("kategori:")
     narrowed = int(browser.find_element(By.CSS_SELECTOR, "#summary strong").text)
-    assert 0 < narrowed < 15
+    assert 0 < narrowed < 16
 
     # Sorting with the select (the only script) keeps the filter.
     from selenium.webdriver.support.ui import Select

@@ -14,7 +14,8 @@ The format, line by line::
 
 Only the headline and a body are required. The dateline's parts are
 separated by ``|``: a date, then a category, then a location. The body opens
-at the line that starts with the dateline city (``CITY, source -``); text
+at the line that starts with the dateline city (``CITY, source -``), kept as
+written (the index does not search it: ``search.language.datelines``); text
 before it is the teaser, kept as the summary. Without such a line the body
 starts right after the dateline.
 """
@@ -135,7 +136,7 @@ def parse_text_page(text: str, article_id: str) -> Article:
             source = (match.group("source") or match.group("agency") or "").strip()
             if not location:
                 location = match.group("city").strip().title()
-            paragraphs = [paragraph[match.end():]] + paragraphs[i + 1:]
+            paragraphs = paragraphs[i:]  # the dateline stays: the index leaves it out of the searched text
             break
     else:
         paragraphs = [p for p in paragraphs if p != title]

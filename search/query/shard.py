@@ -25,6 +25,7 @@ from whoosh.query import Every, Or, Phrase, Term
 from ..articles import Article, encodable
 from ..errors import InvalidArgumentError
 from ..language.analysis import CachedAnalysis
+from ..language.datelines import find_dateline, masked
 from ..results import ExportRow, FieldValue, Hit, QueryNote, QueryNoteKind, QueryWords
 from ..store.arrays import articles_with_pair, date_column, keyword_column
 from ..store.generation import Generation
@@ -297,10 +298,12 @@ class ShardSearcher:
         return ShardTimeline(self._counted(base, request.interval), lines, notes)
 
     def sample_words(self, docnums: list[int]) -> SampleWords:
-        """The words and adjacent pairs of words of these articles' bodies, analysed as the index analyses them."""
+        """The words and adjacent pairs of words of these articles' bodies, analysed as the index analysed them
+        (their datelines left out)."""
         sample = SampleWords()
         for docnum in docnums:
-            body = self._whoosh.stored_fields(docnum).get(SIMILAR_FIELD) or ""
+            stored = self._whoosh.stored_fields(docnum).get(SIMILAR_FIELD) or ""
+            body = masked(stored, find_dateline(stored))  # as the index analysed it: no dateline
             sample.add(body, self._tokens(body))
         return sample
 

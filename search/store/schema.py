@@ -4,6 +4,13 @@ Bump ``SCHEMA_VERSION`` whenever a field or the analysis chain changes in a way
 that makes an existing index answer differently: opening an index with another
 version asks the user to rebuild it.
 
+A body's dateline (``Jakarta, CNN Indonesia --``: ``search.language.datelines``)
+is stored with the body but not analysed as its words, its lead's or its
+words as written: the analysed text has the dateline blanked out, each other
+character in its place, so the characters the postings record point into the
+stored body. Its place and outlet fill ``location`` and ``source`` where the
+article has none.
+
 :func:`to_document` is what the indexer writes for an article and
 :func:`to_article` reads it back from the stored fields; nothing else knows
 how an article is laid out in the index. ``to_document`` raises
@@ -27,10 +34,11 @@ from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
 from ..articles import STRING_FIELDS, YEARS, Article, can_encode, encodable, string_fields
 from ..errors import UnwritableRecordError
 from ..language.analysis import ExactAnalyzer, IndonesianAnalyzer
+from ..language.datelines import Dateline, find_dateline, masked
 from ..language.dates import WIB
 from .codec import packed
 
-SCHEMA_VERSION = 14
+SCHEMA_VERSION = 15
 
 # Text fields a plain query is about (highlighting, matched-word counts).
 TEXT_FIELDS = ("title", "body")
@@ -153,27 +161,39 @@ def to_document(article: Article, keys: Iterable[tuple[str, str]] = ()) -> dict:
     """
     keys = tuple(keys)
     check_writable(article, keys)
+    dateline = find_dateline(article.body)
+    body = masked(article.body, dateline)  # the text analysed: the dateline blanked out
     doc: dict[str, object] = {
         "id": article.id,
         "title": article.title,
-        "body": article.body,
-        "lead": lead_of(article.body),
+        "body": body,
+        "lead": lead_of(body),
         # The words as written, the title's too: a query word as typed is found in either.
-        TYPED_FIELD: "\n".join(text for text in (article.title, article.body) if text),
+        TYPED_FIELD: "\n".join(text for text in (article.title, body) if text),
         "date_text": article.date.isoformat() if article.date else "",
         "captured": article.captured.isoformat() if article.captured else "",
         **{name: getattr(article, name) for name in _PLAIN_STORED},
         **dict(keys),
     }
+    if dateline is not None:
+        doc["_stored_body"] = article.body  # (Whoosh's name for what is stored of a field analysed otherwise)
     if article.date:
         doc["month"] = article.date.strftime("%Y-%m")
         doc["date"] = _utc(article.date)
-    for name in KEYWORD_FIELDS:
-        value = getattr(article, name)
+    for name, value in keywords(article, dateline).items():
         if value:
             doc[name] = value
             doc[KEYWORD_WORDS[name]] = value
     return doc
+
+
+def keywords(article: Article, dateline: Dateline | None) -> dict[str, str]:
+    """The article's :data:`KEYWORD_FIELDS`, its ``location`` and ``source`` taken from its dateline where empty."""
+    values = {name: getattr(article, name) for name in KEYWORD_FIELDS}
+    if dateline is not None:
+        values["location"] = values["location"] or dateline.place
+        values["source"] = values["source"] or dateline.outlet
+    return values
 
 
 def stored_date(text: str | None) -> datetime | None:

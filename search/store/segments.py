@@ -220,9 +220,11 @@ class SegmentBuilder:
                     length = self._add_text(name, self._words(name, value, document, analysed), docnum)
                 else:
                     length = self._add_items(name, field, value, docnum)
-            perdoc.add_field(name, field, value if field.stored else None, length)
+            # As Whoosh's writer: ``_stored_<name>`` is what is kept of a field analysed from another text.
+            kept = document.get(f"_stored_{name}", value)
+            perdoc.add_field(name, field, kept if field.stored else None, length)
             if field.column_type is not None:
-                perdoc.add_column_value(name, field.column_type, field.to_column_value(value))
+                perdoc.add_column_value(name, field.column_type, field.to_column_value(kept))
         perdoc.finish_doc()
         self._docnum += 1
         if self._size > self.limit:
