@@ -157,17 +157,34 @@ def test_the_timeline_page_without_queries_and_with_a_bad_date(client):
 
 # -- the words of a coverage on the results page ----------------------------------------
 
-def test_the_results_page_shows_the_words_of_its_coverage(client):
-    html = client.get("/", params={"q": "banjir"}).text
+def _panel_words(html: str) -> list[tuple[str, str]]:
     panel = html[html.index('id="coverage"'):html.index("</section>", html.index('id="coverage"'))]
-    words = re.findall(r'<a href="([^"]+)"[^>]*>([^<]+)</a>', panel)
+    return re.findall(r'<a href="([^"]+)"[^>]*>([^<]+)</a>', panel)
+
+
+def test_the_results_page_shows_the_words_of_its_coverage(client):
+    html = client.get("/", params={"q": "banjir", "words": "1"}).text
+    words = _panel_words(html)
     assert {"hujan", "sungai"} <= {text.lower() for _, text in words}
     for href, _ in words:
         assert unescape(href).startswith("/?q=banjir+"), href
     assert 'id="source-shares"' in html and "%" in html
     assert 'id="coverage"' not in client.get("/", params={"q": "banjir", "page": 2}).text
-    english = client.get("/", params={"q": "banjir", "lang": "en"}).text
+    english = client.get("/", params={"q": "banjir", "lang": "en", "words": "1"}).text
     assert "The words of this coverage" in english
+
+
+def test_the_page_shows_before_its_words_and_fetches_them_after(client):
+    html = client.get("/", params={"q": "banjir", "kategori": "tajuk utama"}).text
+    placeholder = re.search(r'<section class="coverage" id="coverage" data-panel="([^"]+)">', html)
+    assert placeholder and 'id="show-words"' in html and "words=1" in html
+    panel = client.get(unescape(placeholder.group(1)))
+    assert panel.status_code == 200 and "<html" not in panel.text
+    words = _panel_words(panel.text)
+    assert words and all(unescape(href).startswith("/?q=banjir+") and "kategori=tajuk" in unescape(href)
+                         for href, _ in words)
+    hostile = client.get("/panels/words", params={"q": "zebrakuda"}).text
+    assert "<b>sumber</b>" not in hostile and "<script>" not in hostile
 
 
 # -- the feed ----------------------------------------------------------------------
@@ -252,6 +269,21 @@ def test_browser_the_chart_renders_and_a_point_leads_to_its_results(browser, ser
     _wait(browser, lambda d: d.find_elements(By.ID, "summary"))
     assert "from=" in browser.current_url
     assert int(browser.find_element(By.CSS_SELECTOR, "#summary strong").text.replace(".", "")) == count
+
+
+def test_browser_the_panel_of_words_arrives_after_the_page(browser, server):
+    from selenium.webdriver.common.by import By
+
+    browser.set_window_size(1280, 1000)
+    browser.get(server + "/?q=banjir")
+    _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#coverage .words a"))
+    assert not browser.find_elements(By.ID, "show-words")  # the placeholder's link is replaced
+    word = browser.find_element(By.CSS_SELECTOR, "#coverage .words a")
+    text = word.text
+    word.click()
+    _wait(browser, lambda d: d.find_elements(By.ID, "summary") and "banjir" in d.current_url)
+    assert browser.find_element(By.ID, "q").get_attribute("value").startswith("banjir ")
+    assert text.lower() in browser.find_element(By.ID, "q").get_attribute("value").lower()
 
 
 @pytest.mark.parametrize("width", [390, 320])

@@ -3,7 +3,8 @@
 Why a module of its own: what the browser is allowed to do with the pages
 is one policy, set on every response whichever view made it. The
 Content-Security-Policy allows scripts and styles only from this server,
-and no inline script; the pages are never framed, and no referrer leaves.
+and no inline script; the page's script may fetch only from this server (the
+panel of words); the pages are never framed, and no referrer leaves.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from starlette.datastructures import MutableHeaders
 
 SECURITY_HEADERS = {
     "content-security-policy": (
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
         "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
     ),
     "x-content-type-options": "nosniff",

@@ -1,4 +1,5 @@
-"""The HTML pages: the search page (``/``) and the article page (``/articles/…``).
+"""The HTML pages: the search page (``/``), its panel of words (``/panels/words``) and the article page
+(``/articles/…``).
 
 Why a module of its own: what a reader sees (the hits, why each matched,
 the filters, the month histogram, the article and the ones like it) is put
@@ -45,18 +46,21 @@ def _corrected(results) -> bool:
                                                     for note in results.notes)
 
 
-def _search_page_work(asked: SearchRequest):
-    """The page's search, and on its first page the words of the coverage (a smaller sample than the API's)."""
+def _search_page_work(asked: SearchRequest, with_words: bool):
+    """The page's search, and (``with_words``, on its first page) the words of its coverage."""
     def work(index):
         started = time.perf_counter()
         results = index.search(asked)
         took = time.perf_counter() - started
-        coverage = None
-        if asked.page == 1 and results.total:
-            coverage = index.coverage(CoverageRequest(asked.text, date_from=asked.date_from, date_to=asked.date_to,
-                                                      limit=COVERAGE_WORDS, sample=COVERAGE_SAMPLE))
+        coverage = _coverage(index, asked) if with_words and asked.page == 1 and results.total else None
         return results, took, index.article_count, coverage
     return work
+
+
+def _coverage(index, asked: SearchRequest):
+    """The words of the coverage the page shows: the 12 that most set apart the query's best 100 articles."""
+    return index.coverage(CoverageRequest(asked.text, date_from=asked.date_from, date_to=asked.date_to,
+                                          limit=COVERAGE_WORDS, sample=COVERAGE_SAMPLE))
 
 
 async def search_page(request: Request):
@@ -80,7 +84,8 @@ async def search_page(request: Request):
         return render.page(request, "search.html", {**context, "results": None, "count": count})
     try:
         asked = search_request(params, text, PAGE_SIZE, page, facets=True, forms=True)
-        results, took, count, coverage = await request.app.state.index.run(_search_page_work(asked))
+        with_words = params.get("words") == "1"
+        results, took, count, coverage = await request.app.state.index.run(_search_page_work(asked, with_words))
     except QueryError as error:
         return render.page(request, "search.html", {**context, "results": None, "count": None,
                                                     "error": str(error)}, status=400)
@@ -92,6 +97,10 @@ async def search_page(request: Request):
     context.update({
         "results": results, "took": took, "words": results.words, "count": count, "coverage": coverage,
         "feed_link": render.link("/feed", {k: v for k, v in state.items() if k not in ("page", "sort")}),
+        # The words of the coverage cost more than the search: the page's script fetches them after it
+        # shows (the panel's own address); without the script, a link shows the page with them.
+        "panel_link": render.link("/panels/words", {k: v for k, v in state.items() if k not in ("page", "sort")}),
+        "words_link": render.link("/", state, words="1"),
         "timeline_link": render.link("/timeline", _only_language(state), q=text or None),
         "explained": [present.why_matched(results.words, hit) for hit in results.hits],
         "corrected": _corrected(results), "unit": unit, "bars": bars,
@@ -102,6 +111,18 @@ async def search_page(request: Request):
                    for name, counts in (results.facets or {}).items() if name in present.FACET_PARAMS],
     })
     return render.page(request, "search.html", context)
+
+
+async def words_panel(request: Request):
+    """The words of a query's coverage as the results page's panel (an HTML fragment its script inserts)."""
+    params = request.query_params
+    state = _state(params)
+    typed = text_param(params, "q")
+    filters = {name: text_param(params, name, max_chars=200) for name in present.FILTERS}
+    asked = search_request(params, present.compose_query(typed, filters), PAGE_SIZE, 1)
+    coverage = await request.app.state.index.run(lambda index: _coverage(index, asked))
+    return render.page(request, "coverage.html", {"coverage": coverage, "typed": typed,
+                                                  "link": lambda **changes: render.link("/", state, **changes)})
 
 
 async def article_page(request: Request):
