@@ -24,6 +24,7 @@ page or API answers.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import os
 import queue
@@ -50,6 +51,12 @@ READERS = 2
 
 class Unavailable(Exception):
     """The index cannot answer (missing, damaged, too slow): 503."""
+
+
+ANSWERED: contextvars.ContextVar[set[Path] | None] = contextvars.ContextVar("answered", default=None)
+"""The generations the calls of the request being answered read, for the answer cache
+(:mod:`search.web.cache`): a request-scoped set the cache puts in the request's context
+(which Starlette's thread pool copies into each call's thread), never shared between requests."""
 
 
 class IndexPool:
@@ -134,6 +141,15 @@ class IndexPool:
             self._newest = newest
         return newest
 
+    async def newest_generation(self) -> Path | None:
+        """The newest generation as this pool last read it (read again, in the thread pool,
+        when that is more than ``refresh_seconds`` ago); None if it cannot be read."""
+        with self._lock:
+            fresh = self._newest is not None and time.monotonic() - self._checked < self.refresh_seconds
+            if fresh:
+                return self._newest
+        return await run_in_threadpool(self._newest_generation)
+
     def _fresh(self, index):
         newest = self._newest_generation()
         if newest is not None and index.generation != newest:
@@ -148,7 +164,11 @@ class IndexPool:
         try:
             if time.monotonic() > deadline:
                 raise Unavailable("the index is busy; try again")
-            return work(self._fresh(index))
+            fresh = self._fresh(index)
+            answered = ANSWERED.get()
+            if answered is not None:
+                answered.add(fresh.generation)
+            return work(fresh)
         finally:
             self._give_back(index)
 
