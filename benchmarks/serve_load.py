@@ -334,22 +334,27 @@ def throughput(corpus: Path = PROJECT / "seeds", index: Path | None = None, seco
 
 def crowd(corpus: Path = PROJECT / "seeds", index: Path | None = None, clients: int = 500,
           requests_each: int = 1, work_dir: Path | None = None, readers: int | None = None,
-          workers: int | None = None) -> dict:
+          workers: int | None = None, distinct: bool = False) -> dict:
     """``clients`` clients at once, each on its own connection, each asking ``requests_each``
-    API requests (searches of the popular queries, an article, the stats): errors and answers
-    that are not JSON are counted."""
+    API requests (searches of the popular queries, an article, the stats; or, ``distinct``,
+    searches none of which the cache holds): errors and answers that are not JSON are counted."""
     with _capacity_index(corpus, index, work_dir) as served:
         with search.open_index(served) as opened:
             ids = [hit.id for hit in opened.search("indonesia", limit=20, highlight=False).hits]
         with _server_settings(readers, workers), running_server(served) as base:
-            figures = asyncio.run(_crowd(_port(base), clients, requests_each, ids))
-    return {"clients": clients, "requests_each": requests_each, **figures}
+            targets = [_search_target(number, False) for number in range(clients * requests_each)] if distinct \
+                else _popular_targets(ids)
+            figures = asyncio.run(_crowd(_port(base), clients, requests_each, targets))
+    return {"clients": clients, "requests_each": requests_each, "distinct": distinct, **figures}
 
 
-async def _crowd(port: int, clients: int, requests_each: int, ids: list[str]) -> dict:
-    figures = Figures()
-    targets = [f"/api/search?q={query}" for query in POPULAR] + ["/api/stats"] + \
+def _popular_targets(ids: list[str]) -> list[str]:
+    return [f"/api/search?q={query}" for query in POPULAR] + ["/api/stats"] + \
         [f"/api/articles/{_quote(article_id)}" for article_id in ids[:5]]
+
+
+async def _crowd(port: int, clients: int, requests_each: int, targets: list[str]) -> dict:
+    figures = Figures()
     start = asyncio.Event()
 
     async def client(number: int) -> None:
@@ -357,7 +362,7 @@ async def _crowd(port: int, clients: int, requests_each: int, ids: list[str]) ->
         try:
             await start.wait()
             for turn in range(requests_each):
-                await _ask(connection, targets[(number + turn) % len(targets)], figures)
+                await _ask(connection, targets[(number * requests_each + turn) % len(targets)], figures)
         finally:
             connection.close()
 
@@ -451,6 +456,8 @@ def main() -> None:
     parser.add_argument("--index", type=Path, help="copy this index instead of building one of --corpus")
     parser.add_argument("--readers", type=int, help="the server's open indexes per process (SEARCH_SERVE_READERS)")
     parser.add_argument("--workers", type=int, help="the server's processes (SEARCH_SERVE_WORKERS)")
+    parser.add_argument("--distinct", action="store_true",
+                        help="crowd: searches none of which the cache holds, not the popular requests")
     args = parser.parse_args()
     if args.run == "mixed":
         report = run(args.corpus, args.seconds or 60, args.clients or 8, index=args.index, readers=args.readers,
@@ -473,7 +480,7 @@ def _capacity(args) -> dict[str, list[dict]]:
                                                **chosen)
         if args.run in ("crowd", "capacity"):
             reports["crowd"] = [crowd(index=served, clients=args.clients or 500, readers=args.readers,
-                                      workers=args.workers)]
+                                      workers=args.workers, distinct=args.distinct)]
         if args.run in ("popular", "capacity"):
             reports["popular"] = [popular(index=served, clients=args.clients or 100, seconds=args.seconds or 10,
                                           readers=args.readers, workers=args.workers)]
