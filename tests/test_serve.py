@@ -154,6 +154,24 @@ def test_the_cache_never_serves_an_older_generation(tmp_path, monkeypatch):
         assert searched.count("zebrakuda") == 3
 
 
+def test_a_partial_answer_is_not_kept(serve_index, monkeypatch):
+    """A search some shard of a cluster did not answer is said as partial, and searched again."""
+    original, searched = search.Index.search, []
+
+    def partial(self, request, *args, **kwargs):
+        searched.append(request.text)
+        results = original(self, request, *args, **kwargs)
+        results.missing_shards = [2]
+        return results
+
+    monkeypatch.setattr(search.Index, "search", partial)
+    with TestClient(create_app(serve_index), client=LOOPBACK) as client:
+        for _ in range(2):
+            assert client.get("/api/search", params={"q": "banjir"}).json()["missing_shards"] == [2]
+            assert client.get("/", params={"q": "banjir"}).status_code == 200
+    assert searched == ["banjir"] * 4
+
+
 def test_errors_are_not_kept(serve_index, monkeypatch):
     original, asked = search.Index.get, []
 

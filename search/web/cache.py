@@ -11,8 +11,9 @@ client is on this machine, which decides whether paths are shown), and:
 * lets one request of a key compute the answer while the others asking for
   the same thing at the same time wait for it (one search, not a hundred);
 * keeps an answer only if every index call of the request read the
-  generation the key names (the pool says which, :data:`search.web.pool.ANSWERED`),
-  and looks up only the generation the pool takes as newest: once the server
+  generation the key names and none was partial (a shard of a cluster that
+  did not answer; the pool says, :data:`search.web.pool.ANSWERED`), and
+  looks up only the generation the pool takes as newest: once the server
   has seen a new generation, no answer of an older one is served again;
 * holds at most ``entries`` answers of at most ``entry_bytes`` each, the
   least recently used dropped first, all of them when the generation changes.
@@ -30,7 +31,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl
 
 from .audience import Audience, audience, client_is_loopback
-from .pool import ANSWERED
+from .pool import ANSWERED, Answered
 
 ENTRIES = 512
 ENTRY_BYTES = 2_000_000
@@ -141,13 +142,13 @@ class AnswerCache:
         if leading:
             self._computing[flight] = asyncio.get_running_loop().create_future()
         recorder = Recorder(send)
-        answered: set[Path] = set()
+        answered = Answered()
         token = ANSWERED.set(answered)
         entry = None
         try:
             await self.app(scope, receive, recorder.send)
             entry = recorder.entry()
-            if entry is not None and answered == {generation}:
+            if entry is not None and answered.only(generation):
                 self.answers.put(generation, key, entry)
             else:
                 entry = None

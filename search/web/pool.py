@@ -31,6 +31,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ..errors import SearchError
 from ..index import newest_generation, open_index
+from ..results import SearchResults
 
 log = logging.getLogger("search.web")
 
@@ -53,10 +55,28 @@ class Unavailable(Exception):
     """The index cannot answer (missing, damaged, too slow): 503."""
 
 
-ANSWERED: contextvars.ContextVar[set[Path] | None] = contextvars.ContextVar("answered", default=None)
-"""The generations the calls of the request being answered read, for the answer cache
-(:mod:`search.web.cache`): a request-scoped set the cache puts in the request's context
-(which Starlette's thread pool copies into each call's thread), never shared between requests."""
+@dataclass
+class Answered:
+    """What the index calls of one request read: their generations, and whether an answer was
+    partial (a shard of a cluster did not answer), for the answer cache (:mod:`search.web.cache`)."""
+
+    generations: set[Path] = field(default_factory=set)
+    partial: bool = False
+
+    def only(self, generation: Path) -> bool:
+        """Whether every call read ``generation`` and every answer was whole: one to keep."""
+        return not self.partial and self.generations == {generation}
+
+
+ANSWERED: contextvars.ContextVar[Answered | None] = contextvars.ContextVar("answered", default=None)
+"""The request's :class:`Answered`, which the cache puts in the request's context (Starlette's
+thread pool copies it into each call's thread): request-scoped, never shared between requests."""
+
+
+def _partial(result) -> bool:
+    """Whether a call's result (or a part of it) is a search some shard did not answer."""
+    parts = result if isinstance(result, tuple) else (result,)
+    return any(isinstance(part, SearchResults) and part.missing_shards for part in parts)
 
 
 class IndexPool:
@@ -167,8 +187,11 @@ class IndexPool:
             fresh = self._fresh(index)
             answered = ANSWERED.get()
             if answered is not None:
-                answered.add(fresh.generation)
-            return work(fresh)
+                answered.generations.add(fresh.generation)
+            result = work(fresh)
+            if answered is not None and _partial(result):
+                answered.partial = True
+            return result
         finally:
             self._give_back(index)
 
