@@ -262,6 +262,15 @@ def test_beyond_loopback():
     assert all(beyond_loopback(host) for host in ("0.0.0.0", "::", "192.0.2.7", "example.org"))
 
 
+def test_the_socket_says_it_is_tcp():
+    """asyncio sets TCP_NODELAY on a connection only if its listening socket says IPPROTO_TCP:
+    without it an answer's body waited behind its head (a third of the answers a second)."""
+    from benchmarks.server import free_port
+
+    with listen("127.0.0.1", free_port()) as sock:
+        assert sock.proto == socket.IPPROTO_TCP and sock.get_inheritable()
+
+
 def _busy_port():
     holder = socket.socket()
     holder.bind(("127.0.0.1", 0))
