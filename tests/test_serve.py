@@ -11,6 +11,7 @@ import shutil
 import socket
 import threading
 import time
+from urllib.parse import quote
 
 import pytest
 from conftest import SAMPLE_JSONL, SEED_ARTICLE
@@ -218,6 +219,10 @@ def test_the_page_turns_the_token_into_a_cookie(guarded):
     assert signed.status_code == 303 and signed.headers["location"] == "/?q=banjir&lang=en"
     cookie = signed.headers["set-cookie"]
     assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "s3cret-token" not in cookie
+    article = guarded.get(f"/articles/{quote(SEED_ID, safe='')}", params={"token": "s3cret-token"})
+    assert article.headers["location"] == f"/articles/{quote(SEED_ID, safe='')}"
+    odd = guarded.get("/articles/a%20b%3Fc", params={"q": "x y", "token": "s3cret-token"})
+    assert odd.headers["location"] == "/articles/a%20b%3Fc?q=x+y"
     page = guarded.get(signed.headers["location"])
     assert page.status_code == 200 and "banjir" in page.text
     assert guarded.get("/static/style.css").status_code == 200

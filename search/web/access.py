@@ -25,7 +25,7 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 from pathlib import PurePath
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
@@ -94,7 +94,8 @@ class RequireToken:
 def _sign_in(request: Request, token: AccessToken):
     """The same URL without the token, and the cookie that stands for it."""
     kept = [(name, value) for name, value in request.query_params.multi_items() if name != TOKEN_PARAM]
-    target = request.url.path + ("?" + urlencode(kept) if kept else "")
+    path = request.scope.get("raw_path", b"").decode("latin-1") or quote(request.url.path, safe="/")
+    target = path + ("?" + urlencode(kept) if kept else "")
     answer = RedirectResponse(target, status_code=303)
     answer.set_cookie(COOKIE, token.cookie_value(), max_age=COOKIE_SECONDS, httponly=True,
                       samesite="strict", path="/")
