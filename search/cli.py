@@ -28,6 +28,7 @@ from .errors import (
     IndexOutdatedError,
     InvalidArgumentError,
     NothingToRestoreError,
+    PortInUseError,
     SearchError,
 )
 from .index import DEFAULT_INDEX, SORTS, SearchRequest, open_index
@@ -83,6 +84,8 @@ def _hint(error: SearchError) -> str:
         return f"rebuild it from the articles it stores with `search index --rebuild{where}`"
     if isinstance(error, IndexLockedError):
         return "try again later or pass --wait SECONDS"
+    if isinstance(error, PortInUseError):
+        return "pass --port"
     return ""
 
 
@@ -1031,7 +1034,10 @@ def _check_summary(report) -> str:
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on (0.0.0.0: every interface; only when you mean it).")
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
-def serve_command(index_dir, host, port):
+@click.option("--token", envvar="SEARCH_SERVE_TOKEN", show_envvar=True, default=None,
+              help="Ask every request for this access token: `Authorization: Bearer TOKEN` "
+                   "for the API, the page opened once with ?token=TOKEN (then a cookie).")
+def serve_command(index_dir, host, port, token):
     """Serve the search page and the JSON API over the index (read-only).
 
     At the default location, builds the index from seeds/ first if there is
@@ -1041,19 +1047,33 @@ def serve_command(index_dir, host, port):
     """
     try:
         from . import web  # imported here: other commands never load the web stack
+        from .web import server
     except ImportError as error:
         raise click.ClickException(
             f"search serve needs the web extra ({error}); install it with: pip install -e '.[web]'"
         ) from None
+    if token is not None and not token.strip():
+        raise click.BadParameter("the token is empty", param_hint="--token / SEARCH_SERVE_TOKEN")
     try:
         _open_or_build(index_dir).close()
+        sock = server.listen(host, port)  # before saying "Serving": a port in use is one line
     except SearchError as error:
         _fail(error)
+    if server.beyond_loopback(host):
+        click.echo(_serve_warning(host, port, token), err=True)
     click.echo(f"Serving {index_dir} at http://{host}:{port}/ (Ctrl+C stops)", err=True)
     cluster = _cluster()
-    web.serve(index_dir, host=host, port=port,
+    web.serve(index_dir, sock,
               advice=f"; `search check --index {index_dir}` says whether the index is damaged",
-              ray_address=cluster.address, ray_timeout=cluster.timeout)
+              ray_address=cluster.address, ray_timeout=cluster.timeout, token=token)
+
+
+def _serve_warning(host: str, port: int, token: str | None) -> str:
+    if token:
+        return (f"Warning: listening on {host} port {port}, beyond this machine: every endpoint answers "
+                f"anyone who can reach the port and sends the token (SEARCH_SERVE_TOKEN).")
+    return (f"Warning: listening on {host} port {port}, beyond this machine: every endpoint is open to "
+            f"anyone who can reach the port; set SEARCH_SERVE_TOKEN (or pass --token) to ask for a token.")
 
 
 @main.command("analyze")

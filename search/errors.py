@@ -20,6 +20,8 @@ names a command to run: the command line adds that (``search.cli``).
     │   └── IndexWriteError
     │       └── IndexReadOnlyError
     ├── ClusterError           the Ray cluster (reaching it, a task, its extra)
+    ├── ServeError             the web server cannot listen where it was asked
+    │   └── PortInUseError
     ├── SourceError            what was given to index
     │   ├── IngestError
     │   │   ├── NotAnArticleError
@@ -86,6 +88,14 @@ class IndexReadOnlyError(IndexWriteError):
 
 class ClusterError(SearchError):
     """The Ray cluster cannot be reached, a task on it failed, or the ``cluster`` extra is not installed."""
+
+
+class ServeError(SearchError):
+    """``search serve`` cannot listen on the address and port it was given."""
+
+
+class PortInUseError(ServeError):
+    """Another process already listens on the port."""
 
 
 class SourceError(SearchError):

@@ -255,7 +255,8 @@ def test_slow_index_call_is_a_503(web_index, monkeypatch):
 
 def test_requests_are_answered_in_parallel(web_index, monkeypatch):
     """Two calls run at once, each with an index of its own: with one shared index
-    the second would wait for the first, which waits for the second."""
+    the second would wait for the first, which waits for the second. (Without the
+    cache, which would have the second wait for the first's answer to the same request.)"""
     both = threading.Barrier(2, timeout=20)
     seen = []
     original = search.Index.stats
@@ -266,7 +267,7 @@ def test_requests_are_answered_in_parallel(web_index, monkeypatch):
         return original(self)
 
     monkeypatch.setattr(search.Index, "stats", meeting)
-    with TestClient(create_app(web_index, readers=2, timeout=30)) as test_client:
+    with TestClient(create_app(web_index, readers=2, timeout=30, cache_entries=0)) as test_client:
         with ThreadPoolExecutor(2) as pool:
             answers = list(pool.map(lambda _: test_client.get("/api/stats"), range(2)))
     assert [answer.status_code for answer in answers] == [200, 200]

@@ -13,6 +13,11 @@ handlers live in :mod:`search.web.views`):
 * :mod:`.errors`: every error as JSON on ``/api/``, a page elsewhere; never a
   stack trace.
 * :mod:`.security`: the Content-Security-Policy and the other headers.
+* :mod:`.access`: the optional access token (401 without it), and what a
+  client on another machine is not shown (absolute paths).
+* :mod:`.cache`: recent answers, per generation of the index.
+* :mod:`.admission`: how many requests are answered at once; the others
+  queue, then get 503 with ``Retry-After``.
 * :mod:`.server`: running it (uvicorn, worker processes, their supervisor).
 
 Nothing from a URL reaches the file system: ids are looked up in the index,
@@ -29,11 +34,15 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from ..errors import SearchError
 from . import errors, openapi, render
+from .access import AccessToken, RequireToken
+from .admission import Admission, Limits
+from .cache import ENTRIES, AnswerCache, Answers
 from .params import BadRequest
 from .pool import REFRESH_SECONDS, REQUEST_TIMEOUT, IndexPool, Unavailable, readers_from_environment
 from .security import SecurityHeaders
@@ -48,11 +57,14 @@ HERE = Path(__file__).parent
 def create_app(index_dir: str | Path, refresh_seconds: float = REFRESH_SECONDS,
                timeout: float = REQUEST_TIMEOUT, readers: int | None = None,
                exports: int = EXPORTS, ray_address: str | None = None,
-               ray_timeout: float | None = None) -> Starlette:
+               ray_timeout: float | None = None, token: str | None = None,
+               limits: Limits | None = None, cache_entries: int = ENTRIES) -> Starlette:
     """The ASGI application serving the index at ``index_dir`` (read-only), answering
     ``readers`` requests at once (default ``SEARCH_SERVE_READERS`` or 2) and
     streaming ``exports`` exports at once; its shards served by the Ray cluster at
-    ``ray_address`` if given."""
+    ``ray_address`` if given. ``token``, if given, is asked of every request;
+    ``limits`` bound the requests in the application and the queue before it;
+    ``cache_entries`` recent answers are kept (0: none)."""
     shared = IndexPool(Path(index_dir), readers or readers_from_environment(), refresh_seconds, timeout,
                        ray_address, ray_timeout)
 
@@ -89,10 +101,15 @@ def create_app(index_dir: str | Path, refresh_seconds: float = REFRESH_SECONDS,
         Unavailable: errors.unavailable,
         Exception: errors.server_error,
     }
-    app = Starlette(routes=routes, exception_handlers=handlers, lifespan=lifespan)
+    middleware = [  # the first is the outermost
+        Middleware(SecurityHeaders),
+        Middleware(RequireToken, token=AccessToken(token) if token is not None else None),
+        *([Middleware(AnswerCache, pool=shared, answers=Answers(cache_entries))] if cache_entries else []),
+        Middleware(Admission, limits=limits or Limits()),
+    ]
+    app = Starlette(routes=routes, exception_handlers=handlers, lifespan=lifespan, middleware=middleware)
     app.state.index = shared
     app.state.exports = threading.BoundedSemaphore(exports)
     app.state.templates = render.templates()
     app.state.openapi = openapi.describe(app.routes)
-    app.add_middleware(SecurityHeaders)
     return app

@@ -11,29 +11,49 @@ from __future__ import annotations
 
 import logging
 from http import HTTPStatus
+from pathlib import Path
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
 from ..errors import ArticleNotFoundError, InvalidArgumentError, QueryError, SearchError
 from . import labels, render
+from .audience import Audience, audience, client_is_loopback
 from .pool import Unavailable
 
 log = logging.getLogger("search.web")
 
 
 def _wants_json(request: Request) -> bool:
-    return request.url.path.startswith("/api/")
+    return audience(request.url.path) is Audience.API
 
 
-def _error(request: Request, status: int, message: str):
-    if _wants_json(request) or request.url.path.startswith("/export"):
-        return render.json({"error": message, "status": status}, status)
-    messages = labels.LABELS[labels.language(request.query_params.get("lang"))]["errors"]
-    heading = messages.get(status, messages[400])
-    return render.page(request, "error.html", {"status": status, "message": heading,
-                                               "detail": message if message != heading else ""},
-                       status=status)
+def response(request: Request, status: int, message: str, headers: dict[str, str] | None = None):
+    """The error ``status`` with ``message``: JSON on ``/api/`` and ``/export``, the error page
+    elsewhere (its message in the page's language, the detail after it); absolute paths of the
+    index shown only to a client on this machine."""
+    message = _without_paths(request, message)
+    if audience(request.url.path) in (Audience.API, Audience.EXPORT):
+        answer = render.json({"error": message, "status": status}, status)
+    else:
+        messages = labels.LABELS[labels.language(request.query_params.get("lang"))]["errors"]
+        heading = messages.get(status, messages[400])
+        answer = render.page(request, "error.html", {"status": status, "message": heading,
+                                                     "detail": message if message != heading else ""},
+                             status=status)
+    answer.headers.update(headers or {})
+    return answer
+
+
+def _without_paths(request: Request, message: str) -> str:
+    """``message`` with the index's absolute path cut to its name, for a client not on this machine."""
+    if client_is_loopback(request.scope):
+        return message
+    folder = Path(request.app.state.index.path)
+    for written in {str(folder.resolve()), str(folder)}:
+        message = message.replace(written, folder.name)
+    return message
+
 
 
 async def http_error(request: Request, error: HTTPException):
@@ -41,7 +61,7 @@ async def http_error(request: Request, error: HTTPException):
     if _wants_json(request):
         return render.json({"error": detail or _default_message(error.status_code), "status": error.status_code},
                            error.status_code)
-    return _error(request, error.status_code, detail or "")
+    return response(request, error.status_code, detail or "")
 
 
 def _is_default_phrase(error: HTTPException) -> bool:
@@ -56,7 +76,7 @@ def _default_message(status: int) -> str:
 
 
 async def bad_request(request: Request, error: Exception):
-    return _error(request, 400, str(error))
+    return response(request, 400, str(error))
 
 
 async def search_error(request: Request, error: SearchError):
@@ -66,13 +86,13 @@ async def search_error(request: Request, error: SearchError):
         status = 400
     else:
         status = 503
-    return _error(request, status, str(error))
+    return response(request, status, str(error))
 
 
 async def unavailable(request: Request, error: Unavailable):
-    return _error(request, 503, str(error))
+    return response(request, 503, str(error))
 
 
 async def server_error(request: Request, error: Exception):
     log.error("unexpected error on %s: %s: %s", request.url.path, type(error).__name__, error)
-    return _error(request, 500, "internal error" if _wants_json(request) else "")
+    return response(request, 500, "internal error" if _wants_json(request) else "")

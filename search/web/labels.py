@@ -94,6 +94,7 @@ LABELS: dict[str, dict] = {
         "back_to_search": "Kembali ke pencarian",
         "errors": {
             400: "Permintaan tidak valid.",
+            401: "Halaman ini meminta token akses.",
             404: "Halaman atau artikel tidak ditemukan.",
             405: "Metode ini tidak didukung.",
             503: "Indeks sedang tidak dapat menjawab. Coba lagi sebentar lagi.",
@@ -209,6 +210,7 @@ LABELS: dict[str, dict] = {
         "back_to_search": "Back to the search",
         "errors": {
             400: "Bad request.",
+            401: "This page asks for an access token.",
             404: "Page or article not found.",
             405: "This method is not supported.",
             503: "The index cannot answer now. Try again in a moment.",

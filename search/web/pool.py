@@ -24,12 +24,14 @@ page or API answers.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import os
 import queue
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +39,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ..errors import SearchError
 from ..index import newest_generation, open_index
+from ..results import SearchResults
 
 log = logging.getLogger("search.web")
 
@@ -50,6 +53,30 @@ READERS = 2
 
 class Unavailable(Exception):
     """The index cannot answer (missing, damaged, too slow): 503."""
+
+
+@dataclass
+class Answered:
+    """What the index calls of one request read: their generations, and whether an answer was
+    partial (a shard of a cluster did not answer), for the answer cache (:mod:`search.web.cache`)."""
+
+    generations: set[Path] = field(default_factory=set)
+    partial: bool = False
+
+    def only(self, generation: Path) -> bool:
+        """Whether every call read ``generation`` and every answer was whole: one to keep."""
+        return not self.partial and self.generations == {generation}
+
+
+ANSWERED: contextvars.ContextVar[Answered | None] = contextvars.ContextVar("answered", default=None)
+"""The request's :class:`Answered`, which the cache puts in the request's context (Starlette's
+thread pool copies it into each call's thread): request-scoped, never shared between requests."""
+
+
+def _partial(result) -> bool:
+    """Whether a call's result (or a part of it) is a search some shard did not answer."""
+    parts = result if isinstance(result, tuple) else (result,)
+    return any(isinstance(part, SearchResults) and part.missing_shards for part in parts)
 
 
 class IndexPool:
@@ -134,6 +161,15 @@ class IndexPool:
             self._newest = newest
         return newest
 
+    async def newest_generation(self) -> Path | None:
+        """The newest generation as this pool last read it (read again, in the thread pool,
+        when that is more than ``refresh_seconds`` ago); None if it cannot be read."""
+        with self._lock:
+            fresh = self._newest is not None and time.monotonic() - self._checked < self.refresh_seconds
+            if fresh:
+                return self._newest
+        return await run_in_threadpool(self._newest_generation)
+
     def _fresh(self, index):
         newest = self._newest_generation()
         if newest is not None and index.generation != newest:
@@ -148,7 +184,14 @@ class IndexPool:
         try:
             if time.monotonic() > deadline:
                 raise Unavailable("the index is busy; try again")
-            return work(self._fresh(index))
+            fresh = self._fresh(index)
+            answered = ANSWERED.get()
+            if answered is not None:
+                answered.generations.add(fresh.generation)
+            result = work(fresh)
+            if answered is not None and _partial(result):
+                answered.partial = True
+            return result
         finally:
             self._give_back(index)
 

@@ -1,22 +1,27 @@
 """Running the application: ``search serve``'s worker processes and their supervisor.
 
-Why a module of its own: how the server is launched (uvicorn, how many
-worker processes from ``SEARCH_SERVE_WORKERS``, what each worker reads from
-the environment, one line when a worker dies) is apart from what it
-answers; :mod:`search.web.app` builds the application, this runs it.
+Why a module of its own: how the server is launched (its socket, bound
+before anything says it is serving; uvicorn; how many worker processes from
+``SEARCH_SERVE_WORKERS``, each handed the application's factory; one line
+when a worker dies) is apart from what it answers; :mod:`search.web.app`
+builds the application, this runs it.
 """
 
 from __future__ import annotations
 
+import errno
+import functools
+import ipaddress
 import os
 import signal
+import socket
 import sys
 from pathlib import Path
 from typing import Any
 
-from starlette.applications import Starlette
-
+from ..errors import PortInUseError, ServeError
 from .app import create_app
+from .pool import readers_from_environment
 
 
 def workers_from_environment() -> int:
@@ -27,20 +32,43 @@ def workers_from_environment() -> int:
     return int(raw)
 
 
-def app_from_environment() -> Starlette:
-    """The application of one worker process, as :func:`serve` handed it down (a spawned worker
-    gets no arguments, only its environment): the index ``SEARCH_SERVE_INDEX``, and the Ray
-    cluster ``SEARCH_SERVE_RAY_ADDRESS`` with its timeout ``SEARCH_SERVE_RAY_TIMEOUT``, if any."""
-    timeout = os.environ.get("SEARCH_SERVE_RAY_TIMEOUT")
-    return create_app(os.environ["SEARCH_SERVE_INDEX"], ray_address=os.environ.get("SEARCH_SERVE_RAY_ADDRESS"),
-                      ray_timeout=float(timeout) if timeout else None)
+def listen(host: str, port: int) -> socket.socket:
+    """A socket bound to ``host``:``port``, before the server says it is serving:
+    :class:`~search.errors.PortInUseError` when another process holds the port."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on connections of a socket that says it
+    # is TCP; without it Nagle's algorithm held each answer's body behind its head (about 2,000
+    # answers a second from the cache instead of 4,000-6,000; benchmarks/HISTORY.md, issue 34).
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds: not past a listener
+    try:
+        sock.bind((host, port))
+    except OSError as error:
+        sock.close()
+        if error.errno == errno.EADDRINUSE:
+            raise PortInUseError(f"port {port} is in use") from None
+        raise ServeError(f"cannot listen on {host} port {port}: {error.strerror or error}") from None
+    sock.set_inheritable(True)
+    return sock
 
 
-def serve(index_dir: str | Path, host: str = "127.0.0.1", port: int = 8000, advice: str = "",
-          ray_address: str | None = None, ray_timeout: float | None = None) -> None:
-    """Run the application on uvicorn until interrupted, in ``SEARCH_SERVE_WORKERS`` worker
-    processes sharing one socket (the GIL lets one process use about one core), watched
-    by this one.
+def beyond_loopback(host: str) -> bool:
+    """Whether a server bound to ``host`` can be reached from other machines (a name other
+    than localhost counts as reachable: it is not resolved here)."""
+    if host == "localhost":
+        return False
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return True
+    return not address.is_loopback
+
+
+def serve(index_dir: str | Path, sock: socket.socket, advice: str = "", ray_address: str | None = None,
+          ray_timeout: float | None = None, token: str | None = None) -> None:
+    """Run the application on uvicorn until interrupted, on ``sock`` (from :func:`listen`), in
+    ``SEARCH_SERVE_WORKERS`` worker processes sharing it (the GIL lets one process use about one
+    core), watched by this one; ``token``, if given, is asked of every request.
 
     A worker that dies is replaced, and the death is one line on stderr (with
     ``advice`` after it): the index's files are memory-mapped, so a file cut
@@ -49,27 +77,25 @@ def serve(index_dir: str | Path, host: str = "127.0.0.1", port: int = 8000, advi
     """
     import uvicorn
 
-    options: dict[str, Any] = dict(host=host, port=port, log_level="warning", access_log=False,
-                                   server_header=False, limit_concurrency=200, timeout_keep_alive=5,
-                                   lifespan="on")
+    # No limit_concurrency: past it uvicorn answers plain text. The application's own
+    # admission (search.web.admission) queues requests and answers 503 in JSON or a page.
+    options: dict[str, Any] = dict(log_level="warning", access_log=False, server_header=False,
+                                   timeout_keep_alive=5, lifespan="on", backlog=4096)
     try:
         workers = workers_from_environment()
-        create_app(index_dir, ray_address=ray_address, ray_timeout=ray_timeout)  # checks SEARCH_SERVE_READERS
+        readers = readers_from_environment()
     except ValueError as error:  # one line, not a traceback
         raise SystemExit(f"Error: {error}") from None
-    # Each worker is a fresh process (spawned) that builds its own application
-    # and opens its own indexes; the supervisor stops them on SIGINT or SIGTERM.
-    # (The environment is the only way to them: uvicorn starts each from an import string.)
-    os.environ["SEARCH_SERVE_INDEX"] = str(Path(index_dir).resolve())
-    if ray_address:
-        os.environ["SEARCH_SERVE_RAY_ADDRESS"] = ray_address
-    if ray_timeout is not None:
-        os.environ["SEARCH_SERVE_RAY_TIMEOUT"] = str(ray_timeout)
-    config = uvicorn.Config("search.web.server:app_from_environment", factory=True, workers=workers, **options)
-    _supervisor(config, Path(index_dir), advice).run()
+    # Each worker is a fresh process (spawned) that builds its own application and
+    # opens its own indexes from this factory, handed to it pickled (the token with
+    # it, never through the environment); the supervisor stops them on SIGINT or SIGTERM.
+    factory = functools.partial(create_app, Path(index_dir).resolve(), readers=readers,
+                                ray_address=ray_address, ray_timeout=ray_timeout, token=token)
+    config = uvicorn.Config(factory, factory=True, workers=workers, **options)
+    _supervisor(config, sock, Path(index_dir), advice).run()
 
 
-def _supervisor(config, index_dir: Path, advice: str):
+def _supervisor(config, sock: socket.socket, index_dir: Path, advice: str):
     """uvicorn's supervisor of worker processes, saying in one line why one had to be replaced."""
     from uvicorn.config import STARTUP_FAILURE
     from uvicorn.supervisors import Multiprocess
@@ -85,7 +111,7 @@ def _supervisor(config, index_dir: Path, advice: str):
                 if new is not old and code is not None and code not in (0, STARTUP_FAILURE):
                     print(worker_death(old.pid, code, index_dir) + advice, file=sys.stderr, flush=True)
 
-    return Supervisor(config, sockets=[config.bind_socket()])
+    return Supervisor(config, sockets=[sock])
 
 
 def worker_death(pid: int | None, exitcode: int, index_dir: Path) -> str:

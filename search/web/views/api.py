@@ -16,6 +16,8 @@ from starlette.responses import Response
 
 from ...rows import timeline_csv
 from .. import render
+from ..access import hide_paths
+from ..audience import client_is_loopback
 from ..params import (
     BadRequest,
     coverage_request,
@@ -112,12 +114,14 @@ async def api_stats(request: Request):
     summary: The index's statistics
     responses:
       200:
-        description: Article count, fields, size, build time, sources
+        description: "Article count, fields, size, build time, sources (the index's folder and the
+          sources by name only, without their absolute path, to a client on another machine)"
         content: {application/json: {schema: {$ref: "#/components/schemas/Stats"}}}
       503: {$ref: "#/components/responses/Unavailable"}
     """
     stats = await request.app.state.index.run(lambda index: index.stats())
-    return render.json(stats.to_dict())
+    shown = stats.to_dict() if client_is_loopback(request.scope) else hide_paths(stats.to_dict())
+    return render.json(shown)
 
 
 async def api_values(request: Request):
