@@ -53,7 +53,7 @@ def take(index_dir: Path, query: str) -> list[Path]:
         driver.save_screenshot(str(shots[-1]))
         driver.set_window_size(1280, 1400)
         driver.get(f"{base}/?{urlencode({'q': 'banjir'})}")
-        WebDriverWait(driver, 30).until(lambda d: d.find_elements(By.ID, "coverage"))
+        WebDriverWait(driver, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#coverage .words a"))
         driver.execute_script("document.getElementById('coverage').scrollIntoView()")
         shots.append(DOCS / "words-panel.png")
         driver.save_screenshot(str(shots[-1]))
