@@ -1037,7 +1037,11 @@ def _check_summary(report) -> str:
 @click.option("--token", envvar="SEARCH_SERVE_TOKEN", show_envvar=True, default=None,
               help="Ask every request for this access token: `Authorization: Bearer TOKEN` "
                    "for the API, the page opened once with ?token=TOKEN (then a cookie).")
-def serve_command(index_dir, host, port, token):
+@click.option("--readers", type=click.IntRange(1, 16), envvar="SEARCH_SERVE_READERS", show_envvar=True,
+              default=2, show_default=True, help="Open indexes per process: requests searched at once.")
+@click.option("--workers", type=click.IntRange(1, 16), envvar="SEARCH_SERVE_WORKERS", show_envvar=True,
+              default=1, show_default=True, help="Processes answering on the port (one core each at most).")
+def serve_command(index_dir, host, port, token, readers, workers):
     """Serve the search page and the JSON API over the index (read-only).
 
     At the default location, builds the index from seeds/ first if there is
@@ -1065,7 +1069,8 @@ def serve_command(index_dir, host, port, token):
     cluster = _cluster()
     web.serve(index_dir, sock,
               advice=f"; `search check --index {index_dir}` says whether the index is damaged",
-              ray_address=cluster.address, ray_timeout=cluster.timeout, token=token)
+              ray_address=cluster.address, ray_timeout=cluster.timeout, token=token, readers=readers,
+              workers=workers)
 
 
 def _serve_warning(host: str, port: int, token: str | None) -> str:

@@ -274,12 +274,9 @@ def test_requests_are_answered_in_parallel(web_index, monkeypatch):
     assert len(set(seen)) == 2  # two indexes, never one shared by two threads
 
 
-def test_readers_from_the_environment(web_index, monkeypatch):
-    monkeypatch.setenv("SEARCH_SERVE_READERS", "3")
-    assert create_app(web_index).state.index.size == 3
-    monkeypatch.setenv("SEARCH_SERVE_READERS", "0")
-    with pytest.raises(ValueError, match="SEARCH_SERVE_READERS"):
-        create_app(web_index)
+def test_readers_are_the_pools_size(web_index):
+    assert create_app(web_index, readers=3).state.index.size == 3
+    assert create_app(web_index).state.index.size == 2
 
 
 def test_export_streams_while_other_requests_are_answered(web_index, monkeypatch):
@@ -539,10 +536,11 @@ def test_serve_command(tmp_path, web_index):
     assert "--port" in CliRunner().invoke(main, ["serve", "--help"]).output
     missing = CliRunner().invoke(main, ["serve", "--index", str(tmp_path / "none")])
     assert missing.exit_code == 1 and "no index" in missing.output
-    bad = subprocess.run([sys.executable, "-m", "search", "serve", "--index", str(web_index)],
-                         env={**os.environ, "SEARCH_SERVE_READERS": "many"}, capture_output=True, text=True,
-                         timeout=120)
-    assert bad.returncode == 1 and "SEARCH_SERVE_READERS must be" in bad.stderr and "Traceback" not in bad.stderr
+    for name, value in (("SEARCH_SERVE_READERS", "many"), ("SEARCH_SERVE_WORKERS", "-1")):
+        bad = subprocess.run([sys.executable, "-m", "search", "serve", "--index", str(web_index)],
+                             env={**os.environ, name: value}, capture_output=True, text=True, timeout=120)
+        assert bad.returncode == 2 and name in bad.stderr and "Traceback" not in bad.stderr, bad.stderr
+        assert "Serving" not in bad.stderr  # told before it starts
     assert not (tmp_path / "none").exists()
 
 
@@ -581,17 +579,6 @@ def test_worker_processes_answer_and_stop_with_the_server(web_index):
     while any(Path(f"/proc/{pid}").exists() for pid in workers):
         assert time.monotonic() < deadline, "a worker outlived the server"
         time.sleep(0.2)
-
-
-def test_workers_from_the_environment(monkeypatch):
-    from search.web.server import workers_from_environment
-
-    assert workers_from_environment() == 1
-    monkeypatch.setenv("SEARCH_SERVE_WORKERS", "2")
-    assert workers_from_environment() == 2
-    monkeypatch.setenv("SEARCH_SERVE_WORKERS", "-1")
-    with pytest.raises(ValueError, match="SEARCH_SERVE_WORKERS"):
-        workers_from_environment()
 
 
 def test_plain_commands_do_not_import_the_web_stack():

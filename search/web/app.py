@@ -44,7 +44,7 @@ from .access import AccessToken, RequireToken
 from .admission import Admission, Limits
 from .cache import ENTRIES, AnswerCache, Answers
 from .params import BadRequest
-from .pool import REFRESH_SECONDS, REQUEST_TIMEOUT, IndexPool, Unavailable, readers_from_environment
+from .pool import READERS, REFRESH_SECONDS, REQUEST_TIMEOUT, IndexPool, Unavailable
 from .security import SecurityHeaders
 from .views import api, export, feed, pages, timeline
 from .views.export import EXPORTS
@@ -60,12 +60,12 @@ def create_app(index_dir: str | Path, refresh_seconds: float = REFRESH_SECONDS,
                ray_timeout: float | None = None, token: str | None = None,
                limits: Limits | None = None, cache_entries: int = ENTRIES) -> Starlette:
     """The ASGI application serving the index at ``index_dir`` (read-only), answering
-    ``readers`` requests at once (default ``SEARCH_SERVE_READERS`` or 2) and
+    ``readers`` requests at once (2 by default) and
     streaming ``exports`` exports at once; its shards served by the Ray cluster at
     ``ray_address`` if given. ``token``, if given, is asked of every request;
     ``limits`` bound the requests in the application and the queue before it;
     ``cache_entries`` recent answers are kept (0: none)."""
-    shared = IndexPool(Path(index_dir), readers or readers_from_environment(), refresh_seconds, timeout,
+    shared = IndexPool(Path(index_dir), readers or READERS, refresh_seconds, timeout,
                        ray_address, ray_timeout)
 
     @asynccontextmanager

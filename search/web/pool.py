@@ -6,7 +6,7 @@ many indexes are open, how each is kept on the newest generation, and what
 happens to a call that is too slow are one concern, apart from what any
 page or API answers.
 
-* A small pool of open :class:`search.Index` objects (``SEARCH_SERVE_READERS``,
+* A small pool of open :class:`search.Index` objects (``search serve --readers``,
   2 by default), each used by one thread at a time (Whoosh's searcher and
   the engine's caches are not made for concurrent use), so that a few
   requests are answered at once and a cheap one does not queue behind a slow
@@ -26,7 +26,6 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
-import os
 import queue
 import threading
 import time
@@ -47,7 +46,7 @@ REQUEST_TIMEOUT = 10.0
 EXPORT_TIMEOUT = 120.0  # an export ranks every match before its first row
 EXPORT_STREAM_SECONDS = 600.0  # and then streams them, each row read when it is sent
 REFRESH_SECONDS = 1.0
-# Open indexes, so that as many requests are answered at once (SEARCH_SERVE_READERS).
+# Open indexes, so that as many requests are answered at once (search serve --readers).
 READERS = 2
 
 
@@ -231,15 +230,3 @@ async def run_with_timeout(function: Callable[..., Any], timeout: float, *args: 
         raise Unavailable(f"no answer within {timeout:g} s") from None
 
 
-def readers_from_environment() -> int:
-    """``SEARCH_SERVE_READERS`` (1-16), or :data:`READERS`."""
-    raw = os.environ.get("SEARCH_SERVE_READERS", "").strip()
-    if not raw:
-        return READERS
-    try:
-        value = int(raw)
-    except ValueError:
-        value = 0
-    if not 1 <= value <= 16:
-        raise ValueError(f"SEARCH_SERVE_READERS must be a whole number from 1 to 16, not {raw!r}")
-    return value

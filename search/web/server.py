@@ -1,8 +1,8 @@
 """Running the application: ``search serve``'s worker processes and their supervisor.
 
 Why a module of its own: how the server is launched (its socket, bound
-before anything says it is serving; uvicorn; how many worker processes from
-``SEARCH_SERVE_WORKERS``, each handed the application's factory; one line
+before anything says it is serving; uvicorn; the worker processes, as many
+as ``search serve --workers`` asks, each handed the application's factory; one line
 when a worker dies) is apart from what it answers; :mod:`search.web.app`
 builds the application, this runs it.
 """
@@ -12,7 +12,6 @@ from __future__ import annotations
 import errno
 import functools
 import ipaddress
-import os
 import signal
 import socket
 import sys
@@ -21,15 +20,7 @@ from typing import Any
 
 from ..errors import PortInUseError, ServeError
 from .app import create_app
-from .pool import readers_from_environment
-
-
-def workers_from_environment() -> int:
-    """``SEARCH_SERVE_WORKERS`` (1-16): processes answering, each with its own pool; 1 by default."""
-    raw = os.environ.get("SEARCH_SERVE_WORKERS", "").strip() or "1"
-    if not raw.isdigit() or not 1 <= int(raw) <= 16:
-        raise ValueError(f"SEARCH_SERVE_WORKERS must be a whole number from 1 to 16, not {raw!r}")
-    return int(raw)
+from .pool import READERS
 
 
 def listen(host: str, port: int) -> socket.socket:
@@ -65,10 +56,11 @@ def beyond_loopback(host: str) -> bool:
 
 
 def serve(index_dir: str | Path, sock: socket.socket, advice: str = "", ray_address: str | None = None,
-          ray_timeout: float | None = None, token: str | None = None) -> None:
+          ray_timeout: float | None = None, token: str | None = None, readers: int = READERS,
+          workers: int = 1) -> None:
     """Run the application on uvicorn until interrupted, on ``sock`` (from :func:`listen`), in
-    ``SEARCH_SERVE_WORKERS`` worker processes sharing it (the GIL lets one process use about one
-    core), watched by this one; ``token``, if given, is asked of every request.
+    ``workers`` processes sharing it (the GIL lets one process use about one core), each with
+    ``readers`` open indexes, watched by this one; ``token``, if given, is asked of every request.
 
     A worker that dies is replaced, and the death is one line on stderr (with
     ``advice`` after it): the index's files are memory-mapped, so a file cut
@@ -81,11 +73,6 @@ def serve(index_dir: str | Path, sock: socket.socket, advice: str = "", ray_addr
     # admission (search.web.admission) queues requests and answers 503 in JSON or a page.
     options: dict[str, Any] = dict(log_level="warning", access_log=False, server_header=False,
                                    timeout_keep_alive=5, lifespan="on", backlog=4096)
-    try:
-        workers = workers_from_environment()
-        readers = readers_from_environment()
-    except ValueError as error:  # one line, not a traceback
-        raise SystemExit(f"Error: {error}") from None
     # Each worker is a fresh process (spawned) that builds its own application and
     # opens its own indexes from this factory, handed to it pickled (the token with
     # it, never through the environment); the supervisor stops them on SIGINT or SIGTERM.
