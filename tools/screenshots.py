@@ -8,8 +8,9 @@ chromium-driver``) and the test extra (Selenium).
 
     python tools/screenshots.py [--index DIR] [--query "banjir jakarta"]
 
-It takes the results page (with its words of the coverage), an article,
-the results on a phone, and the timeline page at desktop and phone sizes.
+It takes the results page (with its words of the coverage, at desktop and
+phone sizes), an article, the results on a phone, and the timeline page at
+desktop and phone sizes.
 """
 
 from __future__ import annotations
@@ -56,6 +57,13 @@ def take(index_dir: Path, query: str) -> list[Path]:
         WebDriverWait(driver, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#coverage .words a"))
         driver.execute_script("document.getElementById('coverage').scrollIntoView()")
         shots.append(DOCS / "words-panel.png")
+        driver.save_screenshot(str(shots[-1]))
+        driver.set_window_size(390, 1200)  # on a phone the panel is behind the one tap, "Saring"
+        driver.get(f"{base}/?{urlencode({'q': 'banjir'})}")
+        WebDriverWait(driver, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#coverage .words a"))
+        driver.find_element(By.CSS_SELECTOR, ".refine-label").click()
+        driver.execute_script("document.getElementById('coverage').scrollIntoView()")
+        shots.append(DOCS / "words-panel-phone.png")
         driver.save_screenshot(str(shots[-1]))
         timeline = urlencode([("q", "banjir"), ("q", "gempa"), ("q", "kebakaran hutan"), ("interval", "month"),
                               ("from", "2016-07"), ("to", "2018-02")])
