@@ -846,6 +846,8 @@ def timeline_command(queries, index_dir, interval, filters, date_from, date_to, 
     for found in timeline.lines:
         for note in found.notes:
             click.echo(f"note: {found.query}: {note}", err=True)
+        if found.suggestion:
+            click.echo(f"note: {found.query}: nothing matched; did you mean {found.suggestion}?", err=True)
     if output_format == "json":
         _dump(timeline.to_dict())
     elif output_format == "csv":

@@ -376,6 +376,8 @@ class TimelineLine:
     undated: int = 0
     """Matching articles without a date: in no period."""
     notes: list[QueryNote] = field(default_factory=list)
+    suggestion: str | None = None
+    """The query with misspelled words corrected, when it matched nothing (a timeline counts what was typed)."""
 
     @property
     def total(self) -> int:
@@ -383,8 +385,8 @@ class TimelineLine:
 
     def to_dict(self) -> dict:
         return {"query": self.query, "total": self.total, "undated": self.undated, "counts": self.counts,
-                "shares": [round(share, 6) for share in self.shares], "notes": [str(n) for n in self.notes],
-                "note_details": [note.to_dict() for note in self.notes]}
+                "shares": [round(share, 6) for share in self.shares], "suggestion": self.suggestion,
+                "notes": [str(n) for n in self.notes], "note_details": [note.to_dict() for note in self.notes]}
 
 
 @dataclass

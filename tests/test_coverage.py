@@ -231,3 +231,10 @@ def test_any_query_counts_on_the_timeline_what_a_search_finds(seeds_index, piece
         assert line.total == expected, text
         coverage = index.coverage(text, limit=5, sample=20)
         assert coverage.total in (expected, 0) and len(coverage.words) <= 5
+
+
+def test_a_line_that_matches_nothing_suggests_a_correction_and_counts_what_was_typed(seeds_index):
+    with search.open_index(seeds_index) as index:
+        typo, right = index.timeline(["banjr", "banjir"], interval="year").lines
+    assert typo.total == 0 and typo.suggestion == "banjir"
+    assert right.total > 0 and right.suggestion is None

@@ -148,6 +148,13 @@ def test_the_english_timeline_is_english(client):
             assert "lang=en" in unescape(href), href
 
 
+def test_a_misspelled_line_links_to_the_timeline_corrected(client):
+    html = client.get("/timeline", params=[("q", "banjr"), ("q", "gempa"), ("interval", "year")]).text
+    link = re.search(r'<a href="([^"]+)" class="suggestion">banjir</a>', html).group(1)
+    assert unescape(link) == "/timeline?q=banjir&q=gempa&interval=year"
+    assert client.get(unescape(link)).text.count('class="series line-') == 2
+
+
 def test_the_timeline_page_without_queries_and_with_a_bad_date(client):
     empty = client.get("/timeline")
     assert empty.status_code == 200 and "<svg" not in empty.text and 'name="q"' in empty.text

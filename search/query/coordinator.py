@@ -64,7 +64,7 @@ from ..store.shards import shard_of
 from .coverage import SampleWords, log_likelihood, periods
 from .ranking import Evidence, Ranking, rerank
 from .request import CoverageRequest, ExportRequest, SearchRequest, Sort, TimelineRequest
-from .searcher import FACETS
+from .searcher import FACETS, SUGGEST_MAX_WORDS
 from .shard import SIMILAR_TERMS, PeriodCounts, Prepared, Ranked, Shard, ShardAnswer, value_field
 from .spelling import corrected
 
@@ -486,11 +486,20 @@ class Coordinator:
         for i, (text, line) in enumerate(zip(request.queries, lines, strict=True)):
             counts = [line.counts.get(period.start, 0) for period in listed]
             shares = [count / whole if whole else 0.0 for count, whole in zip(counts, base, strict=True)]
-            made.append(TimelineLine(text, counts, shares, line.undated, parts[0].notes[i]))
+            made.append(TimelineLine(text, counts, shares, line.undated, parts[0].notes[i],
+                                     self._suggested(text) if not line.counts and not line.undated else None))
         if listed and spans:  # the first and last periods held only the days inside the dates asked for
             listed[0] = replace(listed[0], start=max(listed[0].start, spans[0]))
             listed[-1] = replace(listed[-1], end=min(listed[-1].end, spans[1]))
         return Timeline(str(request.interval), listed, base, made, request.filters)
+
+    def _suggested(self, text: str) -> str | None:
+        """``text`` with its misspelled words corrected (a short text only, as a search corrects), or None."""
+        if len(text.split()) > SUGGEST_MAX_WORDS:
+            return None
+        found = self._scatter(range(self.transport.count), "corrections", text)
+        suggestion = _suggestion(text, [found[n] for n in sorted(found)]) if found else None
+        return suggestion if suggestion != text else None
 
     def coverage(self, request: CoverageRequest) -> Coverage:
         """The words that set the query's best ``sample`` articles apart from the archive, and the

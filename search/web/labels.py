@@ -129,6 +129,7 @@ LABELS: dict[str, dict] = {
             "week": "minggu {date}",
             "no_dates": "Tidak ada artikel bertanggal dalam rentang ini.",
             "undated": "Artikel tanpa tanggal (tidak masuk periode mana pun):",
+            "nothing_for": "Tidak ada artikel untuk “{query}”. Maksud Anda:",
         },
         "coverage": {
             "title": "Kata-kata liputan ini",
@@ -244,6 +245,7 @@ LABELS: dict[str, dict] = {
             "week": "week of {date}",
             "no_dates": "No dated articles in this range.",
             "undated": "Articles without a date (in no period):",
+            "nothing_for": "No articles for “{query}”. Did you mean:",
         },
         "coverage": {
             "title": "The words of this coverage",

@@ -71,6 +71,8 @@ async def timeline_page(request: Request):
         "timeline": timeline, "chart": chart.line_chart(series),
         "results_link": results_link,
         "show_link": lambda value: _query_string("/timeline", queries, state, show=value),
+        "suggestion_link": lambda typed, better: _query_string(
+            "/timeline", [better if text == typed else text for text in queries], state),
         "csv_link": _query_string("/api/timeline", queries, state, show=None, lang=None, format="csv"),
     })
     return render.page(request, "timeline.html", context)
