@@ -17,6 +17,10 @@ tested alone:
   how surely a word is more common in a query's articles than elsewhere.
   Unlike a raw count it leaves out words every article uses, and unlike
   JLH's ratio it does not crown a word that three articles share.
+* :class:`SampleWords` counts the words (stems) and adjacent pairs of words
+  a sample of articles holds, and the forms it wrote them in; the shards'
+  samples add up, and the coordinator weighs the candidates against the
+  archive (``search.query.coordinator``).
 """
 
 from __future__ import annotations
