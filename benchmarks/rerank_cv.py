@@ -1,0 +1,238 @@
+"""What learning the re-ranking's weights is worth, cross-validated by query: a study for issue 31.
+
+Why: the re-ranking's weights (``search.query.ranking.Ranking``: coordination,
+adjacency, lead coverage, distinctness, as typed, amounts) were fitted by
+hand to the dev headlines. Issue 31 asks whether a learned ranker does
+better on headlines, summaries and topics together, checked on queries it
+was not trained on. This script answers that for the features the engine
+computes today, before any new feature is written:
+
+1. For every dev query (headlines and summaries over the body-only index,
+   topics over the whole articles) the engine's first stage and evidence
+   are read once through a :class:`~search.query.shard.ShardSearcher`; each
+   factor's value per candidate is recovered with ``rescore`` run with that
+   factor alone at weight 1 (so nothing in the engine is changed or copied).
+2. Coordinate ascent over the weights (in the engine's own formula, the
+   product of the factors) on the training folds, maximising the mean of
+   the three tasks' means (MRR@10 of headlines, of summaries, nDCG@10 of
+   topics), so the 1,000 headlines do not outweigh the 25 topics; then the
+   held-out fold is scored. ``--split-length`` learns one set of weights for
+   short queries (at most 4 words) and one for longer ones (issue 31, part 3).
+3. Every fold's figures, and their mean beside today's weights on the same folds.
+
+    python -m benchmarks.rerank_cv [--folds 5] [--split-length]
+
+The indexes are built once into benchmarks/out (the body-only one as
+``benchmarks.quality`` builds it; the whole one as ``benchmarks.coverage``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import math
+import pickle
+import random
+from pathlib import Path
+
+import numpy as np
+
+import search
+from benchmarks.common import (
+    DEFAULT_CORPORA,
+    DEFAULT_QUERIES,
+    DEFAULT_TOPIC_QRELS,
+    DEFAULT_TOPICS,
+    OUT,
+    SHARED,
+    read_articles,
+    read_graded_qrels,
+    read_queries,
+    read_topics,
+    write_body_only,
+)
+from search.query.ranking import Ranking, rescore
+from search.query.request import ExportRequest
+from search.query.shard import ShardSearcher
+from search.store.generation import Generation
+
+SUMMARIES = SHARED / "eval" / "dev" / "summary.tsv"
+WEIGHTS = ("coordination", "adjacency", "lead_coverage", "distinctness", "as_typed", "as_typed_one_word", "amounts")
+FACTORS = ("coordination", "adjacency", "lead_coverage", "distinctness", "as_typed", "amounts")
+# Each factor alone at weight 1 (as typed for every query length), the others off.
+_OFF = {name: 0.0 for name in WEIGHTS}
+GRID = (0.0, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0)
+SHORT = 4
+
+
+@dataclasses.dataclass
+class Query:
+    task: str
+    qid: str
+    words: int
+    one_typed: bool
+    """One word as typed: the engine weighs it by ``as_typed_one_word``."""
+    bm25: np.ndarray
+    factors: dict[str, np.ndarray]
+    """Each factor's value per candidate: ``share`` (matched/total) for coordination, else the x of (1 + w x)."""
+    gains: np.ndarray
+    ideal: float
+    """The task's best possible figure's denominator (nDCG's ideal DCG; 1 for known-item)."""
+
+
+def _index(corpora: list[Path], name: str, body_only: bool) -> Path:
+    index_dir = OUT / name
+    if not (index_dir / "CURRENT").exists():
+        source = corpora
+        if body_only:
+            (OUT / "rerank-cv").mkdir(parents=True, exist_ok=True)
+            out = OUT / "rerank-cv" / "body-only.jsonl.gz"
+            write_body_only(read_articles(corpora), out)
+            source = [out]
+        print(f"indexing into {index_dir} ...", flush=True)
+        search.build_index(source, index_dir)
+    return index_dir
+
+
+def _factors(bm25: np.ndarray, evidence, words: list[str], typed: list[str]) -> dict[str, np.ndarray]:
+    safe = np.where(bm25 > 0, bm25, 1.0)
+    found = {}
+    for name in FACTORS:
+        alone = Ranking(**(_OFF | {name: 1.0} | ({"as_typed_one_word": 1.0} if name == "as_typed" else {})))
+        value = rescore(bm25, evidence, words, alone, typed) / safe
+        found[name] = value if name == "coordination" else value - 1.0
+    return found
+
+
+def _read(index_dir: Path, task: str, queries: list[tuple[str, str, dict[str, int]]]) -> list[Query]:
+    ranking = Ranking()
+    shard = ShardSearcher(Generation.open_current(index_dir, ranking.weighting()), ranking)
+    read = []
+    for qid, text, judged in queries:
+        request = ExportRequest(text)
+        prepared = shard.prepare(request, False, False)
+        if prepared.empty:
+            continue
+        answer = shard.answer(request, ranking.rerank_depth, False, None, False)
+        top = answer.ranked[:ranking.rerank_depth]
+        if not top or answer.evidence is None:
+            continue
+        bm25 = np.array([score or 0.0 for _, score in top])
+        ids = shard.article_ids([docnum for docnum, _ in top])
+        gains = np.array([2 ** judged.get(doc, 0) - 1 for doc in ids], dtype=np.float64)
+        ideal = sorted((2 ** g - 1 for g in judged.values()), reverse=True)[:10]
+        read.append(Query(task, qid, len(text.split()), len(set(prepared.typed)) == 1, bm25,
+                          _factors(bm25, answer.evidence, prepared.words, prepared.typed), gains,
+                          sum(g / math.log2(r + 2) for r, g in enumerate(ideal)) or 1.0))
+    shard.close()
+    return read
+
+
+def _scores(query: Query, weights: dict[str, float]) -> np.ndarray:
+    f = query.factors
+    typed = weights["as_typed_one_word"] if query.one_typed else weights["as_typed"]
+    return (query.bm25 * f["coordination"] ** weights["coordination"]
+            * (1 + weights["adjacency"] * f["adjacency"]) * (1 + weights["lead_coverage"] * f["lead_coverage"])
+            * (1 + weights["distinctness"] * f["distinctness"]) * (1 + typed * f["as_typed"])
+            * (1 + weights["amounts"] * f["amounts"]))
+
+
+_DISCOUNT = 1 / np.log2(np.arange(2, 12))
+
+
+def _figure(query: Query, weights: dict[str, float]) -> float:
+    """MRR@10 (known-item: the one relevant's reciprocal rank) or nDCG@10 (topics) of one query."""
+    order = np.lexsort((np.arange(len(query.bm25)), -_scores(query, weights)))[:10]
+    gains = query.gains[order]
+    if query.task == "topics":
+        return float((gains * _DISCOUNT[:len(gains)]).sum() / query.ideal)
+    hit = np.flatnonzero(gains > 0)
+    return 1.0 / (hit[0] + 1) if len(hit) else 0.0
+
+
+def _objective(queries: list[Query], weights: dict[str, float]) -> float:
+    """The mean of the tasks' means (each task counts the same)."""
+    by_task: dict[str, list[float]] = {}
+    for query in queries:
+        by_task.setdefault(query.task, []).append(_figure(query, weights))
+    return sum(sum(v) / len(v) for v in by_task.values()) / len(by_task)
+
+
+def _ascend(queries: list[Query], start: dict[str, float], rounds: int = 3) -> dict[str, float]:
+    """Coordinate ascent: each weight in turn set to the grid value that helps most, until nothing does."""
+    best, score = dict(start), _objective(queries, start)
+    for _ in range(rounds):
+        moved = False
+        for name in WEIGHTS:
+            for value in GRID:
+                trial = best | {name: value}
+                got = _objective(queries, trial)
+                if got > score + 1e-9:
+                    best, score, moved = trial, got, True
+        if not moved:
+            break
+    return best
+
+
+def _today() -> dict[str, float]:
+    ranking = Ranking()
+    return {name: getattr(ranking, name) for name in WEIGHTS}
+
+
+def _means(queries: list[Query], weights_of) -> dict[str, float]:
+    by_task: dict[str, list[float]] = {}
+    for query in queries:
+        by_task.setdefault(query.task, []).append(_figure(query, weights_of(query)))
+    return {task: sum(v) / len(v) for task, v in sorted(by_task.items())}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--corpora", nargs="+", type=Path, default=DEFAULT_CORPORA)
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--split-length", action="store_true", help="weights for short and long queries apart")
+    args = parser.parse_args()
+    cache = OUT / "rerank-cv" / "queries.pickle"
+    if cache.exists():
+        queries = pickle.loads(cache.read_bytes())
+    else:
+        body, whole = _index(args.corpora, "rerank-cv-body", True), _index(args.corpora, "coverage-index", False)
+        qrels = read_graded_qrels(DEFAULT_TOPIC_QRELS)
+        queries = (_read(body, "headlines", [(q, t, {d: 1}) for q, t, d in read_queries(DEFAULT_QUERIES)])
+                   + _read(body, "summaries", [(q, t, {d: 1}) for q, t, d in read_queries(SUMMARIES)])
+                   + _read(whole, "topics", [(q, t, qrels.get(q, {})) for q, t in read_topics(DEFAULT_TOPICS)]))
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        cache.write_bytes(pickle.dumps(queries))
+    print(f"{len(queries)} queries: " + ", ".join(f"{t} {sum(q.task == t for q in queries)}"
+                                                 for t in ("headlines", "summaries", "topics")))
+    order = list(range(len(queries)))
+    random.Random(31).shuffle(order)
+    fold_of = {index: n % args.folds for n, index in enumerate(order)}
+    rows, learned_all, today_all = [], [], []
+    for fold in range(args.folds):
+        train = [q for i, q in enumerate(queries) if fold_of[i] != fold]
+        test = [q for i, q in enumerate(queries) if fold_of[i] == fold]
+        groups = {"all": lambda q: True} if not args.split_length else {
+            "short": lambda q: q.words <= SHORT, "long": lambda q: q.words > SHORT}
+        learned = {name: _ascend([q for q in train if keep(q)], _today()) for name, keep in groups.items()}
+
+        def weights_of(q, learned=learned, groups=groups):
+            return next(learned[name] for name, keep in groups.items() if keep(q))
+
+        mine, today = _means(test, weights_of), _means(test, lambda q: _today())
+        learned_all.append(mine)
+        today_all.append(today)
+        rows.append(f"| {fold + 1} | " + " | ".join(f"{today[t]:.3f} → {mine[t]:.3f}" for t in sorted(today))
+                    + " | " + "; ".join(f"{name}: " + ", ".join(f"{k[:5]} {v:g}" for k, v in w.items())
+                                        for name, w in learned.items()) + " |")
+    tasks = sorted(today_all[0])
+    print("\n| fold | " + " | ".join(f"{t} (today → learned)" for t in tasks) + " | learned weights |")
+    print("| --- | " + " | ".join("---" for _ in tasks) + " | --- |")
+    print("\n".join(rows))
+    print("| mean | " + " | ".join(
+        f"{np.mean([f[t] for f in today_all]):.3f} → {np.mean([f[t] for f in learned_all]):.3f}" for t in tasks)
+        + " | |")
+
+
+if __name__ == "__main__":
+    main()
