@@ -20,7 +20,11 @@ computes today, before any new feature is written:
    short queries (at most 4 words) and one for longer ones (issue 31, part 3).
 3. Every fold's figures, and their mean beside today's weights on the same folds.
 
-    python -m benchmarks.rerank_cv [--folds 5] [--split-length]
+Two factors the engine does not have are offered too (``--without-new``
+leaves them out): the share of the query's words the title holds, and the
+most of them within :data:`WINDOW` body positions.
+
+    python -m benchmarks.rerank_cv [--folds 5] [--split-length] [--without-new]
 
 The indexes are built once into benchmarks/out (the body-only one as
 ``benchmarks.quality`` builds it; the whole one as ``benchmarks.coverage``).
@@ -54,15 +58,21 @@ from benchmarks.common import (
 from search.query.ranking import Ranking, rescore
 from search.query.request import ExportRequest
 from search.query.shard import ShardSearcher
+from search.store.arrays import read_postings
 from search.store.generation import Generation
 
 SUMMARIES = SHARED / "eval" / "dev" / "summary.tsv"
-WEIGHTS = ("coordination", "adjacency", "lead_coverage", "distinctness", "as_typed", "as_typed_one_word", "amounts")
+WEIGHTS = ("coordination", "adjacency", "lead_coverage", "distinctness", "as_typed", "as_typed_one_word", "amounts",
+           "title_share", "window")
+NEW = ("title_share", "window")
+"""Factors the engine does not have yet: the share of the query's words in the title, the most of them in a window."""
 FACTORS = ("coordination", "adjacency", "lead_coverage", "distinctness", "as_typed", "amounts")
 # Each factor alone at weight 1 (as typed for every query length), the others off.
-_OFF = {name: 0.0 for name in WEIGHTS}
+_OFF = {name: 0.0 for name in WEIGHTS if name not in NEW}
 GRID = (0.0, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0)
 SHORT = 4
+WINDOW = 12
+"""Body positions a window of the query's words may span (``_window_share``)."""
 
 
 @dataclasses.dataclass
@@ -104,6 +114,41 @@ def _factors(bm25: np.ndarray, evidence, words: list[str], typed: list[str]) -> 
     return found
 
 
+def _title_share(searcher, docnums: np.ndarray, words: list[str]) -> np.ndarray:
+    """The share of the query's distinct words each candidate's title holds (by root)."""
+    distinct = sorted(set(words))
+    held = np.zeros(len(docnums))
+    for word in distinct:
+        postings = read_postings(searcher, "title", word)
+        if postings is not None:
+            where = np.minimum(np.searchsorted(postings.docnums, docnums), len(postings.docnums) - 1)
+            held += postings.docnums[where] == docnums
+    return held / max(len(distinct), 1)
+
+
+def _window_share(evidence, words: list[str], size: int, width: int = WINDOW) -> np.ndarray:
+    """The most of the query's distinct words any ``width`` body positions of each candidate hold, as a share."""
+    distinct = sorted(set(words) & set(evidence.hits))
+    best = np.zeros(size)
+    if not distinct:
+        return best
+    rows = np.concatenate([evidence.hits[w][0] for w in distinct])
+    positions = np.concatenate([evidence.hits[w][1] for w in distinct])
+    ids = np.concatenate([np.full(len(evidence.hits[w][0]), i) for i, w in enumerate(distinct)])
+    order = np.lexsort((positions, rows))
+    rows, positions, ids = rows[order], positions[order], ids[order]
+    for row in np.unique(rows):
+        at = np.flatnonzero(rows == row)
+        pos, who = positions[at], ids[at]
+        start, most = 0, 0
+        for end in range(len(pos)):
+            while pos[end] - pos[start] >= width:
+                start += 1
+            most = max(most, len(set(who[start:end + 1].tolist())))
+        best[row] = most
+    return best / len(set(words))
+
+
 def _read(index_dir: Path, task: str, queries: list[tuple[str, str, dict[str, int]]]) -> list[Query]:
     ranking = Ranking()
     shard = ShardSearcher(Generation.open_current(index_dir, ranking.weighting()), ranking)
@@ -121,8 +166,11 @@ def _read(index_dir: Path, task: str, queries: list[tuple[str, str, dict[str, in
         ids = shard.article_ids([docnum for docnum, _ in top])
         gains = np.array([2 ** judged.get(doc, 0) - 1 for doc in ids], dtype=np.float64)
         ideal = sorted((2 ** g - 1 for g in judged.values()), reverse=True)[:10]
-        read.append(Query(task, qid, len(text.split()), len(set(prepared.typed)) == 1, bm25,
-                          _factors(bm25, answer.evidence, prepared.words, prepared.typed), gains,
+        factors = _factors(bm25, answer.evidence, prepared.words, prepared.typed)
+        docnums = np.array([docnum for docnum, _ in top], dtype=np.int64)
+        factors["title_share"] = _title_share(shard.generation.searcher, docnums, prepared.words)
+        factors["window"] = _window_share(answer.evidence, prepared.words, len(top))
+        read.append(Query(task, qid, len(text.split()), len(set(prepared.typed)) == 1, bm25, factors, gains,
                           sum(g / math.log2(r + 2) for r, g in enumerate(ideal)) or 1.0))
     shard.close()
     return read
@@ -134,7 +182,8 @@ def _scores(query: Query, weights: dict[str, float]) -> np.ndarray:
     return (query.bm25 * f["coordination"] ** weights["coordination"]
             * (1 + weights["adjacency"] * f["adjacency"]) * (1 + weights["lead_coverage"] * f["lead_coverage"])
             * (1 + weights["distinctness"] * f["distinctness"]) * (1 + typed * f["as_typed"])
-            * (1 + weights["amounts"] * f["amounts"]))
+            * (1 + weights["amounts"] * f["amounts"])
+            * (1 + weights["title_share"] * f["title_share"]) * (1 + weights["window"] * f["window"]))
 
 
 _DISCOUNT = 1 / np.log2(np.arange(2, 12))
@@ -158,12 +207,14 @@ def _objective(queries: list[Query], weights: dict[str, float]) -> float:
     return sum(sum(v) / len(v) for v in by_task.values()) / len(by_task)
 
 
-def _ascend(queries: list[Query], start: dict[str, float], rounds: int = 3) -> dict[str, float]:
-    """Coordinate ascent: each weight in turn set to the grid value that helps most, until nothing does."""
+def _ascend(queries: list[Query], start: dict[str, float], names: tuple[str, ...] = WEIGHTS,
+            rounds: int = 3) -> dict[str, float]:
+    """Coordinate ascent over ``names``: each weight in turn set to the grid value that helps most, until
+    nothing does."""
     best, score = dict(start), _objective(queries, start)
     for _ in range(rounds):
         moved = False
-        for name in WEIGHTS:
+        for name in names:
             for value in GRID:
                 trial = best | {name: value}
                 got = _objective(queries, trial)
@@ -176,7 +227,7 @@ def _ascend(queries: list[Query], start: dict[str, float], rounds: int = 3) -> d
 
 def _today() -> dict[str, float]:
     ranking = Ranking()
-    return {name: getattr(ranking, name) for name in WEIGHTS}
+    return {name: getattr(ranking, name) for name in WEIGHTS if name not in NEW} | {name: 0.0 for name in NEW}
 
 
 def _means(queries: list[Query], weights_of) -> dict[str, float]:
@@ -191,8 +242,9 @@ def main() -> None:
     parser.add_argument("--corpora", nargs="+", type=Path, default=DEFAULT_CORPORA)
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--split-length", action="store_true", help="weights for short and long queries apart")
+    parser.add_argument("--without-new", action="store_true", help="learn today's factors only")
     args = parser.parse_args()
-    cache = OUT / "rerank-cv" / "queries.pickle"
+    cache = OUT / "rerank-cv" / "queries-2.pickle"
     if cache.exists():
         queries = pickle.loads(cache.read_bytes())
     else:
@@ -214,7 +266,8 @@ def main() -> None:
         test = [q for i, q in enumerate(queries) if fold_of[i] == fold]
         groups = {"all": lambda q: True} if not args.split_length else {
             "short": lambda q: q.words <= SHORT, "long": lambda q: q.words > SHORT}
-        learned = {name: _ascend([q for q in train if keep(q)], _today()) for name, keep in groups.items()}
+        names = tuple(w for w in WEIGHTS if not (args.without_new and w in NEW))
+        learned = {name: _ascend([q for q in train if keep(q)], _today(), names) for name, keep in groups.items()}
 
         def weights_of(q, learned=learned, groups=groups):
             return next(learned[name] for name, keep in groups.items() if keep(q))
