@@ -219,6 +219,7 @@ def test_the_page_turns_the_token_into_a_cookie(guarded):
     assert signed.status_code == 303 and signed.headers["location"] == "/?q=banjir&lang=en"
     cookie = signed.headers["set-cookie"]
     assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "s3cret-token" not in cookie
+    assert "Secure" not in cookie  # plain HTTP: a Secure cookie would never come back
     article = guarded.get(f"/articles/{quote(SEED_ID, safe='')}", params={"token": "s3cret-token"})
     assert article.headers["location"] == f"/articles/{quote(SEED_ID, safe='')}"
     odd = guarded.get("/articles/a%20b%3Fc", params={"q": "x y", "token": "s3cret-token"})
@@ -229,6 +230,13 @@ def test_the_page_turns_the_token_into_a_cookie(guarded):
     guarded.cookies.clear()
     assert guarded.get("/static/style.css").status_code == 200  # no data: no token asked
     assert guarded.get("/", params={"q": "banjir"}).status_code == 401
+
+
+def test_over_https_the_cookie_is_secure(serve_index):
+    with TestClient(create_app(serve_index, token="s3cret-token"), base_url="https://testserver",
+                    client=LOOPBACK) as client:
+        signed = client.get("/", params={"q": "banjir", "token": "s3cret-token"}, follow_redirects=False)
+    assert signed.status_code == 303 and "Secure" in signed.headers["set-cookie"]
 
 
 def test_without_a_token_nothing_is_asked(serve_index):

@@ -92,13 +92,14 @@ class RequireToken:
 
 
 def _sign_in(request: Request, token: AccessToken):
-    """The same URL without the token, and the cookie that stands for it."""
+    """The same URL without the token, and the cookie that stands for it (``Secure`` when the page came
+    over HTTPS, as from a TLS proxy on this machine: uvicorn takes its scheme from X-Forwarded-Proto)."""
     kept = [(name, value) for name, value in request.query_params.multi_items() if name != TOKEN_PARAM]
     path = request.scope.get("raw_path", b"").decode("latin-1") or quote(request.url.path, safe="/")
     target = path + ("?" + urlencode(kept) if kept else "")
     answer = RedirectResponse(target, status_code=303)
     answer.set_cookie(COOKIE, token.cookie_value(), max_age=COOKIE_SECONDS, httponly=True,
-                      samesite="strict", path="/")
+                      samesite="strict", path="/", secure=request.url.scheme == "https")
     return answer
 
 
