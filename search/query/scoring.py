@@ -203,7 +203,8 @@ class Scorer:
                                                                   * self._field_lengths(fieldname) / average))
         return made[1]
 
-    def _dates(self, fieldname: str) -> np.ndarray:
+    def dates(self, fieldname: str) -> np.ndarray:
+        """Every article's value in a date field's column (kept for the life of the searcher)."""
         if fieldname not in self._columns:
             self._columns[fieldname] = date_column(self._searcher, fieldname)
         return self._columns[fieldname]
@@ -291,7 +292,7 @@ class Scorer:
         field_ = self._searcher.schema[date_range.fieldname]
         if not isinstance(field_, DATETIME) or not field_.column_type:
             return mask(self._searcher.docs_for_query(date_range), self._searcher.doc_count_all())
-        dates = self._dates(date_range.fieldname)
+        dates = self.dates(date_range.fieldname)
         # The column holds what the range compares: whoosh.util.times.datetime_to_long.
         allowed = dates != field_.default  # an article without a date is in no range
         start, end = date_range.start, date_range.end

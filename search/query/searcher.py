@@ -240,6 +240,10 @@ class FirstStage:
         """Every article not deleted, as a mask."""
         return self._scorer.live()
 
+    def dates(self) -> np.ndarray:
+        """Every article's date as the date column holds it (the field's default where it has none)."""
+        return self._scorer.dates("date")
+
     def _by_date(self, plan: QueryPlan, limit: int | None, facets: bool):
         """The articles a query of filters only lets through, newest first unless sorted by ``date``."""
         options: dict = {"limit": limit, "filter": plan.window, "optimize": False,

@@ -19,22 +19,22 @@ from pathlib import Path
 from typing import Protocol
 
 import numpy as np
-from whoosh import classify, sorting
-from whoosh.query import Every, Or, Phrase, Term
+from whoosh import classify
+from whoosh.query import Or, Phrase, Term
 
 from ..articles import Article, encodable
 from ..errors import InvalidArgumentError
 from ..language.analysis import CachedAnalysis
 from ..language.datelines import find_dateline, masked
 from ..results import ExportRow, FieldValue, Hit, QueryNote, QueryNoteKind, QueryWords
-from ..store.arrays import articles_with_pair, date_column, keyword_column
+from ..store.arrays import articles_with_pair, keyword_column
 from ..store.generation import Generation
 from ..store.schema import TEXT_FIELDS
 from .coverage import SampleWords, period_starts
 from .ranking import Evidence, Ranking, gather_evidence
 from .request import ExportRequest, Interval, Sort, TimelineRequest
 from .scoring import CollectionStatistics, scored_with
-from .searcher import VALUE_ALIASES, VALUE_FIELDS, FirstStage, QueryPlan, Renderer, facet_counts, read_query
+from .searcher import VALUE_ALIASES, VALUE_FIELDS, FirstStage, QueryPlan, Renderer, read_query
 from .spelling import corrections
 
 SIMILAR_FIELD = "body"
@@ -140,8 +140,7 @@ class ShardSearcher:
         self._whoosh = generation.searcher
         self._first = FirstStage(self._whoosh, ranking)
         self._render = Renderer(self._whoosh)
-        self._dates: np.ndarray | None = None
-        self._sources: tuple[np.ndarray, list[str]] | None = None  # each article's source, as a code
+        self._keywords: dict[str, tuple[np.ndarray, list[str]]] = {}  # each article's value of a field, as a code
         self._analysis: CachedAnalysis | bool | None = None  # for the words of a coverage
         self._queries: dict[ExportRequest, _Query] = {}  # the last few read: answer() and hits() follow prepare()
 
@@ -189,7 +188,7 @@ class ShardSearcher:
         answer = ShardAnswer(found.total, ranked, facets=found.facets)
         if plan.sort != Sort.RELEVANCE or plan.browse:
             if apart:
-                dates = self._date_column()
+                dates = self._first.dates()
                 answer.dates = [int(dates[docnum]) for docnum, _ in ranked]
             return answer
         top = np.array([docnum for docnum, _ in ranked[:self.ranking.rerank_depth]], dtype=np.int64)
@@ -259,10 +258,20 @@ class ShardSearcher:
 
     def values(self, fieldname: str) -> list[FieldValue]:
         """Every value of a keyword field here, with its article count, most common first."""
-        name = value_field(fieldname)
-        results = self._whoosh.search(Every(), limit=1, groupedby={name: sorting.FieldFacet(name)},
-                                      maptype=sorting.Count)
-        return [FieldValue(value, count) for value, count in facet_counts(results, (name,))[name].items()]
+        counts = self._counted_values(value_field(fieldname), self._first.matching_everything())
+        return [FieldValue(value, count)
+                for value, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
+
+    def _counted_values(self, fieldname: str, articles: np.ndarray) -> dict[str, int]:
+        """How many of ``articles`` (a mask) hold each value of a keyword field: counted on the field's
+        column (read once per generation), without a search."""
+        if fieldname not in self._keywords:
+            names = keyword_column(self._whoosh, fieldname)
+            index = {name: code for code, name in enumerate(sorted(set(names)))}
+            self._keywords[fieldname] = (np.array([index[name] for name in names], dtype=np.int64), sorted(index))
+        codes, values = self._keywords[fieldname]
+        counts = np.bincount(codes[articles], minlength=len(values))
+        return {value: int(count) for value, count in zip(values, counts, strict=True) if count and value}
 
     def get(self, article_id: str) -> Article | None:
         """The stored article with this id, or None if this shard does not hold it."""
@@ -272,13 +281,8 @@ class ShardSearcher:
 
     # ------------------------------------------------------------------ coverage: counts, never scores
 
-    def _date_column(self) -> np.ndarray:
-        if self._dates is None:
-            self._dates = date_column(self._whoosh, "date")
-        return self._dates
-
     def _counted(self, matched: np.ndarray, interval: Interval) -> PeriodCounts:
-        dates = self._date_column()
+        dates = self._first.dates()
         dated = dates != self._whoosh.schema["date"].default  # the column's value for "no date"
         return PeriodCounts(period_starts(dates[matched & dated], interval), int((matched & ~dated).sum()))
 
@@ -325,15 +329,10 @@ class ShardSearcher:
         return [(stem, start, end) for start, end, stem in found]
 
     def source_counts(self, query: ExportRequest) -> tuple[dict[str, int], dict[str, int]]:
-        """How many of the query's articles each source holds here, and how many articles it holds here:
-        counted on the source column, without a search."""
-        if self._sources is None:
-            names = keyword_column(self._whoosh, "source")
-            index = {name: code for code, name in enumerate(sorted(set(names)))}
-            self._sources = (np.array([index[name] for name in names], dtype=np.int64), sorted(index))
-        codes, names = self._sources
+        """How many of the query's articles each source holds here, and how many articles it holds here."""
         matched = self._first.matching(self._query(query).plan)
-        return _counted_by(codes[matched], names), _counted_by(codes[self._first.matching_everything()], names)
+        return (self._counted_values("source", matched),
+                self._counted_values("source", self._first.matching_everything()))
 
     def document_frequencies(self, keys: list[tuple[str, ...]]) -> tuple[list[int], int]:
         """How many articles here hold each word (a stem) or adjacent pair of words of the body, and how
@@ -347,11 +346,6 @@ class ShardSearcher:
                 counts.append(found if found is not None else
                               sum(1 for _ in Phrase(SIMILAR_FIELD, list(key)).docs(self._whoosh)))
         return counts, self._whoosh.doc_count_all()  # (as the frequencies, deleted articles included)
-
-
-def _counted_by(codes: np.ndarray, names: list[str]) -> dict[str, int]:
-    counts = np.bincount(codes, minlength=len(names))
-    return {name: int(count) for name, count in zip(names, counts, strict=True) if count and name}
 
 
 def value_field(fieldname: str) -> str:
