@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from ..index import SORTS, ExportRequest, SearchRequest, Sort
 from ..query.request import INTERVALS, MAX_LINES, CoverageRequest, Interval, TimelineRequest
+from . import present
 
 MAX_QUERY_CHARS = 500
 MAX_DEPTH = 10_000  # page * limit: deeper pages cost a ranking of that many articles
@@ -60,6 +61,16 @@ def sort_param(params) -> str:
 
 def page_param(params, limit: int) -> int:
     return integer_param(params, "page", 1, 1, max(MAX_DEPTH // limit, 1))
+
+
+def filter_params(params) -> dict[str, str]:
+    """The page's filters (``kategori``, ``sumber``, ``penulis``, ``lokasi``) as given, empty where not."""
+    return {name: text_param(params, name, max_chars=200) for name in present.FILTERS}
+
+
+def page_query(params) -> str:
+    """What the page's ``q`` and filters ask, as the engine's query text (the page, its export, its feed)."""
+    return present.compose_query(text_param(params, "q"), filter_params(params))
 
 
 def export_request(params, text: str) -> ExportRequest:

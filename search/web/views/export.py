@@ -17,8 +17,7 @@ from starlette.requests import Request
 from starlette.responses import StreamingResponse
 
 from ... import rows as export_rows
-from .. import present
-from ..params import BadRequest, export_request, text_param
+from ..params import BadRequest, export_request, page_query
 from ..pool import EXPORT_STREAM_SECONDS, EXPORT_TIMEOUT, Unavailable, run_with_timeout
 
 EXPORTS = 2  # exports streaming at once, each with an index of its own
@@ -53,10 +52,7 @@ async def export(request: Request):
     fmt = params.get("format", "csv")
     if fmt not in EXPORT_FORMATS:
         raise BadRequest("format must be csv or jsonl")
-    typed = text_param(params, "q")
-    filters = {name: text_param(params, name, max_chars=200) for name in present.FILTERS}
-    text = present.compose_query(typed, filters)
-    asked = export_request(params, text)
+    asked = export_request(params, page_query(params))
 
     pool, exports = request.app.state.index, request.app.state.exports
 

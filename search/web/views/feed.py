@@ -21,7 +21,7 @@ from starlette.responses import Response
 from ...index import SearchRequest, Sort
 from ...results import Hit, SearchResults
 from .. import labels, present, render
-from ..params import BadRequest, text_param
+from ..params import BadRequest, page_query, text_param
 
 ATOM = "http://www.w3.org/2005/Atom"
 ENTRIES = 20
@@ -100,11 +100,9 @@ async def feed(request: Request):
       503: {$ref: "#/components/responses/Unavailable"}
     """
     params = request.query_params
-    typed = text_param(params, "q")
-    filters = {name: text_param(params, name, max_chars=200) for name in present.FILTERS}
+    text = page_query(params)
     date_from = text_param(params, "from", max_chars=40) or None
     date_to = text_param(params, "to", max_chars=40) or None
-    text = present.compose_query(typed, filters)
     if not text.strip() and not date_from and not date_to:
         raise BadRequest("a feed needs q or a filter (kategori, sumber, penulis, lokasi, from, to)")
     asked = SearchRequest(text, sort=Sort.NEWEST, date_from=date_from, date_to=date_to, limit=ENTRIES)

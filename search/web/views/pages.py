@@ -18,7 +18,16 @@ from ...index import SearchRequest
 from ...query.request import CoverageRequest
 from ...results import QueryNoteKind
 from .. import labels, present, render
-from ..params import MAX_DEPTH, SORT_NAMES, page_param, search_request, sort_param, text_param
+from ..params import (
+    MAX_DEPTH,
+    SORT_NAMES,
+    filter_params,
+    page_param,
+    page_query,
+    search_request,
+    sort_param,
+    text_param,
+)
 
 PAGE_SIZE = 10
 SIMILAR = 5
@@ -67,7 +76,7 @@ async def search_page(request: Request):
     params = request.query_params
     state = _state(params)
     typed = text_param(params, "q")
-    filters = {name: text_param(params, name, max_chars=200) for name in present.FILTERS}
+    filters = filter_params(params)
     date_from, date_to = text_param(params, "from", max_chars=40), text_param(params, "to", max_chars=40)
     sort = sort_param(params)
     page = page_param(params, PAGE_SIZE)
@@ -118,8 +127,7 @@ async def words_panel(request: Request):
     params = request.query_params
     state = _state(params)
     typed = text_param(params, "q")
-    filters = {name: text_param(params, name, max_chars=200) for name in present.FILTERS}
-    asked = search_request(params, present.compose_query(typed, filters), PAGE_SIZE, 1)
+    asked = search_request(params, page_query(params), PAGE_SIZE, 1)
     coverage = await request.app.state.index.run(lambda index: _coverage(index, asked))
     return render.page(request, "coverage.html", {"coverage": coverage, "typed": typed,
                                                   "link": lambda **changes: render.link("/", state, **changes)})
