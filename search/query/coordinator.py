@@ -362,8 +362,7 @@ class Coordinator:
         missing = stage.missing | failed
         suggestion = reading.suggestion
         if not first.short and stage.total < limit:
-            found = self._scatter(sorted(stage.answers), "corrections", first.text)
-            suggestion = _suggestion(first.text, [found[n] for n in sorted(found)])
+            suggestion = self._suggested(first.text, sorted(stage.answers))
         notes = reading.notes
         if missing:
             notes.append(QueryNote(QueryNoteKind.SHARDS_MISSING, shards=", ".join(map(str, sorted(missing)))))
@@ -486,20 +485,18 @@ class Coordinator:
         for i, (text, line) in enumerate(zip(request.queries, lines, strict=True)):
             counts = [line.counts.get(period.start, 0) for period in listed]
             shares = [count / whole if whole else 0.0 for count, whole in zip(counts, base, strict=True)]
+            unmatched = not line.counts and not line.undated and len(text.split()) <= SUGGEST_MAX_WORDS
             made.append(TimelineLine(text, counts, shares, line.undated, parts[0].notes[i],
-                                     self._suggested(text) if not line.counts and not line.undated else None))
+                                     self._suggested(text, everyone) if unmatched else None))
         if listed and spans:  # the first and last periods held only the days inside the dates asked for
             listed[0] = replace(listed[0], start=max(listed[0].start, spans[0]))
             listed[-1] = replace(listed[-1], end=min(listed[-1].end, spans[1]))
         return Timeline(str(request.interval), listed, base, made, request.filters)
 
-    def _suggested(self, text: str) -> str | None:
-        """``text`` with its misspelled words corrected (a short text only, as a search corrects), or None."""
-        if len(text.split()) > SUGGEST_MAX_WORDS:
-            return None
-        found = self._scatter(range(self.transport.count), "corrections", text)
-        suggestion = _suggestion(text, [found[n] for n in sorted(found)]) if found else None
-        return suggestion if suggestion != text else None
+    def _suggested(self, text: str, shards) -> str | None:
+        """``text`` with the words no one of ``shards`` knows corrected, or None if none needed it."""
+        found = self._scatter(shards, "corrections", text)
+        return _suggestion(text, [found[n] for n in sorted(found)])
 
     def coverage(self, request: CoverageRequest) -> Coverage:
         """The words that set the query's best ``sample`` articles apart from the archive, and the
