@@ -27,7 +27,7 @@ import search
 pytest.importorskip("starlette", reason="the web extra is not installed: pip install -e '.[web]'")
 
 from starlette.testclient import TestClient  # noqa: E402
-from webserver import running_server  # noqa: E402
+from webserver import running_server, window  # noqa: E402
 from webserver import wait_for as _wait  # noqa: E402
 
 from search.results import Hit, QueryWord, QueryWords, WordForms  # noqa: E402
@@ -680,14 +680,11 @@ def test_browser_runs_no_script_from_articles(browser, server):
 def test_browser_phone_width(browser, server):
     from selenium.webdriver.common.by import By
 
-    browser.set_window_size(390, 844)
-    try:
+    with window(browser, 390, 844):
         browser.get(server + "/?q=milik+dinas")
         _wait(browser, lambda d: d.find_elements(By.ID, "summary"))
         width = browser.execute_script("return document.documentElement.scrollWidth")
         assert width <= 400  # nothing wider than the phone's screen
-    finally:
-        browser.set_window_size(1200, 900)
 
 
 # -- load ----------------------------------------------------------------------
@@ -815,22 +812,18 @@ PHONE_PAGES = ["/?q=milik+dinas&kategori=Politik", "/?q=indonesia", "/?kategori=
 
 @pytest.mark.parametrize("width", [390, 320])
 def test_browser_phone_pages_are_no_wider_than_the_screen(browser, server, width):
-    browser.set_window_size(width, 844)
-    try:
+    with window(browser, width, 844):
         for path in PHONE_PAGES:
             browser.get(server + path)
             _wait(browser, lambda d: d.find_elements("css selector", "footer"))
             sizes = browser.execute_script("return [document.documentElement.scrollWidth, window.innerWidth]")
             assert sizes[0] <= sizes[1], (path, sizes)
-    finally:
-        browser.set_window_size(1200, 900)
 
 
 def test_browser_phone_filters_above_the_hits_one_tap_away(browser, server):
     from selenium.webdriver.common.by import By
 
-    browser.set_window_size(390, 844)
-    try:
+    with window(browser, 390, 844):
         browser.get(server + "/?q=indonesia&kategori=tajuk+utama")
         _wait(browser, lambda d: d.find_elements(By.ID, "summary"))
         chip = browser.find_element(By.CSS_SELECTOR, ".active .remove")
@@ -847,20 +840,15 @@ def test_browser_phone_filters_above_the_hits_one_tap_away(browser, server):
         facet.find_element(By.TAG_NAME, "a").click()
         _wait(browser, lambda d: "sumber=" in d.current_url)
         assert len(browser.find_elements(By.CSS_SELECTOR, ".active .remove")) == 2
-    finally:
-        browser.set_window_size(1200, 900)
 
 
 def test_browser_desktop_keeps_the_filters_beside_the_hits(browser, server):
     from selenium.webdriver.common.by import By
 
-    browser.set_window_size(1366, 900)
-    try:
+    with window(browser, 1366, 900):
         browser.get(server + "/?q=indonesia")
         _wait(browser, lambda d: d.find_elements(By.ID, "summary"))
         histogram = browser.find_element(By.CSS_SELECTOR, ".histogram")
         results = browser.find_element(By.CSS_SELECTOR, ".results")
         assert histogram.is_displayed() and not browser.find_element(By.CSS_SELECTOR, ".refine-label").is_displayed()
         assert histogram.location["x"] + histogram.size["width"] <= results.location["x"]
-    finally:
-        browser.set_window_size(1200, 900)

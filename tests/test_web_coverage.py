@@ -20,7 +20,7 @@ pytest.importorskip("starlette", reason="the web extra is not installed: pip ins
 
 import feedparser  # noqa: E402
 from starlette.testclient import TestClient  # noqa: E402
-from webserver import running_server  # noqa: E402
+from webserver import running_server, window  # noqa: E402
 from webserver import wait_for as _wait  # noqa: E402
 
 from search.web import create_app  # noqa: E402
@@ -299,12 +299,9 @@ def test_browser_the_timeline_fits_a_phone(browser, server, width):
 
     from selenium.webdriver.common.by import By
 
-    browser.set_window_size(width, 900)
-    try:
+    with window(browser, width, 900):
         browser.get(server + "/timeline?" + urlencode([*QUERIES, ("interval", "month")]))
         _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "svg.chart"))
         assert browser.execute_script("return document.documentElement.scrollWidth") <= width + 5
         chart = browser.find_element(By.CSS_SELECTOR, "svg.chart")
         assert chart.size["width"] <= width
-    finally:
-        browser.set_window_size(1200, 900)

@@ -72,3 +72,13 @@ def wait_for(driver, condition, seconds: float = 15):
     from selenium.webdriver.support.ui import WebDriverWait
 
     return WebDriverWait(driver, seconds).until(condition)
+
+
+@contextlib.contextmanager
+def window(driver, width: int, height: int):
+    """The browser at ``width`` x ``height`` for the block, back at chromium()'s own size after it."""
+    driver.set_window_size(width, height)
+    try:
+        yield driver
+    finally:
+        driver.set_window_size(1200, 900)
