@@ -42,6 +42,7 @@ from ..language.analysis import stemmer_of
 from . import disk
 from .codec import ArrayCodec
 from .manifest import Manifest
+from .merge import TieredMergePolicy
 from .schema import SCHEMA_VERSION, build_schema
 from .shards import MAX_SHARDS, combined_reader, shard_folders, shard_of
 
@@ -59,6 +60,8 @@ OPEN_ATTEMPTS = 5
 # full build of the 26k real articles fits in one segment per core, and one
 # of 100,000 stays under 1 GB (benchmarks/README.md).
 WRITER_MB = 384
+# Which segments an update's commit merges (Lucene's tiered policy; the merge copies postings as arrays).
+UPDATE_MERGES = TieredMergePolicy()
 
 
 def shard_count(meta: dict) -> int:
@@ -421,7 +424,9 @@ def open_writer(ix, stems_folder: Path, parallel: bool):
 
     A full build (``parallel``) writes its segments itself
     (``search.store.writers``), from one worker process per core, whose roots
-    go to ``stems_folder``; an update uses Whoosh's own writer here.
+    go to ``stems_folder``; an update uses Whoosh's own writer here, whose
+    commit merges segments by :data:`UPDATE_MERGES` (``search.store.merge``)
+    instead of Whoosh's per-posting ``MERGE_SMALL``.
     Segments stay separate files (compound=False): Whoosh reads a compound
     file's parts into memory when it opens them, and assembling one copies
     the whole index once more at the end of a build (benchmarks/README.md).
@@ -431,7 +436,9 @@ def open_writer(ix, stems_folder: Path, parallel: bool):
         from .writers import BuildWriter  # multiprocessing: loaded only by a full build
 
         return BuildWriter(ix, stems_folder, procs=cores, limit_mb=WRITER_MB // cores), cores > 1
-    return ix.writer(limitmb=WRITER_MB, compound=False, codec=ArrayCodec()), False
+    writer = ix.writer(limitmb=WRITER_MB, compound=False, codec=ArrayCodec())
+    writer.mergetype = UPDATE_MERGES  # at commit: merged as arrays, a few segments per size tier
+    return writer, False
 
 
 def write_spooled_shard(folder: Path, shard: int, count: int) -> dict[str, str]:

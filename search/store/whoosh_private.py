@@ -11,6 +11,8 @@ else in the engine touches an underscored or undocumented Whoosh attribute.
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from whoosh import matching
 from whoosh.query import Or, Query
 
@@ -78,3 +80,22 @@ class CheckedAndNotMatcher(matching.AndNotMatcher):
     def _find_first(self):
         if self.a.is_active() and self.b.is_active():
             self._find_next()
+
+
+def field_totals(segment) -> dict[str, int]:
+    """Each field's total length over a segment's articles (deleted ones too), as the segment records it.
+
+    ``W3Segment._fieldlengths`` (private) is what a reader's ``field_length``
+    reads; the per-document writer sets it when it closes.
+    """
+    return dict(getattr(segment, "_fieldlengths", None) or {})  # private: the segment's field totals
+
+
+def set_field_totals(segment, totals: dict[str, int]) -> None:
+    """Record each field's total length on a segment (``W3Segment._fieldlengths``, private).
+
+    A merged segment's totals are its sources' exact totals, not the sum of
+    each article's length as its length byte approximates it, which is what
+    its per-document writer would record (``search.store.merge``).
+    """
+    segment._fieldlengths = defaultdict(int, totals)  # private: the segment's field totals

@@ -5,9 +5,14 @@ every writer (the index's write lock, its next generation, the table of
 contents) and :class:`~search.store.segments.SegmentBuilder` for the
 writing. With more than one core, it hands batches of articles to one worker
 process per core, each of which writes its own segments; at commit the
-parent lists every worker's segments in the table of contents. Merging them
-into one would rewrite every posting in the parent, which took longer than
-the parallel part saved (benchmarks/README.md).
+parent lists every worker's segments in the table of contents. Each worker
+writes a new segment each time its postings reach its memory limit, and
+merges them into one when its articles are done
+(:func:`~search.store.merge.into_one`: posting lists copied as arrays, in
+parallel across the workers), so a build ends with at most one segment per
+worker, whatever the corpus size. Merging every worker's segment into one
+more would rewrite every posting in the parent, which took longer than the
+parallel part saved (benchmarks/README.md).
 
 * A worker that fails (a full disk) reports its error and exits; the build
   then raises ``OSError`` with that error and commits nothing.
@@ -33,6 +38,7 @@ from ..language.analysis import stemmer_of
 from ..language.stemming import Stemmer
 from ..processes import die_with_parent
 from .codec import ArrayCodec
+from .merge import into_one
 from .schema import JOINED_FIELDS
 from .segments import SegmentBuilder
 
@@ -106,7 +112,8 @@ class _Worker(multiprocessing.Process):
                 batches += 1
                 if stemmer is not None and batches % SHARE_EVERY == 0:
                     shared.exchange(stemmer)
-            segments = builder.finish()
+            # One segment per worker: its segments merged here, in parallel with the other workers'.
+            segments = into_one(self.storage, self.indexname, self.schema, builder.finish())
             with open(self.folder / WORKER_STEMS.replace("*", str(self.pid)), "wb") as handle:
                 marshal.dump(stemmer.roots() if stemmer is not None else {}, handle)
             self.results.put(segments)
@@ -176,7 +183,7 @@ class BuildWriter(SegmentWriter):
     def _written(self) -> list:
         """Every segment the build wrote, after its workers (if any) finished."""
         if self._local is not None:
-            return self._local.finish()
+            return into_one(self.storage, self.indexname, self.schema, self._local.finish(), self.codec)
         if self._batch:
             self._send(self._batch)
             self._batch = []
