@@ -44,6 +44,7 @@ from operator import itemgetter
 from typing import Any
 
 import numpy as np
+from whoosh.filedb.filestore import OverlayStorage
 
 from .codec import ArrayCodec
 from .whoosh_private import field_totals, set_field_totals
@@ -60,10 +61,21 @@ class _Source:
     terms: Any  # the codec's terms reader
     docmap: np.ndarray | None  # old docnum -> new (-1: deleted); None when nothing is deleted
     offset: int  # the new number of its first article, when nothing is deleted
+    compound: Any = None  # the segment's compound file, if it is one
 
     def close(self) -> None:
         self.documents.close()
         self.terms.close()
+        if self.compound is not None:
+            self.compound.close()
+
+
+def _files_of(storage, segment) -> tuple[Any, Any]:
+    """(storage to read the segment's files from, its compound file or None), as Whoosh's SegmentReader."""
+    if not segment.is_compound():
+        return storage, None
+    compound = segment.open_compound_file(storage)
+    return OverlayStorage(compound, storage), compound
 
 
 def _sources(storage, segments: Sequence) -> list[_Source]:
@@ -83,8 +95,9 @@ def _sources(storage, segments: Sequence) -> list[_Source]:
                 live = int(keep.sum())
                 docmap = np.full(count, -1, dtype=np.int64)
                 docmap[keep] = np.arange(start, start + live, dtype=np.int64)
-            sources.append(_Source(segment, codec.per_document_reader(storage, segment),
-                                   codec.terms_reader(storage, segment), docmap, start))
+            files, compound = _files_of(storage, segment)
+            sources.append(_Source(segment, codec.per_document_reader(files, segment),
+                                   codec.terms_reader(files, segment), docmap, start, compound))
             start += live
     except BaseException:
         for source in sources:
@@ -190,12 +203,16 @@ def _write_postings(storage, merged, schema, codec, sources: list[_Source], leng
                         if name in schema})
         for name in names:
             field_lengths = np.frombuffer(lengths[name], dtype=np.uint32) if name in lengths else None
-            writer.start_field(name, schema[name])
+            started = False  # (a field whose every article was deleted is not written)
             for tbytes, parts in _union(sources, name):
                 term = _merged_term(sources, name, tbytes, parts, schema[name].format, field_lengths)
                 if term is not None:
+                    if not started:
+                        writer.start_field(name, schema[name])
+                        started = True
                     writer.add_term(tbytes, *term)
-            writer.finish_field()
+            if started:
+                writer.finish_field()
     finally:
         writer.close()
 
