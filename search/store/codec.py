@@ -94,6 +94,7 @@ _LENGTHS = struct.Struct("!ii")
 # A W3 term info record: its statistics, then where the postings are (offset, length) unless inlined.
 _INFO_SIZE = W3TermInfo._struct.size
 _EXTENT = struct.Struct("!qi")
+_READ = 1 << 20  # bytes of the term table read at a time by ``field_items``
 
 
 class ArrayTermsReader(W3TermsReader):
@@ -175,6 +176,43 @@ class ArrayTermsReader(W3TermsReader):
         What a merge reads for each term of each segment (``search.store.merge``).
         """
         return self._codec.postings_reader(self._postfile, terminfo, format_, term=(fieldname, tbytes))
+
+    def field_items(self, fieldname: str):
+        """(term bytes, term info) of each term of a field, in order: the table's records read in large reads.
+
+        Whoosh's ``items_from`` reads each record's lengths, key and value
+        apart (three reads a term); a merge walks every term of a segment.
+        The records of Whoosh's ordered table lie one after another in key
+        order, up to its ``endofdata``.
+        """
+        if fieldname not in self._fieldmap:
+            return
+        prefix = self._keycoder(fieldname, b"")
+        table = self._tindex
+        pos, end = table.closest_key_pos(prefix), table.endofdata
+        if pos is None:
+            return
+        buffer, base = b"", pos  # buffer holds the file's bytes from base
+        while pos < end:
+            if pos + _LENGTHS.size > base + len(buffer):
+                buffer, base = self._dbfile.get(pos, min(_READ, end - pos)), pos
+            keylength, datalength = _LENGTHS.unpack_from(buffer, pos - base)
+            size = _LENGTHS.size + keylength + datalength
+            if pos + size > base + len(buffer):
+                buffer, base = self._dbfile.get(pos, max(size, min(_READ, end - pos))), pos
+            at = pos - base + _LENGTHS.size
+            if buffer[at:at + len(prefix)] != prefix:
+                return
+            yield (buffer[at + len(prefix):at + keylength],
+                   W3TermInfo.from_bytes(buffer[at + keylength:at + keylength + datalength]))
+            pos += size
+
+    def record(self, terminfo) -> bytes:
+        """The bytes of a term's posting record (not inlined), for :func:`decode_record`."""
+        offset, length = terminfo.extent()
+        if isinstance(length, tuple):  # (as in ArrayCodec.postings_reader)
+            length = length[0]
+        return self._postfile.get(offset, length)
 
     def term_info(self, fieldname, tbytes):
         if self._map is None:
@@ -531,6 +569,47 @@ class ArrayMatcher(LeafMatcher):
 
     def block_max_weight(self):
         return float(self._weights.max()) if self._count else 0.0
+
+
+def decode_record(data: bytes) -> tuple[array, array, bytes, array]:
+    """A posting record's docnums (``array("I")``), weights (``array("f")``), values joined and each one's end.
+
+    What ``ArrayPostingsWriter.add_arrays`` takes, decoded with the ``array``
+    module alone: for the many short posting lists a merge copies
+    (``search.store.merge``), NumPy's cost per call is most of the work.
+    """
+    magic, count, code, size = _HEADER.unpack_from(data)
+    if magic != MAGIC:
+        raise ValueError(f"not an array posting list: {magic!r}")
+    at = _HEADER.size
+    ids = _array_of("I", data[at:at + 4 * count])
+    at += 4 * count
+    if code == WEIGHTS_ONE:
+        weights = array("f", [1.0]) * count
+    elif code == WEIGHTS_U8:
+        weights = array("f", list(data[at:at + count]))
+    elif code == WEIGHTS_U16:
+        weights = array("f", _array_of("H", data[at:at + 2 * count]))
+    else:
+        weights = _array_of("f", data[at:at + 4 * count])
+    if code != WEIGHTS_ONE:
+        at += _WEIGHT_DTYPE[code].itemsize * count
+    if size == VARIABLE:
+        offsets = _array_of("I", data[at:at + 4 * (count + 1)])
+        start = at + 4 * (count + 1)
+        return ids, weights, bytes(data[start + offsets[0]:start + offsets[-1]]), offsets[1:]
+    if size > 0:
+        return ids, weights, bytes(data[at:at + size * count]), array("I", range(size, size * count + 1, size))
+    return ids, weights, emptybytes, array("I", bytes(4 * count))
+
+
+def _array_of(typecode: str, data: bytes) -> array:
+    """Little-endian numbers as an ``array`` of this machine's byte order."""
+    found = array(typecode)
+    found.frombytes(data)
+    if not _LITTLE:
+        found.byteswap()
+    return found
 
 
 # --------------------------------------------------------------------------- packed position formats

@@ -39,17 +39,15 @@ import math
 from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from itertools import groupby
+from itertools import accumulate, groupby
 from operator import itemgetter
 from typing import Any
 
 import numpy as np
 from whoosh.filedb.filestore import OverlayStorage
 
-from .codec import ArrayCodec
+from .codec import ArrayCodec, decode_record
 from .whoosh_private import field_totals, set_field_totals
-
-_EMPTY_IDS = np.zeros(0, dtype=np.int64)
 
 
 @dataclass
@@ -62,6 +60,7 @@ class _Source:
     docmap: np.ndarray | None  # old docnum -> new (-1: deleted); None when nothing is deleted
     offset: int  # the new number of its first article, when nothing is deleted
     compound: Any = None  # the segment's compound file, if it is one
+    docmap_list: list[int] | None = None  # the docmap as a list, for short posting lists
 
     def close(self) -> None:
         self.documents.close()
@@ -97,7 +96,8 @@ def _sources(storage, segments: Sequence) -> list[_Source]:
                 docmap[keep] = np.arange(start, start + live, dtype=np.int64)
             files, compound = _files_of(storage, segment)
             sources.append(_Source(segment, codec.per_document_reader(files, segment),
-                                   codec.terms_reader(files, segment), docmap, start, compound))
+                                   codec.terms_reader(files, segment), docmap, start, compound,
+                                   docmap.tolist() if docmap is not None else None))
             start += live
     except BaseException:
         for source in sources:
@@ -202,7 +202,7 @@ def _write_postings(storage, merged, schema, codec, sources: list[_Source], leng
         names = sorted({name for source in sources for name in source.terms.indexed_field_names()
                         if name in schema})
         for name in names:
-            field_lengths = np.frombuffer(lengths[name], dtype=np.uint32) if name in lengths else None
+            field_lengths = lengths.get(name)
             started = False  # (a field whose every article was deleted is not written)
             for tbytes, parts in _union(sources, name):
                 term = _merged_term(sources, name, tbytes, parts, schema[name].format, field_lengths)
@@ -219,11 +219,7 @@ def _write_postings(storage, merged, schema, codec, sources: list[_Source], leng
 
 def _field_terms(source_index: int, terms, fieldname: str) -> Iterator[tuple[bytes, int, Any]]:
     """(term, source index, term info) of one segment's terms of a field, in order."""
-    if fieldname not in terms.indexed_field_names():
-        return
-    for (name, tbytes), info in terms.items_from(fieldname, b""):
-        if name != fieldname:
-            return
+    for tbytes, info in terms.field_items(fieldname):
         yield tbytes, source_index, info
 
 
@@ -234,56 +230,104 @@ def _union(sources: list[_Source], fieldname: str) -> Iterator[tuple[bytes, list
         yield tbytes, [(index, info) for _, index, info in group]
 
 
-def _postings_of(source: _Source, fieldname: str, tbytes: bytes, info, format_):
-    """(docnums, weights, value bytes, value lengths) of a term in one segment, only its live postings."""
-    if info.is_inlined():
-        ids, weights, values = info.inlined_postings()
-        docnums = np.asarray(ids, dtype=np.int64)
-        weight_array = np.asarray(weights, dtype=np.float64)
-        keep = np.arange(len(docnums)) if source.docmap is None else np.flatnonzero(source.docmap[docnums] >= 0)
-        chosen = [values[i] or b"" for i in keep.tolist()]
-        data = np.frombuffer(b"".join(chosen), dtype=np.uint8)
-        sizes = np.array([len(value) for value in chosen], dtype=np.int64)
-    else:
-        matcher = source.terms.matcher_for(fieldname, tbytes, info, format_)
-        docnums, weight_array = matcher.arrays()
-        docnums = docnums.astype(np.int64)
-        keep = np.arange(len(docnums)) if source.docmap is None else np.flatnonzero(source.docmap[docnums] >= 0)
-        data, sizes = matcher.value_bytes(keep)
-    if source.docmap is None:
-        return docnums + source.offset, weight_array, data, sizes
-    return source.docmap[docnums[keep]], weight_array[keep], data, sizes
-
-
 def _merged_term(sources: list[_Source], fieldname: str, tbytes: bytes, parts: list[tuple[int, Any]],
-                 format_, field_lengths: np.ndarray | None):
+                 format_, field_lengths: array | None):
     """(ids, weights, values joined, value ends, min length, max length) of a term over the segments.
 
-    None when every posting of the term was of a deleted article.
+    None when every posting of the term was of a deleted article. Short
+    posting lists (most terms) are copied with the ``array`` module, long
+    ones with NumPy.
     """
-    found = [_postings_of(sources[index], fieldname, tbytes, info, format_) for index, info in parts]
-    docnums = np.concatenate([part[0] for part in found]) if len(found) > 1 else found[0][0]
-    if not len(docnums):
+    if sum(info.doc_frequency() for _, info in parts) <= _SHORT:
+        ids, weights, data, ends = _joined([_short_postings(sources[index], info) for index, info in parts])
+    else:
+        ids, weights, data, ends = _long_postings(sources, fieldname, tbytes, parts, format_)
+    if not ids:
         return None
-    weights = np.concatenate([part[1] for part in found]) if len(found) > 1 else found[0][1]
-    data = np.concatenate([part[2] for part in found]) if len(found) > 1 else found[0][2]
-    sizes = np.concatenate([part[3] for part in found]) if len(found) > 1 else found[0][3]
     if any(sources[index].docmap is not None for index, _ in parts):
-        minlength, maxlength = _length_range(docnums, field_lengths)
+        minlength, maxlength = _length_range(ids, field_lengths)
     else:  # no article dropped: the segments' own statistics
         lows = [info.min_length() for _, info in parts if info.min_length()]
         minlength, maxlength = (min(lows) if lows else None), max(info.max_length() for _, info in parts)
+    return ids, weights, data, ends, minlength, maxlength
+
+
+# A term of at most this many postings is copied without NumPy (its cost per call outweighs it).
+_SHORT = 256
+
+
+def _short_postings(source: _Source, info) -> tuple[array, array, bytes, array]:
+    """A term's live postings in one segment as (ids in the merged segment, weights, values, value ends)."""
+    if info.is_inlined():
+        found_ids, found_weights, values = info.inlined_postings()
+        ids, weights = array("I", found_ids), array("f", found_weights)
+        data = b"".join(value or b"" for value in values)
+        ends = array("I", accumulate(len(value or b"") for value in values))
+    else:
+        ids, weights, data, ends = decode_record(source.terms.record(info))
+    if source.docmap is None:
+        if source.offset:
+            ids = array("I", [docnum + source.offset for docnum in ids])
+        return ids, weights, data, ends
+    docmap = source.docmap_list
+    assert docmap is not None
+    kept = [index for index, docnum in enumerate(ids) if docmap[docnum] >= 0]
+    if len(kept) == len(ids):
+        return array("I", [docmap[docnum] for docnum in ids]), weights, data, ends
+    starts = [0, *ends]
+    pieces = [data[starts[index]:ends[index]] for index in kept]
+    return (array("I", [docmap[ids[index]] for index in kept]), array("f", [weights[index] for index in kept]),
+            b"".join(pieces), array("I", accumulate(map(len, pieces))))
+
+
+def _joined(parts: list[tuple[array, array, bytes, array]]) -> tuple[array, array, bytes, array]:
+    """Postings of several segments, one after another."""
+    if len(parts) == 1:
+        return parts[0]
+    ids, weights, ends = array("I"), array("f"), array("I")
+    chunks: list[bytes] = []
+    size = 0
+    for part_ids, part_weights, data, part_ends in parts:
+        ids += part_ids
+        weights += part_weights
+        ends += array("I", [end + size for end in part_ends]) if size else part_ends
+        chunks.append(data)
+        size += len(data)
+    return ids, weights, b"".join(chunks), ends
+
+
+def _long_postings(sources: list[_Source], fieldname: str, tbytes: bytes, parts: list[tuple[int, Any]],
+                   format_) -> tuple[array, array, bytes, array]:
+    """:func:`_short_postings` of every segment holding a long posting list, in NumPy."""
+    found = [_numpy_postings(sources[index], fieldname, tbytes, info, format_) for index, info in parts]
+    docnums, weights, data, sizes = (np.concatenate([part[n] for part in found]) for n in range(4))
     return (array("I", docnums.astype(np.uint32).tobytes()), array("f", weights.astype(np.float32).tobytes()),
-            data.tobytes(), array("I", np.cumsum(sizes, dtype=np.uint32).tobytes()), minlength, maxlength)
+            data.tobytes(), array("I", np.cumsum(sizes, dtype=np.uint32).tobytes()))
 
 
-def _length_range(docnums: np.ndarray, field_lengths: np.ndarray | None) -> tuple[int | None, int]:
+def _numpy_postings(source: _Source, fieldname: str, tbytes: bytes, info, format_):
+    """(docnums, weights, value bytes, value lengths) of a term's live postings in one segment, as NumPy arrays."""
+    if info.is_inlined():
+        ids, weights, data, ends = _short_postings(source, info)
+        starts = np.array([0, *ends], dtype=np.int64)
+        return (np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float64),
+                np.frombuffer(data, dtype=np.uint8), np.diff(starts))
+    matcher = source.terms.matcher_for(fieldname, tbytes, info, format_)
+    docnums, weights = matcher.arrays()
+    docnums = docnums.astype(np.int64)
+    if source.docmap is None:
+        return (docnums + source.offset, weights, *matcher.value_bytes(np.arange(len(docnums))))
+    keep = np.flatnonzero(source.docmap[docnums] >= 0)
+    return (source.docmap[docnums[keep]], weights[keep], *matcher.value_bytes(keep))
+
+
+def _length_range(ids: array, field_lengths: array | None) -> tuple[int | None, int]:
     """The shortest (None if none has a length) and longest field length of these articles."""
     if field_lengths is None or not len(field_lengths):
         return None, 0
-    found = field_lengths[docnums]
-    present = found[found > 0]
-    return (int(present.min()) if len(present) else None), int(found.max())
+    found = [field_lengths[docnum] for docnum in ids]
+    present = [length for length in found if length]
+    return (min(present) if present else None), max(found)
 
 
 # --------------------------------------------------------------------------- a build's segments, and updates
@@ -344,8 +388,6 @@ class TieredMergePolicy:
             first = min(group)
             kept = [merged if index == first else segment for index, segment in enumerate(kept)
                     if index == first or index not in group]
-            sizes = [0.0 if index == first else size for index, size in enumerate(sizes)
-                     if index == first or index not in group]
         return kept
 
     def merges(self, sizes: list[tuple[float, float]]) -> list[list[int]]:
