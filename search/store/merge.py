@@ -60,7 +60,7 @@ class _Source:
     docmap: np.ndarray | None  # old docnum -> new (-1: deleted); None when nothing is deleted
     offset: int  # the new number of its first article, when nothing is deleted
     compound: Any = None  # the segment's compound file, if it is one
-    docmap_list: list[int] | None = None  # the docmap as a list, for short posting lists
+    docmap_list: array | None = None  # the docmap as an array("q"), for short posting lists
 
     def close(self) -> None:
         self.documents.close()
@@ -97,7 +97,7 @@ def _sources(storage, segments: Sequence) -> list[_Source]:
             files, compound = _files_of(storage, segment)
             sources.append(_Source(segment, codec.per_document_reader(files, segment),
                                    codec.terms_reader(files, segment), docmap, start, compound,
-                                   docmap.tolist() if docmap is not None else None))
+                                   array("q", docmap.tobytes()) if docmap is not None else None))
             start += live
     except BaseException:
         for source in sources:
@@ -132,11 +132,13 @@ def _write_documents(storage, merged, schema, codec, sources: list[_Source]) -> 
 
     The lengths are as the readers give them (each article's length byte's
     approximation, 0 for none): what a term's shortest and longest article
-    are computed from when articles were dropped.
+    are computed from when articles were dropped; kept only then (without
+    deletions, the terms' own statistics are copied).
     """
     writer = codec.per_document_writer(storage, merged)
     names = set(schema.names())
-    lengths: dict[str, array] = {name: array("I") for name in names if schema[name].scorable}
+    dropping = any(source.docmap is not None for source in sources)
+    lengths: dict[str, array] = {name: array("I") for name in names if schema[name].scorable and dropping}
     totals: dict[str, int] = {}
     newdoc = 0
     try:
@@ -156,7 +158,7 @@ def _copy_documents(writer, schema, source: _Source, names: set[str], lengths: d
     documents = source.documents
     columns = {name: documents.column_reader(name, schema[name].column_type) for name in names
                if schema[name].column_type is not None and documents.has_column(name)}
-    length_of = {name: documents.doc_field_length_reader(name) for name in lengths}
+    length_of = {name: documents.doc_field_length_reader(name) for name in names if schema[name].scorable}
     vectored = [name for name in names if schema[name].vector]
     for docnum in range(documents.doc_count_all()):
         if source.docmap is not None and source.docmap[docnum] < 0:

@@ -3,8 +3,9 @@
 Whoosh 3's public API leaves a few things out that the engine needs: a
 bound to rescore, a matcher strategy to choose, a collector's habit to turn
 off, a bug in one matcher to mend, the pattern an analyzer's tokenizer
-uses, and a segment's field totals (which a merge sets). Each is one small function or class here, commented with the Whoosh
-attribute it touches, so that an upgrade of Whoosh has one module to check
+uses, and a segment's field totals (which a merge sets). Each is one small
+function or class here, commented with the Whoosh attribute it touches, so
+that an upgrade of Whoosh has one module to check
 (``python -m benchmarks.whoosh_suite`` runs Whoosh's own tests). Nothing
 else in the engine touches an underscored or undocumented Whoosh attribute.
 """
