@@ -6,8 +6,10 @@ distribution ships about 600 tests of everything a codec must keep working
 (every query type, sorting, facets, highlighting, spelling, merging segments,
 deletions, vectors, the multiprocessing writer). This downloads the source
 distribution of the Whoosh installed here (or takes a folder of its tests),
-and runs the tests three times: as shipped, with the engine's codec as the
-default codec, and with the packed position formats as well.
+and runs the tests four times: as shipped, with the engine's codec as the
+default codec, with the packed position formats as well, and with Whoosh's
+merges (``OPTIMIZE``, ``MERGE_SMALL``) made by the array-level merge
+(``search.store.merge``) too.
 
     python -m benchmarks.whoosh_suite [--tests PATH/TO/whoosh/tests]
 
@@ -49,6 +51,22 @@ if os.environ.get("WHOOSH_SUITE_FORMATS") == "packed":
     from search.store import codec
     formats.Positions = codec.PackedPositions
     formats.Characters = codec.PackedCharacters
+if os.environ.get("WHOOSH_SUITE_MERGE") == "array":
+    import whoosh.writing
+    from search.store.codec import ArrayCodec
+    from search.store.merge import TieredMergePolicy, merge_segments
+
+    _whoosh_optimize = whoosh.writing.OPTIMIZE
+
+    def _optimize(writer, segments):
+        # Every segment merged as arrays into one (beside the writer's own new one).
+        if not isinstance(writer.codec, ArrayCodec) or any(not isinstance(s.codec(), ArrayCodec) for s in segments):
+            return _whoosh_optimize(writer, segments)
+        return [merge_segments(writer.storage, writer.indexname, writer.schema, segments, writer.codec)] \
+            if segments else []
+
+    whoosh.writing.OPTIMIZE = _optimize
+    whoosh.writing.MERGE_SMALL = TieredMergePolicy(segments_per_tier=2, max_merge_at_once=2)
 '''
 
 NOT_IN_SDIST = ("test_examples_runnable.py", "test_example_", "test_site_version_sync.py",
@@ -63,10 +81,27 @@ W3_FORMAT_ONLY = {
 }
 """Tests of the W3 codec's block format, by id, and why they do not apply to another codec."""
 
+MERGE_LAYOUT_ONLY = {
+    "tests/test_mpwriter.py::test_merge_serial": "counts one segment after Whoosh's merge",
+    "tests/test_mpwriter.py::test_merge_multi": "counts one segment after Whoosh's merge",
+    "tests/test_searching.py::test_merged": "counts one segment after optimize",
+    "tests/test_writing.py::test_add_reader": "expects the merged articles after the writer's new ones",
+    "tests/test_writing.py::test_add_reader_spelling":
+        "expects one segment after optimize (a spelling field's words are found across segments otherwise)",
+}
+"""Tests of the layout Whoosh's own merge leaves (one segment; merged articles after the new ones), by id.
+
+The array-level merge (``search.store.merge``) writes the merged segment
+beside the writer's new one, its articles first: the same articles, terms
+and postings, in two segments.
+"""
+
 RUNS = (
     ("Whoosh's own codec and formats", {}),
     ("ArrayCodec", {"WHOOSH_SUITE_CODEC": "array"}),
     ("ArrayCodec and packed positions", {"WHOOSH_SUITE_CODEC": "array", "WHOOSH_SUITE_FORMATS": "packed"}),
+    ("ArrayCodec, packed positions, merged as arrays (OPTIMIZE and a tiered MERGE_SMALL)",
+     {"WHOOSH_SUITE_CODEC": "array", "WHOOSH_SUITE_FORMATS": "packed", "WHOOSH_SUITE_MERGE": "array"}),
 )
 
 
@@ -121,6 +156,8 @@ def main() -> int:
             options = [f"--deselect={test}" for test in left_out]
             if settings:
                 options += [f"--deselect={test}" for test in W3_FORMAT_ONLY if _shipped(work, test)]
+            if settings.get("WHOOSH_SUITE_MERGE"):
+                options += [f"--deselect={test}" for test in MERGE_LAYOUT_ONLY if _shipped(work, test)]
             done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *options,
                                    str(tests)], cwd=work, env=env, capture_output=True, text=True)
             summary = [line for line in done.stdout.splitlines() if re.search(r"\d+ (passed|failed)", line)]
@@ -150,6 +187,8 @@ def main() -> int:
                 failed_any = True
         for test in (test for test in W3_FORMAT_ONLY if _shipped(work, test)):
             print(f"  left out of the runs with the engine's codec: {test} ({W3_FORMAT_ONLY[test]})")
+        for test in (test for test in MERGE_LAYOUT_ONLY if _shipped(work, test)):
+            print(f"  left out of the run merged as arrays: {test} ({MERGE_LAYOUT_ONLY[test]})")
     return 1 if failed_any else 0
 
 

@@ -45,6 +45,7 @@ from typing import Any
 
 import numpy as np
 from whoosh.filedb.filestore import OverlayStorage
+from whoosh.writing import MERGE_SMALL
 
 from .codec import ArrayCodec, decode_record
 from .whoosh_private import field_totals, set_field_totals
@@ -114,6 +115,9 @@ def merge_segments(storage, indexname: str, schema, segments: Sequence, codec: A
     by default); the sources must be of the engine's codec too.
     """
     codec = codec or ArrayCodec()
+    foreign = [segment for segment in segments if not isinstance(segment.codec(), ArrayCodec)]
+    if foreign or not isinstance(codec, ArrayCodec):
+        raise ValueError(f"only segments of the engine's codec are merged as arrays ({foreign or codec})")
     merged = codec.new_segment(storage, indexname)
     sources = _sources(storage, segments)
     try:
@@ -382,15 +386,18 @@ class TieredMergePolicy:
     max_segment_mb: float = 5 * 1024.0
 
     def __call__(self, writer, segments: list) -> list:
-        kept = [segment for segment in segments if segment.doc_count() > 0]
-        sizes = _segment_sizes(writer.storage, kept)
-        for group in self.merges(sizes):
+        if not isinstance(writer.codec, ArrayCodec):  # (a writer of another codec: Whoosh's own merge)
+            return MERGE_SMALL(writer, segments)
+        # (a segment of another codec is left as it is)
+        others = [segment for segment in segments if not isinstance(segment.codec(), ArrayCodec)]
+        kept = [segment for segment in segments if segment not in others and segment.doc_count() > 0]
+        for group in self.merges(_segment_sizes(writer.storage, kept)):
             chosen = [kept[index] for index in group]
             merged = merge_segments(writer.storage, writer.indexname, writer.schema, chosen, writer.codec)
             first = min(group)
             kept = [merged if index == first else segment for index, segment in enumerate(kept)
                     if index == first or index not in group]
-        return kept
+        return others + kept
 
     def merges(self, sizes: list[tuple[float, float]]) -> list[list[int]]:
         """The merges to make of segments of these (bytes, live share) sizes: lists of their indexes.
