@@ -314,3 +314,28 @@ def test_an_update_whose_merge_fails_leaves_the_index_as_it_was(corpus_dir, tmp_
     assert (index_dir / "CURRENT").read_text() == serving
     with search.open_index(index_dir) as index:
         assert index.stats().articles == 24
+
+
+def test_a_reader_opens_and_searches_the_live_generation_while_an_update_merges(corpus_dir, tmp_path, monkeypatch):
+    from search.store import merge
+
+    monkeypatch.setattr("search.store.generation.UPDATE_MERGES",
+                        TieredMergePolicy(segments_per_tier=1, max_merge_at_once=2))
+    index_dir = tmp_path / "ix"
+    search.build_index([corpus_dir], index_dir)
+    batch(tmp_path / "news", name="berita-0.txt", town="Zoxb")
+    search.build_index([tmp_path / "news"], index_dir)
+    seen: list[tuple[int, int]] = []
+    merging = merge.merge_segments
+
+    def read_while_merging(*args, **kwargs):
+        with search.open_index(index_dir) as index:  # the write lock is held, the merge under way
+            seen.append((index.stats().articles, index.search("zoxb").total))
+        return merging(*args, **kwargs)
+
+    monkeypatch.setattr("search.store.merge.merge_segments", read_while_merging)
+    batch(tmp_path / "news", name="berita-1.txt", town="Zoxc")
+    search.build_index([tmp_path / "news"], index_dir)
+    assert seen and set(seen) == {(24, 1)}  # the live generation, whole, as it was before the update
+    with search.open_index(index_dir) as index:
+        assert index.stats().articles == 25 and index.search("zoxc").total == 1
