@@ -44,9 +44,10 @@ from operator import itemgetter
 from typing import Any
 
 import numpy as np
-from whoosh.filedb.filestore import OverlayStorage
+from whoosh.filedb.filestore import FileStorage, OverlayStorage
 from whoosh.writing import MERGE_SMALL
 
+from . import disk
 from .codec import ArrayCodec, decode_record
 from .whoosh_private import field_totals, set_field_totals
 
@@ -76,6 +77,13 @@ def _files_of(storage, segment) -> tuple[Any, Any]:
         return storage, None
     compound = segment.open_compound_file(storage)
     return OverlayStorage(compound, storage), compound
+
+
+def _reading(storage):
+    """The storage the sources are read from: memory-mapped where they are files on disk."""
+    if isinstance(storage, FileStorage) and getattr(storage, "folder", None):
+        return disk.mapped_storage(storage.folder)
+    return storage
 
 
 def _sources(storage, segments: Sequence) -> list[_Source]:
@@ -119,7 +127,7 @@ def merge_segments(storage, indexname: str, schema, segments: Sequence, codec: A
     if foreign or not isinstance(codec, ArrayCodec):
         raise ValueError(f"only segments of the engine's codec are merged as arrays ({foreign or codec})")
     merged = codec.new_segment(storage, indexname)
-    sources = _sources(storage, segments)
+    sources = _sources(_reading(storage), segments)
     try:
         lengths = _write_documents(storage, merged, schema, codec, sources)
         _write_postings(storage, merged, schema, codec, sources, lengths)
