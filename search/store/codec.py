@@ -241,6 +241,60 @@ class ArrayFieldWriter(W3FieldWriter):
         self.finish_term()
 
 
+    def copy_term(self, btext: bytes, record: bytes, shift: int, terminfo) -> None:
+        """One term of the current field whose postings are another segment's whole record (a merge's).
+
+        Its document numbers are moved by ``shift``; its weights, values and
+        statistics (``terminfo``, the source's) are copied as they are.
+        """
+        self.start_term(btext)
+        self._postwriter.copy_record(record, shift, terminfo)
+        self.finish_term()
+
+
+class _CopiedBlock:
+    """A copied record's statistics where ``W3TermInfo.add_block`` reads a block's: the source term's, moved."""
+
+    def __init__(self, terminfo, shift: int):
+        self._info, self._shift = terminfo, shift
+        self._weights = (terminfo.weight(),)  # (add_block sums a block's weights)
+
+    def __len__(self) -> int:
+        return self._info.doc_frequency()
+
+    def min_id(self) -> int:
+        return self._info.min_id() + self._shift
+
+    def max_id(self) -> int:
+        return self._info.max_id() + self._shift
+
+    def min_length(self) -> int | None:
+        return self._info.min_length() or None
+
+    def max_length(self) -> int:
+        return self._info.max_length()
+
+    def max_weight(self) -> float:
+        return self._info.max_weight()
+
+
+def shifted_record(record: bytes, shift: int) -> bytes:
+    """A posting record with every document number moved by ``shift``; the rest of its bytes as they are."""
+    count = _HEADER.unpack_from(record)[1]
+    if not shift:
+        return record
+    end = _HEADER.size + 4 * count
+    if count <= _SMALL:
+        moved = array("I", [docnum + shift for docnum in _array_of("I", record[_HEADER.size:end])])
+        if not _LITTLE:
+            moved.byteswap()
+        ids = moved.tobytes()
+    else:
+        ids = (np.frombuffer(record, dtype=_U32, count=count, offset=_HEADER.size).astype(np.int64)
+               + shift).astype(_U32).tobytes()
+    return record[:_HEADER.size] + ids + record[end:]
+
+
 class _LengthsOnce:
     """A segment's field lengths (``PerDocumentReader.doc_field_length``), read once per field."""
 
@@ -295,6 +349,16 @@ class ArrayPostingsWriter:
         self._minlength: int | None = None
         self._maxlength = 0
         self._maxweight = 0.0
+        self._copied: tuple[bytes, int, Any] | None = None
+
+    def copy_record(self, record: bytes, shift: int, terminfo) -> None:
+        """A whole term's postings as another segment's record (``ArrayFieldWriter.copy_term``)."""
+        if terminfo.doc_frequency() < self._inlinelimit:  # to be inlined: decoded and written as given
+            ids, weights, data, ends = decode_record(record)
+            self.add_arrays(array("I", [docnum + shift for docnum in ids]), weights, data, ends,
+                            terminfo.min_length() or None, terminfo.max_length())
+            return
+        self._copied = (record, shift, terminfo)
 
     def add_arrays(self, ids: array, weights: array, data: bytes, ends: array,
                    minlength: int | None, maxlength: int) -> None:
@@ -326,7 +390,14 @@ class ArrayPostingsWriter:
 
     def finish_postings(self):
         terminfo = self._terminfo
-        if len(self._ids) < self._inlinelimit:
+        if self._copied is not None:
+            record, shift, source = self._copied
+            self._copied = None
+            terminfo.add_block(_CopiedBlock(source, shift))
+            start = self._postfile.tell()
+            self._postfile.write(shifted_record(record, shift))
+            terminfo.set_extent(start, self._postfile.tell() - start)
+        elif len(self._ids) < self._inlinelimit:
             terminfo.add_block(self)
             terminfo.set_inlined(self._ids, self._weights, self._value_list())
         else:

@@ -219,16 +219,31 @@ def _write_postings(storage, merged, schema, codec, sources: list[_Source], leng
             field_lengths = lengths.get(name)
             started = False  # (a field whose every article was deleted is not written)
             for tbytes, parts in _union(sources, name):
-                term = _merged_term(sources, name, tbytes, parts, schema[name].format, field_lengths)
+                copied = _copied(sources, parts)
+                term = None if copied else _merged_term(sources, name, tbytes, parts, schema[name].format,
+                                                         field_lengths)
+                if copied is None and term is None:
+                    continue
+                if not started:
+                    writer.start_field(name, schema[name])
+                    started = True
                 if term is not None:
-                    if not started:
-                        writer.start_field(name, schema[name])
-                        started = True
                     writer.add_term(tbytes, *term)
+                elif copied is not None:  # one segment's record, whole: only its document numbers move
+                    source, info = copied
+                    writer.copy_term(tbytes, source.terms.record(info), source.offset, info)
             if started:
                 writer.finish_field()
     finally:
         writer.close()
+
+
+def _copied(sources: list[_Source], parts: list[tuple[int, Any]]) -> tuple[_Source, Any] | None:
+    """(source, term info) when one segment holds the term, with nothing deleted and not inlined: copied whole."""
+    if len(parts) != 1:
+        return None
+    source, info = sources[parts[0][0]], parts[0][1]
+    return (source, info) if source.docmap is None and not info.is_inlined() else None
 
 
 def _field_terms(source_index: int, terms, fieldname: str) -> Iterator[tuple[bytes, int, Any]]:
