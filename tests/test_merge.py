@@ -180,6 +180,15 @@ def test_inlined_postings_and_values_of_every_size_are_merged():
         assert {"exact", "body", "title", "id"} <= set(reader.indexed_field_names())
 
 
+def test_a_merge_may_inline_what_its_segments_did_not():
+    ix = _segments_index(_corpus(40), 0.002)  # nothing inlined (the engine's codec)
+    before = _contents(ix)
+    _merged(ix, ArrayCodec(inlinelimit=3))  # terms of one or two postings inlined in the merged segment
+    assert _contents(ix) == before
+    with ix.reader() as reader:
+        assert any(reader.term_info(field, text).is_inlined() for field, text in reader.all_terms())
+
+
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(corpora, st.sets(st.integers(0, 24)), st.sampled_from([0, 0.001, 64]))
 def test_merging_random_segments_with_random_deletions_keeps_every_live_article(rows, deleted, limit_mb):
