@@ -13,11 +13,16 @@ merge can copy them as arrays:
   several segments, in their order: per-document data (stored fields, field
   lengths, columns, vectors) through the codec's per-document writer as
   ``add_reader`` does, then, field by field, the union of the segments'
-  terms in sorted order, each term's postings taken from every segment that
-  has it (``ArrayMatcher.arrays`` and ``value_bytes``), their document numbers
-  moved to the merged segment's (deleted articles dropped) and written whole
-  (``ArrayFieldWriter.add_term``, the path a build's segments take). Memory:
-  one term's postings at a time, and one small number per article.
+  terms in sorted order (each segment's term table read in large reads),
+  each term's postings taken from every segment that has it as arrays
+  (``codec.decode_record`` for short lists, ``ArrayMatcher.arrays`` and
+  ``value_bytes`` for long ones), their document numbers moved to the merged
+  segment's (deleted articles dropped) and written whole
+  (``ArrayFieldWriter.add_term``, the path a build's segments take); a term
+  that one segment alone holds, with nothing deleted, is copied as its
+  record with only the document numbers moved (``copy_term``). The sources
+  are read through memory maps. Memory: one term's postings at a time, and,
+  when articles are dropped, a few numbers per article.
 * :func:`into_one` is what a full build's worker does with the segments it
   wrote: one segment, the others' files removed.
 * :class:`TieredMergePolicy` is the policy of an update's commit (Whoosh's
