@@ -222,6 +222,14 @@ def test_the_policy_leaves_few_segments_alone_and_merges_a_crowded_tier():
     assert 21 - 3 * len(merges) <= 13  # (4 + 4 + 4 + 1 allowed: a tier of 1, 4 and 16 MB, and the big one)
 
 
+def test_segments_too_large_to_merge_make_no_room_for_small_ones():
+    policy = TieredMergePolicy(segments_per_tier=4, max_merge_at_once=4, floor_mb=1.0, max_segment_mb=1024)
+    mb = 1024 * 1024.0
+    merges = policy.merges([(600 * mb, 1.0), (700 * mb, 1.0)] + [(mb, 1.0)] * 6)
+    assert merges and all(0 not in group and 1 not in group for group in merges)
+    assert policy.merges([(600 * mb, 1.0), (700 * mb, 1.0)] + [(mb, 1.0)] * 4) == []
+
+
 def test_the_policy_prefers_segments_with_deleted_articles():
     policy = TieredMergePolicy(segments_per_tier=2, max_merge_at_once=2, floor_mb=10)
     mb = 1024 * 1024.0

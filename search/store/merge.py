@@ -400,16 +400,17 @@ class TieredMergePolicy:
     segments of neighbouring sizes is made, best being the least skewed (the
     largest a small share of the whole), the smallest, and the one freeing
     the most deleted articles, again until the count is allowed. Segments
-    over half ``max_segment_mb`` are left alone (unless mostly deleted), and
-    segments whose articles are all deleted are dropped.
+    over half ``max_segment_mb`` are left alone (unless mostly deleted) and
+    not counted, and segments whose articles are all deleted are dropped.
 
     Called as Whoosh's ``mergetype``: ``policy(writer, segments)`` merges
     with :func:`merge_segments` into the writer's storage and returns the
     segments to list (the writer adds its own new one).
     """
 
-    segments_per_tier: int = 10
-    max_merge_at_once: int = 10
+    # (Lucene's defaults are 10 and 10; each segment costs every query a lookup of each of its terms)
+    segments_per_tier: int = 5
+    max_merge_at_once: int = 5
     floor_mb: float = 2.0
     max_segment_mb: float = 5 * 1024.0
 
@@ -473,14 +474,13 @@ class TieredMergePolicy:
 
     def _best_merge(self, sizes: list[tuple[float, float]], done: set[int]) -> list[int] | None:
         """The best merge of segments not merged in this commit, if the index holds too many; else None."""
-        if len(sizes) <= 1:
-            return None
         live = [size * share for size, share in sizes]
         too_large = self.max_segment_mb * 1024 * 1024 / 2
-        eligible = sorted((index for index in range(len(sizes))
-                           if index not in done and (live[index] < too_large or sizes[index][1] < 0.5)),
-                          key=lambda index: -live[index])
-        if len(sizes) <= self._allowed(live) or len(eligible) < 2:
+        # Segments too large to merge are left out of the count, as Lucene does: they do not
+        # make room for more small ones.
+        counted = [index for index in range(len(sizes)) if live[index] < too_large or sizes[index][1] < 0.5]
+        eligible = sorted((index for index in counted if index not in done), key=lambda index: -live[index])
+        if len(eligible) < 2 or len(counted) <= self._allowed([live[index] for index in counted]):
             return None
         best: tuple[float, list[int]] | None = None
         for start in range(len(eligible) - 1):
