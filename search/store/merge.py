@@ -380,7 +380,11 @@ def remove_segments(storage, segments: Sequence) -> None:
 
 
 def into_one(storage, indexname: str, schema, segments: list, codec: Any = None) -> list:
-    """A build's segments as one segment (the others' files removed); no segment if there were none."""
+    """A build's segments as one segment (the others' files removed); no segment if there were none.
+
+    Disk: the merged segment is written beside its sources, so a worker
+    needs the space of its segments once more until they are removed.
+    """
     if len(segments) <= 1:
         return list(segments)
     merged = merge_segments(storage, indexname, schema, segments, codec)
