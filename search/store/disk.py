@@ -495,11 +495,6 @@ def open_for_reading(generation: Path) -> FileIndex:
     return FileIndex(_MappedStorage(str(generation), readonly=True), indexname="MAIN")
 
 
-def mapped_storage(folder: str | Path) -> FileStorage:
-    """A read-only storage of ``folder`` whose files are read through memory maps (a merge's sources)."""
-    return _MappedStorage(str(folder), readonly=True)
-
-
 def hold(generation: Path):
     """Keep ``generation`` on disk while the returned handle is open (None if it cannot be held).
 

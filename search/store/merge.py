@@ -20,9 +20,11 @@ merge can copy them as arrays:
   segment's (deleted articles dropped) and written whole
   (``ArrayFieldWriter.add_term``, the path a build's segments take); a term
   that one segment alone holds, with nothing deleted, is copied as its
-  record with only the document numbers moved (``copy_term``). The sources
-  are read through memory maps. Memory: one term's postings at a time, and,
-  when articles are dropped, a few numbers per article.
+  record with only the document numbers moved (``copy_term``). Memory: one
+  term's postings at a time, and, when articles are dropped, a few numbers
+  per article. (The sources are read with plain reads, not memory maps: as
+  fast here, and a map's pages would count in the worker's resident memory,
+  the whole of its segments by the end of a build's merge.)
 * :func:`into_one` is what a full build's worker does with the segments it
   wrote: one segment, the others' files removed.
 * :class:`TieredMergePolicy` is the policy of an update's commit (Whoosh's
@@ -49,10 +51,9 @@ from operator import itemgetter
 from typing import Any
 
 import numpy as np
-from whoosh.filedb.filestore import FileStorage, OverlayStorage
+from whoosh.filedb.filestore import OverlayStorage
 from whoosh.writing import MERGE_SMALL
 
-from . import disk
 from .codec import ArrayCodec, decode_record
 from .whoosh_private import field_totals, set_field_totals
 
@@ -82,13 +83,6 @@ def _files_of(storage, segment) -> tuple[Any, Any]:
         return storage, None
     compound = segment.open_compound_file(storage)
     return OverlayStorage(compound, storage), compound
-
-
-def _reading(storage):
-    """The storage the sources are read from: memory-mapped where they are files on disk."""
-    if isinstance(storage, FileStorage) and getattr(storage, "folder", None):
-        return disk.mapped_storage(storage.folder)
-    return storage
 
 
 def _sources(storage, segments: Sequence) -> list[_Source]:
@@ -132,7 +126,7 @@ def merge_segments(storage, indexname: str, schema, segments: Sequence, codec: A
     if foreign or not isinstance(codec, ArrayCodec):
         raise ValueError(f"only segments of the engine's codec are merged as arrays ({foreign or codec})")
     merged = codec.new_segment(storage, indexname)
-    sources = _sources(_reading(storage), segments)
+    sources = _sources(storage, segments)
     try:
         lengths = _write_documents(storage, merged, schema, codec, sources)
         _write_postings(storage, merged, schema, codec, sources, lengths)
