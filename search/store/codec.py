@@ -12,7 +12,24 @@ vectors, segments) but writes a term's postings as one record of plain arrays::
     weights      count x u8 | u16 | f32, or nothing when every weight is 1
     values       nothing, count x value size bytes, or (count + 1) x u32 offsets + the bytes
 
-so :meth:`ArrayMatcher.arrays` hands the first stage ``np.frombuffer`` views,
+Since 2026-12-07 the records are written more compactly (``ARR2``; an
+``ARR1`` record written before still reads)::
+
+    b"ARR2"  count:u32  weight code:u8  value kind:i32  docnum width:u8  length width:u8
+    docnums      count x u32; or, for a list of DELTA_FROM postings or more whose
+                 gaps fit one or two bytes, the first as u32 and each gap as u8 | u16
+    weights      as in ARR1
+    values       nothing (none, or every one empty), nothing (DERIVED: each value is
+                 the posting's count as Whoosh's ``Frequency`` writes it, a big-endian
+                 u32, so it is made from the weight), count x value size bytes, or
+                 one u32 start per BLOCK postings + count x u8 | u16 | u32 lengths + the bytes
+
+A list's gaps are decoded with one ``np.cumsum`` when it is first read; a
+value is found from its block's start and the lengths before it in its
+block, so reading a few candidates' values never sums a whole long list.
+What it saves, on the 26,324 shared articles: benchmarks/HISTORY.md.
+
+so :meth:`ArrayMatcher.arrays` hands the first stage NumPy arrays,
 and the ``ArrayMatcher`` gives the rest of Whoosh (AND, NOT, phrases, ranges,
 sorting, merging segments) the ordinary matcher interface, with ``skip_to`` a
 binary search. A merge or an update rewrites postings through the same
@@ -35,6 +52,7 @@ import struct
 import sys
 from array import array
 from bisect import bisect_left
+from collections.abc import Callable
 from itertools import accumulate
 from typing import Any
 
@@ -46,8 +64,9 @@ from whoosh.matching import LeafMatcher, ReadTooFar
 from whoosh.reading import TermNotFound
 from whoosh.system import emptybytes
 
-MAGIC = b"ARR1"
+MAGIC, MAGIC2 = b"ARR1", b"ARR2"
 _HEADER = struct.Struct("<4sIBi")
+_HEADER2 = struct.Struct("<4sIBiBB")
 # How weights are stored: every weight 1 (nothing stored), small whole numbers, or floats.
 WEIGHTS_ONE, WEIGHTS_U8, WEIGHTS_U16, WEIGHTS_F32 = 0, 1, 2, 3
 _WEIGHT_DTYPE: dict[int, np.dtype] = {
@@ -55,9 +74,13 @@ _WEIGHT_DTYPE: dict[int, np.dtype] = {
 }
 _U32 = np.dtype("<u4")
 VARIABLE = -1  # value size of a format whose values differ in length
+DERIVED = -2  # values not stored: each is the posting's weight as a big-endian u32 (Whoosh's Frequency)
+DELTA_FROM = 32  # posting lists at least this long keep their docnums as gaps
+BLOCK = 128  # postings per recorded value start
+_UINT: dict[int, np.dtype] = {1: np.dtype("u1"), 2: np.dtype("<u2"), 4: np.dtype("<u4")}
+_TYPECODE = {1: "B", 2: "H", 4: "I"}
+_BIG_U32 = np.dtype(">u4")
 _LITTLE = sys.byteorder == "little"
-# Terms of at most this many postings are written without NumPy (its cost per call outweighs it).
-_SMALL = 64
 # Whether array("I") and array("f") are the little-endian u32 and f32 the records hold.
 _NATIVE_ARRAYS = _LITTLE and array("I").itemsize == 4 and array("f").itemsize == 4
 
@@ -293,64 +316,14 @@ class ArrayPostingsWriter:
         return terminfo
 
     def _write(self) -> None:
-        if self._values is None and len(self._ids) <= _SMALL and _NATIVE_ARRAYS:
-            self._write_small()
-            return
-        count = len(self._ids)
-        weights = np.frombuffer(self._weights, dtype=np.float32) if count else np.zeros(0, np.float32)
-        code = _weight_code(weights)
-        fixed = self._format.fixed_value_size()
-        offsets = np.zeros(count + 1, dtype=_U32)
+        """Write the term's postings as one ``ARR2`` record (the module's docstring)."""
         if self._values is None:  # given whole (add_arrays)
-            data = self._data
-            offsets[1:] = np.frombuffer(self._ends, dtype=np.uint32)
+            data, ends = self._data, self._ends
         else:
             data = emptybytes.join(self._values)
-            np.cumsum([len(v) for v in self._values], out=offsets[1:])
-        size = VARIABLE if fixed is None or fixed < 0 else fixed
-        if size > 0 and bool((np.diff(offsets) != size).any()):
-            size = VARIABLE  # (Whoosh gives a spelling word's posting an empty value)
-        out = self._postfile
-        out.write(_HEADER.pack(MAGIC, count, code, size))
-        out.write(np.asarray(self._ids, dtype=_U32).tobytes())
-        if code != WEIGHTS_ONE:
-            out.write(weights.astype(_WEIGHT_DTYPE[code]).tobytes())
-        if size == VARIABLE:
-            out.write(offsets.tobytes())
-            out.write(data)
-        elif size > 0:
-            out.write(data)
-
-    def _write_small(self) -> None:
-        """:meth:`_write` of a few postings given whole: the same bytes, without NumPy's cost per call."""
-        ids, weights, ends = self._ids, self._weights, self._ends
-        count = len(ids)
-        low, high = min(weights), max(weights)
-        if low == high == 1.0:
-            code = WEIGHTS_ONE
-        elif low >= 0 and all(weight.is_integer() for weight in weights):
-            code = WEIGHTS_U8 if high < 256 else WEIGHTS_U16 if high < 65536 else WEIGHTS_F32
-        else:
-            code = WEIGHTS_F32
-        fixed = self._format.fixed_value_size()
-        size = VARIABLE if fixed is None or fixed < 0 else fixed
-        if size > 0 and ends != array("I", range(size, size * count + 1, size)):
-            size = VARIABLE
-        out = self._postfile
-        out.write(_HEADER.pack(MAGIC, count, code, size))
-        out.write(ids.tobytes())
-        if code == WEIGHTS_U8:
-            out.write(bytes(map(int, weights)))
-        elif code == WEIGHTS_U16:
-            out.write(array("H", map(int, weights)).tobytes())
-        elif code == WEIGHTS_F32:
-            out.write(weights.tobytes())
-        if size == VARIABLE:
-            out.write(b"\0\0\0\0")
-            out.write(ends.tobytes())
-            out.write(self._data)
-        elif size > 0:
-            out.write(self._data)
+            ends = array("I", accumulate(map(len, self._values)))
+        encode = _encode_small if len(self._ids) < DELTA_FROM and _NATIVE_ARRAYS else _encode
+        self._postfile.write(encode(self._format, self._ids, self._weights, data, ends))
 
     # The block statistics ``W3TermInfo.add_block`` reads.
 
@@ -373,6 +346,84 @@ class ArrayPostingsWriter:
         return self._maxweight
 
 
+def _width(top: int) -> int:
+    """Bytes per number (1, 2 or 4) to hold numbers up to ``top``."""
+    return 1 if top < 256 else 2 if top < 65536 else 4
+
+
+def _encode(format_, ids: array, weights: array, data: bytes, ends: array) -> bytes:
+    """An ``ARR2`` record of a term's postings: ``ids`` ascending, each value ending at ``ends`` in ``data``."""
+    count = len(ids)
+    docnums = np.asarray(ids, dtype=_U32)
+    weights_ = np.asarray(weights, dtype=np.float32)
+    code = _weight_code(weights_)
+    lengths = np.diff(np.asarray(ends, dtype=np.int64), prepend=0)
+    kind = _value_kind(format_, data, lengths, code, lambda: weights_.astype(_BIG_U32).tobytes())
+    width, docbytes = 4, docnums.tobytes()
+    if count >= DELTA_FROM:
+        gaps = np.diff(docnums)
+        width = _width(int(gaps.max()))
+        if width < 4:
+            docbytes = docnums[:1].tobytes() + gaps.astype(_UINT[width]).tobytes()
+    parts = [b"", docbytes]
+    if code != WEIGHTS_ONE:
+        parts.append(weights_.astype(_WEIGHT_DTYPE[code]).tobytes())
+    lengthwidth = 0
+    if kind == VARIABLE:
+        lengthwidth = _width(int(lengths.max()))
+        starts = np.concatenate(([0], np.asarray(ends, dtype=np.int64)))[0:count:BLOCK]
+        parts += [starts.astype(_U32).tobytes(), lengths.astype(_UINT[lengthwidth]).tobytes(), data]
+    elif kind > 0:
+        parts.append(data)
+    parts[0] = _HEADER2.pack(MAGIC2, count, code, kind, width, lengthwidth)
+    return b"".join(parts)
+
+
+def _encode_small(format_, ids: array, weights: array, data: bytes, ends: array) -> bytes:
+    """:func:`_encode` of fewer than DELTA_FROM postings: the same bytes, without NumPy's cost per call."""
+    count = len(ids)
+    low, high = (min(weights), max(weights)) if count else (1.0, 1.0)
+    if low == high == 1.0:
+        code = WEIGHTS_ONE
+    elif low >= 0 and all(weight.is_integer() for weight in weights):
+        code = WEIGHTS_U8 if high < 256 else WEIGHTS_U16 if high < 65536 else WEIGHTS_F32
+    else:
+        code = WEIGHTS_F32
+    lengths = list(map(int.__sub__, ends, (0, *ends[:-1])))
+    kind = _value_kind(format_, data, lengths, code, lambda: struct.pack(f"!{count}I", *map(int, weights)))
+    parts = [b"", ids.tobytes()]
+    if code == WEIGHTS_U8:
+        parts.append(bytes(map(int, weights)))
+    elif code == WEIGHTS_U16:
+        parts.append(array("H", map(int, weights)).tobytes())
+    elif code == WEIGHTS_F32:
+        parts.append(weights.tobytes())
+    lengthwidth = 0
+    if kind == VARIABLE:
+        lengthwidth = _width(max(lengths))
+        parts += [b"\0\0\0\0", array(_TYPECODE[lengthwidth], lengths).tobytes(), data]
+    elif kind > 0:
+        parts.append(data)
+    parts[0] = _HEADER2.pack(MAGIC2, count, code, kind, 4, lengthwidth)
+    return b"".join(parts)
+
+
+def _value_kind(format_, data: bytes, lengths, code: int, counts: Callable[[], bytes]) -> int:
+    """How a record keeps its values: 0 (none), DERIVED, a fixed size, or VARIABLE.
+
+    ``counts()`` gives the values DERIVED would make (each weight as a big-endian u32).
+    """
+    if not data:
+        return 0
+    if code != WEIGHTS_F32 and len(data) == 4 * len(lengths) and data == counts():
+        return DERIVED
+    fixed = format_.fixed_value_size()
+    if fixed is not None and fixed > 0:
+        if bool((lengths == fixed).all()) if isinstance(lengths, np.ndarray) else all(n == fixed for n in lengths):
+            return fixed
+    return VARIABLE
+
+
 class ArrayMatcher(LeafMatcher):
     """A term's postings as arrays, with Whoosh's matcher interface (one block: the whole list)."""
 
@@ -384,63 +435,132 @@ class ArrayMatcher(LeafMatcher):
         self._term = term
         self.scorer = scorer
         data = postfile.get(startoffset, length)
-        magic, count, code, size = _HEADER.unpack_from(data)
-        if magic != MAGIC:
-            raise ValueError(f"not an array posting list at {startoffset}: {magic!r}")
-        at = _HEADER.size
-        self._docnums = np.frombuffer(data, dtype=_U32, count=count, offset=at)
-        at += 4 * count
-        if code == WEIGHTS_ONE:
-            self._weights = np.ones(count, dtype=np.float64)
+        magic = bytes(data[:4])
+        if magic == MAGIC2:
+            self._read_record(data)
+        elif magic == MAGIC:
+            self._read_first_record(data)
         else:
-            dtype = _WEIGHT_DTYPE[code]
-            self._weights = np.frombuffer(data, dtype=dtype, count=count, offset=at).astype(np.float64)
-            at += dtype.itemsize * count
-        self._data, self._size, self._values_at = data, size, at
-        self._offsets = np.zeros(0, dtype=_U32)
-        if size == VARIABLE:
-            self._offsets = np.frombuffer(data, dtype=_U32, count=count + 1, offset=at)
-            self._blob_at = at + 4 * (count + 1)
-        self._count = count
+            raise ValueError(f"not an array posting list at {startoffset}: {magic!r}")
+        self._data = data
         self._ids: list[int] | None = None
         self._weight_list: list[float] | None = None
         self._i = 0
+
+
+    def _read_record(self, data) -> None:
+        """Take the arrays of an ``ARR2`` record (the module's docstring)."""
+        _, count, code, size, width, lengthwidth = _HEADER2.unpack_from(data)
+        at = _HEADER2.size
+        self._count, self._size = count, size
+        self._docnums: np.ndarray | None = None
+        if width == 4:
+            self._docnums = np.frombuffer(data, dtype=_U32, count=count, offset=at)
+            at += 4 * count
+        else:
+            self._first = int.from_bytes(data[at:at + 4], "little")
+            self._gaps = np.frombuffer(data, dtype=_UINT[width], count=count - 1, offset=at + 4)
+            at += 4 + width * (count - 1)
+        at = self._read_weights(data, code, at)
+        self._offsets: np.ndarray | None = None
+        self._values_at = at
+        if size == VARIABLE:
+            blocks = -(-count // BLOCK)
+            self._block_starts = np.frombuffer(data, dtype=_U32, count=blocks, offset=at)
+            self._lengths = np.frombuffer(data, dtype=_UINT[lengthwidth], count=count, offset=at + 4 * blocks)
+            self._blob_at = at + 4 * blocks + lengthwidth * count
+
+    def _read_first_record(self, data) -> None:
+        """Take the arrays of an ``ARR1`` record (indexes written before ``ARR2``)."""
+        _, count, code, size = _HEADER.unpack_from(data)
+        self._count, self._size = count, size
+        self._docnums = np.frombuffer(data, dtype=_U32, count=count, offset=_HEADER.size)
+        at = self._read_weights(data, code, _HEADER.size + 4 * count)
+        self._values_at = at
+        self._offsets = None
+        if size == VARIABLE:
+            self._offsets = np.frombuffer(data, dtype=_U32, count=count + 1, offset=at)
+            self._blob_at = at + 4 * (count + 1)
+
+    def _read_weights(self, data, code: int, at: int) -> int:
+        """Take the weights at ``at``; where they end."""
+        if code == WEIGHTS_ONE:
+            self._weights = np.ones(self._count, dtype=np.float64)
+            return at
+        dtype = _WEIGHT_DTYPE[code]
+        self._weights = np.frombuffer(data, dtype=dtype, count=self._count, offset=at).astype(np.float64)
+        return at + dtype.itemsize * self._count
+
+    def _docnum_array(self) -> np.ndarray:
+        """Every posting's docnum, the gaps summed on first use."""
+        if self._docnums is None:
+            docnums = np.empty(self._count, dtype=_U32)
+            docnums[0] = self._first
+            np.cumsum(self._gaps, dtype=_U32, out=docnums[1:])
+            docnums[1:] += self._first
+            self._docnums = docnums
+        return self._docnums
+
+    def _full_offsets(self) -> np.ndarray:
+        """Where each variable value starts in the blob, and where the last ends (count + 1 numbers)."""
+        if self._offsets is None:
+            offsets = np.zeros(self._count + 1, dtype=np.int64)
+            np.cumsum(self._lengths, out=offsets[1:])
+            self._offsets = offsets
+        return self._offsets
+
+    def _spans(self, indices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(start in the record, length) of the values at ``indices``: a fixed size or VARIABLE."""
+        if self._size != VARIABLE:
+            return (self._values_at + indices.astype(np.int64) * self._size,
+                    np.full(len(indices), self._size, dtype=np.int64))
+        if self._offsets is None and len(indices) * BLOCK < self._count:
+            # A few values of a long list: each one's block start plus the lengths before it in its block.
+            rows = indices.astype(np.int64) >> 7
+            span = np.arange(BLOCK)
+            within = indices - (rows << 7)
+            at = np.minimum((rows << 7)[:, None] + span, self._count - 1)
+            before = (self._lengths[at].astype(np.int64) * (span < within[:, None])).sum(axis=1)
+            starts = self._block_starts[rows].astype(np.int64) + before
+            return starts + self._blob_at, self._lengths[indices].astype(np.int64)
+        offsets = self._full_offsets()
+        starts = offsets[indices].astype(np.int64)
+        return starts + self._blob_at, offsets[indices + 1].astype(np.int64) - starts
 
     # --------------------------------------------------------------- bulk access (the first stage)
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray]:
         """Every posting's docnum (ascending) and weight, as NumPy arrays."""
-        return self._docnums, self._weights
+        return self._docnum_array(), self._weights
 
     def value_at(self, index: int) -> bytes:
         """The encoded value of the ``index``-th posting."""
-        if self._size == VARIABLE:
-            offsets = self._offsets
-            return self._data[self._blob_at + int(offsets[index]): self._blob_at + int(offsets[index + 1])]
+        if self._size == DERIVED:
+            return _COUNT.pack(int(self._weights[index]))
         if self._size == 0:
             return emptybytes
+        if self._size == VARIABLE:
+            offsets = self._full_offsets()
+            return self._data[self._blob_at + int(offsets[index]): self._blob_at + int(offsets[index + 1])]
         start = self._values_at + index * self._size
         return self._data[start: start + self._size]
 
     def values_at(self, indices: list[int]) -> list[bytes]:
         """The encoded values of the postings at ``indices``: :meth:`value_at` of each, in one call."""
-        if self._size != VARIABLE:
+        if self._size in (DERIVED, 0):
             return [self.value_at(index) for index in indices]
-        chosen = np.asarray(indices, dtype=np.int64)
-        base, data = self._blob_at, self._data
-        starts = (self._offsets[chosen].astype(np.int64) + base).tolist()
-        ends = (self._offsets[chosen + 1].astype(np.int64) + base).tolist()
-        return [data[start:end] for start, end in zip(starts, ends, strict=True)]
+        starts, lengths = self._spans(np.asarray(indices, dtype=np.int64))
+        data = self._data
+        return [data[start:start + length] for start, length in zip(starts.tolist(), lengths.tolist(), strict=True)]
 
     def value_bytes(self, indices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The values at ``indices`` laid one after another (a byte array), and each one's length."""
-        if self._size == VARIABLE:
-            starts = self._offsets[indices].astype(np.int64)
-            lengths = self._offsets[indices + 1].astype(np.int64) - starts
-            starts += self._blob_at
-        else:
-            starts = self._values_at + indices.astype(np.int64) * self._size
-            lengths = np.full(len(indices), self._size, dtype=np.int64)
+        if self._size == DERIVED:
+            laid = self._weights[indices].astype(_BIG_U32).view(np.uint8)
+            return laid, np.full(len(indices), 4, dtype=np.int64)
+        if self._size == 0:
+            return np.zeros(0, dtype=np.uint8), np.zeros(len(indices), dtype=np.int64)
+        starts, lengths = self._spans(indices)
         total = int(lengths.sum())
         if not total:
             return np.zeros(0, dtype=np.uint8), lengths
@@ -453,7 +573,7 @@ class ArrayMatcher(LeafMatcher):
 
     def _id_list(self) -> list[int]:
         if self._ids is None:
-            self._ids = self._docnums.tolist()
+            self._ids = self._docnum_array().tolist()
         return self._ids
 
     def is_active(self) -> bool:
