@@ -223,11 +223,13 @@ def _record(format_, docnums, weights, values, whole):
 def _value_lists(draw, count, weights):
     import struct
 
-    kind = draw(st.sampled_from(["empty", "counts", "fixed", "variable"]))
+    kind = draw(st.sampled_from(["empty", "counts", "led by counts", "fixed", "variable"]))
     if kind == "empty":
         return [b""] * count
     if kind == "counts":  # Whoosh's Frequency values: each count as a big-endian u32
         return [struct.pack("!I", int(weight)) for weight in weights]
+    if kind == "led by counts":  # the packed positions' values: the count, then the positions
+        return [struct.pack("!I", int(weight)) + draw(st.binary(max_size=300)) for weight in weights]
     if kind == "fixed":
         return [draw(st.binary(min_size=4, max_size=4)) for _ in range(count)]
     longest = draw(st.sampled_from([20, 300, 70000]))
@@ -235,7 +237,7 @@ def _value_lists(draw, count, weights):
             for _ in range(count)]
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.data())
 def test_a_posting_record_reads_back_what_was_written(data):
     """Every record shape (docnums as gaps of 1, 2 or 4 bytes, values none, derived, fixed or of

@@ -23,6 +23,8 @@ Since 2026-12-07 the records are written more compactly (``ARR2``; an
                  the posting's count as Whoosh's ``Frequency`` writes it, a big-endian
                  u32, so it is made from the weight), count x value size bytes, or
                  one u32 start per BLOCK postings + count x u8 | u16 | u32 lengths + the bytes
+                 (COUNTED: the same, each value without the count that leads it in the
+                 packed formats below, which is the weight again)
 
 A list's gaps are decoded with one ``np.cumsum`` when it is first read; a
 value is found from its block's start and the lengths before it in its
@@ -75,6 +77,7 @@ _WEIGHT_DTYPE: dict[int, np.dtype] = {
 _U32 = np.dtype("<u4")
 VARIABLE = -1  # value size of a format whose values differ in length
 DERIVED = -2  # values not stored: each is the posting's weight as a big-endian u32 (Whoosh's Frequency)
+COUNTED = -3  # VARIABLE, without the count that leads each value (the weight as a big-endian u32)
 DELTA_FROM = 32  # posting lists at least this long keep their docnums as gaps
 BLOCK = 128  # postings per recorded value start
 _UINT: dict[int, np.dtype] = {1: np.dtype("u1"), 2: np.dtype("<u2"), 4: np.dtype("<u4")}
@@ -369,9 +372,11 @@ def _encode(format_, ids: array, weights: array, data: bytes, ends: array) -> by
     if code != WEIGHTS_ONE:
         parts.append(weights_.astype(_WEIGHT_DTYPE[code]).tobytes())
     lengthwidth = 0
-    if kind == VARIABLE:
+    if kind == VARIABLE and code != WEIGHTS_F32:
+        kind, data, lengths = _without_counts(data, lengths, weights_)
+    if kind in (VARIABLE, COUNTED):
         lengthwidth = _width(int(lengths.max()))
-        starts = np.concatenate(([0], np.asarray(ends, dtype=np.int64)))[0:count:BLOCK]
+        starts = np.concatenate(([0], np.cumsum(lengths)))[0:count:BLOCK]
         parts += [starts.astype(_U32).tobytes(), lengths.astype(_UINT[lengthwidth]).tobytes(), data]
     elif kind > 0:
         parts.append(data)
@@ -399,13 +404,34 @@ def _encode_small(format_, ids: array, weights: array, data: bytes, ends: array)
     elif code == WEIGHTS_F32:
         parts.append(weights.tobytes())
     lengthwidth = 0
-    if kind == VARIABLE:
+    if kind == VARIABLE and code != WEIGHTS_F32:
+        starts = [end - length for end, length in zip(ends, lengths, strict=True)]
+        if all(data[start:start + 4] == _COUNT.pack(int(weight))
+               for start, length, weight in zip(starts, lengths, weights, strict=True) if length >= 4) \
+                and min(lengths) >= 4:
+            kind, lengths = COUNTED, [length - 4 for length in lengths]
+            data = b"".join([data[start + 4:end] for start, end in zip(starts, ends, strict=True)])
+    if kind in (VARIABLE, COUNTED):
         lengthwidth = _width(max(lengths))
         parts += [b"\0\0\0\0", array(_TYPECODE[lengthwidth], lengths).tobytes(), data]
     elif kind > 0:
         parts.append(data)
     parts[0] = _HEADER2.pack(MAGIC2, count, code, kind, 4, lengthwidth)
     return b"".join(parts)
+
+
+def _without_counts(data: bytes, lengths: np.ndarray, weights: np.ndarray) -> tuple[int, bytes, np.ndarray]:
+    """(COUNTED, the values without their leading counts, their lengths) where every value leads
+    with its weight as a big-endian u32; else (VARIABLE, as given)."""
+    if int(lengths.min()) < 4:
+        return VARIABLE, data, lengths
+    laid = np.frombuffer(data, dtype=np.uint8)
+    heads = (np.cumsum(lengths) - lengths)[:, None] + np.arange(4)
+    if not np.array_equal(laid[heads], weights.astype(_BIG_U32).view(np.uint8).reshape(-1, 4)):
+        return VARIABLE, data, lengths
+    kept = np.ones(len(laid), dtype=bool)
+    kept[heads.ravel()] = False
+    return COUNTED, laid[kept].tobytes(), lengths - 4
 
 
 def _value_kind(format_, data: bytes, lengths, code: int, counts: Callable[[], bytes]) -> int:
@@ -452,7 +478,8 @@ class ArrayMatcher(LeafMatcher):
         """Take the arrays of an ``ARR2`` record (the module's docstring)."""
         _, count, code, size, width, lengthwidth = _HEADER2.unpack_from(data)
         at = _HEADER2.size
-        self._count, self._size = count, size
+        self._counted = size == COUNTED
+        self._count, self._size = count, VARIABLE if self._counted else size
         self._docnums: np.ndarray | None = None
         if width == 4:
             self._docnums = np.frombuffer(data, dtype=_U32, count=count, offset=at)
@@ -464,7 +491,7 @@ class ArrayMatcher(LeafMatcher):
         at = self._read_weights(data, code, at)
         self._offsets: np.ndarray | None = None
         self._values_at = at
-        if size == VARIABLE:
+        if self._size == VARIABLE:
             blocks = -(-count // BLOCK)
             self._block_starts = np.frombuffer(data, dtype=_U32, count=blocks, offset=at)
             self._lengths = np.frombuffer(data, dtype=_UINT[lengthwidth], count=count, offset=at + 4 * blocks)
@@ -473,7 +500,7 @@ class ArrayMatcher(LeafMatcher):
     def _read_first_record(self, data) -> None:
         """Take the arrays of an ``ARR1`` record (indexes written before ``ARR2``)."""
         _, count, code, size = _HEADER.unpack_from(data)
-        self._count, self._size = count, size
+        self._count, self._size, self._counted = count, size, False
         self._docnums = np.frombuffer(data, dtype=_U32, count=count, offset=_HEADER.size)
         at = self._read_weights(data, code, _HEADER.size + 4 * count)
         self._values_at = at
@@ -541,7 +568,8 @@ class ArrayMatcher(LeafMatcher):
             return emptybytes
         if self._size == VARIABLE:
             offsets = self._full_offsets()
-            return self._data[self._blob_at + int(offsets[index]): self._blob_at + int(offsets[index + 1])]
+            value = self._data[self._blob_at + int(offsets[index]): self._blob_at + int(offsets[index + 1])]
+            return _COUNT.pack(int(self._weights[index])) + value if self._counted else value
         start = self._values_at + index * self._size
         return self._data[start: start + self._size]
 
@@ -551,7 +579,11 @@ class ArrayMatcher(LeafMatcher):
             return [self.value_at(index) for index in indices]
         starts, lengths = self._spans(np.asarray(indices, dtype=np.int64))
         data = self._data
-        return [data[start:start + length] for start, length in zip(starts.tolist(), lengths.tolist(), strict=True)]
+        values = [data[start:start + length] for start, length in zip(starts.tolist(), lengths.tolist(), strict=True)]
+        if self._counted:
+            weights = self._weights[indices].tolist()
+            values = [_COUNT.pack(int(weight)) + value for weight, value in zip(weights, values, strict=True)]
+        return values
 
     def value_bytes(self, indices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The values at ``indices`` laid one after another (a byte array), and each one's length."""
@@ -562,12 +594,26 @@ class ArrayMatcher(LeafMatcher):
             return np.zeros(0, dtype=np.uint8), np.zeros(len(indices), dtype=np.int64)
         starts, lengths = self._spans(indices)
         total = int(lengths.sum())
-        if not total:
-            return np.zeros(0, dtype=np.uint8), lengths
-        # Each byte's place: its value's start, plus how far into the value it is.
-        ahead = np.cumsum(lengths) - lengths
-        places = np.repeat(starts - ahead, lengths) + np.arange(total)
-        return np.frombuffer(self._data, dtype=np.uint8)[places], lengths
+        laid = np.zeros(0, dtype=np.uint8)
+        if total:
+            # Each byte's place: its value's start, plus how far into the value it is.
+            ahead = np.cumsum(lengths) - lengths
+            places = np.repeat(starts - ahead, lengths) + np.arange(total)
+            laid = np.frombuffer(self._data, dtype=np.uint8)[places]
+        if self._counted:
+            return self._with_counts(laid, lengths, indices)
+        return laid, lengths
+
+    def _with_counts(self, laid: np.ndarray, lengths: np.ndarray, indices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Values of a COUNTED record laid out (``laid``, ``lengths``), each led by its count again."""
+        full = lengths + 4
+        heads = (np.cumsum(full) - full)[:, None] + np.arange(4)
+        whole = np.empty(int(full.sum()), dtype=np.uint8)
+        whole[heads.ravel()] = self._weights[indices].astype(_BIG_U32).view(np.uint8)
+        rest = np.ones(len(whole), dtype=bool)
+        rest[heads.ravel()] = False
+        whole[rest] = laid
+        return whole, full
 
     # --------------------------------------------------------------- the matcher interface
 
