@@ -606,14 +606,13 @@ class ArrayMatcher(LeafMatcher):
 
     def _with_counts(self, laid: np.ndarray, lengths: np.ndarray, indices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Values of a COUNTED record laid out (``laid``, ``lengths``), each led by its count again."""
-        full = lengths + 4
-        heads = (np.cumsum(full) - full)[:, None] + np.arange(4)
-        whole = np.empty(int(full.sum()), dtype=np.uint8)
+        count = len(lengths)
+        whole = np.empty(len(laid) + 4 * count, dtype=np.uint8)
+        # Value i's bytes move 4 * (i + 1) along; its count fills the 4 bytes before them.
+        whole[np.arange(len(laid)) + np.repeat(np.arange(4, 4 * count + 1, 4), lengths)] = laid
+        heads = (np.cumsum(lengths) - lengths + np.arange(0, 4 * count, 4))[:, None] + np.arange(4)
         whole[heads.ravel()] = self._weights[indices].astype(_BIG_U32).view(np.uint8)
-        rest = np.ones(len(whole), dtype=bool)
-        rest[heads.ravel()] = False
-        whole[rest] = laid
-        return whole, full
+        return whole, lengths + 4
 
     # --------------------------------------------------------------- the matcher interface
 
