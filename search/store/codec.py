@@ -60,11 +60,13 @@ from typing import Any
 
 import numpy as np
 from whoosh import formats
-from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3TermInfo, W3TermsReader
+from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3PerDocReader, W3PerDocWriter, W3TermInfo, W3TermsReader
 from whoosh.filedb.filetables import md5_hash
 from whoosh.matching import LeafMatcher, ReadTooFar
 from whoosh.reading import TermNotFound
 from whoosh.system import emptybytes
+
+from .stored import DICTIONARY_STORED, StoredColumn
 
 MAGIC, MAGIC2 = b"ARR1", b"ARR2"
 _HEADER = struct.Struct("<4sIBi")
@@ -93,6 +95,12 @@ class ArrayCodec(W3Codec):
 
     def field_writer(self, storage, segment):
         return ArrayFieldWriter(self, storage, segment)
+
+    def per_document_writer(self, storage, segment):
+        return ArrayPerDocWriter(self, storage, segment)
+
+    def per_document_reader(self, storage, segment):
+        return ArrayPerDocReader(storage, segment)
 
     def postings_writer(self, dbfile, byteids=False):
         if byteids:  # term vectors keep Whoosh's own block format
@@ -220,6 +228,24 @@ class ArrayFieldWriter(W3FieldWriter):
         self.start_term(btext)
         self._postwriter.add_arrays(ids, weights, data, ends, minlength, maxlength)
         self.finish_term()
+
+
+class ArrayPerDocWriter(W3PerDocWriter):
+    """W3's per-document writer, with the stored fields in ``search.store.stored``'s column."""
+
+    def _create_column(self, fieldname, column):
+        super()._create_column(fieldname, DICTIONARY_STORED if fieldname == "_stored" else column)
+
+
+class ArrayPerDocReader(W3PerDocReader):
+    """W3's per-document reader, reading the stored fields in either layout (``search.store.stored``)."""
+
+    _STORED = StoredColumn()
+
+    def stored_fields(self, docnum):
+        reader = self._cached_reader("_stored", self._STORED)
+        found = reader[docnum] if reader is not None else None
+        return found if found is not None else {}
 
 
 class _LengthsOnce:
