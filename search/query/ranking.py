@@ -80,6 +80,9 @@ class Ranking:
     amounts: float = 0.5
     rerank_depth: int = 200
     """Candidates re-scored per query: pages beyond this depth are ranked by BM25F alone."""
+    prune: bool = True
+    """The first stage scores only what could reach the best it returns (MaxScore,
+    ``search.query.scoring``): the same results; False scores every match (to compare)."""
 
     def weighting(self) -> BM25F:
         """Whoosh's BM25F with these parameters (for what Whoosh's own searcher scores).
