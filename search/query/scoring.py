@@ -188,6 +188,8 @@ class Scores:
         return [(int(d), float(self.values[d])) for d in docnums[order]]
 
 
+TERM_BOUNDS_KEPT = 100_000
+"""Terms whose largest weight and shortest length a scorer keeps (read from each segment's term info)."""
 MARGIN = 1e-6
 """Pruning's slack: every bound is raised, every threshold lowered, by this share. A contribution is
 computed in float32 where the weights are floats and sums are added in another order than the bounds':
@@ -214,11 +216,16 @@ class _Leaf:
 
     docnums: np.ndarray
     weight: float
-    bound: float = math.inf
     idf: float = 0.0
     tf: np.ndarray | None = None
     norms: np.ndarray | None = None
     k1: float = 0.0
+    key: tuple[str, str] | None = None
+    """A word's (field, word); None for a phrase."""
+    average: float = 1.0
+    """The field's average length the word is scored with."""
+    bound: float = math.inf
+    """Set by ``Scorer`` before pruning."""
     scores: np.ndarray | None = None
     """What it adds to each posting's article, once computed for all of them."""
     looked_up: int = 0
@@ -375,6 +382,7 @@ class Scorer:
         self._columns: dict[str, np.ndarray] = {}
         self._norms: dict[str, tuple[float, np.ndarray]] = {}
         self._live: np.ndarray | None = None
+        self._term_bounds: dict[tuple[str, str], tuple[float, float] | None] = {}
 
     def _field_lengths(self, fieldname: str) -> np.ndarray:
         if fieldname not in self._lengths:
@@ -438,6 +446,8 @@ class Scorer:
         """MaxScore over ``leaves``: (the candidates' scores, 0 elsewhere; every match; the candidates),
         or None where no word could be left out (the caller then adds up all, reusing what was scored)."""
         ok = self.live() if allowed is None else self.live() & allowed
+        for leaf in leaves:
+            leaf.bound = self._bound(leaf)
         essential = _essential(leaves, ok, top, size)
         if essential is None:
             return None
@@ -488,17 +498,20 @@ class Scorer:
             return None
         idf = statistics.idf(fieldname, text)
         average = statistics.avg_field_length(fieldname) or 1
-        weight = boost * term.boost
-        return _Leaf(found.docnums, weight, self._term_bound(term, weight, idf, average), idf, found.weights,
-                     self._length_norms(fieldname, average), self._k1)
+        return _Leaf(found.docnums, boost * term.boost, idf, found.weights, self._length_norms(fieldname, average),
+                     self._k1, key=key, average=average)
 
-    def _term_bound(self, term: Term, weight: float, idf: float, average: float) -> float:
-        """The most ``term`` adds to any article's score (raised by ``MARGIN``), from its term info:
+    def _bound(self, leaf: _Leaf) -> float:
+        """The most ``leaf`` adds to any article's score (raised by ``MARGIN``), from its term's term info:
         BM25 grows with the frequency and shrinks with the length; infinite where that cannot be said."""
-        k1, b = self._k1, self._b
-        if not (weight > 0 and idf > 0 and k1 >= 0 and 0 <= b <= 1 and average > 0):
+        k1, b, weight, idf, average = self._k1, self._b, leaf.weight, leaf.idf, leaf.average
+        if leaf.key is None or not (weight > 0 and idf > 0 and k1 >= 0 and 0 <= b <= 1 and average > 0):
             return math.inf
-        found = term_bounds(self._searcher, term.fieldname, term.text)
+        if leaf.key not in self._term_bounds:
+            if len(self._term_bounds) >= TERM_BOUNDS_KEPT:
+                self._term_bounds.clear()
+            self._term_bounds[leaf.key] = term_bounds(self._searcher, *leaf.key)
+        found = self._term_bounds[leaf.key]
         if found is None:
             return math.inf
         most, shortest = found
