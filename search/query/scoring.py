@@ -336,10 +336,11 @@ def _candidates(leaves: list[_Leaf], essential: _Essential, top: int) -> tuple[n
     is dropped.
     """
     order, count, rest, theta = essential.order, essential.count, essential.rest, essential.theta
-    docs = np.sort(essential.docs)
+    docs = essential.docs
     known = essential.partial[docs]
     keep = ~(_raised(known + rest[count]) < _lowered(theta))
-    docs, known = docs[keep], known[keep]
+    order_kept = np.argsort(docs[keep])  # ascending docnums: binary searches in step
+    docs, known = docs[keep][order_kept], known[keep][order_kept]
     columns: dict[int, np.ndarray] = {}
     for at in range(count, len(order)):
         column = leaves[order[at]].at(docs)
