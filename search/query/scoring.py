@@ -20,6 +20,33 @@ so that every article gets the score it would get in one index.
 
 The postings and per-article columns come as NumPy arrays from
 ``search.store.arrays``, the one module that reads Whoosh's codec.
+
+**Pruning.** Most of a headline's postings belong to common words that
+cannot lift an article into the best few hundred the re-ranking reads. When
+only the best ``top`` are wanted (``Scorer.score(..., top=k)``), the query is
+scored by MaxScore (Turtle and Flood, 1995; Lucene's ``MaxScoreBulkScorer``):
+each word's most possible contribution is bounded from its term info (its
+largest frequency and shortest field length in each segment: BM25 grows with
+the one and shrinks with the other); the words with the highest bounds are
+scored in full, highest first, until the bounds of the rest add up to less
+than the ``k``-th best score so far (the threshold). An article holding
+none of the words scored cannot reach it; the others are looked up in the
+rest's postings by binary search, highest bound first, and dropped as soon
+as their score so far and the bounds left cannot reach the threshold either.
+Exact by construction, not by approximation:
+
+* every bound is raised and every threshold lowered by ``MARGIN`` (far above
+  float rounding), and an article is dropped only if it falls strictly below
+  ``k`` others, so ties at the cut are kept;
+* a candidate's score is its leaves' parts added in the query's order, the
+  order the full scoring adds them, so the floats are the same bit for bit;
+* the total still counts every match: the union of the words' document
+  numbers (a scatter of booleans, no scoring).
+
+Everything that needs every match (sorting by date, facets, timelines,
+``Scorer.matches``) never passes ``top``. Phrases are always scored in full.
+``Scores.scored`` counts the postings scored (benchmarks/pruning.py checks
+the answers on the dev queries and reports what it saves).
 """
 
 from __future__ import annotations
@@ -327,8 +354,8 @@ def _essential(leaves: list[_Leaf], ok: np.ndarray, top: int, size: int) -> _Ess
     return None
 
 
-def _candidates(leaves: list[_Leaf], essential: _Essential, top: int) -> tuple[np.ndarray, dict[int, np.ndarray]]:
-    """The articles that could still be among the best ``top``, and what each leaf adds to each of them.
+def _candidates(leaves: list[_Leaf], essential: _Essential, top: int) -> np.ndarray:
+    """The articles that could still be among the best ``top`` (ascending).
 
     The non-essential leaves are looked up for the candidates, highest bound
     first; after each, an article whose score so far plus the bounds of the
@@ -339,30 +366,24 @@ def _candidates(leaves: list[_Leaf], essential: _Essential, top: int) -> tuple[n
     docs = essential.docs
     known = essential.partial[docs]
     keep = ~(_raised(known + rest[count]) < _lowered(theta))
-    order_kept = np.argsort(docs[keep])  # ascending docnums: binary searches in step
-    docs, known = docs[keep][order_kept], known[keep][order_kept]
-    columns: dict[int, np.ndarray] = {}
+    ascending = np.argsort(docs[keep])  # (binary searches in step)
+    docs, known = docs[keep][ascending], known[keep][ascending]
     for at in range(count, len(order)):
-        column = leaves[order[at]].at(docs)
-        columns[order[at]] = column
-        known = known + column
+        known = known + leaves[order[at]].at(docs)
         if len(docs) >= top:
             theta = max(theta, _kth_best(known, top))
         keep = ~(_raised(known + rest[at + 1]) < _lowered(theta))
         if not keep.all():
             docs, known = docs[keep], known[keep]
-            columns = {leaf: column[keep] for leaf, column in columns.items()}
-    for i in order[:count]:
-        columns[i] = leaves[i].at(docs)
-    return docs, columns
+    return docs
 
 
-def _summed(columns: dict[int, np.ndarray], leaves: int, size: int) -> np.ndarray:
-    """The candidates' scores: each leaf's part added in the query's order, as the full scoring adds them
-    (adding 0.0 where a candidate lacks a leaf changes no sum), so the floats are the same."""
-    total = np.zeros(size)
-    for leaf in range(leaves):
-        total += columns[leaf]
+def _summed(leaves: list[_Leaf], docs: np.ndarray) -> np.ndarray:
+    """The scores of ``docs``: each leaf's part added in the query's order, as the full scoring adds them
+    (adding 0.0 where an article lacks a leaf changes no sum), so the floats are the same."""
+    total = np.zeros(len(docs))
+    for leaf in leaves:
+        total += leaf.at(docs)
     return total
 
 
@@ -456,9 +477,9 @@ class Scorer:
         for leaf in leaves:  # the total: every match, counted without scoring
             matched[leaf.docnums] = True
         matched &= ok
-        candidates, columns = _candidates(leaves, essential, top)
+        candidates = _candidates(leaves, essential, top)
         values = np.zeros(size)
-        values[candidates] = _summed(columns, len(leaves), len(candidates))
+        values[candidates] = _summed(leaves, candidates)
         return values, matched, candidates
 
     def _drop_deleted(self, matched: np.ndarray) -> None:
