@@ -217,6 +217,11 @@ class Scores:
 
 TERM_BOUNDS_KEPT = 100_000
 """Terms whose largest weight and shortest length a scorer keeps (read from each segment's term info)."""
+RAISE_BELOW = 16
+"""The threshold is raised during the look-ups while at most this many times ``top`` articles are left."""
+DENSE_FROM = 0.25
+"""A word with fewer postings than this share of the articles looked up for it is scored in full
+instead (a binary search costs several times a posting scored in NumPy)."""
 MARGIN = 1e-6
 """Pruning's slack: every bound is raised, every threshold lowered, by this share. A contribution is
 computed in float32 where the weights are floats and sums are added in another order than the bounds':
@@ -264,9 +269,19 @@ class _Leaf:
             self.scores = self.weight * _bm25_terms(self.idf, self.tf, self.norms[self.docnums], self.k1)
         return self.scores
 
-    def at(self, docnums: np.ndarray) -> np.ndarray:
-        """What it adds to each of ``docnums`` (0 where absent), postings found by binary search:
-        each the same float as :meth:`contributions` gives."""
+    def at(self, docnums: np.ndarray, scratch: np.ndarray | None = None) -> np.ndarray:
+        """What it adds to each of ``docnums`` (0 where absent): each the same float as
+        :meth:`contributions` gives.
+
+        Postings are found by binary search; with ``scratch`` (zeros, one per
+        article; left as it was) and so many articles asked for that scoring
+        every posting costs less (``DENSE_FROM``), all are scored and spread.
+        """
+        if scratch is not None and len(docnums) * DENSE_FROM > len(self.docnums):
+            scratch[self.docnums] = self.contributions()
+            spread = scratch[docnums]
+            scratch[self.docnums] = 0.0
+            return spread
         found = np.zeros(len(docnums))
         if not len(docnums):
             return found
@@ -316,7 +331,7 @@ class _Essential:
     partial: np.ndarray
     """The essential leaves' sum for every article (in ``order``'s order, not the query's)."""
     docs: np.ndarray
-    """The allowed articles, not deleted, holding an essential leaf."""
+    """The allowed articles, not deleted, holding an essential leaf (ascending)."""
     theta: float
     """A score at least ``top`` of ``docs`` reach."""
 
@@ -325,8 +340,8 @@ def _essential(leaves: list[_Leaf], ok: np.ndarray, top: int, size: int) -> _Ess
     """Score leaves in full, highest bound first, until the bounds of the others add up to less than the
     ``top``-th best score so far; None if every leaf had to be scored.
 
-    The threshold is looked at again once as many postings were scored as it
-    took articles to find it, so that finding it costs no more than scoring.
+    The threshold is looked at again once twice as many postings were scored
+    as it took articles to find it, so that finding it costs less than scoring.
     """
     order = sorted(range(len(leaves)), key=lambda i: -leaves[i].bound)
     rest = _suffix_sums([leaves[i].bound for i in order])
@@ -337,7 +352,7 @@ def _essential(leaves: list[_Leaf], ok: np.ndarray, top: int, size: int) -> _Ess
     theta = 0.0
     for count, i in enumerate(order):
         if rest[count] < _lowered(theta):
-            return _Essential(order, count, rest, partial, np.concatenate(pool), theta)
+            return _Essential(order, count, rest, partial, np.flatnonzero(seen & ok), theta)
         leaf = leaves[i]
         partial[leaf.docnums] += leaf.contributions()
         fresh = leaf.docnums[~seen[leaf.docnums]]
@@ -346,7 +361,7 @@ def _essential(leaves: list[_Leaf], ok: np.ndarray, top: int, size: int) -> _Ess
         pool.append(fresh)
         pooled += len(fresh)
         unchecked += len(leaf.docnums)
-        if pooled >= top and unchecked >= checked:
+        if pooled >= top and unchecked >= 2 * checked:
             docs = np.concatenate(pool)
             pool = [docs]
             theta = max(theta, _kth_best(partial[docs], top))
@@ -366,11 +381,11 @@ def _candidates(leaves: list[_Leaf], essential: _Essential, top: int) -> np.ndar
     docs = essential.docs
     known = essential.partial[docs]
     keep = ~(_raised(known + rest[count]) < _lowered(theta))
-    ascending = np.argsort(docs[keep])  # (binary searches in step)
-    docs, known = docs[keep][ascending], known[keep][ascending]
+    docs, known = docs[keep], known[keep]
+    scratch = np.zeros(len(essential.partial))
     for at in range(count, len(order)):
-        known = known + leaves[order[at]].at(docs)
-        if len(docs) >= top:
+        known = known + leaves[order[at]].at(docs, scratch)
+        if top <= len(docs) <= RAISE_BELOW * top:  # (a threshold over many articles costs more than it saves)
             theta = max(theta, _kth_best(known, top))
         keep = ~(_raised(known + rest[at + 1]) < _lowered(theta))
         if not keep.all():
