@@ -74,7 +74,7 @@ def compare_results(index_dir: Path, texts: list[str]) -> tuple[int, list[str]]:
     """How many queries give the same top 10 (ids, scores) and total through the public API, and which not."""
     same, different = 0, []
     with search.open_index(index_dir, ranking=Ranking(prune=False)) as whole, \
-            search.open_index(index_dir, ranking=Ranking()) as pruned:
+            search.open_index(index_dir, ranking=Ranking(prune=True)) as pruned:
         for text in texts:
             request = SearchRequest(text, limit=10, highlight=False)
             answers = [index.search(request) for index in (whole, pruned)]

@@ -46,7 +46,10 @@ Exact by construction, not by approximation:
 Everything that needs every match (sorting by date, facets, timelines,
 ``Scorer.matches``) never passes ``top``. Phrases are always scored in full.
 ``Scores.scored`` counts the postings scored (benchmarks/pruning.py checks
-the answers on the dev queries and reports what it saves).
+the answers on the dev queries and reports what it saves). The engine prunes
+when ``Ranking.prune`` says so (off by default: in NumPy, at a depth of 200,
+it scores half the postings but its bookkeeping and look-ups cost more time
+than they save; figures in benchmarks/pruning.py's output).
 """
 
 from __future__ import annotations
@@ -217,11 +220,9 @@ class Scores:
 
 TERM_BOUNDS_KEPT = 100_000
 """Terms whose largest weight and shortest length a scorer keeps (read from each segment's term info)."""
-RAISE_BELOW = 16
-"""The threshold is raised during the look-ups while at most this many times ``top`` articles are left."""
-DENSE_FROM = 0.25
-"""A word with fewer postings than this share of the articles looked up for it is scored in full
-instead (a binary search costs several times a posting scored in NumPy)."""
+DENSE_BELOW = 8
+"""A word with fewer postings than this many times the articles looked up for it is scored in full
+instead (a binary search costs several times what a posting scored in NumPy does)."""
 MARGIN = 1e-6
 """Pruning's slack: every bound is raised, every threshold lowered, by this share. A contribution is
 computed in float32 where the weights are floats and sums are added in another order than the bounds':
@@ -275,9 +276,9 @@ class _Leaf:
 
         Postings are found by binary search; with ``scratch`` (zeros, one per
         article; left as it was) and so many articles asked for that scoring
-        every posting costs less (``DENSE_FROM``), all are scored and spread.
+        every posting costs less (``DENSE_BELOW``), all are scored and spread.
         """
-        if scratch is not None and len(docnums) * DENSE_FROM > len(self.docnums):
+        if scratch is not None and len(self.docnums) < DENSE_BELOW * len(docnums):
             scratch[self.docnums] = self.contributions()
             spread = scratch[docnums]
             scratch[self.docnums] = 0.0
@@ -385,7 +386,7 @@ def _candidates(leaves: list[_Leaf], essential: _Essential, top: int) -> np.ndar
     scratch = np.zeros(len(essential.partial))
     for at in range(count, len(order)):
         known = known + leaves[order[at]].at(docs, scratch)
-        if top <= len(docs) <= RAISE_BELOW * top:  # (a threshold over many articles costs more than it saves)
+        if len(docs) >= top:
             theta = max(theta, _kth_best(known, top))
         keep = ~(_raised(known + rest[at + 1]) < _lowered(theta))
         if not keep.all():
