@@ -31,8 +31,9 @@ the one and shrinks with the other); the words with the highest bounds are
 scored in full, highest first, until the bounds of the rest add up to less
 than the ``k``-th best score so far (the threshold). An article holding
 none of the words scored cannot reach it; the others are looked up in the
-rest's postings by binary search, highest bound first, and dropped as soon
-as their score so far and the bounds left cannot reach the threshold either.
+rest's postings by binary search (a word with few postings beside them is
+scored in full instead), highest bound first, and dropped as soon as their
+score so far and the bounds left cannot reach the threshold either.
 Exact by construction, not by approximation:
 
 * every bound is raised and every threshold lowered by ``MARGIN`` (far above
