@@ -334,6 +334,8 @@ class _Essential:
     """The essential leaves' sum for every article (in ``order``'s order, not the query's)."""
     docs: np.ndarray
     """The allowed articles, not deleted, holding an essential leaf (ascending)."""
+    seen: np.ndarray
+    """Every article holding an essential leaf, as a mask."""
     theta: float
     """A score at least ``top`` of ``docs`` reach."""
 
@@ -354,7 +356,7 @@ def _essential(leaves: list[_Leaf], ok: np.ndarray, top: int, size: int) -> _Ess
     theta = 0.0
     for count, i in enumerate(order):
         if rest[count] < _lowered(theta):
-            return _Essential(order, count, rest, partial, np.flatnonzero(seen & ok), theta)
+            return _Essential(order, count, rest, partial, np.flatnonzero(seen & ok), seen, theta)
         leaf = leaves[i]
         partial[leaf.docnums] += leaf.contributions()
         fresh = leaf.docnums[~seen[leaf.docnums]]
@@ -490,9 +492,9 @@ class Scorer:
         essential = _essential(leaves, ok, top, size)
         if essential is None:
             return None
-        matched = np.zeros(size, dtype=bool)
-        for leaf in leaves:  # the total: every match, counted without scoring
-            matched[leaf.docnums] = True
+        matched = essential.seen  # the total: every match, counted without scoring
+        for i in essential.order[essential.count:]:
+            matched[leaves[i].docnums] = True
         matched &= ok
         candidates = _candidates(leaves, essential, top)
         values = np.zeros(size)
