@@ -83,7 +83,7 @@ class Ranking:
     prune: bool = False
     """The first stage scores only what could reach the best it returns (MaxScore,
     ``search.query.scoring``): the same results, bit for bit. Off by default: on the dev
-    headlines (26k real, 200k synthetic articles, depth 200) it scores half the postings
+    headlines (26k real, 200k synthetic articles, depth 200) it scores a third fewer postings
     but takes longer than scoring them all in NumPy (``python -m benchmarks.pruning``)."""
 
     def weighting(self) -> BM25F:

@@ -49,7 +49,7 @@ Everything that needs every match (sorting by date, facets, timelines,
 ``Scores.scored`` counts the postings scored (benchmarks/pruning.py checks
 the answers on the dev queries and reports what it saves). The engine prunes
 when ``Ranking.prune`` says so (off by default: in NumPy, at a depth of 200,
-it scores half the postings but its bookkeeping and look-ups cost more time
+it scores a third fewer postings but its bookkeeping and look-ups cost more time
 than they save; figures in benchmarks/pruning.py's output).
 """
 
