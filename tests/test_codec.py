@@ -194,3 +194,90 @@ def test_chosen_values_are_laid_out_as_each_reads(docs, data):
                 laid, lengths = matcher.value_bytes(np.array(chosen, dtype=np.int64))
                 values = matcher.values_at(chosen)
                 assert laid.tobytes() == b"".join(values) and lengths.tolist() == [len(v) for v in values]
+
+
+def _record(format_, docnums, weights, values, whole):
+    """Write one term's postings with the engine's postings writer; read them back as a matcher."""
+    from array import array
+
+    from whoosh.codec.whoosh3 import W3TermInfo
+
+    from search.store.codec import ArrayPostingsWriter
+
+    storage = RamStorage()
+    out = storage.create_file("postings")
+    writer = ArrayPostingsWriter(out)
+    writer.start_postings(format_, W3TermInfo())
+    if whole:  # as a build gives them (segments.py)
+        ends = array("I", [sum(len(v) for v in values[: i + 1]) for i in range(len(values))])
+        writer.add_arrays(array("I", docnums), array("f", weights), b"".join(values), ends, 1, 9)
+    else:  # one at a time, as Whoosh's writer gives them
+        for docnum, weight, value in zip(docnums, weights, values, strict=True):
+            writer.add_posting(docnum, weight, value, 3)
+    terminfo = writer.finish_postings()
+    out.close()
+    offset, length = terminfo.extent()
+    return ArrayMatcher(storage.open_file("postings"), offset, length, format_)
+
+
+def _value_lists(draw, count, weights):
+    import struct
+
+    kind = draw(st.sampled_from(["empty", "counts", "led by counts", "fixed", "variable"]))
+    if kind == "empty":
+        return [b""] * count
+    if kind == "counts":  # Whoosh's Frequency values: each count as a big-endian u32
+        return [struct.pack("!I", int(weight)) for weight in weights]
+    if kind == "led by counts":  # the packed positions' values: the count, then the positions
+        return [struct.pack("!I", int(weight)) + draw(st.binary(max_size=300)) for weight in weights]
+    if kind == "fixed":
+        return [draw(st.binary(min_size=4, max_size=4)) for _ in range(count)]
+    longest = draw(st.sampled_from([20, 300, 70000]))
+    return [draw(st.binary(max_size=20)) if draw(st.integers(0, 30)) else b"x" * draw(st.integers(0, longest))
+            for _ in range(count)]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.data())
+def test_a_posting_record_reads_back_what_was_written(data):
+    """Every record shape (docnums as gaps of 1, 2 or 4 bytes, values none, derived, fixed or of
+    any length, lists shorter and longer than a block) gives back its postings exactly."""
+    import numpy as np
+    from whoosh import formats
+
+    widest = data.draw(st.sampled_from([3, 255, 300, 70000, 5_000_000]))
+    gaps = data.draw(st.lists(st.integers(1, widest), min_size=1, max_size=700))
+    docnums = [sum(gaps[: i + 1]) - 1 for i in range(len(gaps))]
+    weights = data.draw(st.sampled_from([
+        [1.0] * len(docnums), [float(1 + i % 7) for i in range(len(docnums))],
+        [float(300 + i) for i in range(len(docnums))], [0.5 + i for i in range(len(docnums))]]))
+    values = _value_lists(data.draw, len(docnums), weights)
+    format_ = data.draw(st.sampled_from([formats.Frequency(), formats.Positions(), formats.Existence()]))
+    matcher = _record(format_, docnums, weights, values, whole=data.draw(st.booleans()))
+    ids, read = matcher.arrays()
+    assert ids.tolist() == docnums and read.tolist() == weights
+    assert [matcher.value_at(i) for i in range(len(values))] == values
+    chosen = sorted(data.draw(st.sets(st.integers(0, len(values) - 1), max_size=12)))
+    assert matcher.values_at(chosen) == [values[i] for i in chosen]
+    laid, lengths = matcher.value_bytes(np.array(chosen, dtype=np.int64))
+    assert laid.tobytes() == b"".join(values[i] for i in chosen)
+    assert lengths.tolist() == [len(values[i]) for i in chosen]
+    matcher.skip_to(docnums[-1])
+    assert matcher.id() == docnums[-1]
+
+
+def test_a_posting_record_written_before_the_compact_format_still_reads():
+    """An ``ARR1`` record (indexes written before 2026-12-07): docnums u32, weights u8, offsets u32."""
+    import struct
+
+    from whoosh import formats
+
+    values = [b"ab", b"", b"cdef"]
+    record = (struct.pack("<4sIBi", b"ARR1", 3, 1, -1) + struct.pack("<3I", 2, 7, 40) + bytes([1, 3, 2])
+              + struct.pack("<4I", 0, 2, 2, 6) + b"".join(values))
+    storage = RamStorage()
+    with storage.create_file("postings") as out:
+        out.write(record)
+    matcher = ArrayMatcher(storage.open_file("postings"), 0, len(record), formats.Positions())
+    assert matcher.arrays()[0].tolist() == [2, 7, 40] and matcher.arrays()[1].tolist() == [1.0, 3.0, 2.0]
+    assert [matcher.value_at(i) for i in range(3)] == values and matcher.values_at([0, 2]) == [b"ab", b"cdef"]

@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import RamStorage
+from whoosh.query import Term
 
 import search
 from search.articles import Article
@@ -178,6 +179,24 @@ def test_inlined_postings_and_values_of_every_size_are_merged():
         assert any(inlined) and not all(inlined)
         # fixed-size values (the counts of `exact`), variable-size (positions, characters) and none (ids)
         assert {"exact", "body", "title", "id"} <= set(reader.indexed_field_names())
+
+
+def test_long_posting_lists_of_one_segment_are_copied_with_their_document_numbers_moved():
+    # Two segments of 40 articles each, a word of each in all of its segment's: long lists (docnums as gaps).
+    ix = RamStorage().create_index(build_schema())
+    documents = _documents([(f"{word} rumah warga kata{n}", word, n, "", "") for word in ("banjir", "gempa")
+                            for n in range(40)])
+    for half in (documents[:40], documents[40:]):
+        with ix.writer(codec=ArrayCodec()) as writer:
+            writer.merge = False
+            for document in half:
+                writer.add_document(**document)
+    before = _contents(ix)
+    assert len(_merged(ix)) == 2
+    assert _contents(ix) == before
+    with ix.searcher() as searcher:
+        assert sorted(searcher.document_number(id=f"a{n}") for n in range(40, 80)) == list(range(40, 80))
+        assert len(searcher.search(Term("body", "gempa"), limit=None)) == 40
 
 
 def test_a_merge_may_inline_what_its_segments_did_not():

@@ -3,7 +3,7 @@
 from datetime import datetime, timezone
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from whoosh.query import DateRange
 
@@ -163,3 +163,118 @@ def test_date_window_ends_are_included_or_excluded_as_asked(seeds_index, startex
         theirs = scoring.mask(searcher.docs_for_query(window), searcher.doc_count_all())
         assert (ours == theirs).all()
         assert ours[0] == (not startexcl and not endexcl)
+
+
+# --------------------------------------------------------------------------- pruning (MaxScore) changes nothing
+
+def _random_index(docs, parts: int, deleted: list[int], merge: bool, title_boost: float):
+    """A Whoosh index of the engine's codec over ``docs`` ((title, body) word lists), in ``parts``
+    commits (segments), with ``deleted`` docnums deleted."""
+    from whoosh import fields
+    from whoosh.filedb.filestore import RamStorage
+
+    from search.store.codec import ArrayCodec, packed
+
+    schema = fields.Schema(title=fields.TEXT(field_boost=title_boost), body=fields.TEXT(phrase=True))
+    for name in schema.names():
+        schema[name].format = packed(schema[name].format)
+    ix = RamStorage().create_index(schema)
+    size = max(1, -(-len(docs) // parts))
+    for start in range(0, len(docs), size):
+        writer = ix.writer(codec=ArrayCodec())
+        for title, body in docs[start:start + size]:
+            writer.add_document(title=" ".join(title), body=" ".join(body))
+        writer.commit(merge=merge)
+    if deleted:
+        writer = ix.writer(codec=ArrayCodec())
+        for docnum in deleted:
+            if docnum < len(docs):
+                writer.delete_document(docnum)
+        writer.commit(merge=False)
+    return ix
+
+
+# Words drawn with skewed frequencies: w0 is in most articles, w29 in few.
+_WORD = st.integers(0, 29).map(lambda i: f"w{i * i // 29}")
+_DOCS = st.lists(st.tuples(st.lists(_WORD, max_size=6), st.lists(_WORD, max_size=40)), min_size=20, max_size=150)
+_BOOSTS = st.sampled_from([0.5, 1.0, 1.0, 2.0, 3.7])
+_TERMS = st.lists(st.tuples(st.sampled_from(["title", "body"]), _WORD, _BOOSTS), min_size=1, max_size=20)
+
+
+@st.composite
+def _pruning_cases(draw):
+    docs = draw(_DOCS)
+    parts = draw(st.integers(1, 3))
+    deleted = draw(st.lists(st.integers(0, len(docs) - 1), max_size=len(docs) // 3, unique=True))
+    terms = draw(_TERMS)
+    phrase = draw(st.one_of(st.none(), st.tuples(_WORD, _WORD)))
+    k = draw(st.one_of(st.integers(1, 5), st.integers(1, 30)))
+    allowed = draw(st.one_of(st.none(), st.lists(st.booleans(), min_size=len(docs), max_size=len(docs))))
+    outside = draw(st.one_of(st.none(), st.integers(0, 500)))  # articles of other shards, for statistics
+    return (docs, parts, deleted, draw(st.booleans()), draw(st.sampled_from([1.0, 1.5])), terms, phrase,
+            draw(_BOOSTS), k, allowed, outside)
+
+
+def _query(terms, phrase, boost):
+    from whoosh.query import Or, Phrase, Term
+
+    leaves = [Term(field, word, boost=term_boost) for field, word, term_boost in terms]
+    if phrase is not None:
+        leaves.insert(len(leaves) // 2, Phrase("body", list(phrase)))
+    half = len(leaves) // 2
+    # An OR inside an OR, with a boost, as the parser makes them.
+    return Or([*leaves[:half], Or(leaves[half:], boost=boost)]) if half else Or(leaves, boost=boost)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_pruning_cases())
+def test_the_pruned_best_k_are_the_exhaustive_best_k_bit_for_bit(case):
+    import numpy as np
+
+    docs, parts, deleted, merge, title_boost, terms, phrase, boost, k, allowed, outside = case
+    ix = _random_index(docs, parts, deleted, merge, title_boost)
+    with ix.searcher(weighting=RANKING.weighting()) as searcher:
+        scorer = scoring.Scorer(searcher, RANKING.k1, RANKING.b)
+        query = _query(terms, phrase, boost)
+        statistics = None
+        if outside is not None:  # a shard scored with a bigger collection's statistics
+            statistics = scoring.CollectionStatistics.of(searcher, list(query.iter_all_terms())) + \
+                scoring.CollectionStatistics(outside, {"title": outside * 2, "body": outside * 15},
+                                             {("body", "w0"): outside // 2})
+        mask = None if allowed is None else np.array(allowed, dtype=bool)
+        whole = scorer.score(query, mask, statistics)
+        pruned = scorer.score(query, mask, statistics, top=k)
+        event("pruned" if pruned.candidates is not None else "every word scored in full")
+        assert pruned.best(k) == whole.best(k)  # docnums and floats, ==
+        assert pruned.total == whole.total
+        assert pruned.scored <= whole.scored + sum(len(p.docnums) for p in whole.postings.values() if p is not None)
+
+
+def test_pruning_scores_fewer_postings_for_the_same_best(seeds_index):
+    text = "Sawahlunto Menjadi Kota Terakhir Miliki Dinas Kominfo di Sumatera Barat"
+    with opened(seeds_index) as index:
+        query = parse_query(text, index.schema, RANKING.field_boosts).query
+        scorer = scorer_of(index)
+        whole = scorer.score(query)
+        pruned = scorer.score(query, top=10)
+        assert pruned.best(10) == whole.best(10)
+        assert pruned.total == whole.total
+        assert pruned.candidates is not None and pruned.scored < whole.scored
+        assert set(pruned.postings) == set(whole.postings)  # every word's postings, for the re-ranking
+        with pytest.raises(ValueError):
+            pruned.best(11)
+
+
+@pytest.mark.parametrize("options", [{}, {"page": 3}, {"limit": 50}, {"date_from": "2017", "date_to": "2018"},
+                                     {"sort": "-date"}, {"facets": True}])
+def test_results_with_pruning_are_the_results_without(seeds_index, options):
+    texts = QUERIES + ["pemerintah daerah", '"rumah dinas" gubernur jambi', "banjir -bekasi",
+                       "presiden jokowi tidak hadir di sidang kabinet paripurna"]
+    with search.open_index(seeds_index, ranking=Ranking(prune=False)) as whole, \
+            search.open_index(seeds_index, ranking=Ranking(prune=True)) as pruned:
+        for text in texts:
+            ours, theirs = pruned.search(text, **options), whole.search(text, **options)
+            assert [(hit.id, hit.score) for hit in ours.hits] == [(hit.id, hit.score) for hit in theirs.hits]
+            assert [hit.snippets for hit in ours.hits] == [hit.snippets for hit in theirs.hits]
+            assert ours.total == theirs.total
+            assert ours.facets == theirs.facets

@@ -188,6 +188,7 @@ class FirstStage:
     def __init__(self, searcher, ranking: Ranking, statistics: scoring.Statistics | None = None):
         self._searcher = searcher
         self._scorer = scoring.Scorer(searcher, ranking.k1, ranking.b, statistics)
+        self._prune = ranking.prune
 
     def run(self, plan: QueryPlan, depth: int | None, facets: bool = False,
             statistics: scoring.Statistics | None = None) -> Candidates:
@@ -208,7 +209,7 @@ class FirstStage:
         query = plan.parsed.query
         if plan.sort == Sort.RELEVANCE and not facets and scoring.can_score(query):
             allowed = None if plan.window is None else self._scorer.range_mask(plan.window)
-            scores = self._scorer.score(query, allowed, statistics)
+            scores = self._scorer.score(query, allowed, statistics, depth if self._prune else None)
             return Candidates(scores.best(scores.total if depth is None else depth), scores.total,
                               None, scores.postings)
         options: dict = {"limit": depth, "filter": plan.window, "optimize": False, **_facet_options(facets)}

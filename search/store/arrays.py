@@ -21,7 +21,7 @@ import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import TermNotFound
-from whoosh.util.numeric import byte_to_length
+from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from .codec import ArrayMatcher, ArrayTermsReader
 
@@ -171,6 +171,29 @@ def read_postings(searcher, fieldname: str, text, with_positions: bool = False) 
                         fieldformat.decode_characters if keep_values and fieldformat.supports("characters")
                         else None,
                         getattr(fieldformat, "positions_in", None) if keep_values else None)
+
+
+def term_bounds(searcher, fieldname: str, text) -> tuple[float, float] | None:
+    """The largest weight (term frequency) and the shortest field length of a term's postings in every
+    segment of ``searcher``, from the term info each segment stores; None if no segment holds the term.
+
+    The length is quantized as the lengths column the scorer reads is
+    (``byte_to_length(length_to_byte(n))``, monotonic), so no posting's
+    length as the scorer sees it is shorter. What the first stage bounds a
+    term's score by (``search.query.scoring``, pruning).
+    """
+    weights: list[float] = []
+    lengths: list[float] = []
+    for sub, _ in searcher.leaf_searchers():
+        try:
+            info = sub.reader().term_info(fieldname, text)
+        except TermNotFound:
+            continue
+        weights.append(float(info.max_weight()))
+        lengths.append(float(byte_to_length(length_to_byte(info.min_length() or 0))))
+    if not weights:
+        return None
+    return max(weights), min(lengths)
 
 
 def keyword_column(searcher, fieldname: str) -> list[str]:

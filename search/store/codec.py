@@ -12,7 +12,26 @@ vectors, segments) but writes a term's postings as one record of plain arrays::
     weights      count x u8 | u16 | f32, or nothing when every weight is 1
     values       nothing, count x value size bytes, or (count + 1) x u32 offsets + the bytes
 
-so :meth:`ArrayMatcher.arrays` hands the first stage ``np.frombuffer`` views,
+Since 2026-12-07 the records are written more compactly (``ARR2``; an
+``ARR1`` record written before still reads)::
+
+    b"ARR2"  count:u32  weight code:u8  value kind:i32  docnum width:u8  length width:u8
+    docnums      count x u32; or, for a list of DELTA_FROM postings or more whose
+                 gaps fit one or two bytes, the first as u32 and each gap as u8 | u16
+    weights      as in ARR1
+    values       nothing (none, or every one empty), nothing (DERIVED: each value is
+                 the posting's count as Whoosh's ``Frequency`` writes it, a big-endian
+                 u32, so it is made from the weight), count x value size bytes, or
+                 one u32 start per BLOCK postings + count x u8 | u16 | u32 lengths + the bytes
+                 (COUNTED: the same, each value without the count that leads it in the
+                 packed formats below, which is the weight again)
+
+A list's gaps are decoded with one ``np.cumsum`` when it is first read; a
+value is found from its block's start and the lengths before it in its
+block, so reading a few candidates' values never sums a whole long list.
+What it saves, on the 26,324 shared articles: benchmarks/HISTORY.md.
+
+so :meth:`ArrayMatcher.arrays` hands the first stage NumPy arrays,
 and the ``ArrayMatcher`` gives the rest of Whoosh (AND, NOT, phrases, ranges,
 sorting, merging segments) the ordinary matcher interface, with ``skip_to`` a
 binary search. A merge or an update rewrites postings through the same
@@ -35,19 +54,23 @@ import struct
 import sys
 from array import array
 from bisect import bisect_left
+from collections.abc import Callable
 from itertools import accumulate
 from typing import Any
 
 import numpy as np
 from whoosh import formats
-from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3TermInfo, W3TermsReader
+from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3PerDocReader, W3PerDocWriter, W3TermInfo, W3TermsReader
 from whoosh.filedb.filetables import md5_hash
 from whoosh.matching import LeafMatcher, ReadTooFar
 from whoosh.reading import TermNotFound
 from whoosh.system import emptybytes
 
-MAGIC = b"ARR1"
+from .stored import DICTIONARY_STORED, StoredColumn
+
+MAGIC, MAGIC2 = b"ARR1", b"ARR2"
 _HEADER = struct.Struct("<4sIBi")
+_HEADER2 = struct.Struct("<4sIBiBB")
 # How weights are stored: every weight 1 (nothing stored), small whole numbers, or floats.
 WEIGHTS_ONE, WEIGHTS_U8, WEIGHTS_U16, WEIGHTS_F32 = 0, 1, 2, 3
 _WEIGHT_DTYPE: dict[int, np.dtype] = {
@@ -55,9 +78,14 @@ _WEIGHT_DTYPE: dict[int, np.dtype] = {
 }
 _U32 = np.dtype("<u4")
 VARIABLE = -1  # value size of a format whose values differ in length
+DERIVED = -2  # values not stored: each is the posting's weight as a big-endian u32 (Whoosh's Frequency)
+COUNTED = -3  # VARIABLE, without the count that leads each value (the weight as a big-endian u32)
+DELTA_FROM = 32  # posting lists at least this long keep their docnums as gaps
+BLOCK = 128  # postings per recorded value start
+_UINT: dict[int, np.dtype] = {1: np.dtype("u1"), 2: np.dtype("<u2"), 4: np.dtype("<u4")}
+_TYPECODE = {1: "B", 2: "H", 4: "I"}
+_BIG_U32 = np.dtype(">u4")
 _LITTLE = sys.byteorder == "little"
-# Terms of at most this many postings are written without NumPy (its cost per call outweighs it).
-_SMALL = 64
 # Whether array("I") and array("f") are the little-endian u32 and f32 the records hold.
 _NATIVE_ARRAYS = _LITTLE and array("I").itemsize == 4 and array("f").itemsize == 4
 
@@ -67,6 +95,12 @@ class ArrayCodec(W3Codec):
 
     def field_writer(self, storage, segment):
         return ArrayFieldWriter(self, storage, segment)
+
+    def per_document_writer(self, storage, segment):
+        return ArrayPerDocWriter(self, storage, segment)
+
+    def per_document_reader(self, storage, segment):
+        return ArrayPerDocReader(storage, segment)
 
     def postings_writer(self, dbfile, byteids=False):
         if byteids:  # term vectors keep Whoosh's own block format
@@ -240,7 +274,6 @@ class ArrayFieldWriter(W3FieldWriter):
         self._postwriter.add_arrays(ids, weights, data, ends, minlength, maxlength)
         self.finish_term()
 
-
     def copy_term(self, btext: bytes, record: bytes, shift: int, terminfo) -> None:
         """One term of the current field whose postings are another segment's whole record (a merge's).
 
@@ -250,6 +283,24 @@ class ArrayFieldWriter(W3FieldWriter):
         self.start_term(btext)
         self._postwriter.copy_record(record, shift, terminfo)
         self.finish_term()
+
+
+class ArrayPerDocWriter(W3PerDocWriter):
+    """W3's per-document writer, with the stored fields in ``search.store.stored``'s column."""
+
+    def _create_column(self, fieldname, column):
+        super()._create_column(fieldname, DICTIONARY_STORED if fieldname == "_stored" else column)
+
+
+class ArrayPerDocReader(W3PerDocReader):
+    """W3's per-document reader, reading the stored fields in either layout (``search.store.stored``)."""
+
+    _STORED = StoredColumn()
+
+    def stored_fields(self, docnum):
+        reader = self._cached_reader("_stored", self._STORED)
+        found = reader[docnum] if reader is not None else None
+        return found if found is not None else {}
 
 
 class _CopiedBlock:
@@ -278,21 +329,66 @@ class _CopiedBlock:
         return self._info.max_weight()
 
 
+# Records of at most this many docnums stored whole are moved without NumPy (its cost per call outweighs it).
+_SHIFT_SMALL = 64
+
+
 def shifted_record(record: bytes, shift: int) -> bytes:
-    """A posting record with every document number moved by ``shift``; the rest of its bytes as they are."""
-    count = _HEADER.unpack_from(record)[1]
+    """A posting record with every document number moved by ``shift``; the rest of its bytes as they are.
+
+    An ``ARR2`` record whose docnums are gaps has only its first docnum moved.
+    """
     if not shift:
         return record
-    end = _HEADER.size + 4 * count
-    if count <= _SMALL:
-        moved = array("I", [docnum + shift for docnum in _array_of("I", record[_HEADER.size:end])])
-        if not _LITTLE:
-            moved.byteswap()
-        ids = moved.tobytes()
+    if bytes(record[:4]) == MAGIC2:
+        _, count, _, _, width, _ = _HEADER2.unpack_from(record)
+        start = _HEADER2.size
+        moved = count if width == 4 else 1  # (gaps: the first docnum alone)
     else:
-        ids = (np.frombuffer(record, dtype=_U32, count=count, offset=_HEADER.size).astype(np.int64)
+        count = _HEADER.unpack_from(record)[1]
+        start, moved = _HEADER.size, count
+    end = start + 4 * moved
+    if moved <= _SHIFT_SMALL:
+        docnums = array("I", [docnum + shift for docnum in _array_of("I", record[start:end])])
+        if not _LITTLE:
+            docnums.byteswap()
+        ids = docnums.tobytes()
+    else:
+        ids = (np.frombuffer(record, dtype=_U32, count=moved, offset=start).astype(np.int64)
                + shift).astype(_U32).tobytes()
-    return record[:_HEADER.size] + ids + record[end:]
+    return bytes(record[:start]) + ids + bytes(record[end:])
+
+
+def _array_of(typecode: str, data: bytes) -> array:
+    """Little-endian numbers as an ``array`` of this machine's byte order."""
+    found = array(typecode)
+    found.frombytes(data)
+    if not _LITTLE:
+        found.byteswap()
+    return found
+
+
+class _RecordFile:
+    """One record's bytes where a matcher reads a postings file (``get``)."""
+
+    def __init__(self, data: bytes):
+        self._data = data
+
+    def get(self, offset: int, length: int) -> bytes:
+        return self._data[offset:offset + length]
+
+
+def decode_record(data: bytes) -> tuple[array, array, bytes, array]:
+    """A posting record's docnums (``array("I")``), weights (``array("f")``), values joined and each one's end.
+
+    What ``ArrayPostingsWriter.add_arrays`` takes (the values whole, as
+    Whoosh's formats encode them), from a record of either layout.
+    """
+    matcher = ArrayMatcher(_RecordFile(data), 0, len(data), None)
+    docnums, weights = matcher.arrays()
+    laid, lengths = matcher.value_bytes(np.arange(len(docnums)))
+    return (array("I", docnums.astype(np.uint32).tobytes()), array("f", weights.astype(np.float32).tobytes()),
+            laid.tobytes(), array("I", np.cumsum(lengths, dtype=np.uint32).tobytes()))
 
 
 class _LengthsOnce:
@@ -416,64 +512,14 @@ class ArrayPostingsWriter:
         return [data[start:end] for start, end in zip((0, *ends[:-1]), ends, strict=True)]
 
     def _write(self) -> None:
-        if self._values is None and len(self._ids) <= _SMALL and _NATIVE_ARRAYS:
-            self._write_small()
-            return
-        count = len(self._ids)
-        weights = np.frombuffer(self._weights, dtype=np.float32) if count else np.zeros(0, np.float32)
-        code = _weight_code(weights)
-        fixed = self._format.fixed_value_size()
-        offsets = np.zeros(count + 1, dtype=_U32)
+        """Write the term's postings as one ``ARR2`` record (the module's docstring)."""
         if self._values is None:  # given whole (add_arrays)
-            data = self._data
-            offsets[1:] = np.frombuffer(self._ends, dtype=np.uint32)
+            data, ends = self._data, self._ends
         else:
             data = emptybytes.join(self._values)
-            np.cumsum([len(v) for v in self._values], out=offsets[1:])
-        size = VARIABLE if fixed is None or fixed < 0 else fixed
-        if size > 0 and bool((np.diff(offsets) != size).any()):
-            size = VARIABLE  # (Whoosh gives a spelling word's posting an empty value)
-        out = self._postfile
-        out.write(_HEADER.pack(MAGIC, count, code, size))
-        out.write(np.asarray(self._ids, dtype=_U32).tobytes())
-        if code != WEIGHTS_ONE:
-            out.write(weights.astype(_WEIGHT_DTYPE[code]).tobytes())
-        if size == VARIABLE:
-            out.write(offsets.tobytes())
-            out.write(data)
-        elif size > 0:
-            out.write(data)
-
-    def _write_small(self) -> None:
-        """:meth:`_write` of a few postings given whole: the same bytes, without NumPy's cost per call."""
-        ids, weights, ends = self._ids, self._weights, self._ends
-        count = len(ids)
-        low, high = min(weights), max(weights)
-        if low == high == 1.0:
-            code = WEIGHTS_ONE
-        elif low >= 0 and all(weight.is_integer() for weight in weights):
-            code = WEIGHTS_U8 if high < 256 else WEIGHTS_U16 if high < 65536 else WEIGHTS_F32
-        else:
-            code = WEIGHTS_F32
-        fixed = self._format.fixed_value_size()
-        size = VARIABLE if fixed is None or fixed < 0 else fixed
-        if size > 0 and ends != array("I", range(size, size * count + 1, size)):
-            size = VARIABLE
-        out = self._postfile
-        out.write(_HEADER.pack(MAGIC, count, code, size))
-        out.write(ids.tobytes())
-        if code == WEIGHTS_U8:
-            out.write(bytes(map(int, weights)))
-        elif code == WEIGHTS_U16:
-            out.write(array("H", map(int, weights)).tobytes())
-        elif code == WEIGHTS_F32:
-            out.write(weights.tobytes())
-        if size == VARIABLE:
-            out.write(b"\0\0\0\0")
-            out.write(ends.tobytes())
-            out.write(self._data)
-        elif size > 0:
-            out.write(self._data)
+            ends = array("I", accumulate(map(len, self._values)))
+        encode = _encode_small if len(self._ids) < DELTA_FROM and _NATIVE_ARRAYS else _encode
+        self._postfile.write(encode(self._format, self._ids, self._weights, data, ends))
 
     # The block statistics ``W3TermInfo.add_block`` reads.
 
@@ -496,6 +542,107 @@ class ArrayPostingsWriter:
         return self._maxweight
 
 
+def _width(top: int) -> int:
+    """Bytes per number (1, 2 or 4) to hold numbers up to ``top``."""
+    return 1 if top < 256 else 2 if top < 65536 else 4
+
+
+def _encode(format_, ids: array, weights: array, data: bytes, ends: array) -> bytes:
+    """An ``ARR2`` record of a term's postings: ``ids`` ascending, each value ending at ``ends`` in ``data``."""
+    count = len(ids)
+    docnums = np.asarray(ids, dtype=_U32)
+    weights_ = np.asarray(weights, dtype=np.float32)
+    code = _weight_code(weights_)
+    lengths = np.diff(np.asarray(ends, dtype=np.int64), prepend=0)
+    kind = _value_kind(format_, data, lengths, code, lambda: weights_.astype(_BIG_U32).tobytes())
+    width, docbytes = 4, docnums.tobytes()
+    if count >= DELTA_FROM:
+        gaps = np.diff(docnums)
+        width = _width(int(gaps.max()))
+        if width < 4:
+            docbytes = docnums[:1].tobytes() + gaps.astype(_UINT[width]).tobytes()
+    parts = [b"", docbytes]
+    if code != WEIGHTS_ONE:
+        parts.append(weights_.astype(_WEIGHT_DTYPE[code]).tobytes())
+    lengthwidth = 0
+    if kind == VARIABLE and code != WEIGHTS_F32:
+        kind, data, lengths = _without_counts(data, lengths, weights_)
+    if kind in (VARIABLE, COUNTED):
+        lengthwidth = _width(int(lengths.max()))
+        starts = np.concatenate(([0], np.cumsum(lengths)))[0:count:BLOCK]
+        parts += [starts.astype(_U32).tobytes(), lengths.astype(_UINT[lengthwidth]).tobytes(), data]
+    elif kind > 0:
+        parts.append(data)
+    parts[0] = _HEADER2.pack(MAGIC2, count, code, kind, width, lengthwidth)
+    return b"".join(parts)
+
+
+def _encode_small(format_, ids: array, weights: array, data: bytes, ends: array) -> bytes:
+    """:func:`_encode` of fewer than DELTA_FROM postings: the same bytes, without NumPy's cost per call."""
+    count = len(ids)
+    low, high = (min(weights), max(weights)) if count else (1.0, 1.0)
+    if low == high == 1.0:
+        code = WEIGHTS_ONE
+    elif low >= 0 and all(weight.is_integer() for weight in weights):
+        code = WEIGHTS_U8 if high < 256 else WEIGHTS_U16 if high < 65536 else WEIGHTS_F32
+    else:
+        code = WEIGHTS_F32
+    lengths = list(map(int.__sub__, ends, (0, *ends[:-1])))
+    kind = _value_kind(format_, data, lengths, code, lambda: struct.pack(f"!{count}I", *map(int, weights)))
+    parts = [b"", ids.tobytes()]
+    if code == WEIGHTS_U8:
+        parts.append(bytes(map(int, weights)))
+    elif code == WEIGHTS_U16:
+        parts.append(array("H", map(int, weights)).tobytes())
+    elif code == WEIGHTS_F32:
+        parts.append(weights.tobytes())
+    lengthwidth = 0
+    if kind == VARIABLE and code != WEIGHTS_F32:
+        starts = [end - length for end, length in zip(ends, lengths, strict=True)]
+        if all(data[start:start + 4] == _COUNT.pack(int(weight))
+               for start, length, weight in zip(starts, lengths, weights, strict=True) if length >= 4) \
+                and min(lengths) >= 4:
+            kind, lengths = COUNTED, [length - 4 for length in lengths]
+            data = b"".join([data[start + 4:end] for start, end in zip(starts, ends, strict=True)])
+    if kind in (VARIABLE, COUNTED):
+        lengthwidth = _width(max(lengths))
+        parts += [b"\0\0\0\0", array(_TYPECODE[lengthwidth], lengths).tobytes(), data]
+    elif kind > 0:
+        parts.append(data)
+    parts[0] = _HEADER2.pack(MAGIC2, count, code, kind, 4, lengthwidth)
+    return b"".join(parts)
+
+
+def _without_counts(data: bytes, lengths: np.ndarray, weights: np.ndarray) -> tuple[int, bytes, np.ndarray]:
+    """(COUNTED, the values without their leading counts, their lengths) where every value leads
+    with its weight as a big-endian u32; else (VARIABLE, as given)."""
+    if int(lengths.min()) < 4:
+        return VARIABLE, data, lengths
+    laid = np.frombuffer(data, dtype=np.uint8)
+    heads = (np.cumsum(lengths) - lengths)[:, None] + np.arange(4)
+    if not np.array_equal(laid[heads], weights.astype(_BIG_U32).view(np.uint8).reshape(-1, 4)):
+        return VARIABLE, data, lengths
+    kept = np.ones(len(laid), dtype=bool)
+    kept[heads.ravel()] = False
+    return COUNTED, laid[kept].tobytes(), lengths - 4
+
+
+def _value_kind(format_, data: bytes, lengths, code: int, counts: Callable[[], bytes]) -> int:
+    """How a record keeps its values: 0 (none), DERIVED, a fixed size, or VARIABLE.
+
+    ``counts()`` gives the values DERIVED would make (each weight as a big-endian u32).
+    """
+    if not data:
+        return 0
+    if code != WEIGHTS_F32 and len(data) == 4 * len(lengths) and data == counts():
+        return DERIVED
+    fixed = format_.fixed_value_size()
+    if fixed is not None and fixed > 0:
+        if bool((lengths == fixed).all()) if isinstance(lengths, np.ndarray) else all(n == fixed for n in lengths):
+            return fixed
+    return VARIABLE
+
+
 class ArrayMatcher(LeafMatcher):
     """A term's postings as arrays, with Whoosh's matcher interface (one block: the whole list)."""
 
@@ -507,76 +654,164 @@ class ArrayMatcher(LeafMatcher):
         self._term = term
         self.scorer = scorer
         data = postfile.get(startoffset, length)
-        magic, count, code, size = _HEADER.unpack_from(data)
-        if magic != MAGIC:
-            raise ValueError(f"not an array posting list at {startoffset}: {magic!r}")
-        at = _HEADER.size
-        self._docnums = np.frombuffer(data, dtype=_U32, count=count, offset=at)
-        at += 4 * count
-        if code == WEIGHTS_ONE:
-            self._weights = np.ones(count, dtype=np.float64)
+        magic = bytes(data[:4])
+        if magic == MAGIC2:
+            self._read_record(data)
+        elif magic == MAGIC:
+            self._read_first_record(data)
         else:
-            dtype = _WEIGHT_DTYPE[code]
-            self._weights = np.frombuffer(data, dtype=dtype, count=count, offset=at).astype(np.float64)
-            at += dtype.itemsize * count
-        self._data, self._size, self._values_at = data, size, at
-        self._offsets = np.zeros(0, dtype=_U32)
-        if size == VARIABLE:
-            self._offsets = np.frombuffer(data, dtype=_U32, count=count + 1, offset=at)
-            self._blob_at = at + 4 * (count + 1)
-        self._count = count
+            raise ValueError(f"not an array posting list at {startoffset}: {magic!r}")
+        self._data = data
         self._ids: list[int] | None = None
         self._weight_list: list[float] | None = None
         self._i = 0
+
+
+    def _read_record(self, data) -> None:
+        """Take the arrays of an ``ARR2`` record (the module's docstring)."""
+        _, count, code, size, width, lengthwidth = _HEADER2.unpack_from(data)
+        at = _HEADER2.size
+        self._counted = size == COUNTED
+        self._count, self._size = count, VARIABLE if self._counted else size
+        self._docnums: np.ndarray | None = None
+        if width == 4:
+            self._docnums = np.frombuffer(data, dtype=_U32, count=count, offset=at)
+            at += 4 * count
+        else:
+            self._first = int.from_bytes(data[at:at + 4], "little")
+            self._gaps = np.frombuffer(data, dtype=_UINT[width], count=count - 1, offset=at + 4)
+            at += 4 + width * (count - 1)
+        at = self._read_weights(data, code, at)
+        self._offsets: np.ndarray | None = None
+        self._values_at = at
+        if self._size == VARIABLE:
+            blocks = -(-count // BLOCK)
+            self._block_starts = np.frombuffer(data, dtype=_U32, count=blocks, offset=at)
+            self._lengths = np.frombuffer(data, dtype=_UINT[lengthwidth], count=count, offset=at + 4 * blocks)
+            self._blob_at = at + 4 * blocks + lengthwidth * count
+
+    def _read_first_record(self, data) -> None:
+        """Take the arrays of an ``ARR1`` record (indexes written before ``ARR2``)."""
+        _, count, code, size = _HEADER.unpack_from(data)
+        self._count, self._size, self._counted = count, size, False
+        self._docnums = np.frombuffer(data, dtype=_U32, count=count, offset=_HEADER.size)
+        at = self._read_weights(data, code, _HEADER.size + 4 * count)
+        self._values_at = at
+        self._offsets = None
+        if size == VARIABLE:
+            self._offsets = np.frombuffer(data, dtype=_U32, count=count + 1, offset=at)
+            self._blob_at = at + 4 * (count + 1)
+
+    def _read_weights(self, data, code: int, at: int) -> int:
+        """Take the weights at ``at``; where they end."""
+        if code == WEIGHTS_ONE:
+            self._weights = np.ones(self._count, dtype=np.float64)
+            return at
+        dtype = _WEIGHT_DTYPE[code]
+        self._weights = np.frombuffer(data, dtype=dtype, count=self._count, offset=at).astype(np.float64)
+        return at + dtype.itemsize * self._count
+
+    def _docnum_array(self) -> np.ndarray:
+        """Every posting's docnum, the gaps summed on first use."""
+        if self._docnums is None:
+            docnums = np.empty(self._count, dtype=_U32)
+            docnums[0] = self._first
+            np.cumsum(self._gaps, dtype=_U32, out=docnums[1:])
+            docnums[1:] += self._first
+            self._docnums = docnums
+        return self._docnums
+
+    def _full_offsets(self) -> np.ndarray:
+        """Where each variable value starts in the blob, and where the last ends (count + 1 numbers)."""
+        if self._offsets is None:
+            offsets = np.zeros(self._count + 1, dtype=np.int64)
+            np.cumsum(self._lengths, out=offsets[1:])
+            self._offsets = offsets
+        return self._offsets
+
+    def _spans(self, indices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(start in the record, length) of the values at ``indices``: a fixed size or VARIABLE."""
+        if self._size != VARIABLE:
+            return (self._values_at + indices.astype(np.int64) * self._size,
+                    np.full(len(indices), self._size, dtype=np.int64))
+        if self._offsets is None and len(indices) * BLOCK < self._count:
+            # A few values of a long list: each one's block start plus the lengths before it in its block.
+            rows = indices.astype(np.int64) >> 7
+            span = np.arange(BLOCK)
+            within = indices - (rows << 7)
+            at = np.minimum((rows << 7)[:, None] + span, self._count - 1)
+            before = (self._lengths[at].astype(np.int64) * (span < within[:, None])).sum(axis=1)
+            starts = self._block_starts[rows].astype(np.int64) + before
+            return starts + self._blob_at, self._lengths[indices].astype(np.int64)
+        offsets = self._full_offsets()
+        starts = offsets[indices].astype(np.int64)
+        return starts + self._blob_at, offsets[indices + 1].astype(np.int64) - starts
 
     # --------------------------------------------------------------- bulk access (the first stage)
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray]:
         """Every posting's docnum (ascending) and weight, as NumPy arrays."""
-        return self._docnums, self._weights
+        return self._docnum_array(), self._weights
 
     def value_at(self, index: int) -> bytes:
         """The encoded value of the ``index``-th posting."""
-        if self._size == VARIABLE:
-            offsets = self._offsets
-            return self._data[self._blob_at + int(offsets[index]): self._blob_at + int(offsets[index + 1])]
+        if self._size == DERIVED:
+            return _COUNT.pack(int(self._weights[index]))
         if self._size == 0:
             return emptybytes
+        if self._size == VARIABLE:
+            offsets = self._full_offsets()
+            value = self._data[self._blob_at + int(offsets[index]): self._blob_at + int(offsets[index + 1])]
+            return _COUNT.pack(int(self._weights[index])) + value if self._counted else value
         start = self._values_at + index * self._size
         return self._data[start: start + self._size]
 
     def values_at(self, indices: list[int]) -> list[bytes]:
         """The encoded values of the postings at ``indices``: :meth:`value_at` of each, in one call."""
-        if self._size != VARIABLE:
+        if self._size in (DERIVED, 0):
             return [self.value_at(index) for index in indices]
-        chosen = np.asarray(indices, dtype=np.int64)
-        base, data = self._blob_at, self._data
-        starts = (self._offsets[chosen].astype(np.int64) + base).tolist()
-        ends = (self._offsets[chosen + 1].astype(np.int64) + base).tolist()
-        return [data[start:end] for start, end in zip(starts, ends, strict=True)]
+        starts, lengths = self._spans(np.asarray(indices, dtype=np.int64))
+        data = self._data
+        values = [data[start:start + length] for start, length in zip(starts.tolist(), lengths.tolist(), strict=True)]
+        if self._counted:
+            weights = self._weights[indices].tolist()
+            values = [_COUNT.pack(int(weight)) + value for weight, value in zip(weights, values, strict=True)]
+        return values
 
     def value_bytes(self, indices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The values at ``indices`` laid one after another (a byte array), and each one's length."""
-        if self._size == VARIABLE:
-            starts = self._offsets[indices].astype(np.int64)
-            lengths = self._offsets[indices + 1].astype(np.int64) - starts
-            starts += self._blob_at
-        else:
-            starts = self._values_at + indices.astype(np.int64) * self._size
-            lengths = np.full(len(indices), self._size, dtype=np.int64)
+        if self._size == DERIVED:
+            laid = self._weights[indices].astype(_BIG_U32).view(np.uint8)
+            return laid, np.full(len(indices), 4, dtype=np.int64)
+        if self._size == 0:
+            return np.zeros(0, dtype=np.uint8), np.zeros(len(indices), dtype=np.int64)
+        starts, lengths = self._spans(indices)
         total = int(lengths.sum())
-        if not total:
-            return np.zeros(0, dtype=np.uint8), lengths
-        # Each byte's place: its value's start, plus how far into the value it is.
-        ahead = np.cumsum(lengths) - lengths
-        places = np.repeat(starts - ahead, lengths) + np.arange(total)
-        return np.frombuffer(self._data, dtype=np.uint8)[places], lengths
+        laid = np.zeros(0, dtype=np.uint8)
+        if total:
+            # Each byte's place: its value's start, plus how far into the value it is.
+            ahead = np.cumsum(lengths) - lengths
+            places = np.repeat(starts - ahead, lengths) + np.arange(total)
+            laid = np.frombuffer(self._data, dtype=np.uint8)[places]
+        if self._counted:
+            return self._with_counts(laid, lengths, indices)
+        return laid, lengths
+
+    def _with_counts(self, laid: np.ndarray, lengths: np.ndarray, indices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Values of a COUNTED record laid out (``laid``, ``lengths``), each led by its count again."""
+        count = len(lengths)
+        whole = np.empty(len(laid) + 4 * count, dtype=np.uint8)
+        # Value i's bytes move 4 * (i + 1) along; its count fills the 4 bytes before them.
+        whole[np.arange(len(laid)) + np.repeat(np.arange(4, 4 * count + 1, 4), lengths)] = laid
+        heads = (np.cumsum(lengths) - lengths + np.arange(0, 4 * count, 4))[:, None] + np.arange(4)
+        whole[heads.ravel()] = self._weights[indices].astype(_BIG_U32).view(np.uint8)
+        return whole, lengths + 4
 
     # --------------------------------------------------------------- the matcher interface
 
     def _id_list(self) -> list[int]:
         if self._ids is None:
-            self._ids = self._docnums.tolist()
+            self._ids = self._docnum_array().tolist()
         return self._ids
 
     def is_active(self) -> bool:
@@ -640,47 +875,6 @@ class ArrayMatcher(LeafMatcher):
 
     def block_max_weight(self):
         return float(self._weights.max()) if self._count else 0.0
-
-
-def decode_record(data: bytes) -> tuple[array, array, bytes, array]:
-    """A posting record's docnums (``array("I")``), weights (``array("f")``), values joined and each one's end.
-
-    What ``ArrayPostingsWriter.add_arrays`` takes, decoded with the ``array``
-    module alone: for the many short posting lists a merge copies
-    (``search.store.merge``), NumPy's cost per call is most of the work.
-    """
-    magic, count, code, size = _HEADER.unpack_from(data)
-    if magic != MAGIC:
-        raise ValueError(f"not an array posting list: {magic!r}")
-    at = _HEADER.size
-    ids = _array_of("I", data[at:at + 4 * count])
-    at += 4 * count
-    if code == WEIGHTS_ONE:
-        weights = array("f", [1.0]) * count
-    elif code == WEIGHTS_U8:
-        weights = array("f", list(data[at:at + count]))
-    elif code == WEIGHTS_U16:
-        weights = array("f", _array_of("H", data[at:at + 2 * count]))
-    else:
-        weights = _array_of("f", data[at:at + 4 * count])
-    if code != WEIGHTS_ONE:
-        at += _WEIGHT_DTYPE[code].itemsize * count
-    if size == VARIABLE:
-        offsets = _array_of("I", data[at:at + 4 * (count + 1)])
-        start = at + 4 * (count + 1)
-        return ids, weights, bytes(data[start + offsets[0]:start + offsets[-1]]), offsets[1:]
-    if size > 0:
-        return ids, weights, bytes(data[at:at + size * count]), array("I", range(size, size * count + 1, size))
-    return ids, weights, emptybytes, array("I", bytes(4 * count))
-
-
-def _array_of(typecode: str, data: bytes) -> array:
-    """Little-endian numbers as an ``array`` of this machine's byte order."""
-    found = array(typecode)
-    found.frombytes(data)
-    if not _LITTLE:
-        found.byteswap()
-    return found
 
 
 # --------------------------------------------------------------------------- packed position formats
