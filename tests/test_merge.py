@@ -199,6 +199,22 @@ def test_long_posting_lists_of_one_segment_are_copied_with_their_document_number
         assert len(searcher.search(Term("body", "gempa"), limit=None)) == 40
 
 
+def test_short_records_decode_as_their_matcher_reads_them():
+    from search.store.codec import _decode_with_matcher, decode_record
+
+    ix = _segments_index(_corpus(60) + _documents([(_text(WORDS * 3), "Rp50 5.000", 5, "", "")]), 0.004)
+    kinds = set()
+    for segment in ix._segments():
+        terms = segment.codec().terms_reader(ix.storage, segment)
+        for field in terms.indexed_field_names():
+            for _, info in terms.field_items(field):
+                record = terms.record(info)
+                kinds.add(record[9:10])  # (the value kind's low byte)
+                assert decode_record(record) == _decode_with_matcher(record)
+        terms.close()
+    assert len(kinds) >= 3  # none, counts made from the weights, values without their counts...
+
+
 def test_a_merge_may_inline_what_its_segments_did_not():
     ix = _segments_index(_corpus(40), 0.002)  # nothing inlined (the engine's codec)
     before = _contents(ix)

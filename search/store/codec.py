@@ -382,8 +382,54 @@ def decode_record(data: bytes) -> tuple[array, array, bytes, array]:
     """A posting record's docnums (``array("I")``), weights (``array("f")``), values joined and each one's end.
 
     What ``ArrayPostingsWriter.add_arrays`` takes (the values whole, as
-    Whoosh's formats encode them), from a record of either layout.
+    Whoosh's formats encode them), from a record of either layout. A short
+    ``ARR2`` record (most of a merge's) is decoded with the ``array`` module
+    alone: NumPy's cost per call would be most of the work.
     """
+    if bytes(data[:4]) == MAGIC2 and _NATIVE_ARRAYS:
+        _, count, code, kind, width, lengthwidth = _HEADER2.unpack_from(data)
+        if width == 4 and 0 < count <= BLOCK:
+            return _decode_short(data, count, code, kind, lengthwidth)
+    return _decode_with_matcher(data)
+
+
+def _decode_short(data: bytes, count: int, code: int, kind: int, lengthwidth: int) -> tuple[array, array, bytes, array]:
+    """:func:`decode_record` of an ``ARR2`` record of at most BLOCK docnums stored whole (one value start)."""
+    at = _HEADER2.size
+    ids = _array_of("I", data[at:at + 4 * count])
+    at += 4 * count
+    if code == WEIGHTS_ONE:
+        weights = array("f", [1.0]) * count
+    elif code == WEIGHTS_U8:
+        weights = array("f", list(data[at:at + count]))
+    elif code == WEIGHTS_U16:
+        weights = array("f", _array_of("H", data[at:at + 2 * count]))
+    else:
+        weights = _array_of("f", data[at:at + 4 * count])
+    if code != WEIGHTS_ONE:
+        at += _WEIGHT_DTYPE[code].itemsize * count
+    if kind == 0:
+        return ids, weights, emptybytes, array("I", bytes(4 * count))
+    if kind == DERIVED:  # each value the posting's count, which is its weight
+        return ids, weights, struct.pack(f"!{count}I", *map(int, weights)), array("I", range(4, 4 * count + 1, 4))
+    if kind > 0:
+        return ids, weights, bytes(data[at:at + kind * count]), array("I", range(kind, kind * count + 1, kind))
+    at += 4  # (the one block's start: 0)
+    lengths = _array_of(_TYPECODE[lengthwidth], data[at:at + lengthwidth * count])
+    at += lengthwidth * count
+    blob = bytes(data[at:at + sum(lengths)])
+    if kind != COUNTED:
+        return ids, weights, blob, array("I", accumulate(lengths))
+    pieces: list[bytes] = []  # each value led by its count again
+    position = 0
+    for length, weight in zip(lengths, weights, strict=True):
+        pieces += (_COUNT.pack(int(weight)), blob[position:position + length])
+        position += length
+    return ids, weights, b"".join(pieces), array("I", accumulate(length + 4 for length in lengths))
+
+
+def _decode_with_matcher(data: bytes) -> tuple[array, array, bytes, array]:
+    """:func:`decode_record` of any record, through :class:`ArrayMatcher`'s arrays."""
     matcher = ArrayMatcher(_RecordFile(data), 0, len(data), None)
     docnums, weights = matcher.arrays()
     laid, lengths = matcher.value_bytes(np.arange(len(docnums)))
