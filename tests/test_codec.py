@@ -281,28 +281,3 @@ def test_a_posting_record_written_before_the_compact_format_still_reads():
     matcher = ArrayMatcher(storage.open_file("postings"), 0, len(record), formats.Positions())
     assert matcher.arrays()[0].tolist() == [2, 7, 40] and matcher.arrays()[1].tolist() == [1.0, 3.0, 2.0]
     assert [matcher.value_at(i) for i in range(3)] == values and matcher.values_at([0, 2]) == [b"ab", b"cdef"]
-
-
-def test_a_long_list_is_read_as_a_view_of_the_map_and_the_index_still_closes(tmp_path):
-    """Long posting lists are views of the memory-mapped file, not copies; closing the index while a
-    query's arrays still hold such a view raises nothing, and the arrays stay readable."""
-    from whoosh.filedb.filestore import FileStorage
-
-    from search.store.arrays import read_postings
-    from search.store.codec import VIEW_FROM
-    from search.store.disk import open_for_reading
-
-    schema = fields.Schema(body=fields.TEXT(phrase=True, chars=True))
-    schema["body"].format = packed(schema["body"].format)
-    ix = FileStorage(str(tmp_path)).create_index(schema, indexname="MAIN")
-    with ix.writer(codec=ArrayCodec(), compound=False) as writer:  # (separate files, as the engine writes)
-        for n in range(3000):
-            writer.add_document(body=f"banjir melanda kota {n % 7} banjir")
-    reader = open_for_reading(tmp_path)
-    searcher = reader.searcher()
-    postings = read_postings(searcher, "body", "banjir", with_positions=True)
-    matcher = searcher.reader().leaf_readers()[0][0].postings("body", "banjir")
-    matcher = getattr(matcher, "child", matcher)
-    assert isinstance(matcher._data, memoryview) and len(matcher._data) >= VIEW_FROM
-    searcher.close()  # the map is still viewed by ``postings``
-    assert postings.docnums.tolist() == list(range(3000)) and postings.positions(2999) == [0, 3]

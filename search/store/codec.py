@@ -368,19 +368,6 @@ def _array_of(typecode: str, data: bytes) -> array:
     return found
 
 
-# Records at least this long are read as views of a memory-mapped postings file, not copied out of it.
-VIEW_FROM = 4096
-
-
-def _record(postfile, offset: int, length: int):
-    """A posting record's bytes: a view of the file's memory map for a long one (copying the long lists
-    of a query out of the map was a third of a query's time at 1M articles), else a copy."""
-    mapped = getattr(postfile, "file", None)
-    if length >= VIEW_FROM and isinstance(mapped, mmap.mmap):
-        return memoryview(mapped)[offset:offset + length]
-    return postfile.get(offset, length)
-
-
 class _RecordFile:
     """One record's bytes where a matcher reads a postings file (``get``)."""
 
@@ -712,7 +699,7 @@ class ArrayMatcher(LeafMatcher):
         self.format = format_
         self._term = term
         self.scorer = scorer
-        data = _record(postfile, startoffset, length)
+        data = postfile.get(startoffset, length)
         magic = bytes(data[:4])
         if magic == MAGIC2:
             self._read_record(data)
@@ -820,10 +807,10 @@ class ArrayMatcher(LeafMatcher):
             return emptybytes
         if self._size == VARIABLE:
             offsets = self._full_offsets()
-            value = bytes(self._data[self._blob_at + int(offsets[index]): self._blob_at + int(offsets[index + 1])])
+            value = self._data[self._blob_at + int(offsets[index]): self._blob_at + int(offsets[index + 1])]
             return _COUNT.pack(int(self._weights[index])) + value if self._counted else value
         start = self._values_at + index * self._size
-        return bytes(self._data[start: start + self._size])
+        return self._data[start: start + self._size]
 
     def values_at(self, indices: list[int]) -> list[bytes]:
         """The encoded values of the postings at ``indices``: :meth:`value_at` of each, in one call."""
@@ -831,8 +818,7 @@ class ArrayMatcher(LeafMatcher):
             return [self.value_at(index) for index in indices]
         starts, lengths = self._spans(np.asarray(indices, dtype=np.int64))
         data = self._data
-        values = [bytes(data[start:start + length])
-                  for start, length in zip(starts.tolist(), lengths.tolist(), strict=True)]
+        values = [data[start:start + length] for start, length in zip(starts.tolist(), lengths.tolist(), strict=True)]
         if self._counted:
             weights = self._weights[indices].tolist()
             values = [_COUNT.pack(int(weight)) + value for weight, value in zip(weights, values, strict=True)]

@@ -474,17 +474,6 @@ def _prune(index_dir: Path, live: Path, previous: Path | None, keep: int) -> Non
             shutil.rmtree(old, ignore_errors=True)
 
 
-class _MappedFile(StructFile):
-    """A memory-mapped file that closes even while arrays still view its map (the codec reads long
-    posting lists as views, ``search.store.codec``): the map is then closed when the last view goes."""
-
-    def close(self) -> None:
-        try:
-            super().close()
-        except BufferError:
-            self.is_closed = True
-
-
 class _MappedStorage(FileStorage):
     """Whoosh's file storage, reading each file through a memory map.
 
@@ -498,7 +487,7 @@ class _MappedStorage(FileStorage):
                 mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
             except ValueError:  # an empty file cannot be mapped
                 return super().open_file(name, **kwargs)
-        return _MappedFile(mapped, name=name, **kwargs)
+        return StructFile(mapped, name=name, **kwargs)
 
 
 def open_for_reading(generation: Path) -> FileIndex:
