@@ -73,11 +73,13 @@ def test_an_indonesian_article_about_malaysia_stays_indonesian():
     assert identify(text) is ID
 
 
-def test_malay_markers_count_once_however_often_they_recur():
-    once = evidence("Kerajaan Majapahit berdiri di Jawa Timur pada abad ke-13.")
-    often = evidence("Kerajaan Majapahit, kerajaan terbesar, kerajaan Hindu, berdiri di Jawa Timur.")
-    assert once.malay == often.malay > 0
-    assert identify("Kerajaan Majapahit, kerajaan terbesar, kerajaan Hindu, berdiri di Jawa Timur.") is ID
+def test_malay_words_count_once_however_often_they_recur():
+    once = evidence("Tim nasional Malaysia tiba di Jakarta pada Senin untuk laga persahabatan.")
+    often = evidence("Tim nasional Malaysia tiba di Jakarta pada Senin untuk laga persahabatan. Malaysia, Malaysia!")
+    assert language_words().malay["malaysia"] > 0
+    assert once.malay == often.malay
+    assert identify("Warga Malaysia, turis Malaysia dan pengusaha Malaysia memadati Bandung saat libur sekolah "
+                    "karena harga di Malaysia lebih mahal.") is ID
 
 
 def test_only_the_first_words_are_read():
@@ -90,9 +92,33 @@ def test_word_lists_do_not_overlap():
     words = language_words()
     assert not words.english & words.family
     assert not words.other & (words.english | words.family)
-    assert not words.malay.keys() & words.indonesian.keys()
     assert words.family == word_tables().stop_words
-    assert all(0 < weight <= 3 for weight in [*words.malay.values(), *words.indonesian.values()])
+    assert all(2.0 <= abs(ratio) <= 5.0 for ratio in words.malay.values())
+
+
+# The pairs of spellings and words that tell the standard languages apart
+# (Dewan Bahasa dan Pustaka against KBBI): the measured table must point each
+# word of a pair its own way.
+MALAY_INDONESIAN_PAIRS = [
+    ("kerana", "karena"), ("bahawa", "bahwa"), ("selepas", "setelah"), ("syarikat", "perusahaan"),
+    ("kenderaan", "kendaraan"), ("wang", "uang"), ("polis", "polisi"),
+    ("universiti", "universitas"), ("ogos", "agustus"), ("tentera", "tentara"), ("filem", "film"),
+    ("sahaja", "saja"), ("tiada", "tidak"), ("rm", "rp"),
+]
+
+
+@pytest.mark.parametrize("malay, indonesian", MALAY_INDONESIAN_PAIRS)
+def test_the_table_points_each_spelling_its_own_way(malay, indonesian):
+    ratios = language_words().malay
+    assert ratios[malay] > 0
+    assert ratios.get(indonesian, 0.0) <= 0
+
+
+def test_a_sentence_with_its_malay_spellings_swapped_for_indonesian_ones_turns_indonesian():
+    malay = "Polis berkata kenderaan itu dipandu laju selepas kejadian kerana pemandu cuba melarikan diri."
+    indonesian = "Polisi berkata kendaraan itu dipandu laju setelah kejadian karena pemandu coba melarikan diri."
+    assert identify(malay) is MS
+    assert identify(indonesian) is ID
 
 
 @given(st.text())

@@ -14,20 +14,21 @@ first :data:`MAX_WORDS`):
    Javanese, Sundanese, Tagalog, Spanish... (``data/other_languages.txt``).
 2. The Indonesian-Malay family wins when its rate reaches a threshold and beats
    the others; English likewise; anything else is ``OTHER``.
-3. Within the family, Malay is told from Indonesian by weighted marker words:
-   Malay spellings and words (``kerana``, ``bahawa``, ``selepas``, ``syarikat``,
-   ``kerajaan``, ``Ogos``, ``RM``, ``universiti``; ``data/malay.tsv``) against
-   Indonesian ones (``karena``, ``bahwa``, ``setelah``, ``perusahaan``,
-   ``pemerintah``, ``Agustus``, ``Rp``, nouns in ``-itas``; each counted once;
-   ``data/indonesian.tsv``). Malay needs enough marker weight, and more than
-   :attr:`Thresholds.malay_ratio` times the Indonesian weight: a Malay text
-   with no marker at all is read as Indonesian.
+3. Within the family, Malay is told from Indonesian by the words each uses
+   and the other rarely does: ``data/malay_indonesian.tsv`` holds, for 7,307
+   words, the log2 of how many times more often Malay text uses the word than
+   Indonesian text (from wordfreq's word frequencies: ``kerana`` +5,
+   ``lawatan`` +4.3, ``karena`` -5, ``perusahaan`` -4.5; made by
+   ``tools/make_malay_table.py``). The values of the text's distinct words
+   are summed (each word once, however often it recurs: an Indonesian article
+   about a kingdom may say ``kerajaan`` ten times); a text is Malay when the
+   sum reaches :attr:`Thresholds.malay_score`.
 
 Fewer than :attr:`Thresholds.min_words` words (an empty text, a lone name) is
 ``OTHER``: there is no evidence that it is Indonesian, and an archive record
 that short is not an article. The thresholds were tuned on the dev half of the
 Indonesian corpora and of ``benchmarks/data/`` (``benchmarks/identify.py``).
-Pure Python, no model: a few microseconds per hundred words.
+Pure Python: a few microseconds per hundred words.
 """
 
 from __future__ import annotations
@@ -45,13 +46,10 @@ from .tables import data_lines, load_table, word_tables
 MAX_WORDS = 1500
 """Words read from the start of a text: enough to decide, and a bound on the time."""
 
-_WORD = re.compile(r"[^\W\d_]+")
+MALAY_TABLE = "malay_indonesian.tsv"
+"""The words' Malay-over-Indonesian log2 ratios (``data/``, made by ``tools/make_malay_table.py``)."""
 
-# Loanword nouns in -itas are Indonesian (Malay writes -iti: universitas /
-# universiti). The Malay ones are listed in data/malay.tsv: Indonesian has
-# words in -iti of its own (peneliti, selebriti, komoditi).
-_INDONESIAN_ITAS = re.compile(r"^[a-z]{3,}itas$")
-_ITAS_WEIGHT = 2.0
+_WORD = re.compile(r"[^\W\d_]+")
 
 
 class Language(Enum):
@@ -72,10 +70,8 @@ class Thresholds:
     """Share of Indonesian function words a text needs to be Indonesian or Malay."""
     english_rate: float = 0.15
     """Share of English function words a text needs to be English."""
-    malay_weight: float = 3.0
-    """Malay marker weight a text needs to be Malay."""
-    malay_ratio: float = 2.0
-    """How many times the Indonesian marker weight the Malay weight must be."""
+    malay_score: float = 5.0
+    """Sum of its distinct words' Malay-over-Indonesian log2 ratios a text needs to be Malay."""
 
 
 DEFAULT_THRESHOLDS = Thresholds()
@@ -89,7 +85,7 @@ class LanguageWords:
     english: frozenset[str]
     other: frozenset[str]
     malay: Mapping[str, float]
-    indonesian: Mapping[str, float]
+    """Each distinctive word's log2 ratio of Malay over Indonesian frequency."""
 
     @classmethod
     def load(cls) -> LanguageWords:
@@ -99,17 +95,12 @@ class LanguageWords:
             family=family,
             english=english,
             other=_words("other_languages.txt") - family - english,
-            malay=_weights("malay.tsv"),
-            indonesian=_weights("indonesian.tsv"),
+            malay=MappingProxyType({word: float(ratio) for word, ratio in load_table(MALAY_TABLE).items()}),
         )
 
 
 def _words(name: str) -> frozenset[str]:
     return frozenset(word for line in data_lines(name) for word in line.split())
-
-
-def _weights(name: str) -> Mapping[str, float]:
-    return MappingProxyType({word: float(weight) for word, weight in load_table(name).items()})
 
 
 @lru_cache(maxsize=1)
@@ -128,9 +119,7 @@ class Evidence:
     english: int
     other: int
     malay: float
-    """Weight of the Malay markers."""
-    indonesian: float
-    """Weight of the Indonesian markers."""
+    """Sum of the distinct words' Malay-over-Indonesian log2 ratios (positive says Malay)."""
 
     def rate(self, count: int) -> float:
         return count / self.words if self.words else 0.0
@@ -153,16 +142,10 @@ def evidence(text: str) -> Evidence:
             english += 1
         elif word in lists.other:
             other += 1
-    # Each marker counts once, however often it recurs: a word shared by both
+    # Each word counts once, however often it recurs: a word shared by both
     # languages (kerajaan, a kingdom in Indonesian) may fill an article.
-    distinct = set(words)
-    malay = sum(lists.malay.get(word, 0.0) for word in distinct)
-    indonesian = sum(lists.indonesian.get(word, 0.0) or _itas(word) for word in distinct)
-    return Evidence(len(words), family, english, other, malay, indonesian)
-
-
-def _itas(word: str) -> float:
-    return _ITAS_WEIGHT if _INDONESIAN_ITAS.match(word) else 0.0
+    malay = sum(lists.malay.get(word, 0.0) for word in set(words))
+    return Evidence(len(words), family, english, other, malay)
 
 
 def decide(found: Evidence, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> Language:
@@ -171,14 +154,10 @@ def decide(found: Evidence, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> Lang
         return Language.OTHER
     family, english, other = found.rate(found.family), found.rate(found.english), found.rate(found.other)
     if family >= thresholds.family_rate and family > english and family > other:
-        return Language.MALAY if _is_malay(found, thresholds) else Language.INDONESIAN
+        return Language.MALAY if found.malay >= thresholds.malay_score else Language.INDONESIAN
     if english >= thresholds.english_rate and english > other:
         return Language.ENGLISH
     return Language.OTHER
-
-
-def _is_malay(found: Evidence, thresholds: Thresholds) -> bool:
-    return found.malay >= thresholds.malay_weight and found.malay > thresholds.malay_ratio * found.indonesian
 
 
 def identify(text: str, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> Language:
