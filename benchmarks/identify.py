@@ -15,7 +15,7 @@ written blind to the identifier after its method and threshold were fixed
 ``../shared/html/articles`` (28, one of them English), as their extracted
 article text and as the whole page's text, menus included.
 
-    python -m benchmarks.identify [--corpora ...] [--html ../shared/html] [--sweep]
+    python -m benchmarks.identify [--corpora ...] [--html ../shared/html] [--sweep] [--langid]
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import hashlib
 import re
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,17 +83,28 @@ def corpus_samples(corpora: list[Path]) -> Iterator[Sample]:
         yield Sample(record["id"], "id", record["body"])
 
 
-def score(samples: list[Sample], thresholds: Thresholds) -> dict[str, Counter]:
+Identifier = Callable[[str], Language]
+
+
+def score(samples: list[Sample], reader: Identifier) -> dict[str, Counter]:
     """Per true language, how many samples were read as each language."""
     table: dict[str, Counter] = {}
     for sample in samples:
-        table.setdefault(sample.language, Counter())[identify(sample.text, thresholds)] += 1
+        table.setdefault(sample.language, Counter())[reader(sample.text)] += 1
     return table
 
 
-def report(name: str, samples: list[Sample], thresholds: Thresholds = DEFAULT_THRESHOLDS) -> None:
+def langid_reader() -> Identifier:
+    """langid.py (Lui and Baldwin, 2012) as a peer, on the first 8,000 characters; not a dependency."""
+    import langid  # type: ignore[import-not-found]
+
+    languages = {language.value: language for language in Language}
+    return lambda text: languages.get(langid.classify(text[:8000])[0], Language.OTHER)
+
+
+def report(name: str, samples: list[Sample], reader: Identifier = identify) -> None:
     start = time.perf_counter()
-    table = score(samples, thresholds)
+    table = score(samples, reader)
     seconds = time.perf_counter() - start
     print(f"\n{name}: {len(samples):,} samples, {len(samples) / seconds:,.0f} samples/s")
     for language, counts in sorted(table.items(), key=lambda item: (item[0] != "id", item[0])):
@@ -168,14 +179,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--html", type=Path, default=DEFAULT_HTML)
     parser.add_argument("--sweep", action="store_true", help="a grid of thresholds on the dev half")
+    parser.add_argument("--langid", action="store_true", help="langid.py on the same sets (pip install langid)")
     args = parser.parse_args(argv)
     samples = list(corpus_samples(args.corpora)) + list(written_samples(args.data))
     halves = {half: [sample for sample in samples if half_of(sample.id) == half] for half in HALVES}
     print(f"thresholds: {DEFAULT_THRESHOLDS}")
     for half in HALVES:
         report(half, halves[half])
-    if (args.data / FRESH[0][0]).is_file():
-        report("fresh (written blind, after the method was fixed)", list(written_samples(args.data, FRESH)))
+    fresh = list(written_samples(args.data, FRESH)) if (args.data / FRESH[0][0]).is_file() else []
+    if fresh:
+        report("fresh (written blind, after the method was fixed)", fresh)
+    if args.langid:
+        peer = langid_reader()
+        for name, samples in (*halves.items(), ("fresh", fresh)):
+            report(f"langid.py, {name}", samples, peer)
     print(f"\nspeed: {speed(halves['held-out']):,.0f} Indonesian articles/s (held-out half, one process)")
     if args.html.is_dir():
         saved_pages(args.html)
