@@ -49,6 +49,10 @@ GOLDEN_STEMS = [
     # names and acronyms stay themselves
     ("diskominfo", "diskominfo"), ("bpbd", "bpbd"), ("sawahlunto", "sawahlunto"),
     ("bappeda", "bappeda"), ("kominfo", "kominfo"), ("jakarta", "jakarta"),
+    # variant spellings of a word or of its root stem to the standard root (data/variants.tsv)
+    ("hoax", "hoaks"), ("ijin", "izin"), ("perizinan", "izin"), ("berhutang", "utang"),
+    ("beresiko", "risiko"), ("dipraktekkan", "praktik"), ("mengantri", "antre"), ("sholat", "salat"),
+    ("obyek", "objek"), ("nopember", "november"), ("sekedar", "sekadar"),
     # numbers are not stemmed; small number words (and their ordinals) stem to digits
     ("2021", "2021"), ("1.500", "1.500"),
     ("sembilan", "9"), ("dua", "2"), ("kedua", "2"), ("ketiga", "3"), ("sepuluh", "10"),

@@ -156,9 +156,15 @@ def _common_reading(word: str, root: str, counts: Mapping[str, int]) -> str:
 
 
 def root_of(word: str, tables: WordTables) -> str:
-    """The root of one lowercase word, uncached; a number word's root is its digits (``sembilan`` -> ``9``)."""
-    numerals = tables.numerals
+    """The root of one lowercase word, uncached; a number word's root is its digits (``sembilan`` -> ``9``).
+
+    A variant spelling, of the word or of its root, gives the standard root
+    (``ijin`` -> ``izin``; ``berhutang`` -> ``hutang`` -> ``utang``).
+    """
+    numerals, variants = tables.numerals, tables.variants
+    word = variants.get(word, word)
     root = numerals.get(word) or _root(word, tables)  # sepuluh is not se-puluh
+    root = variants.get(root, root)
     return numerals.get(root, root)  # kedua is ke-dua
 
 

@@ -46,6 +46,8 @@ class WordTables:
     """Names that are their own root."""
     numerals: Mapping[str, str]
     """Number words and their digits."""
+    variants: Mapping[str, str]
+    """Variant spellings of a word or root (``ijin``, ``hoax``) and the standard one (``izin``, ``hoaks``)."""
     root_counts: Mapping[str, int]
     """How often each root occurs as a word of its own in real news."""
 
@@ -57,6 +59,7 @@ class WordTables:
             stem_exceptions=MappingProxyType(load_table("stem_exceptions.tsv")),
             names=frozenset(data_lines("names.txt")),
             numerals=MappingProxyType(load_table("numerals.tsv")),
+            variants=MappingProxyType(load_table("variants.tsv")),
             root_counts=MappingProxyType({w: int(n) for w, n in load_table("root_counts.tsv").items()}),
         )
 

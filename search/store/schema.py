@@ -38,7 +38,7 @@ from ..language.datelines import Dateline, find_dateline, masked
 from ..language.dates import WIB
 from .codec import packed
 
-SCHEMA_VERSION = 15
+SCHEMA_VERSION = 16
 
 # Text fields a plain query is about (highlighting, matched-word counts).
 TEXT_FIELDS = ("title", "body")
