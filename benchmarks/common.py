@@ -26,6 +26,8 @@ DEFAULT_QUERIES = SHARED / "eval" / "dev" / "headline.tsv"
 DEFAULT_SUMMARIES = SHARED / "eval" / "dev" / "summary.tsv"
 DEFAULT_TOPICS = SHARED / "eval" / "dev" / "topics.tsv"
 DEFAULT_TOPIC_QRELS = SHARED / "eval" / "dev" / "topics-qrels.tsv"
+ADDED_TOPIC_QRELS = PROJECT / "benchmarks" / "data" / "topics-qrels-added.tsv"
+"""Judgments of dev-topic articles nobody had judged, made for this project (see its header)."""
 DEFAULT_GOLD = SHARED / "stemming"
 DEFAULT_HTML = SHARED / "html"
 

@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from benchmarks.common import (
+    ADDED_TOPIC_QRELS,
     DEFAULT_CORPORA,
     DEFAULT_QUERIES,
     DEFAULT_SUMMARIES,
@@ -249,7 +250,7 @@ def main() -> None:
     parser.add_argument("--queries", type=Path, nargs="+", default=[DEFAULT_QUERIES, DEFAULT_SUMMARIES],
                         help="known-item query files (qid, query, docid)")
     parser.add_argument("--topics", type=Path, default=DEFAULT_TOPICS)
-    parser.add_argument("--topic-qrels", type=Path, nargs="+", default=[DEFAULT_TOPIC_QRELS],
+    parser.add_argument("--topic-qrels", type=Path, nargs="+", default=[DEFAULT_TOPIC_QRELS, ADDED_TOPIC_QRELS],
                         help="graded judgments; a later file adds to (or overrides) an earlier one")
     parser.add_argument("--show-topic", default="banjir jakarta", help="the topic whose top 10 is listed")
     parser.add_argument("--only", choices=("known", "topical"), help="run one part only")

@@ -82,6 +82,26 @@ def test_amounts_are_numbers_with_their_currency_and_unit(sequence, amounts):
     assert amounts_of(sequence) == amounts
 
 
+def _two_candidates(words):
+    """Evidence of two articles: one holding every query word but the last, one holding them all."""
+    partial = {word: [10 * i] for i, word in enumerate(words[:-1])}
+    full = {**partial, words[-1]: [10 * len(words)]}
+    return Evidence.of_articles([set(partial), set(full)], [partial, full], [set(), set()], words)
+
+
+@pytest.mark.parametrize("words, winner", [
+    # a topic of two or three words: the article without one of them is not about it
+    (["harga", "cabai"], 1),
+    (["sebar", "hoaks", "tangkap"], 1),
+    # a headline of eight words: the article wording one of them otherwise may still be the one
+    (["menteri", "resmi", "buka", "pameran", "buku", "jakarta", "senin", "malam"], 0),
+])
+def test_a_short_query_asks_for_every_word_more_than_a_long_one(words, winner):
+    # the article missing a word has 2.5 times the other's BM25F
+    ranked = rerank(np.array([0, 1]), np.array([2.5, 1.0]), _two_candidates(words), words)
+    assert ranked[0][0] == winner
+
+
 def test_words_few_candidates_hold_tell_a_story_apart():
     # Four articles of one story all name "nahrawi" and "kpk"; the query's
     # "tahan" is held by one of them only, "periksa" by two.

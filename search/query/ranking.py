@@ -8,6 +8,7 @@ re-scored with what BM25F cannot see, from the postings of the query's own words
 
     score = BM25F
             * (words matched / words in the query) ** coordination
+              (coordination_short for a query of at most short_query_words words)
             * (1 + adjacency * share of the query's word pairs found side by side)
             * (1 + lead_coverage * share of the query's words in the first lead_positions words)
             * (1 + distinctness * how rare the matched words are among the candidates)
@@ -24,7 +25,10 @@ Shards held apart each gather the evidence on their own candidates; the
 coordinator stacks them (:meth:`Evidence.stacked`) in its merged order.
 
 * Matched words: an article holding all the query's words outranks one
-  holding a few of them many times. (Whoosh's own bonus, ``OrGroup.factory``,
+  holding a few of them many times. A short query (``harga cabai``, ``penyebar
+  hoaks ditangkap``) is a topic whose every word counts, so it asks for all of
+  them more strongly than a headline of ten words, whose article may word one
+  or two of them otherwise. (Whoosh's own bonus, ``OrGroup.factory``,
   gives an article different scores for different page sizes, which breaks
   paging; this one is stable.)
 * Adjacency: ``Imam Nahrawi`` written as two neighbouring words, not apart.
@@ -69,6 +73,11 @@ class Ranking:
     k1: float = 1.2
     b: float = 0.75
     coordination: float = 0.5
+    short_query_words: int = 4
+    """A query of at most this many distinct words is short: a topic typed in a few words."""
+    coordination_short: float = 3.0
+    """The coordination of a short query, where each word is the topic (``harga cabai``:
+    an article without ``cabai`` is not about it), against a headline's many words."""
     adjacency: float = 0.2
     lead_coverage: float = 0.4
     lead_positions: int = 30
@@ -322,7 +331,8 @@ def rescore(bm25: np.ndarray, evidence: Evidence, sequence: list[str], ranking: 
     most_distinct = float(distinct.max(initial=0.0)) or 1.0
     counts = held.sum(axis=1)
     # (matched / total) ** coordination as Python computes it, for each count there is
-    powers = {int(n): (n / total if words else 1.0) ** ranking.coordination for n in np.unique(counts)}
+    coordination = ranking.coordination_short if total <= ranking.short_query_words else ranking.coordination
+    powers = {int(n): (n / total if words else 1.0) ** coordination for n in np.unique(counts)}
     share = np.array([powers[int(n)] for n in counts.tolist()], dtype=np.float64) if size else np.zeros(0)
     places = _Places(evidence, size)
     in_lead = np.zeros(size, dtype=np.int64)
