@@ -276,3 +276,17 @@ def test_forms_come_when_asked_with_highlights(index):
         hit = index.search("milik dinas", **options).hits[0]
         assert hit.forms == {} and hit.to_dict()["forms"] == {}, options
     assert index.search("milik dinas", forms=True).hits[0].forms
+
+
+# A word's standard spelling (KBBI) and a variant news also writes: searching
+# either finds the articles writing the other, marked as they write it.
+VARIANT_SPELLINGS = [("hoaks", "hoax"), ("izin", "ijin"), ("risiko", "resiko")]
+
+
+@pytest.mark.parametrize("typed, written", VARIANT_SPELLINGS)
+def test_a_word_finds_its_variant_spelling_marked_as_written(seeds_index, typed, written):
+    with search.open_index(seeds_index) as index:
+        hits = index.search(typed, limit=100).hits
+        marked = {word.lower() for hit in hits for snippet in hit.snippets for word in snippet.marked}
+        assert written in marked
+        assert index.search(written, limit=100).total == index.search(typed, limit=100).total
