@@ -25,6 +25,7 @@ leaves them out): the share of the query's words the title holds, and the
 most of them within :data:`WINDOW` body positions.
 
     python -m benchmarks.rerank_cv [--folds 5] [--split-length] [--without-new]
+    python -m benchmarks.rerank_cv --lambdamart [--rounds 300] [--start 0]   # pip install lightgbm
 
 The indexes are built once into benchmarks/out (the body-only one as
 ``benchmarks.quality`` builds it; the whole one as ``benchmarks.coverage``).
@@ -43,6 +44,7 @@ import numpy as np
 
 import search
 from benchmarks.common import (
+    ADDED_TOPIC_QRELS,
     DEFAULT_CORPORA,
     DEFAULT_QUERIES,
     DEFAULT_TOPIC_QRELS,
@@ -62,8 +64,8 @@ from search.store.arrays import read_postings
 from search.store.generation import Generation
 
 SUMMARIES = SHARED / "eval" / "dev" / "summary.tsv"
-WEIGHTS = ("coordination", "adjacency", "lead_coverage", "distinctness", "as_typed", "as_typed_one_word", "amounts",
-           "title_share", "window")
+WEIGHTS = ("coordination", "coordination_short", "adjacency", "lead_coverage", "distinctness", "as_typed",
+           "as_typed_one_word", "amounts", "title_share", "window")
 NEW = ("title_share", "window")
 """Factors the engine does not have yet: the share of the query's words in the title, the most of them in a window."""
 FACTORS = ("coordination", "adjacency", "lead_coverage", "distinctness", "as_typed", "amounts")
@@ -80,6 +82,8 @@ class Query:
     task: str
     qid: str
     words: int
+    distinct: int
+    """Distinct analysed words: the engine's measure of a short query (``Ranking.short_query_words``)."""
     one_typed: bool
     """One word as typed: the engine weighs it by ``as_typed_one_word``."""
     bm25: np.ndarray
@@ -108,7 +112,8 @@ def _factors(bm25: np.ndarray, evidence, words: list[str], typed: list[str]) -> 
     safe = np.where(bm25 > 0, bm25, 1.0)
     found = {}
     for name in FACTORS:
-        alone = Ranking(**(_OFF | {name: 1.0} | ({"as_typed_one_word": 1.0} if name == "as_typed" else {})))
+        alone = Ranking(**(_OFF | {name: 1.0} | ({"as_typed_one_word": 1.0} if name == "as_typed" else {})
+                           | ({"coordination_short": 1.0} if name == "coordination" else {})))
         value = rescore(bm25, evidence, words, alone, typed) / safe
         found[name] = value if name == "coordination" else value - 1.0
     return found
@@ -170,7 +175,8 @@ def _read(index_dir: Path, task: str, queries: list[tuple[str, str, dict[str, in
         docnums = np.array([docnum for docnum, _ in top], dtype=np.int64)
         factors["title_share"] = _title_share(shard.generation.searcher, docnums, prepared.words)
         factors["window"] = _window_share(answer.evidence, prepared.words, len(top))
-        read.append(Query(task, qid, len(text.split()), len(set(prepared.typed)) == 1, bm25, factors, gains,
+        read.append(Query(task, qid, len(text.split()), len(set(prepared.words)), len(set(prepared.typed)) == 1,
+                          bm25, factors, gains,
                           sum(g / math.log2(r + 2) for r, g in enumerate(ideal)) or 1.0))
     shard.close()
     return read
@@ -179,7 +185,8 @@ def _read(index_dir: Path, task: str, queries: list[tuple[str, str, dict[str, in
 def _scores(query: Query, weights: dict[str, float]) -> np.ndarray:
     f = query.factors
     typed = weights["as_typed_one_word"] if query.one_typed else weights["as_typed"]
-    return (query.bm25 * f["coordination"] ** weights["coordination"]
+    short = query.distinct <= Ranking().short_query_words
+    return (query.bm25 * f["coordination"] ** weights["coordination_short" if short else "coordination"]
             * (1 + weights["adjacency"] * f["adjacency"]) * (1 + weights["lead_coverage"] * f["lead_coverage"])
             * (1 + weights["distinctness"] * f["distinctness"]) * (1 + typed * f["as_typed"])
             * (1 + weights["amounts"] * f["amounts"])
@@ -237,19 +244,90 @@ def _means(queries: list[Query], weights_of) -> dict[str, float]:
     return {task: sum(v) / len(v) for task, v in sorted(by_task.items())}
 
 
+FEATURES = ("log_bm25", "bm25_share", "rank", "distinct_words", "one_typed", *FACTORS, *NEW)
+
+
+def _features(query: Query) -> np.ndarray:
+    """One row per candidate: the first stage's score and rank, the query's length, every factor's value."""
+    size = len(query.bm25)
+    best = float(query.bm25.max()) or 1.0
+    columns = [np.log1p(np.maximum(query.bm25, 0.0)), query.bm25 / best, np.arange(size, dtype=np.float64),
+               np.full(size, float(query.distinct)), np.full(size, float(query.one_typed)),
+               *(query.factors[name] for name in (*FACTORS, *NEW))]
+    return np.column_stack(columns)
+
+
+def _lambdamart(train: list[Query], rounds: int, start: float, seed: int = 31):
+    """LightGBM's LambdaMART on the training queries (each task weighted alike; labels the gains' grades),
+    starting from ``start`` times the log of today's score (0: from nothing)."""
+    import lightgbm
+
+    counts = {task: sum(q.task == task for q in train) for task in {q.task for q in train}}
+    x = np.vstack([_features(q) for q in train])
+    y = np.concatenate([np.log2(q.gains + 1).round().astype(int) for q in train])
+    group = [len(q.bm25) for q in train]
+    weight = np.concatenate([np.full(len(q.bm25), len(train) / (len(counts) * counts[q.task])) for q in train])
+    params = {"objective": "lambdarank", "learning_rate": 0.05, "num_leaves": 15, "min_data_in_leaf": 50,
+              "bagging_fraction": 0.8, "bagging_freq": 1, "feature_fraction": 0.8, "seed": seed, "verbose": -1,
+              "lambdarank_truncation_level": 20, "num_threads": 2}
+    init = np.concatenate([start * _today_log(q) for q in train])
+    data = lightgbm.Dataset(x, y, group=group, weight=weight, init_score=init)
+    return lightgbm.train(params, data, num_boost_round=rounds)
+
+
+def _today_log(query: Query) -> np.ndarray:
+    """The log of today's re-scored score: where the model may start (it then learns a correction)."""
+    return np.log(np.maximum(_scores(query, _today()), 1e-9))
+
+
+def _figure_of(query: Query, scores: np.ndarray) -> float:
+    order = np.lexsort((np.arange(len(query.bm25)), -scores))[:10]
+    gains = query.gains[order]
+    if query.task == "topics":
+        return float((gains * _DISCOUNT[:len(gains)]).sum() / query.ideal)
+    hit = np.flatnonzero(gains > 0)
+    return 1.0 / (hit[0] + 1) if len(hit) else 0.0
+
+
+def lambdamart_folds(queries: list[Query], fold_of: dict[int, int], folds: int, rounds: int, start: float) -> None:
+    """Each fold: LambdaMART trained on the others, today's weights and the model on the held-out queries."""
+    print("\n| fold | " + " | ".join(f"{t} (today → LambdaMART)" for t in ("headlines", "summaries", "topics")) + " |")
+    print("| --- | --- | --- | --- |")
+    total: dict[str, list[tuple[float, float]]] = {}
+    for fold in range(folds):
+        train = [q for i, q in enumerate(queries) if fold_of[i] != fold]
+        test = [q for i, q in enumerate(queries) if fold_of[i] == fold]
+        model = _lambdamart(train, rounds, start)
+        by_task: dict[str, list[tuple[float, float]]] = {}
+        for q in test:
+            pair = (_figure(q, _today()), _figure_of(q, start * _today_log(q) + model.predict(_features(q))))
+            by_task.setdefault(q.task, []).append(pair)
+            total.setdefault(q.task, []).append(pair)
+        print(f"| {fold + 1} | " + " | ".join(
+            f"{np.mean([a for a, _ in v]):.3f} → {np.mean([b for _, b in v]):.3f}" for _, v in sorted(by_task.items()))
+            + " |")
+    print("| all held-out queries | " + " | ".join(
+        f"{np.mean([a for a, _ in v]):.3f} → {np.mean([b for _, b in v]):.3f}" for _, v in sorted(total.items()))
+        + " |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpora", nargs="+", type=Path, default=DEFAULT_CORPORA)
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--split-length", action="store_true", help="weights for short and long queries apart")
     parser.add_argument("--without-new", action="store_true", help="learn today's factors only")
+    parser.add_argument("--lambdamart", action="store_true", help="LightGBM's LambdaMART over the features instead")
+    parser.add_argument("--rounds", type=int, default=300, help="LambdaMART's boosting rounds")
+    parser.add_argument("--start", type=float, default=0.0,
+                        help="LambdaMART starts from this times the log of today's score (0: from nothing)")
     args = parser.parse_args()
-    cache = OUT / "rerank-cv" / "queries-2.pickle"
+    cache = OUT / "rerank-cv" / "queries-3.pickle"
     if cache.exists():
         queries = pickle.loads(cache.read_bytes())
     else:
         body, whole = _index(args.corpora, "rerank-cv-body", True), _index(args.corpora, "coverage-index", False)
-        qrels = read_graded_qrels(DEFAULT_TOPIC_QRELS)
+        qrels = read_graded_qrels(DEFAULT_TOPIC_QRELS, ADDED_TOPIC_QRELS)
         queries = (_read(body, "headlines", [(q, t, {d: 1}) for q, t, d in read_queries(DEFAULT_QUERIES)])
                    + _read(body, "summaries", [(q, t, {d: 1}) for q, t, d in read_queries(SUMMARIES)])
                    + _read(whole, "topics", [(q, t, qrels.get(q, {})) for q, t in read_topics(DEFAULT_TOPICS)]))
@@ -260,6 +338,9 @@ def main() -> None:
     order = list(range(len(queries)))
     random.Random(31).shuffle(order)
     fold_of = {index: n % args.folds for n, index in enumerate(order)}
+    if args.lambdamart:
+        lambdamart_folds(queries, fold_of, args.folds, args.rounds, args.start)
+        return
     rows, learned_all, today_all = [], [], []
     for fold in range(args.folds):
         train = [q for i, q in enumerate(queries) if fold_of[i] != fold]
