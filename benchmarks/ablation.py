@@ -55,6 +55,8 @@ VARIANTS = {
     "engine-words": lambda: Analysis(dataclasses.replace(word_tables(), numerals={})),
     # Colloquial words kept as written (bikin is not buat).
     "engine-colloquial": lambda: Analysis(dataclasses.replace(word_tables(), spelling=load_table("spelling.tsv"))),
+    # Variant spellings kept apart (ijin is not izin, hoax is not hoaks).
+    "engine-variants-apart": lambda: Analysis(dataclasses.replace(word_tables(), variants={})),
     # The rupiah sign joined to its amount (Rp50 one token).
     "engine-rp-joined": lambda: Analysis(word_pattern=WORD_PATTERN.removeprefix(r"(?i:rp)(?=\d)|")),
 }
@@ -154,7 +156,7 @@ def main() -> None:
     queries = read_queries(args.queries)
     engine = ENGINE
     boosts = dict(engine.field_boosts)
-    off = {"coordination": 0.0, "adjacency": 0.0, "lead_coverage": 0.0, "distinctness": 0.0,
+    off = {"coordination": 0.0, "coordination_short": 0.0, "adjacency": 0.0, "lead_coverage": 0.0, "distinctness": 0.0,
            "as_typed": 0.0, "as_typed_one_word": 0.0, "amounts": 0.0}
 
     def changed(**weights) -> Ranking:
@@ -162,7 +164,8 @@ def main() -> None:
 
     configs = [
         ("all on (the engine's ranking)", "engine", True, engine),
-        ("no matched-words bonus", "engine", True, changed(coordination=0.0)),
+        ("no matched-words bonus", "engine", True, changed(coordination=0.0, coordination_short=0.0)),
+        ("short queries weighed as long ones", "engine", True, changed(coordination_short=engine.coordination)),
         ("no adjacency", "engine", True, changed(adjacency=0.0)),
         ("no lead coverage", "engine", True, changed(lead_coverage=0.0)),
         ("no distinctness", "engine", True, changed(distinctness=0.0)),
@@ -173,10 +176,11 @@ def main() -> None:
         ("Sastrawi alone (no exceptions, names, readings)", "sastrawi", True, engine),
         ("number words kept as words (sembilan is not 9)", "engine-words", True, engine),
         ("colloquial words kept as written (bikin is not buat)", "engine-colloquial", True, engine),
+        ("variant spellings kept apart (ijin is not izin)", "engine-variants-apart", True, engine),
         ("rupiah sign joined to its amount (Rp50 one token)", "engine-rp-joined", True, engine),
         ("boilerplate lines kept", "engine", False, engine),
         ("the earlier ranking (matched words only)", "engine", True,
-         changed(**{**off, "coordination": engine.coordination})),
+         changed(**{**off, "coordination": engine.coordination, "coordination_short": engine.coordination})),
         ("all off (BM25 on body stems)", "engine", True,
          changed(**off, field_boosts={**boosts, "lead": 0.0, "exact": 0.0})),
     ]
