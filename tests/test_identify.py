@@ -6,6 +6,9 @@ real articles are benchmarks/identify.py's, not these tests'.
 
 from __future__ import annotations
 
+import importlib.util
+from pathlib import Path
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -126,3 +129,13 @@ def test_identification_never_raises_on_any_text(text):
     language = identify(text)
     assert isinstance(language, Language)
     assert is_indonesian(text) is (language is ID)
+
+
+def test_the_malay_table_is_what_its_tool_makes_from_wordfreq():
+    pytest.importorskip("wordfreq")  # the dev extra
+    path = Path(__file__).parent.parent / "tools" / "make_malay_table.py"
+    spec = importlib.util.spec_from_file_location("make_malay_table", path)
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    made = {word: round(ratio, 1) for word, ratio in tool.ratios().items()}
+    assert made == dict(language_words().malay)
