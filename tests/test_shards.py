@@ -245,3 +245,18 @@ def test_library_rejects_a_bad_shard_count(tmp_path, corpus_dir):
     with pytest.raises(search.InvalidArgumentError, match="shards must be"):
         search.build_index([corpus_dir], tmp_path / "ix", shards=0)
     assert not (tmp_path / "ix").exists()
+
+
+def test_similar_articles_of_equal_score_are_in_id_order_in_any_layout(tmp_path):
+    body = "Banjir merendam rumah warga di Bekasi setelah hujan deras semalam, kata petugas BPBD setempat."
+    copies = [("Banjir Bekasi", body, "2021-01-0" + str(day)) for day in range(1, 8)]
+    corpus = write_corpus(tmp_path / "corpus", [("Banjir Bekasi", body + " Warga mengungsi.", "2021-01-09"),
+                                                *copies])
+    orders = []
+    for shards in (1, 3):
+        search.build_index([corpus], tmp_path / f"index-{shards}", shards=shards, merge_duplicates=False)
+        with search.open_index(tmp_path / f"index-{shards}") as index:
+            hits = index.similar("a0", limit=4)
+            orders.append([hit.id for hit in hits])
+            assert len({hit.score for hit in hits}) == 1
+    assert orders[0] == orders[1] == ["a1", "a2", "a3", "a4"]

@@ -62,7 +62,7 @@ from ..results import (
 )
 from ..store.shards import shard_of
 from .coverage import SampleWords, log_likelihood, periods
-from .ranking import Evidence, Ranking, rerank
+from .ranking import Evidence, Ranking, ranked_order, rerank, with_ties
 from .request import CoverageRequest, ExportRequest, SearchRequest, Sort, TimelineRequest
 from .searcher import FACETS, SUGGEST_MAX_WORDS
 from .shard import SIMILAR_TERMS, PeriodCounts, Prepared, Ranked, Shard, ShardAnswer, value_field
@@ -166,6 +166,14 @@ class _Places:
             return self._starts[0][1], number - self._starts[0][0]
         start, shard = self._starts[bisect_right(self._starts, (number, math.inf)) - 1]
         return shard, number - start
+
+
+def _by_id_when_tied(ranked: Ranked, limit: int, article_id: Callable[[int], str]) -> Ranked:
+    """The best ``limit`` of ``ranked`` (best first), equal scores in article id order, as one index has them."""
+    ranked = with_ties(ranked, limit)
+    numbers = np.array([number for number, _ in ranked], dtype=np.int64)
+    scores = np.array([score for _, score in ranked], dtype=np.float64)
+    return [ranked[row] for row in ranked_order(numbers, scores, article_id)][:limit]
 
 
 def _offsets(sizes: dict[int, int]) -> dict[int, int]:
@@ -426,7 +434,8 @@ class Coordinator:
         offsets = _offsets(sizes)
         where = _Places(offsets)
         ranked = sorted(((offsets[n] + docnum, score) for n in everyone for docnum, score in answers[n]),
-                        key=lambda pair: (-pair[1], pair[0]))[:limit]
+                        key=lambda pair: (-pair[1], pair[0]))
+        ranked = _by_id_when_tied(ranked, limit, self._article_id(where))
         hits, failed = self._gathered(where, ranked, "hits", None, None, False)
         _complete(failed, "a list of similar articles")
         return hits

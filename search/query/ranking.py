@@ -55,6 +55,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import pairwise
 from types import MappingProxyType
+from typing import TypeVar
 
 import numpy as np
 from whoosh.scoring import BM25F
@@ -367,6 +368,17 @@ def ranked_order(docnums: np.ndarray, scores: np.ndarray, tie_key: Callable[[int
         run = result[start:stop + 1]
         result[start:stop + 1] = sorted(run, key=lambda row: tie_key(int(docnums[row])))
     return result
+
+
+Score = TypeVar("Score", float, float | None)
+
+
+def with_ties(ranked: list[tuple[int, Score]], limit: int) -> list[tuple[int, Score]]:
+    """The first ``limit`` of ``ranked`` (best first) and any after them of the last one's score."""
+    if len(ranked) <= limit:
+        return ranked
+    last = ranked[limit - 1][1]
+    return ranked[:limit] + [pair for pair in ranked[limit:] if pair[1] == last]
 
 
 def _runs(tied: np.ndarray) -> list[tuple[int, int]]:

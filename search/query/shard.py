@@ -31,7 +31,7 @@ from ..store.arrays import articles_with_pair, keyword_column
 from ..store.generation import Generation
 from ..store.schema import TEXT_FIELDS
 from .coverage import SampleWords, period_starts
-from .ranking import Evidence, Ranking, gather_evidence
+from .ranking import Evidence, Ranking, gather_evidence, with_ties
 from .request import ExportRequest, Interval, Sort, TimelineRequest
 from .scoring import CollectionStatistics, scored_with
 from .searcher import VALUE_ALIASES, VALUE_FIELDS, FirstStage, QueryPlan, Renderer, read_query
@@ -248,13 +248,18 @@ class ShardSearcher:
 
     def more_like(self, terms: list[tuple[str, float]], article_id: str, limit: int,
                   statistics: CollectionStatistics | None) -> list[tuple[int, float]]:
-        """This shard's best ``limit`` for the key words ``terms``, scored with the collection's
-        ``statistics`` (None: this shard's own); not the article itself."""
+        """This shard's best ``limit`` for the key words ``terms``, and any more of the last one's score,
+        scored with the collection's ``statistics`` (None: this shard's own); not the article itself."""
         docnum = self._docnum(article_id)
         query = Or([Term(SIMILAR_FIELD, word, boost=weight) for word, weight in terms])
+        mask = {docnum} if docnum is not None else None
+        wanted = limit
         with scored_with(self._whoosh, statistics):
-            results = self._whoosh.search(query, limit=limit, mask={docnum} if docnum is not None else None)
-            return [(hit.docnum, hit.score) for hit in results]
+            while True:  # the articles tied with the last one too: the coordinator orders ties by id
+                found = [(hit.docnum, hit.score) for hit in self._whoosh.search(query, limit=wanted + 1, mask=mask)]
+                if len(found) <= wanted or found[wanted][1] != found[limit - 1][1]:
+                    return with_ties(found[:wanted], limit)
+                wanted *= 2
 
     def values(self, fieldname: str) -> list[FieldValue]:
         """Every value of a keyword field here, with its article count, most common first."""
