@@ -18,6 +18,7 @@ import pytest
 from conftest import batch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from index_contents import index_contents
 from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import RamStorage
 from whoosh.query import Term
@@ -86,42 +87,7 @@ def _merged(ix, codec=None) -> list:
 
 
 def _contents(ix, totals: bool = True) -> dict:
-    """Everything a search reads, keyed by article id rather than document number."""
-    with ix.reader() as reader:
-        ids = {docnum: stored["id"] for docnum, stored in reader.iter_docs()}
-        terms = {}
-        for field, text in reader.all_terms():
-            info = reader.term_info(field, text)
-            matcher = reader.postings(field, text)
-            postings = {}
-            while matcher.is_active():
-                postings[ids[matcher.id()]] = (matcher.weight(), matcher.value())
-                matcher.next()
-            if postings:  # (a term of deleted articles only is gone after a merge)
-                terms[field, text] = (info.doc_frequency(), round(info.weight(), 3), info.min_length(),
-                                      info.max_length(), info.max_weight(), postings)
-        names = set(reader.indexed_field_names())
-        found = {
-            "terms": terms,
-            "lengths": {(name, ids[docnum]): reader.doc_field_length(docnum, name) or 0
-                        for name in names for docnum in ids},
-            "stored": {ids[docnum]: fields for docnum, fields in reader.iter_docs()},
-            "count": reader.doc_count(),
-        }
-        if totals:
-            found["totals"] = {name: reader.field_length(name) for name in names}
-    with ix.searcher() as searcher:  # each segment's columns, read directly
-        columns: dict = {name: {} for name in COLUMNS}
-        for leaf, offset in searcher.leaf_searchers():
-            sub = leaf.reader()
-            for name, values in columns.items():
-                column = sub.column_reader(name, translate=False) if sub.has_column(name) else None
-                for docnum in range(sub.doc_count_all()):
-                    if offset + docnum in ids:
-                        value = column[docnum] if column is not None else None
-                        values[ids[offset + docnum]] = None if value in (b"", 2**64 - 1) else value
-    found["columns"] = columns
-    return found
+    return index_contents(ix, COLUMNS, totals)
 
 
 def _corpus(count: int) -> list[dict]:

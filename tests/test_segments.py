@@ -12,6 +12,7 @@ from datetime import datetime, timedelta, timezone
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from index_contents import index_contents
 from whoosh.filedb.filestore import RamStorage
 from whoosh.query import Term
 
@@ -66,36 +67,7 @@ def _built_index(documents: list[dict], limit_mb: float):
 
 
 def _contents(ix) -> dict:
-    """Everything a search can read, keyed by article id rather than internal document number."""
-    with ix.reader() as reader:
-        ids = {docnum: stored["id"] for docnum, stored in reader.iter_docs()}
-        terms = {}
-        for field, text in reader.all_terms():
-            info = reader.term_info(field, text)
-            matcher = reader.postings(field, text)
-            postings, docnums = {}, []
-            while matcher.is_active():
-                postings[ids[matcher.id()]] = (matcher.weight(), matcher.value())
-                docnums.append(matcher.id())
-                matcher.next()
-            assert docnums == sorted(set(docnums)), (field, text)  # each article once, in order
-            terms[field, text] = (info.doc_frequency(), round(info.weight(), 3), info.min_length(),
-                                  info.max_length(), info.max_weight(), postings)
-        names = set(reader.indexed_field_names())
-        lengths = {(name, ids[docnum]): reader.doc_field_length(docnum, name) or 0
-                   for name in names for docnum in ids}
-        totals = {name: reader.field_length(name) for name in names}
-        stored = {ids[docnum]: fields for docnum, fields in reader.iter_docs()}
-    with ix.searcher() as searcher:  # each segment's columns (Whoosh's multi-segment column reader is unreliable)
-        columns: dict = {name: {} for name in ("date", "month", "source")}
-        for leaf, offset in searcher.leaf_searchers():
-            for name, found in columns.items():
-                sub = leaf.reader()
-                column = sub.column_reader(name, translate=False) if sub.has_column(name) else None
-                for docnum in range(sub.doc_count_all()):
-                    value = column[docnum] if column is not None else None
-                    found[ids[offset + docnum]] = None if value in (b"", 2**64 - 1) else value
-    return {"terms": terms, "lengths": lengths, "totals": totals, "stored": stored, "columns": columns}
+    return index_contents(ix, ("date", "month", "source"))
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
