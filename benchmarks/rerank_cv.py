@@ -197,13 +197,8 @@ _DISCOUNT = 1 / np.log2(np.arange(2, 12))
 
 
 def _figure(query: Query, weights: dict[str, float]) -> float:
-    """MRR@10 (known-item: the one relevant's reciprocal rank) or nDCG@10 (topics) of one query."""
-    order = np.lexsort((np.arange(len(query.bm25)), -_scores(query, weights)))[:10]
-    gains = query.gains[order]
-    if query.task == "topics":
-        return float((gains * _DISCOUNT[:len(gains)]).sum() / query.ideal)
-    hit = np.flatnonzero(gains > 0)
-    return 1.0 / (hit[0] + 1) if len(hit) else 0.0
+    """The query's figure with the engine's formula and ``weights``."""
+    return _figure_of(query, _scores(query, weights))
 
 
 def _objective(queries: list[Query], weights: dict[str, float]) -> float:
@@ -281,6 +276,8 @@ def _today_log(query: Query) -> np.ndarray:
 
 
 def _figure_of(query: Query, scores: np.ndarray) -> float:
+    """MRR@10 (known-item: the one relevant's reciprocal rank) or nDCG@10 (topics) of one query, ranked by
+    ``scores``."""
     order = np.lexsort((np.arange(len(query.bm25)), -scores))[:10]
     gains = query.gains[order]
     if query.task == "topics":
