@@ -45,9 +45,10 @@ from .manifest import Manifest
 from .merge import TieredMergePolicy
 from .schema import SCHEMA_VERSION, build_schema
 from .shards import MAX_SHARDS, combined_reader, shard_folders, shard_of
+from .stored import ERRORS as STORED_ERRORS
 
 # What a damaged file raises while Whoosh reads a posting block or stored fields.
-READ_ERRORS = (OSError, EOFError, struct.error, zlib.error, pickle.UnpicklingError)
+READ_ERRORS = (OSError, EOFError, struct.error, zlib.error, *STORED_ERRORS, pickle.UnpicklingError)
 # ... and, besides, while it opens a generation: unpickling a damaged table of
 # contents or segment list can fail in any of these ways.
 OPEN_ERRORS = (*READ_ERRORS, ValueError, KeyError, IndexError, whoosh_index.IndexError, FileFormatError)
