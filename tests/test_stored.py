@@ -17,14 +17,20 @@ articles = st.dictionaries(st.sampled_from(["id", "title", "body", "url"]),
                            st.text(alphabet="abcdeéJakarta ,.-", max_size=400), max_size=4)
 
 
-def _column(column, rows: dict[int, object], count: int, read_as=None):
-    """Write ``rows`` (docnum -> value) into ``column``; read every row back through ``read_as``."""
+def _written(column, rows: dict[int, object], count: int) -> RamStorage:
+    """A storage holding ``rows`` (docnum -> value) written into ``column`` as the file "column"."""
     storage = RamStorage()
     with storage.create_file("column") as out:
         writer = column.writer(out)
         for docnum in sorted(rows):
             writer.add(docnum, rows[docnum])
         writer.finish(count)
+    return storage
+
+
+def _column(column, rows: dict[int, object], count: int, read_as=None):
+    """Write ``rows`` into ``column``; read every row back through ``read_as``."""
+    storage = _written(column, rows, count)
     length = storage.file_length("column")
     reader = (read_as or column).reader(storage.open_file("column"), 0, length, count)
     return [reader[docnum] for docnum in range(count)]
@@ -51,13 +57,7 @@ def test_stored_articles_read_back_in_the_new_layout_and_the_old_ones(stored):
 
 def test_new_segments_are_written_with_zstd():
     rows = {n: {"id": f"kompas-{n}", "body": f"Banjir di Jakarta, hari ke-{n}. " * 20} for n in range(2 * TRAINING)}
-    storage = RamStorage()
-    with storage.create_file("column") as out:
-        writer = DICTIONARY_STORED.writer(out)
-        for docnum, fields in rows.items():
-            writer.add(docnum, fields)
-        writer.finish(len(rows))
-    with storage.open_file("column") as column:
+    with _written(DICTIONARY_STORED, rows, len(rows)).open_file("column") as column:
         assert bytes(column.read(4)) == Zstd.magic
 
 
@@ -65,25 +65,13 @@ def test_new_segments_are_written_with_zstd():
 def test_articles_alike_take_less_room_than_compressed_one_by_one(compression):
     body = "JAKARTA, KOMPAS.com - Pemerintah Provinsi DKI Jakarta menyiapkan pompa air di {} titik rawan banjir."
     rows = {n: {"id": f"kompas-{n}", "body": body.format(n) * 3} for n in range(50 * TRAINING)}
-    sizes = []
-    for column in (PickleColumn(DictionaryColumn(compression)), STORED_COLUMN):
-        storage = RamStorage()
-        with storage.create_file("column") as out:
-            writer = column.writer(out)
-            for docnum, fields in rows.items():
-                writer.add(docnum, fields)
-            writer.finish(len(rows))
-        sizes.append(storage.file_length("column"))
+    sizes = [_written(column, rows, len(rows)).file_length("column")
+             for column in (PickleColumn(DictionaryColumn(compression)), STORED_COLUMN)]
     assert sizes[0] < 0.7 * sizes[1]
 
 
 @COMPRESSIONS
 def test_a_few_articles_are_stored_without_a_dictionary(compression):
-    rows = {n: b"x" * 1000 for n in range(TRAINING - 1)}
-    storage = RamStorage()
-    with storage.create_file("column") as out:
-        writer = DictionaryColumn(compression).writer(out)
-        for docnum, value in rows.items():
-            writer.add(docnum, value)
-        writer.finish(len(rows))
+    rows: dict[int, object] = {n: b"x" * 1000 for n in range(TRAINING - 1)}
+    storage = _written(DictionaryColumn(compression), rows, len(rows))
     assert storage.file_length("column") < 40 * len(rows)  # (a dictionary alone would be 32 KB)
