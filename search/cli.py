@@ -26,6 +26,7 @@ from .errors import (
     IndexLockedError,
     IndexNotFoundError,
     IndexOutdatedError,
+    IndexTooNewError,
     InvalidArgumentError,
     NothingToRestoreError,
     PortInUseError,
@@ -76,6 +77,8 @@ def _hint(error: SearchError) -> str:
         return f"build one with `search index PATHS{where}`"
     if isinstance(error, IndexOutdatedError):
         return f"rebuild it from its stored articles with `search index --rebuild{where}`"
+    if isinstance(error, IndexTooNewError):
+        return "read it with the version that wrote it, or a newer one"
     if isinstance(error, IndexCorruptError):
         return (f"`search index --restore{where}` goes back to the previous generation, "
                 f"`search index --rebuild{where}` rebuilds it from the articles it stores; "

@@ -13,6 +13,7 @@ names a command to run: the command line adds that (``search.cli``).
     ├── IndexStateError        the index on disk cannot serve the call
     │   ├── IndexNotFoundError
     │   ├── IndexOutdatedError
+    │   ├── IndexTooNewError        written by a newer version, in files this one cannot read
     │   ├── IndexCorruptError
     │   ├── IndexLockedError
     │   ├── ShardUnavailableError   a shard held apart did not answer
@@ -60,6 +61,10 @@ class IndexNotFoundError(IndexStateError):
 
 class IndexOutdatedError(IndexStateError):
     """The index was built by an incompatible version and must be rebuilt."""
+
+
+class IndexTooNewError(IndexStateError):
+    """The index was written by a newer version of the engine, in a layout this version cannot read."""
 
 
 class IndexCorruptError(IndexStateError):

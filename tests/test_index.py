@@ -8,7 +8,7 @@ from conftest import SAMPLE_JSONL
 
 import search
 from search.store import disk as storage
-from search.store.schema import SCHEMA_VERSION
+from search.store.schema import SCHEMA_VERSION, STORAGE_VERSION
 
 SEED_ID = "000_b21858542a778c68.txt"
 
@@ -309,6 +309,42 @@ def test_index_of_another_schema_version_asks_for_a_rebuild(corpus_dir, tmp_path
         search.open_index(ix)
     assert raised.value.path == ix and "search index" not in str(raised.value)
     assert "search index --rebuild" in _cli_output("query", "banjir", "--index", str(ix))
+
+
+def _with_storage_version(ix, version: int | None) -> None:
+    """Rewrite the live generation's meta as if a version writing ``version`` had published it
+    (None: a version from before storage versions, and checksums)."""
+    meta_file = storage.current_generation(ix) / storage.META
+    meta = {**json.loads(meta_file.read_text()), "storage_version": version}
+    meta.pop(storage.META_CHECKSUM)
+    if version is None:
+        del meta["storage_version"]
+    meta_file.write_text(json.dumps(meta))
+
+
+def test_an_index_written_by_a_newer_version_is_refused_and_left_as_it_is(corpus_dir, tmp_path):
+    ix = tmp_path / "ix"
+    search.build_index([corpus_dir], ix)
+    with search.open_index(ix) as index:
+        assert index.meta["storage_version"] == STORAGE_VERSION
+    _with_storage_version(ix, STORAGE_VERSION + 1)
+    live = storage.current_generation(ix)
+    with pytest.raises(search.IndexTooNewError, match="newer version") as raised:
+        search.open_index(ix)
+    assert raised.value.path == ix and not isinstance(raised.value, search.IndexOutdatedError)
+    with pytest.raises(search.IndexTooNewError):  # not taken for an old schema and rebuilt
+        search.build_index([corpus_dir], ix)
+    output = _cli_output("query", "banjir", "--index", str(ix))
+    assert "newer version" in output and "--restore" not in output and "--rebuild" not in output
+    assert storage.current_generation(ix) == live
+
+
+def test_an_index_from_before_storage_versions_still_reads(corpus_dir, tmp_path):
+    ix = tmp_path / "ix"
+    search.build_index([corpus_dir], ix)
+    _with_storage_version(ix, None)
+    with search.open_index(ix) as index:
+        assert index.search("banjir").total > 0
 
 
 def test_an_index_of_another_schema_version_is_upgraded_from_its_stored_articles(tmp_path):

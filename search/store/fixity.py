@@ -22,7 +22,7 @@ import numpy as np
 from ..errors import IndexCorruptError, NothingToRestoreError, SearchError
 from . import arrays, disk
 from .generation import Generation
-from .schema import SCHEMA_VERSION
+from .schema import readable
 
 
 @dataclass(frozen=True)
@@ -112,7 +112,7 @@ def check_index(index_dir: str | Path) -> CheckReport:
         records = disk.recorded_files(meta)
         damaged += [DamagedFile(f"{folder.name}/{name}", problem)
                     for name, problem in disk.damaged_files(folder, meta)]
-        if not damaged and meta.get("schema_version") == SCHEMA_VERSION:
+        if not damaged and readable(meta):
             reading = _read_segments(index_dir, folder)
             damaged += reading.damaged
     finally:
@@ -206,7 +206,7 @@ def _whole(folder: Path) -> bool:
         meta = disk.read_meta(folder)
     except IndexCorruptError:
         return False
-    if meta.get("schema_version") != SCHEMA_VERSION or not disk.recorded_files(meta):
+    if not readable(meta) or not disk.recorded_files(meta):
         return False
     return not disk.damaged_files(folder, meta)
 

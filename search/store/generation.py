@@ -37,13 +37,13 @@ from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
 from ..articles import Skipped
-from ..errors import IndexCorruptError, IndexOutdatedError, IndexWriteError, SearchError
+from ..errors import IndexCorruptError, IndexOutdatedError, IndexTooNewError, IndexWriteError, SearchError
 from ..language.analysis import stemmer_of
 from . import disk
 from .codec import ArrayCodec
 from .manifest import Manifest
 from .merge import TieredMergePolicy
-from .schema import SCHEMA_VERSION, build_schema
+from .schema import SCHEMA_VERSION, STORAGE_VERSION, build_schema, too_new
 from .shards import MAX_SHARDS, combined_reader, shard_folders, shard_of
 from .stored import ERRORS as STORED_ERRORS
 
@@ -109,7 +109,8 @@ class Generation:
         """The live generation of the index at ``index_dir``.
 
         :class:`IndexNotFoundError` when there is none, :class:`IndexOutdatedError`
-        when another version built it, :class:`IndexCorruptError` when it is damaged.
+        when another version built it, :class:`IndexTooNewError` when a newer one wrote files this
+        one cannot read, :class:`IndexCorruptError` when it is damaged.
         """
         index_dir = Path(index_dir)
         for _ in range(OPEN_ATTEMPTS):
@@ -127,6 +128,10 @@ class Generation:
     def open(cls, index_dir: Path, folder: Path, weighting=None, shard: int | None = None) -> Generation:
         """Open and check one generation folder; only its shard ``shard`` if given (a shard held apart)."""
         meta = disk.read_meta(folder)
+        if too_new(meta):
+            raise IndexTooNewError(
+                f"the index at {index_dir} was written by a newer version of the engine (storage version "
+                f"{meta.get('storage_version')}; this version reads up to {STORAGE_VERSION})", path=index_dir)
         version = meta.get("schema_version")
         if version != SCHEMA_VERSION:
             raise IndexOutdatedError(
@@ -391,7 +396,8 @@ class WriteTransaction:
         manifest.write(self.folder)
         disk.write_stems(self.folder, roots)
         return disk.publish(self.index_dir, self.folder,
-                            {**meta, "schema_version": SCHEMA_VERSION, "shards": self.shards,
+                            {**meta, "schema_version": SCHEMA_VERSION, "storage_version": STORAGE_VERSION,
+                             "shards": self.shards,
                              "build_seconds": round(time.monotonic() - self.started, 2)},
                             keep=self.keep, known=self._verified)
 

@@ -39,6 +39,22 @@ from ..language.dates import WIB
 from .codec import packed
 
 SCHEMA_VERSION = 16
+STORAGE_VERSION = 2
+"""The newest layout of the index's files this version writes: 2 since the stored articles are zstd
+(``search.store.stored``), 1 before (an index that records none). Unlike the schema's, a new storage
+version asks for no rebuild, since this version reads every layout before its own; an index written
+with a newer one is refused instead of misread."""
+
+
+def too_new(meta: dict) -> bool:
+    """Whether an index's meta says a newer version wrote files this version cannot read."""
+    storage = meta.get("storage_version", 1)
+    return not isinstance(storage, int) or storage > STORAGE_VERSION
+
+
+def readable(meta: dict) -> bool:
+    """Whether this version reads an index of ``meta`` as it is: its schema, and files no newer than its own."""
+    return meta.get("schema_version") == SCHEMA_VERSION and not too_new(meta)
 
 # Text fields a plain query is about (highlighting, matched-word counts).
 TEXT_FIELDS = ("title", "body")
