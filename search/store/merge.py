@@ -392,7 +392,8 @@ class TieredMergePolicy:
 
     Segments are sized in bytes on disk, less their deleted articles' share,
     and sizes under ``floor_mb`` count as ``floor_mb`` (many tiny segments
-    are merged as one tier). The index may hold ``segments_per_tier``
+    are merged as one tier, oldest first, whatever a few bytes' difference
+    between them: the same commits merge alike). The index may hold ``segments_per_tier``
     segments in each tier of sizes, each tier ``max_merge_at_once`` times
     the one below; past that, the best merge of up to ``max_merge_at_once``
     segments of neighbouring sizes is made, best being the least skewed (the
@@ -477,7 +478,10 @@ class TieredMergePolicy:
         # Segments too large to merge are left out of the count, as Lucene does: they do not
         # make room for more small ones.
         counted = [index for index in range(len(sizes)) if live[index] < too_large or sizes[index][1] < 0.5]
-        eligible = sorted((index for index in counted if index not in done), key=lambda index: -live[index])
+        # Largest first; segments under the floor count as one size, so they keep their order (the
+        # oldest first) rather than follow a few bytes' difference, and the same commits merge alike.
+        eligible = sorted((index for index in counted if index not in done),
+                          key=lambda index: -self._floored(live[index]))
         if len(eligible) < 2 or len(counted) <= self._allowed([live[index] for index in counted]):
             return None
         best: tuple[float, list[int]] | None = None
@@ -512,10 +516,12 @@ class TieredMergePolicy:
         """
         total = sum(live[index] for index in group)
         whole = sum(sizes[index][0] for index in group)
+        floored = sum(self._floored(live[index]) for index in group)
         # (1/n for n segments of one size: more segments of a size merged at once are better)
-        skew = self._floored(max(live[index] for index in group)) / sum(self._floored(live[index]) for index in group)
+        skew = self._floored(max(live[index] for index in group)) / floored
         live_share = total / whole if whole else 1.0
-        return skew * max(total, 1.0) ** 0.05 * live_share ** 2
+        # (the size floored too: to the policy, segments under the floor are all one size)
+        return skew * floored ** 0.05 * live_share ** 2
 
 
 def _segment_sizes(storage, segments: list) -> list[tuple[float, float]]:
