@@ -29,8 +29,7 @@ from search.store.stored import TRAINING, Zlib, Zstd
 
 def pickled_articles(corpora: list[Path], count: int) -> list[bytes]:
     """The first ``count`` articles of ``corpora``, each its stored fields pickled."""
-    schema = build_schema()
-    stored = {name for name in schema.names() if schema[name].stored}
+    stored = set(build_schema().stored_names())
     articles = (item for path in corpora for item in read_file(path, path.name) if isinstance(item, Article))
     return [pickle.dumps({name: value for name, value in to_document(article).items() if name in stored}, protocol=4)
             for article in islice(articles, count)]
